@@ -1,0 +1,111 @@
+# teemed - one hand-written Makefile (see README "Source tour").
+#   make            build/teemed
+#   make check      every test, twice: gcc -Werror build and ASan+UBSan build
+#   make demo       the main job, end to end, on bundled sample data
+#   make bench      performance figures against the Python yardstick
+#   make fuzz       libFuzzer targets (clang), FUZZ_SECONDS each
+.SUFFIXES:
+
+BUILD    ?= build
+CC       ?= cc
+PKGS      = libcjson sqlite3 openssl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wformat=2 \
+           -Wno-format-nonliteral -Werror
+OPT     ?= -O2 -g
+HARDEN   = -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+REPRO    = -ffile-prefix-map=$(CURDIR)=. -fdebug-prefix-map=$(CURDIR)=.
+CFLAGS_ALL = -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude $(WARN) $(OPT) $(HARDEN) $(REPRO) \
+             $(PKG_CFLAGS) $(SAN) $(CFLAGS)
+LDFLAGS_ALL = -pie -Wl,-z,relro,-z,now $(SAN) $(LDFLAGS)
+LIBS     = $(PKG_LIBS) -lm
+
+LIB_SRC  = $(sort $(wildcard lib/*.c))
+CLI_SRC  = $(sort $(wildcard cli/*.c))
+TEST_SRC = $(sort $(wildcard tests/unit/*.c))
+DATA     = $(sort $(wildcard data/taxonomy/*.json)) $(wildcard data/background.tsv)
+HDRS     = $(wildcard include/tm/*.h lib/*.h cli/*.h tests/unit/*.h)
+
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embed.o
+CLI_OBJ  = $(CLI_SRC:%.c=$(BUILD)/%.o)
+TEST_OBJ = $(TEST_SRC:%.c=$(BUILD)/%.o)
+
+all: $(BUILD)/teemed
+
+$(BUILD)/%.o: %.c $(HDRS) | deps
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(BUILD)/gen/embed.c: $(DATA) scripts/embed.sh
+	@mkdir -p $(@D)
+	sh scripts/embed.sh $@ $(DATA)
+
+$(BUILD)/gen/embed.o: $(BUILD)/gen/embed.c include/tm/embed.h
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(BUILD)/libteemed.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcD $@ $(LIB_OBJ)
+
+$(BUILD)/teemed: $(CLI_OBJ) $(BUILD)/libteemed.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(BUILD)/libteemed.a $(LIBS)
+
+$(BUILD)/test-unit: $(TEST_OBJ) $(BUILD)/libteemed.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $(TEST_OBJ) $(BUILD)/libteemed.a $(LIBS)
+
+$(BUILD)/fuzz-replay-%: fuzz/fuzz_%.c fuzz/replay.c $(BUILD)/libteemed.a
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ fuzz/fuzz_$*.c fuzz/replay.c $(BUILD)/libteemed.a $(LIBS)
+
+FUZZ_TARGETS = $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+
+# Install missing Debian packages first (as root; otherwise print the command).
+deps:
+	@sh scripts/install-deps
+
+# One pass of the test suite with the build in $(BUILD).
+test-pass: $(BUILD)/teemed $(BUILD)/test-unit $(FUZZ_TARGETS:%=$(BUILD)/fuzz-replay-%)
+	$(BUILD)/test-unit
+	sh tests/cli/run.sh $(BUILD)/teemed
+	@for t in $(FUZZ_TARGETS); do $(BUILD)/fuzz-replay-$$t fuzz/corpus/$$t || exit 1; done
+
+ASAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+check: deps
+	$(MAKE) test-pass
+	$(MAKE) test-pass BUILD=build/asan OPT="-O1 -g" SAN="$(ASAN_FLAGS)" \
+	    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
+
+demo: deps $(BUILD)/teemed
+	sh scripts/demo.sh $(BUILD)/teemed
+
+bench: deps $(BUILD)/teemed
+	sh bench/bench.sh $(BUILD)/teemed
+
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	$(MAKE) $(BUILD)/libteemed-fuzz.stamp
+	@for t in $(FUZZ_TARGETS); do \
+	  clang -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -g -O1 $(PKG_CFLAGS) \
+	    -fsanitize=fuzzer,address,undefined -o build/fuzz/fuzz-$$t fuzz/fuzz_$$t.c \
+	    build/fuzz/libteemed.a $(LIBS) || exit 1; \
+	  mkdir -p build/fuzz/corpus-$$t; \
+	  build/fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    build/fuzz/corpus-$$t fuzz/corpus/$$t 2>&1 | grep -E 'stat::number_of_executed_units|ERROR|crash' ; \
+	done
+
+$(BUILD)/libteemed-fuzz.stamp:
+	$(MAKE) build/fuzz/libteemed.a BUILD=build/fuzz CC=clang OPT="-O1 -g" \
+	    SAN="-fsanitize=fuzzer-no-link,address,undefined" WARN="-Wall -Werror"
+	@touch $@
+
+# Rebuild data/background.tsv from Debian's man pages and coding transcripts.
+background: $(BUILD)/teemed
+	sh scripts/make-background.sh $(BUILD)/teemed > data/background.tsv.new
+	mv data/background.tsv.new data/background.tsv
+
+clean:
+	rm -rf build
+
+.PHONY: all deps check test-pass demo bench fuzz background clean

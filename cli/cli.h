@@ -1,0 +1,51 @@
+/* cli.h - shared pieces of the teemed command-line tool (every cli/ file).
+ *
+ * Exit codes (docs/cli.md): 0 ok, 1 verification failed, 2 usage, 3 input (cannot
+ * read, malformed), 4 not found, 5 already exists, 6 data dir not initialised or
+ * damaged, 7 internal (database, crypto). */
+#ifndef TM_CLI_H
+#define TM_CLI_H
+
+#include <getopt.h>
+#include "tm/err.h"
+
+enum { EX_OK = 0, EX_VERIFY = 1, EX_USAGE = 2, EX_INPUT = 3, EX_NOTFOUND = 4, EX_EXISTS = 5,
+       EX_STATE = 6, EX_INTERNAL = 7 };
+
+struct cli {
+    const char *data_dir; /* resolved */
+    int json;             /* JSON on stdout (piped or --json) */
+    int tty_err;          /* stderr is a terminal */
+};
+
+/* Print "teemed: MSG" on stderr. */
+void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Map a library failure to its exit code after printing its message. */
+int cli_fail(enum tm_rc rc, const struct tm_diag *d);
+/* Parse options shared by every command (--data, --json, --help); returns the getopt
+ * index or -1 after printing usage (exit code in *ex). */
+int cli_usage(const char *usage, int ex);
+
+int cmd_init(struct cli *c, int argc, char **argv);
+int cmd_onboard(struct cli *c, int argc, char **argv);
+int cmd_cards(struct cli *c, int argc, char **argv);
+int cmd_card(struct cli *c, int argc, char **argv);
+int cmd_verify(struct cli *c, int argc, char **argv);
+int cmd_x_background(struct cli *c, int argc, char **argv);
+int cmd_x_terms(struct cli *c, int argc, char **argv);
+
+/* Options every command accepts, and their handling inside a getopt loop. */
+#define CLI_COMMON_OPTS                                                                    \
+    {"data", required_argument, NULL, 'd'}, {"json", no_argument, NULL, 'j'},              \
+        {"help", no_argument, NULL, 'h'}
+/* Handle a common option o; return 1 if it was one. */
+int cli_common(struct cli *c, int o);
+/* The data dir: --data, else $TEEMED_DATA, else ~/.local/share/teemed. */
+const char *cli_data_dir(const struct cli *c);
+/* Report an unknown option or missing argument the getopt way; returns EX_USAGE. */
+int cli_bad_option(const char *cmd, char **argv);
+
+/* Print a card as readable text on stdout. */
+void cli_print_card_text(const char *card_json);
+
+#endif

@@ -1,0 +1,112 @@
+/* cmd_verify.c - teemed verify: check a signed card or result offline. */
+#include "cli.h"
+#include "tm/attest.h"
+#include "tm/base.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define VERIFY_MAX (16u << 20)
+
+static const char usage[] =
+    "usage: teemed verify [--allow-simulated] FILE\n"
+    "\n"
+    "Check a signed card or result (FILE, or - for stdin) with no access to the\n"
+    "mediator: canonical form (any changed byte fails), payload hash, Ed25519\n"
+    "signature, report_data binding of the signing key, and the TEE evidence.\n"
+    "Attestations from the 'sim' backend are refused unless --allow-simulated.\n"
+    "Exit 0 only when every check passes, 1 when one fails.\n";
+
+static enum tm_rc slurp(const char *path, struct tm_buf *b, struct tm_diag *d)
+{
+    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+    if (!f)
+        return tm_fail(d, TM_EIO, "cannot read '%s': %s", path, strerror(errno));
+    char tmp[65536];
+    size_t n;
+    enum tm_rc rc = TM_OK;
+    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0) {
+        if (b->len + n > VERIFY_MAX) {
+            rc = tm_fail(d, TM_ETOOBIG, "'%s' is larger than %u bytes", path, VERIFY_MAX);
+            break;
+        }
+        tm_buf_add(b, tmp, n);
+    }
+    if (!rc && ferror(f))
+        rc = tm_fail(d, TM_EIO, "cannot read '%s': %s", path, strerror(errno));
+    if (f != stdin)
+        fclose(f);
+    return rc;
+}
+
+int cmd_verify(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"allow-simulated", no_argument, NULL, 's'}, CLI_COMMON_OPTS,
+                                         {NULL, 0, NULL, 0}};
+    struct tm_verify_opts vo = {0};
+    int o;
+    while ((o = getopt_long(argc, argv, ":sd:jh", opts, NULL)) != -1) {
+        if (o == 'h')
+            return cli_usage(usage, EX_OK);
+        if (o == 's')
+            vo.allow_simulated = 1;
+        else if (!cli_common(c, o))
+            return cli_bad_option("verify", argv);
+    }
+    if (argc - optind != 1) {
+        cli_err("verify: expected one FILE (see 'teemed verify --help')");
+        return EX_USAGE;
+    }
+    struct tm_buf b;
+    tm_buf_init(&b);
+    struct tm_diag d = {{0}};
+    enum tm_rc rc = slurp(argv[optind], &b, &d);
+    if (rc) {
+        tm_buf_release(&b);
+        return cli_fail(rc, &d);
+    }
+    struct tm_verify v;
+    rc = tm_attest_verify(b.ptr ? b.ptr : "", b.len, &vo, &v, &d);
+    tm_buf_release(&b);
+    if (rc == TM_EPARSE)
+        return cli_fail(rc, &d);
+    if (c->json) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddBoolToObject(j, "ok", v.ok);
+        cJSON_AddStringToObject(j, "kind", v.kind);
+        cJSON_AddStringToObject(j, "backend", v.backend);
+        cJSON_AddBoolToObject(j, "simulated", v.simulated);
+        cJSON_AddBoolToObject(j, "hardware_backed", 0);
+        cJSON *cs = cJSON_CreateArray();
+        for (size_t i = 0; i < v.nchecks; i++) {
+            cJSON *x = cJSON_CreateObject();
+            cJSON_AddStringToObject(x, "check", v.checks[i].name);
+            cJSON_AddBoolToObject(x, "ok", v.checks[i].ok);
+            cJSON_AddStringToObject(x, "detail", v.checks[i].detail);
+            cJSON_AddItemToArray(cs, x);
+        }
+        cJSON_AddItemToObject(j, "checks", cs);
+        char *s = cJSON_PrintUnformatted(j);
+        puts(s);
+        free(s);
+        cJSON_Delete(j);
+    } else {
+        for (size_t i = 0; i < v.nchecks; i++)
+            printf("%-4s %-13s %s\n", v.checks[i].ok ? "ok" : "FAIL", v.checks[i].name,
+                   v.checks[i].detail);
+        printf("%s: %s %s\n", v.ok ? "verified" : "NOT VERIFIED", v.kind,
+               v.simulated ? "(simulated TEE, not hardware-backed)" : "");
+    }
+    if (!v.ok) {
+        for (size_t i = 0; i < v.nchecks; i++)
+            if (!v.checks[i].ok) {
+                cli_err("verify: %s check failed: %s", v.checks[i].name, v.checks[i].detail);
+                break;
+            }
+        return EX_VERIFY;
+    }
+    return EX_OK;
+}

@@ -1,0 +1,164 @@
+/* main.c - the teemed tool: global options, the command table, error reporting.
+ * Every command calls the same library functions that `teemed serve` will call. */
+#include "cli.h"
+#include "tm/base.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define TEEMED_VERSION "0.1.0"
+
+static const struct command {
+    const char *name;
+    int (*fn)(struct cli *, int, char **);
+    const char *summary;
+} commands[] = {
+    {"init", cmd_init, "create a data dir with a TEE backend"},
+    {"onboard", cmd_onboard, "ingest logs and publish a signed dataset card"},
+    {"cards", cmd_cards, "list or search dataset cards"},
+    {"card", cmd_card, "print one dataset card"},
+    {"verify", cmd_verify, "verify a signed card or result"},
+    {"x-background", cmd_x_background, "(developers) build the background model"},
+    {"x-terms", cmd_x_terms, "(developers) show ranked terms of raw input"},
+};
+
+static const char usage_main[] =
+    "usage: teemed [--data DIR] [--json] COMMAND [ARGS]\n"
+    "\n"
+    "teemed mediates private datasets (Claude Code logs) inside a TEE: it scrubs,\n"
+    "profiles and seals them, and publishes signed cards computed from the data.\n"
+    "\n"
+    "commands:\n";
+
+static void print_usage(FILE *f)
+{
+    fputs(usage_main, f);
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (commands[i].name[0] != 'x')
+            fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fputs("\noptions:\n"
+          "  --data DIR   data dir (default: $TEEMED_DATA, else ~/.local/share/teemed)\n"
+          "  --json       JSON on stdout even on a terminal\n"
+          "  --help       this help; 'teemed COMMAND --help' for a command\n"
+          "  --version    print the version\n",
+          f);
+}
+
+void cli_err(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("teemed: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int cli_fail(enum tm_rc rc, const struct tm_diag *d)
+{
+    cli_err("%s", d && d->msg[0] ? d->msg : tm_rc_name(rc));
+    switch (rc) {
+    case TM_OK: return EX_OK;
+    case TM_EVERIFY: return EX_VERIFY;
+    case TM_EINVAL: return EX_USAGE;
+    case TM_EIO: case TM_EPARSE: case TM_ETOOBIG: return EX_INPUT;
+    case TM_ENOTFOUND: return EX_NOTFOUND;
+    case TM_EEXIST: return EX_EXISTS;
+    case TM_ESTATE: return EX_STATE;
+    case TM_EPOLICY: return EX_USAGE;
+    default: return EX_INTERNAL;
+    }
+}
+
+int cli_usage(const char *usage, int ex)
+{
+    fputs(usage, ex ? stderr : stdout);
+    return ex;
+}
+
+int cli_common(struct cli *c, int o)
+{
+    if (o == 'd')
+        c->data_dir = optarg;
+    else if (o == 'j')
+        c->json = 1;
+    else
+        return 0;
+    return 1;
+}
+
+int cli_bad_option(const char *cmd, char **argv)
+{
+    if (optopt)
+        cli_err("%s: option '-%c' %s (see 'teemed %s --help')", cmd, optopt,
+                strchr("djh", optopt) ? "needs an argument" : "is unknown", cmd);
+    else
+        cli_err("%s: bad option '%s' (see 'teemed %s --help')", cmd, argv[optind - 1], cmd);
+    return EX_USAGE;
+}
+
+const char *cli_data_dir(const struct cli *c)
+{
+    static char buf[4096];
+    if (c->data_dir)
+        return c->data_dir;
+    const char *e = getenv("TEEMED_DATA");
+    if (e && *e)
+        return e;
+    const char *home = getenv("HOME");
+    if (!home || !*home)
+        return ".teemed";
+    snprintf(buf, sizeof buf, "%s/.local/share/teemed", home);
+    return buf;
+}
+
+int main(int argc, char **argv)
+{
+    struct cli c = {0};
+    c.json = !isatty(STDOUT_FILENO);
+    c.tty_err = isatty(STDERR_FILENO);
+    static const struct option opts[] = {
+        {"data", required_argument, NULL, 'd'}, {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},       {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    int o;
+    opterr = 0;
+    while ((o = getopt_long(argc, argv, "+d:jhV", opts, NULL)) != -1) {
+        switch (o) {
+        case 'd': c.data_dir = optarg; break;
+        case 'j': c.json = 1; break;
+        case 'h': print_usage(stdout); return EX_OK;
+        case 'V': printf("teemed %s\n", TEEMED_VERSION); return EX_OK;
+        default:
+            cli_err("unknown option '%s' (see 'teemed --help')", argv[optind - 1]);
+            return EX_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        print_usage(stderr);
+        return EX_USAGE;
+    }
+    const char *name = argv[optind];
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
+        if (strcmp(commands[i].name, name) != 0)
+            continue;
+        /* The command parses its own options (and --data/--json again, so they may
+         * come after the command or after operands). */
+        int cargc = argc - optind;
+        char **cargv = argv + optind;
+        optind = 0; /* full re-initialisation of getopt for the command */
+        int ex = commands[i].fn(&c, cargc, cargv);
+        fflush(stdout);
+        if (ferror(stdout)) {
+            cli_err("cannot write output");
+            return EX_INTERNAL;
+        }
+        return ex;
+    }
+    cli_err("unknown command '%s' (see 'teemed --help')", name);
+    return EX_USAGE;
+}

@@ -1,0 +1,47 @@
+/* mediator.h - the library's front door: one handle over the data dir (store, TEE
+ * backend, taxonomies, background model) and the operations the CLI and the HTTP
+ * server both call. */
+#ifndef TM_MEDIATOR_H
+#define TM_MEDIATOR_H
+
+#include <stdint.h>
+#include "tm/background.h"
+#include "tm/err.h"
+#include "tm/store.h"
+#include "tm/taxonomy.h"
+#include "tm/tee.h"
+
+struct tm_med {
+    char *dir;
+    struct tm_store *store;
+    struct tm_tee tee;
+    struct tm_taxonomy tax;
+    struct tm_background bg;
+};
+
+/* Create data_dir (and parents, mode 0700) and initialise it with a TEE backend. */
+enum tm_rc tm_med_init(const char *data_dir, enum tm_tee_kind kind, struct tm_diag *d) TM_NODISCARD;
+/* Open an initialised data dir. Owned: tm_med_close. */
+enum tm_rc tm_med_open(const char *data_dir, struct tm_med **m, struct tm_diag *d) TM_NODISCARD;
+void tm_med_close(struct tm_med *m);
+
+struct tm_onboard_opts {
+    const char *owner;   /* account name, created on first use */
+    const char *id;      /* dataset id */
+    const char *title;   /* overrides the computed topic; may be NULL */
+    int k;               /* k-threshold, >= TM_K_MIN */
+    const char *const *paths;
+    size_t npaths;
+    int64_t now_ms;
+    void *ctx;
+    void (*warn)(void *ctx, const char *msg);          /* may be NULL */
+    void (*progress)(void *ctx, uint64_t done, uint64_t total); /* may be NULL */
+};
+
+/* Ingest, scrub, analyse, seal and publish a dataset in one transaction; on success
+ * *card receives the signed card JSON (owned, free()). On failure nothing of the
+ * dataset remains. */
+enum tm_rc tm_onboard(struct tm_med *m, const struct tm_onboard_opts *o, char **card,
+                      struct tm_diag *d) TM_NODISCARD;
+
+#endif

@@ -1,0 +1,37 @@
+/* tee.h - TEE backends: where the mediator's keys and attestation come from.
+ *
+ * sim: a random master secret in DATA/tee/sim-master.key (0600); every attestation it
+ * makes says "simulated" and carries no quote. The signing key (Ed25519) and the
+ * sealing key (AES-256-GCM) are derived from the backend's root secret with HKDF, so a
+ * hardware backend (dstack GetKey, issue 4) changes where the secret comes from and
+ * nothing else. report_data binds the signing key:
+ *   report_data = SHA-512("teemed-report-data-v1" || 0x00 || "ed25519" || 0x00 || pub[32])
+ * (docs/attestation.md). */
+#ifndef TM_TEE_H
+#define TM_TEE_H
+
+#include <stdint.h>
+#include "tm/err.h"
+
+enum tm_tee_kind { TM_TEE_SIM, TM_TEE_DSTACK, TM_TEE_TDX };
+
+struct tm_tee {
+    enum tm_tee_kind kind;
+    int simulated;
+    uint8_t sign_seed[32];
+    uint8_t seal_key[32];
+    uint8_t pub[32];
+    uint8_t report_data[64];
+};
+
+const char *tm_tee_name(enum tm_tee_kind k);
+int tm_tee_parse(const char *name, enum tm_tee_kind *k);
+
+/* Create the backend's state in data_dir (fails with TM_EEXIST if already there). */
+enum tm_rc tm_tee_init(const char *data_dir, enum tm_tee_kind kind, struct tm_diag *d) TM_NODISCARD;
+/* Load the backend recorded in data_dir. Wipe with tm_tee_close. */
+enum tm_rc tm_tee_open(const char *data_dir, struct tm_tee *t, struct tm_diag *d) TM_NODISCARD;
+void tm_tee_close(struct tm_tee *t);
+void tm_tee_report_data(const uint8_t pub[32], uint8_t out[64]);
+
+#endif

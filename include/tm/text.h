@@ -1,0 +1,32 @@
+/* text.h - the tokenizer: scrubbed text in, canonical terms out.
+ *
+ * Words and identifiers are split into parts (snake_case, kebab-case, camelCase,
+ * "HTTPServer" -> http server), lowercased and plural-folded ("quotes" -> quote,
+ * "policies" -> policy; "tls", "status", "kubernetes" kept). Pure numbers and English
+ * function words are dropped. The callback gets each part with flags: TM_TOK_ADJ when
+ * it directly follows the previous part in the same phrase (a single space or an
+ * identifier joint), TM_TOK_JOINED when the joint was inside an identifier
+ * ("compose_hash", "composeHash"). Two adjacent parts form the bigram "a_b", so
+ * "compose hash", "compose-hash", "compose_hash" and "composeHash" all meet in the
+ * canonical term compose_hash. */
+#ifndef TM_TEXT_H
+#define TM_TEXT_H
+
+#include <stddef.h>
+
+#define TM_TERM_MAX 40 /* bytes of a canonical unigram part */
+
+enum { TM_TOK_ADJ = 1, TM_TOK_JOINED = 2 };
+
+typedef void (*tm_tok_fn)(void *ctx, const char *part, size_t len, int flags);
+
+void tm_tokenize(const char *text, size_t len, tm_tok_fn fn, void *ctx);
+
+/* Canonicalise one free-form phrase ("Compose Hash", "composeHash") into out as a
+ * snake_case term; return its length (0 if nothing is left). */
+size_t tm_canon(const char *s, size_t n, char *out, size_t outcap);
+
+/* Is w (lowercase) an English function word that is never a term? */
+int tm_is_stopword(const char *w, size_t n);
+
+#endif

@@ -1,0 +1,528 @@
+/* analyze.c - term counting, ranking and the k-threshold (see profile.h).
+ *
+ * Hot path: every token costs one interning probe for the unigram and, when it follows
+ * another part in the same phrase, one for the bigram. Document frequency counts units
+ * (sessions) with a last-unit stamp per term, plus a per-file set of (term, unit) pairs
+ * so that sessions interleaved inside one file are counted exactly. A unit that comes
+ * back in a later file, after other units, is counted in `revisits`, and the published
+ * df is df - revisits: never more than the true number of sessions. */
+#include "tm/profile.h"
+#include "tm/text.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MH 8                     /* min-hash values per unigram, for themes */
+#define TERMS_SOFT_CAP (4u << 20) /* prune rare terms past this many distinct terms */
+
+struct tm_an {
+    const struct tm_taxonomy *tax;
+    const struct tm_background *bg;
+    struct tm_map terms;
+    uint64_t *mentions;
+    uint32_t *df, *last, *idm;
+    uint64_t *tmask;
+    uint32_t (*mh)[MH];
+    uint32_t cap;
+    uint32_t unit, units, revisits;
+    uint32_t *unit_file;  /* last file number a unit was active in (0: never) */
+    uint32_t ucap;
+    uint32_t file_no, file_units;
+    int first_in_file, prev_multi;
+    struct tm_map pairs;  /* (term, unit) pairs seen in this file */
+    char prev[TM_TERM_MAX + 1];
+    size_t prevlen;
+    uint64_t rec_mask, tokens, content_records;
+    int rec_tokens;
+    uint64_t topic_records[TM_TOPICS_MAX], topic_mentions[TM_TOPICS_MAX];
+    uint32_t topic_df[TM_TOPICS_MAX], topic_last[TM_TOPICS_MAX];
+    uint64_t prune_below;
+    struct tm_map deny_strict, deny_soft;
+    struct tm_episode *eps;
+    size_t neps, capeps;
+};
+
+struct tm_an *tm_an_new(const struct tm_taxonomy *tax, const struct tm_background *bg)
+{
+    struct tm_an *an = tm_xcalloc(1, sizeof *an);
+    an->tax = tax;
+    an->bg = bg;
+    tm_map_init(&an->terms);
+    tm_map_init(&an->deny_strict);
+    tm_map_init(&an->deny_soft);
+    tm_map_init(&an->pairs);
+    an->prune_below = 2;
+    return an;
+}
+
+void tm_an_free(struct tm_an *an)
+{
+    if (!an)
+        return;
+    tm_map_release(&an->terms);
+    tm_map_release(&an->deny_strict);
+    tm_map_release(&an->deny_soft);
+    free(an->mentions);
+    free(an->df);
+    free(an->last);
+    free(an->idm);
+    free(an->tmask);
+    free(an->mh);
+    free(an->unit_file);
+    tm_map_release(&an->pairs);
+    for (size_t i = 0; i < an->neps; i++)
+        tm_episode_release(&an->eps[i]);
+    free(an->eps);
+    free(an);
+}
+
+struct tm_map *tm_an_deny_strict(struct tm_an *an) { return &an->deny_strict; }
+struct tm_map *tm_an_deny_soft(struct tm_an *an) { return &an->deny_soft; }
+
+void tm_an_add_episode(struct tm_an *an, struct tm_episode *ep)
+{
+    if (an->neps == an->capeps) {
+        an->capeps = an->capeps ? an->capeps * 2 : 16;
+        an->eps = tm_xrealloc(an->eps, an->capeps * sizeof *an->eps);
+    }
+    an->eps[an->neps++] = *ep;
+    memset(ep, 0, sizeof *ep);
+}
+
+void tm_an_file(struct tm_an *an)
+{
+    an->file_no++;
+    an->prev_multi = an->file_units > 1;
+    an->file_units = 0;
+    an->first_in_file = 1;
+    if (an->pairs.count)
+        tm_map_release(&an->pairs);
+}
+
+void tm_an_unit(struct tm_an *an, uint32_t unit)
+{
+    if (unit >= an->ucap) {
+        uint32_t n = an->ucap ? an->ucap : 256;
+        while (n <= unit)
+            n *= 2;
+        an->unit_file = tm_xrealloc(an->unit_file, n * sizeof *an->unit_file);
+        memset(an->unit_file + an->ucap, 0, (n - an->ucap) * sizeof *an->unit_file);
+        an->ucap = n;
+    }
+    int same = unit + 1 == an->unit;
+    if (an->first_in_file) {
+        an->first_in_file = 0;
+        /* continuing the last unit of a file that interleaved several: its pairs are
+         * gone, so count it as a revisit */
+        if (same && an->prev_multi)
+            an->revisits++;
+    }
+    if (!same && an->unit_file[unit] && an->unit_file[unit] != an->file_no)
+        an->revisits++; /* back from an earlier file */
+    if (an->unit_file[unit] != an->file_no) {
+        an->unit_file[unit] = an->file_no;
+        an->file_units++;
+    }
+    if (unit + 1 > an->units)
+        an->units = unit + 1;
+    an->unit = unit + 1;
+    an->prevlen = 0;
+}
+
+static void grow(struct tm_an *an)
+{
+    uint32_t n = an->cap ? an->cap * 2 : 4096;
+    an->mentions = tm_xrealloc(an->mentions, n * sizeof *an->mentions);
+    an->df = tm_xrealloc(an->df, n * sizeof *an->df);
+    an->last = tm_xrealloc(an->last, n * sizeof *an->last);
+    an->idm = tm_xrealloc(an->idm, n * sizeof *an->idm);
+    an->tmask = tm_xrealloc(an->tmask, n * sizeof *an->tmask);
+    an->mh = tm_xrealloc(an->mh, n * sizeof *an->mh);
+    an->cap = n;
+}
+
+static uint32_t mix(uint32_t x)
+{
+    x ^= x >> 16;
+    x *= 0x7feb352d;
+    x ^= x >> 15;
+    x *= 0x846ca68b;
+    x ^= x >> 16;
+    return x;
+}
+
+static void prune(struct tm_an *an);
+
+static uint32_t count(struct tm_an *an, const char *w, size_t n, int phrase, int joined)
+{
+    int added;
+    uint32_t i = tm_map_intern(&an->terms, w, n, &added);
+    if (added) {
+        if (i >= an->cap)
+            grow(an);
+        an->mentions[i] = 0;
+        an->df[i] = an->last[i] = an->idm[i] = 0;
+        an->tmask[i] = an->tax ? tm_taxonomy_mask(an->tax, w, n) : 0;
+        memset(an->mh[i], 0xff, sizeof an->mh[i]);
+    }
+    an->mentions[i]++;
+    an->idm[i] += (uint32_t)joined;
+    if (an->last[i] != an->unit) {
+        an->last[i] = an->unit;
+        uint64_t pair = (uint64_t)i << 32 | an->unit;
+        int fresh;
+        tm_map_intern(&an->pairs, &pair, sizeof pair, &fresh);
+        if (fresh)
+            an->df[i]++;
+        if (!phrase)
+            for (int j = 0; j < MH; j++) {
+                uint32_t h = mix(an->unit * 0x9e3779b9u + (uint32_t)j * 0x85ebca6bu);
+                if (h < an->mh[i][j])
+                    an->mh[i][j] = h;
+            }
+    }
+    uint64_t tm = an->tmask[i];
+    if (tm) {
+        an->rec_mask |= tm;
+        for (int t = 0; tm; t++, tm >>= 1)
+            if (tm & 1)
+                an->topic_mentions[t]++;
+    }
+    return i;
+}
+
+static void on_part(void *ctx, const char *w, size_t n, int flags)
+{
+    struct tm_an *an = ctx;
+    an->tokens++;
+    an->rec_tokens = 1;
+    count(an, w, n, 0, 0);
+    if ((flags & TM_TOK_ADJ) && an->prevlen && an->prevlen + 1 + n <= 2 * TM_TERM_MAX + 1) {
+        char bi[2 * TM_TERM_MAX + 2];
+        memcpy(bi, an->prev, an->prevlen);
+        bi[an->prevlen] = '_';
+        memcpy(bi + an->prevlen + 1, w, n);
+        count(an, bi, an->prevlen + 1 + n, 1, (flags & TM_TOK_JOINED) != 0);
+    }
+    memcpy(an->prev, w, n);
+    an->prevlen = n;
+}
+
+void tm_an_text(struct tm_an *an, const char *text, size_t len)
+{
+    if (!an->unit)
+        tm_an_unit(an, 0);
+    an->prevlen = 0;
+    tm_tokenize(text, len, on_part, an);
+    an->prevlen = 0;
+    if (an->terms.count > TERMS_SOFT_CAP)
+        prune(an);
+}
+
+void tm_an_record_end(struct tm_an *an)
+{
+    if (an->rec_tokens)
+        an->content_records++;
+    uint64_t m = an->rec_mask;
+    for (int t = 0; m; t++, m >>= 1) {
+        if (!(m & 1))
+            continue;
+        an->topic_records[t]++;
+        if (an->topic_last[t] != an->unit) {
+            an->topic_last[t] = an->unit;
+            uint64_t pair = (uint64_t)(0x80000000u | (uint32_t)t) << 32 | an->unit;
+            int fresh;
+            tm_map_intern(&an->pairs, &pair, sizeof pair, &fresh);
+            if (fresh)
+                an->topic_df[t]++;
+        }
+    }
+    an->rec_mask = 0;
+    an->rec_tokens = 0;
+}
+
+/* Drop the rarest terms when the vocabulary passes its cap (lossy counting: the
+ * dropped terms only ever lose counts, so df never grows by pruning). */
+static void prune(struct tm_an *an)
+{
+    uint32_t n = an->terms.count;
+    uint8_t *keep = tm_xmalloc(n);
+    uint32_t *nid = tm_xmalloc(n * sizeof *nid);
+    for (;;) {
+        uint32_t kept = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            keep[i] = an->mentions[i] >= an->prune_below || an->tmask[i];
+            kept += keep[i];
+        }
+        if (kept <= TERMS_SOFT_CAP / 2)
+            break;
+        an->prune_below *= 2;
+    }
+    tm_map_filter(&an->terms, keep, nid);
+    /* the pair set names terms by index: start it afresh, and if this file interleaves
+     * sessions count a revisit so that df stays an upper bound never exceeded */
+    tm_map_release(&an->pairs);
+    if (an->file_units > 1)
+        an->revisits++;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t j = nid[i];
+        if (j == UINT32_MAX)
+            continue;
+        an->mentions[j] = an->mentions[i];
+        an->df[j] = an->df[i];
+        an->last[j] = an->last[i];
+        an->idm[j] = an->idm[i];
+        an->tmask[j] = an->tmask[i];
+        memcpy(an->mh[j], an->mh[i], sizeof an->mh[j]);
+    }
+    free(keep);
+    free(nid);
+}
+
+/* ---- finishing ---- */
+
+/* Signed Dunning log-likelihood of c in n against b in bn. */
+static double g2(double c, double n, double b, double bn)
+{
+    double e1 = n * (c + b) / (n + bn), e2 = bn * (c + b) / (n + bn);
+    double g = 0;
+    if (c > 0)
+        g += c * log(c / e1);
+    if (b > 0)
+        g += b * log(b / e2);
+    g *= 2;
+    return c / n >= b / bn ? g : -g;
+}
+
+static int denied_word(const struct tm_an *an, const char *w, size_t n, int public_vocab)
+{
+    if (tm_map_find(&an->deny_strict, w, n) != UINT32_MAX)
+        return 1;
+    return !public_vocab && tm_map_find(&an->deny_soft, w, n) != UINT32_MAX;
+}
+
+/* Is any part of term (split at '_') an identity word? */
+static int denied(const struct tm_an *an, const char *t, size_t n, int public_vocab)
+{
+    if (denied_word(an, t, n, public_vocab))
+        return 1;
+    size_t st = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i == n || t[i] == '_') {
+            if (i > st && denied_word(an, t + st, i - st, public_vocab))
+                return 1;
+            st = i + 1;
+        }
+    }
+    return 0;
+}
+
+static int by_score(const void *a, const void *b)
+{
+    const struct tm_pterm *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score < y->score ? 1 : -1;
+    return strcmp(x->term, y->term);
+}
+
+static int by_share(const void *a, const void *b)
+{
+    const struct tm_ptopic *x = a, *y = b;
+    if (x->records != y->records)
+        return x->records < y->records ? 1 : -1;
+    return x->topic - y->topic;
+}
+
+/* A phrase is a term when it was written as an identifier, or when its words stick
+ * together far more than chance and it is not a background phrase. */
+static int phrase_ok(const struct tm_an *an, uint32_t i, const char *t, size_t n)
+{
+    if (an->idm[i] >= 2)
+        return 1;
+    const char *us = memchr(t, '_', n);
+    if (!us)
+        return 0;
+    uint32_t a = tm_map_find(&an->terms, t, (size_t)(us - t));
+    uint32_t b = tm_map_find(&an->terms, us + 1, n - (size_t)(us - t) - 1);
+    if (a == UINT32_MAX || b == UINT32_MAX || an->mentions[i] < 5)
+        return 0;
+    double pmi = (double)an->mentions[i] * (double)an->tokens /
+                 ((double)an->mentions[a] * (double)an->mentions[b]);
+    return pmi >= 8.0 && an->mentions[i] * 4 >= an->mentions[a] / 8;
+}
+
+static void build_themes(struct tm_an *an, struct tm_profile *p);
+
+void tm_an_finish(struct tm_an *an, int k, struct tm_profile *p)
+{
+    memset(p, 0, sizeof *p);
+    if (k < TM_K_MIN)
+        k = TM_K_MIN;
+    p->k = k;
+    p->tokens = an->tokens;
+    p->content_records = an->content_records;
+    p->units = an->units;
+    p->revisits = an->revisits;
+    uint32_t n = an->terms.count;
+    double N = an->tokens ? (double)an->tokens : 1;
+    double B = an->bg && an->bg->total ? (double)an->bg->total : 1e9;
+    p->terms = tm_xcalloc(n ? n : 1, sizeof *p->terms);
+    for (uint32_t i = 0; i < n; i++) {
+        size_t len;
+        const char *t = tm_map_key(&an->terms, i, &len);
+        int phrase = memchr(t, '_', len) != NULL;
+        uint32_t df = an->df[i] > an->revisits ? an->df[i] - an->revisits : 0;
+        if (phrase && !phrase_ok(an, i, t, len))
+            continue;
+        if (df < 2 && !an->tmask[i])
+            continue; /* never publishable and not needed for topics */
+        uint64_t b = an->bg ? tm_background_count(an->bg, t, len) : 0;
+        struct tm_pterm *pt = &p->terms[p->nterms++];
+        pt->term = tm_xstrndup(t, len);
+        pt->mentions = an->mentions[i];
+        pt->df = df;
+        pt->score = g2((double)an->mentions[i], N, (double)b + 0.5, B);
+        int generic = (double)b / B >= 2e-4 || pt->score <= 0 ||
+                      (double)an->mentions[i] / N < 3.0 * ((double)b + 1) / B;
+        int vocab = an->tmask[i] || b > 0;
+        pt->flags = (generic ? TM_T_GENERIC : 0) | (phrase ? TM_T_PHRASE : 0) |
+                    (an->tmask[i] ? TM_T_TAXONOMY : 0) |
+                    (denied(an, t, len, vocab) ? TM_T_DENIED : 0);
+        if (df >= (uint32_t)k && !(pt->flags & TM_T_DENIED))
+            pt->flags |= TM_T_PUBLIC;
+    }
+    qsort(p->terms, p->nterms, sizeof *p->terms, by_score);
+    /* Keep the profile small: the top distinctive terms plus every taxonomy term. */
+    size_t keep = 0;
+    for (size_t i = 0; i < p->nterms; i++) {
+        if (i < 5000 || (p->terms[i].flags & TM_T_TAXONOMY))
+            p->terms[keep++] = p->terms[i];
+        else
+            free(p->terms[i].term);
+    }
+    p->nterms = keep;
+    size_t nt = an->tax ? an->tax->ntopics : 0;
+    p->topics = tm_xcalloc(nt ? nt : 1, sizeof *p->topics);
+    for (size_t t = 0; t < nt; t++) {
+        if (!an->topic_records[t])
+            continue;
+        struct tm_ptopic *pt = &p->topics[p->ntopics++];
+        pt->topic = (int)t;
+        pt->mentions = an->topic_mentions[t];
+        pt->records = an->topic_records[t];
+        pt->df = an->topic_df[t] > an->revisits ? an->topic_df[t] - an->revisits : 0;
+        pt->share = an->content_records ? (double)pt->records / (double)an->content_records : 0;
+        pt->publishable = pt->df >= (uint32_t)k;
+    }
+    qsort(p->topics, p->ntopics, sizeof *p->topics, by_share);
+    build_themes(an, p);
+    p->episodes = an->eps;
+    p->nepisodes = p->capepisodes = an->neps;
+    an->eps = NULL;
+    an->neps = an->capeps = 0;
+}
+
+size_t tm_profile_top(const struct tm_profile *p, const struct tm_pterm **out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < p->nterms && n < max; i++) {
+        const struct tm_pterm *t = &p->terms[i];
+        if ((t->flags & TM_T_PUBLIC) && !(t->flags & TM_T_GENERIC))
+            out[n++] = t;
+    }
+    return n;
+}
+
+/* Themes: greedy clustering of the top distinctive unigrams by the estimated Jaccard
+ * similarity of the sessions they occur in (min-hash). */
+static void build_themes(struct tm_an *an, struct tm_profile *p)
+{
+    enum { CAND = 40, MAXTHEMES = 6 };
+    const struct tm_pterm *top[CAND];
+    uint32_t idx[CAND];
+    size_t n = 0;
+    for (size_t i = 0; i < p->nterms && n < CAND; i++) {
+        const struct tm_pterm *t = &p->terms[i];
+        if (!(t->flags & TM_T_PUBLIC) || (t->flags & (TM_T_GENERIC | TM_T_PHRASE)))
+            continue;
+        uint32_t j = tm_map_find(&an->terms, t->term, strlen(t->term));
+        if (j == UINT32_MAX)
+            continue;
+        top[n] = t;
+        idx[n++] = j;
+    }
+    uint8_t used[CAND] = {0};
+    p->themes = tm_xcalloc(MAXTHEMES, sizeof *p->themes);
+    for (size_t s = 0; s < n && p->nthemes < MAXTHEMES; s++) {
+        if (used[s])
+            continue;
+        struct tm_theme *th = &p->themes[p->nthemes++];
+        used[s] = 1;
+        th->terms[th->nterms++] = tm_xstrdup(top[s]->term);
+        th->mentions = top[s]->mentions;
+        for (size_t o = s + 1; o < n && th->nterms < 8; o++) {
+            if (used[o])
+                continue;
+            int same = 0;
+            for (int j = 0; j < MH; j++)
+                same += an->mh[idx[s]][j] == an->mh[idx[o]][j];
+            if (same * 2 >= MH) {
+                used[o] = 1;
+                th->terms[th->nterms++] = tm_xstrdup(top[o]->term);
+                th->mentions += top[o]->mentions;
+            }
+        }
+        struct tm_buf lb;
+        tm_buf_init(&lb);
+        for (size_t j = 0; j < th->nterms && j < 3; j++) {
+            if (j)
+                tm_buf_adds(&lb, " / ");
+            tm_buf_adds(&lb, th->terms[j]);
+        }
+        th->label = tm_buf_detach(&lb);
+    }
+}
+
+void tm_episode_release(struct tm_episode *ep)
+{
+    free(ep->problem);
+    free(ep->signature);
+    for (size_t i = 0; i < ep->nsteps; i++)
+        free(ep->steps[i]);
+    free(ep->solution);
+    memset(ep, 0, sizeof *ep);
+}
+
+void tm_profile_release(struct tm_profile *p)
+{
+    for (size_t i = 0; i < p->nterms; i++)
+        free(p->terms[i].term);
+    free(p->terms);
+    free(p->topics);
+    for (size_t i = 0; i < p->nthemes; i++) {
+        free(p->themes[i].label);
+        for (size_t j = 0; j < p->themes[i].nterms; j++)
+            free(p->themes[i].terms[j]);
+    }
+    free(p->themes);
+    for (size_t i = 0; i < p->nepisodes; i++)
+        tm_episode_release(&p->episodes[i]);
+    free(p->episodes);
+    memset(p, 0, sizeof *p);
+}
+
+void tm_an_dump(struct tm_an *an, uint32_t min_df, int keep_denied,
+                void (*fn)(void *ctx, const char *term, size_t len, uint64_t mentions, uint32_t df),
+                void *ctx)
+{
+    for (uint32_t i = 0; i < an->terms.count; i++) {
+        size_t len;
+        const char *t = tm_map_key(&an->terms, i, &len);
+        if (an->df[i] < min_df || (!keep_denied && denied(an, t, len, 0)))
+            continue;
+        if (memchr(t, '_', len) && !phrase_ok(an, i, t, len))
+            continue;
+        fn(ctx, t, len, an->mentions[i], an->df[i]);
+    }
+}

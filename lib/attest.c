@@ -1,0 +1,180 @@
+/* attest.c - sign and verify teemed documents (see attest.h). */
+#include "tm/attest.h"
+#include "tm/base.h"
+#include "tm/crypto.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *tm_canonical(const cJSON *doc)
+{
+    char *s = cJSON_PrintUnformatted(doc);
+    if (!s)
+        abort(); /* cJSON fails only on allocation */
+    return s;
+}
+
+static void message(const char *kind, const uint8_t h[32], uint8_t *msg, size_t *n)
+{
+    static const char dom[] = "teemed-sign-v1";
+    size_t o = 0, kl = strlen(kind);
+    memcpy(msg, dom, sizeof dom); /* with its NUL */
+    o += sizeof dom;
+    memcpy(msg + o, kind, kl);
+    o += kl;
+    msg[o++] = 0;
+    memcpy(msg + o, h, 32);
+    *n = o + 32;
+}
+
+enum tm_rc tm_attest_sign(const struct tm_tee *tee, cJSON *doc, const char *kind,
+                          int64_t now_ms, struct tm_diag *d)
+{
+    char hex[129], ts[32];
+    if (strlen(kind) > 20)
+        return tm_fail(d, TM_EINVAL, "attest: kind too long");
+    cJSON *a = cJSON_CreateObject();
+    cJSON_AddStringToObject(a, "format", "teemed-attestation-v1");
+    cJSON_AddStringToObject(a, "kind", kind);
+    cJSON_AddStringToObject(a, "backend", tm_tee_name(tee->kind));
+    cJSON_AddBoolToObject(a, "simulated", tee->simulated);
+    if (tee->simulated)
+        cJSON_AddStringToObject(a, "note", "simulated TEE: software keys, not hardware-backed");
+    tm_hex(tee->pub, 32, hex);
+    char signer[144];
+    snprintf(signer, sizeof signer, "ed25519:%s", hex);
+    cJSON_AddStringToObject(a, "signer", signer);
+    tm_hex(tee->report_data, 64, hex);
+    cJSON_AddStringToObject(a, "report_data", hex);
+    cJSON_AddNullToObject(a, "quote");
+    tm_format_time(now_ms, ts);
+    cJSON_AddStringToObject(a, "signed_at", ts);
+    cJSON_AddItemToObject(doc, "attestation", a);
+
+    char *payload = tm_canonical(doc);
+    uint8_t h[32], msg[64], sig[64];
+    size_t mn;
+    tm_sha256(payload, strlen(payload), h);
+    free(payload);
+    message(kind, h, msg, &mn);
+    enum tm_rc rc = tm_ed25519_sign(tee->sign_seed, msg, mn, sig, d);
+    if (rc)
+        return rc;
+    /* payload_sha256 is informative and covered: insert it before signing would change
+     * the payload, so it is added after and excluded like the signature. */
+    tm_hex(h, 32, hex);
+    cJSON_AddStringToObject(a, "payload_sha256", hex);
+    char b64[96];
+    tm_b64(sig, 64, b64);
+    cJSON_AddStringToObject(a, "signature", b64);
+    return TM_OK;
+}
+
+static void check(struct tm_verify *v, const char *name, int ok, const char *fmt, ...)
+{
+    if (v->nchecks == TM_CHECKS_MAX)
+        return;
+    struct tm_check *c = &v->checks[v->nchecks++];
+    snprintf(c->name, sizeof c->name, "%s", name);
+    c->ok = ok;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->detail, sizeof c->detail, fmt, ap);
+    va_end(ap);
+    if (!ok)
+        v->ok = 0;
+}
+
+static const char *str(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+enum tm_rc tm_attest_verify(const char *text, size_t len, const struct tm_verify_opts *o,
+                            struct tm_verify *v, struct tm_diag *d)
+{
+    memset(v, 0, sizeof *v);
+    v->ok = 1;
+    enum tm_rc rc = TM_OK;
+    char *canon = NULL, *payload = NULL;
+    const char *end = NULL;
+    cJSON *doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    if (!cJSON_IsObject(doc)) {
+        rc = tm_fail(d, TM_EPARSE, "not a JSON document");
+        goto out;
+    }
+    cJSON *a = cJSON_GetObjectItemCaseSensitive(doc, "attestation");
+    if (!cJSON_IsObject(a) || !str(a, "format") || strcmp(str(a, "format"), "teemed-attestation-v1")) {
+        rc = tm_fail(d, TM_EPARSE, "not a signed teemed document (no attestation member)");
+        goto out;
+    }
+    snprintf(v->kind, sizeof v->kind, "%s", str(a, "kind") ? str(a, "kind") : "?");
+    snprintf(v->backend, sizeof v->backend, "%s", str(a, "backend") ? str(a, "backend") : "?");
+
+    /* 1. canonical form: the bytes given are exactly what teemed prints. */
+    canon = tm_canonical(doc);
+    size_t cl = strlen(canon), tl = len;
+    if (tl && text[tl - 1] == '\n')
+        tl--;
+    int canonical = cl == tl && memcmp(canon, text, cl) == 0;
+    check(v, "canonical", canonical, canonical ? "document is in canonical form"
+                                               : "document bytes differ from its canonical form "
+                                                 "(reformatted or edited)");
+
+    /* 2. signature over the payload */
+    const char *sig64 = str(a, "signature"), *signer = str(a, "signer");
+    const char *rd = str(a, "report_data"), *ph = str(a, "payload_sha256");
+    uint8_t pub[32], sig[64], h[32], msg[64], rdb[64], want[64];
+    size_t n = 0;
+    int have_pub = signer && !strncmp(signer, "ed25519:", 8) &&
+                   !tm_unhex(signer + 8, strlen(signer + 8), pub, 32, &n) && n == 32;
+    int have_sig = sig64 && !tm_unb64(sig64, strlen(sig64), sig, 64, &n) && n == 64;
+    cJSON_DeleteItemFromObjectCaseSensitive(a, "signature");
+    cJSON *phi = cJSON_DetachItemFromObjectCaseSensitive(a, "payload_sha256");
+    payload = tm_canonical(doc);
+    tm_sha256(payload, strlen(payload), h);
+    char hx[129];
+    tm_hex(h, 32, hx);
+    check(v, "payload-hash", ph && !strcmp(ph, hx),
+          ph && !strcmp(ph, hx) ? "payload_sha256 matches the document"
+                                : "payload_sha256 does not match the document");
+    message(v->kind, h, msg, &n);
+    int sig_ok = have_pub && have_sig && tm_ed25519_verify(pub, msg, n, sig) == TM_OK;
+    check(v, "signature", sig_ok,
+          !have_pub ? "signer is not an ed25519 public key"
+          : !have_sig ? "signature is not 64 bytes of base64"
+          : sig_ok ? "Ed25519 signature by %.24s... is valid" : "Ed25519 signature does not verify",
+          signer ? signer : "");
+    cJSON_Delete(phi);
+
+    /* 3. report_data binds the signing key */
+    int rd_ok = 0;
+    if (have_pub && rd && !tm_unhex(rd, strlen(rd), rdb, 64, &n) && n == 64) {
+        tm_tee_report_data(pub, want);
+        rd_ok = tm_ct_equal(want, rdb, 64);
+    }
+    check(v, "report-data", rd_ok, rd_ok ? "report_data binds the signing key"
+                                         : "report_data does not bind the signing key");
+
+    /* 4. hardware backing */
+    const cJSON *simj = cJSON_GetObjectItemCaseSensitive(a, "simulated");
+    const cJSON *quote = cJSON_GetObjectItemCaseSensitive(a, "quote");
+    v->simulated = !cJSON_IsFalse(simj) || !cJSON_IsString(quote);
+    if (v->simulated)
+        check(v, "tee", o && o->allow_simulated,
+              o && o->allow_simulated
+                  ? "simulated TEE (software keys): accepted because --allow-simulated was given"
+                  : "simulated TEE (software keys): not hardware-backed; refused without "
+                    "--allow-simulated");
+    else
+        check(v, "tee", 0, "hardware quote verification is not available in this build");
+    rc = v->ok ? TM_OK : TM_EVERIFY;
+out:
+    free(canon);
+    free(payload);
+    cJSON_Delete(doc);
+    return rc;
+}

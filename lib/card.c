@@ -1,0 +1,252 @@
+/* card.c - build the dataset card and serialise the profile (see card.h). */
+#include "tm/card.h"
+#include "tm/base.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static double round3(double x) { return floor(x * 1000 + 0.5) / 1000; }
+
+static cJSON *volume(const struct tm_card_in *in)
+{
+    const struct tm_volume *v = in->vol;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "records", (double)v->records);
+    cJSON_AddNumberToObject(o, "malformed", (double)v->malformed);
+    cJSON_AddNumberToObject(o, "sessions", v->sessions);
+    cJSON_AddNumberToObject(o, "projects", v->projects);
+    int64_t days = v->have_time ? tm_day_of(v->last_ms) - tm_day_of(v->first_ms) : 0;
+    cJSON_AddNumberToObject(o, "days", (double)days);
+    cJSON_AddNumberToObject(o, "active_days", v->active_days);
+    char ts[32];
+    if (v->have_time) {
+        tm_format_time(v->first_ms, ts);
+        cJSON_AddStringToObject(o, "first", ts);
+        tm_format_time(v->last_ms, ts);
+        cJSON_AddStringToObject(o, "last", ts);
+    } else {
+        cJSON_AddNullToObject(o, "first");
+        cJSON_AddNullToObject(o, "last");
+    }
+    cJSON_AddNumberToObject(o, "bytes", (double)v->bytes);
+    /* by_type in a stable order: by name */
+    cJSON *bt = cJSON_CreateObject();
+    uint32_t n = v->types.count;
+    uint32_t *ord = tm_xmalloc((n ? n : 1) * sizeof *ord);
+    for (uint32_t i = 0; i < n; i++)
+        ord[i] = i;
+    for (uint32_t i = 1; i < n; i++) /* insertion sort: a handful of types */
+        for (uint32_t j = i; j > 0; j--) {
+            size_t la, lb;
+            const char *a = tm_map_key(&v->types, ord[j - 1], &la);
+            const char *b = tm_map_key(&v->types, ord[j], &lb);
+            int c = memcmp(a, b, la < lb ? la : lb);
+            if (c < 0 || (c == 0 && la <= lb))
+                break;
+            uint32_t t = ord[j];
+            ord[j] = ord[j - 1];
+            ord[j - 1] = t;
+        }
+    for (uint32_t i = 0; i < n; i++) {
+        size_t l;
+        const char *k = tm_map_key(&v->types, ord[i], &l);
+        char name[72];
+        snprintf(name, sizeof name, "%.*s", (int)l, k);
+        cJSON_AddNumberToObject(bt, name, (double)v->type_counts[ord[i]]);
+    }
+    free(ord);
+    cJSON_AddItemToObject(o, "by_type", bt);
+    char rec[32], sum[160];
+    tm_format_count(v->records, rec);
+    snprintf(sum, sizeof sum, "%s records across %u project%s (%lld day%s)", rec, v->projects,
+             v->projects == 1 ? "" : "s", (long long)days, days == 1 ? "" : "s");
+    cJSON_AddStringToObject(o, "summary", sum);
+    return o;
+}
+
+/* Topics that may be published, best first: df >= k. */
+static size_t public_topics(const struct tm_card_in *in, const struct tm_ptopic **out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < in->prof->ntopics && n < max; i++)
+        if (in->prof->topics[i].publishable && in->prof->topics[i].share >= 0.01)
+            out[n++] = &in->prof->topics[i];
+    return n;
+}
+
+cJSON *tm_card_build(const struct tm_card_in *in)
+{
+    cJSON *c = cJSON_CreateObject();
+    const struct tm_ptopic *tops[TM_TOPICS_MAX];
+    size_t nt = public_topics(in, tops, TM_TOPICS_MAX);
+    const struct tm_profile *p = in->prof;
+    char buf[300];
+
+    cJSON_AddStringToObject(c, "dataset_id", in->id);
+    cJSON_AddStringToObject(c, "owner", in->owner);
+    const char *topic;
+    if (in->title)
+        topic = in->title;
+    else if (nt && tops[0]->share >= 0.10)
+        topic = in->tax->tax_label[in->tax->topics[tops[0]->topic].tax];
+    else if (p->nthemes)
+        topic = p->themes[0].label;
+    else
+        topic = "Unclassified";
+    cJSON_AddStringToObject(c, "topic", topic);
+    cJSON_AddItemToObject(c, "volume", volume(in));
+
+    cJSON *pf;
+    if (nt) {
+        const struct tm_topic *t = &in->tax->topics[tops[0]->topic];
+        pf = cJSON_CreateObject();
+        cJSON_AddStringToObject(pf, "label", t->label);
+        cJSON_AddNumberToObject(pf, "share", round3(tops[0]->share));
+        snprintf(buf, sizeof buf, "%s (%d%% of content)", t->label, (int)floor(tops[0]->share * 100 + 0.5));
+        cJSON_AddStringToObject(pf, "summary", buf);
+    } else if (p->nthemes) {
+        pf = cJSON_CreateObject();
+        cJSON_AddStringToObject(pf, "label", p->themes[0].label);
+        cJSON_AddNullToObject(pf, "share");
+        cJSON_AddStringToObject(pf, "summary", p->themes[0].label);
+    } else {
+        pf = cJSON_CreateNull();
+    }
+    cJSON_AddItemToObject(c, "primary_focus", pf);
+
+    cJSON *ke = cJSON_CreateArray();
+    size_t nke = 0;
+    for (size_t i = 0; i < nt && nke < TM_CARD_EXPERTISE; i++, nke++)
+        cJSON_AddItemToArray(ke, cJSON_CreateString(in->tax->topics[tops[i]->topic].label));
+    for (size_t i = 0; !nke && i < p->nthemes && i < TM_CARD_EXPERTISE; i++)
+        cJSON_AddItemToArray(ke, cJSON_CreateString(p->themes[i].label));
+    cJSON_AddItemToObject(c, "key_expertise", ke);
+
+    const struct tm_pterm *top[TM_CARD_TOPICS];
+    size_t ntop = tm_profile_top(p, top, TM_CARD_TOPICS);
+    cJSON *ta = cJSON_CreateArray();
+    for (size_t i = 0; i < ntop; i++)
+        cJSON_AddItemToArray(ta, cJSON_CreateString(top[i]->term));
+    cJSON_AddItemToObject(c, "topics", ta);
+
+    cJSON *th = cJSON_CreateArray();
+    for (size_t i = 0; i < p->nthemes; i++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "label", p->themes[i].label);
+        cJSON *terms = cJSON_CreateArray();
+        for (size_t j = 0; j < p->themes[i].nterms; j++)
+            cJSON_AddItemToArray(terms, cJSON_CreateString(p->themes[i].terms[j]));
+        cJSON_AddItemToObject(o, "terms", terms);
+        cJSON_AddItemToArray(th, o);
+    }
+    cJSON_AddItemToObject(c, "themes", th);
+
+    cJSON *pr = cJSON_CreateObject();
+    cJSON_AddNumberToObject(pr, "k", p->k);
+    cJSON_AddStringToObject(pr, "filter", "teemed-scrub-v1");
+    cJSON *sc = cJSON_CreateObject();
+    for (int k = 0; k < TM_S_NKINDS; k++)
+        cJSON_AddNumberToObject(sc, tm_scrub_kind_name((enum tm_scrub_kind)k), (double)in->scrub->hits[k]);
+    cJSON_AddItemToObject(pr, "scrubbed", sc);
+    cJSON_AddItemToObject(c, "privacy", pr);
+
+    char hex[65];
+    tm_hex(in->commitment, 32, hex);
+    snprintf(buf, sizeof buf, "sha256:%s", hex);
+    cJSON_AddStringToObject(c, "commitment", buf);
+    cJSON *ci = cJSON_CreateObject();
+    cJSON_AddStringToObject(ci, "scheme", "rfc6962-merkle-sha256");
+    cJSON_AddStringToObject(ci, "order", "files by relative path, then records in file order");
+    cJSON_AddNumberToObject(ci, "leaves", (double)in->leaves);
+    cJSON_AddItemToObject(c, "commitment_info", ci);
+    char ts[32];
+    tm_format_time(in->now_ms, ts);
+    cJSON_AddStringToObject(c, "created_at", ts);
+    return c;
+}
+
+static void add_lower(struct tm_buf *b, const char *s)
+{
+    for (; *s; s++)
+        tm_buf_addc(b, (char)(*s >= 'A' && *s <= 'Z' ? *s + 32 : *s));
+    tm_buf_addc(b, ' ');
+}
+
+static void add_strings(struct tm_buf *b, const cJSON *o)
+{
+    if (cJSON_IsString(o))
+        add_lower(b, o->valuestring);
+    for (const cJSON *c = o ? o->child : NULL; c; c = c->next)
+        add_strings(b, c);
+}
+
+char *tm_card_search_text(const cJSON *card)
+{
+    struct tm_buf b;
+    tm_buf_init(&b);
+    static const char *const keys[] = {"dataset_id", "owner", "topic", "primary_focus",
+                                       "key_expertise", "topics", "themes"};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        add_strings(&b, cJSON_GetObjectItemCaseSensitive(card, keys[i]));
+    return tm_buf_detach(&b);
+}
+
+char *tm_profile_to_json(const struct tm_profile *p, const struct tm_taxonomy *tax)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "version", 1);
+    cJSON_AddNumberToObject(o, "k", p->k);
+    cJSON_AddNumberToObject(o, "tokens", (double)p->tokens);
+    cJSON_AddNumberToObject(o, "content_records", (double)p->content_records);
+    cJSON_AddNumberToObject(o, "units", p->units);
+    cJSON *terms = cJSON_CreateArray();
+    for (size_t i = 0; i < p->nterms; i++) {
+        const struct tm_pterm *t = &p->terms[i];
+        cJSON *e = cJSON_CreateArray();
+        cJSON_AddItemToArray(e, cJSON_CreateString(t->term));
+        cJSON_AddItemToArray(e, cJSON_CreateNumber((double)t->mentions));
+        cJSON_AddItemToArray(e, cJSON_CreateNumber(t->df));
+        cJSON_AddItemToArray(e, cJSON_CreateNumber(t->flags));
+        cJSON_AddItemToArray(e, cJSON_CreateNumber(round3(t->score)));
+        cJSON_AddItemToArray(terms, e);
+    }
+    cJSON_AddItemToObject(o, "terms", terms);
+    cJSON *topics = cJSON_CreateArray();
+    for (size_t i = 0; i < p->ntopics; i++) {
+        const struct tm_ptopic *t = &p->topics[i];
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "id", tax->topics[t->topic].id);
+        cJSON_AddNumberToObject(e, "mentions", (double)t->mentions);
+        cJSON_AddNumberToObject(e, "records", (double)t->records);
+        cJSON_AddNumberToObject(e, "df", t->df);
+        cJSON_AddNumberToObject(e, "share", round3(t->share));
+        cJSON_AddBoolToObject(e, "publishable", t->publishable);
+        cJSON_AddItemToArray(topics, e);
+    }
+    cJSON_AddItemToObject(o, "topics", topics);
+    cJSON *eps = cJSON_CreateArray();
+    for (size_t i = 0; i < p->nepisodes; i++) {
+        const struct tm_episode *e = &p->episodes[i];
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "problem", e->problem ? e->problem : "");
+        cJSON_AddStringToObject(x, "signature", e->signature ? e->signature : "");
+        cJSON *st = cJSON_CreateArray();
+        for (size_t j = 0; j < e->nsteps; j++)
+            cJSON_AddItemToArray(st, cJSON_CreateString(e->steps[j]));
+        cJSON_AddItemToObject(x, "steps", st);
+        if (e->solution)
+            cJSON_AddStringToObject(x, "solution", e->solution);
+        else
+            cJSON_AddNullToObject(x, "solution");
+        cJSON_AddBoolToObject(x, "resolved", e->resolved);
+        cJSON_AddNumberToObject(x, "unit", e->unit);
+        cJSON_AddNumberToObject(x, "project", e->project);
+        cJSON_AddItemToArray(eps, x);
+    }
+    cJSON_AddItemToObject(o, "episodes", eps);
+    char *s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return s;
+}

@@ -1,0 +1,74 @@
+/* med.c - open and initialise a data dir (see mediator.h). */
+#include "tm/mediator.h"
+#include "tm/base.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static enum tm_rc mkdirs(const char *dir, struct tm_diag *d)
+{
+    char *p = tm_xstrdup(dir);
+    enum tm_rc rc = TM_OK;
+    for (char *s = p + 1; ; s++) {
+        if (*s == '/' || *s == 0) {
+            char c = *s;
+            *s = 0;
+            if (mkdir(p, 0700) != 0 && errno != EEXIST) {
+                rc = tm_fail(d, TM_EIO, "cannot create '%s': %s", p, strerror(errno));
+                break;
+            }
+            *s = c;
+            if (!c)
+                break;
+        }
+    }
+    free(p);
+    return rc;
+}
+
+enum tm_rc tm_med_init(const char *dir, enum tm_tee_kind kind, struct tm_diag *d)
+{
+    enum tm_rc rc = mkdirs(dir, d);
+    if (!rc)
+        rc = tm_tee_init(dir, kind, d);
+    if (rc)
+        return rc;
+    struct tm_store *st;
+    rc = tm_store_open(dir, &st, d);
+    tm_store_close(st);
+    return rc;
+}
+
+enum tm_rc tm_med_open(const char *dir, struct tm_med **out, struct tm_diag *d)
+{
+    struct tm_med *m = tm_xcalloc(1, sizeof *m);
+    m->dir = tm_xstrdup(dir);
+    enum tm_rc rc = tm_tee_open(dir, &m->tee, d);
+    if (!rc)
+        rc = tm_store_open(dir, &m->store, d);
+    if (!rc)
+        rc = tm_taxonomy_load(&m->tax, d);
+    if (!rc)
+        rc = tm_background_load(&m->bg, d);
+    if (rc) {
+        tm_med_close(m);
+        *out = NULL;
+        return rc;
+    }
+    *out = m;
+    return TM_OK;
+}
+
+void tm_med_close(struct tm_med *m)
+{
+    if (!m)
+        return;
+    tm_store_close(m->store);
+    tm_tee_close(&m->tee);
+    tm_taxonomy_release(&m->tax);
+    tm_background_release(&m->bg);
+    free(m->dir);
+    free(m);
+}

@@ -1,0 +1,665 @@
+/* scrub.c - the privacy filter (see scrub.h and docs/privacy.md).
+ *
+ * The text is cut into chunks: maximal runs of bytes that are not whitespace or one of
+ * the delimiters " ' ` ( ) [ ] { } < > , ; |. A chunk made only of letters, digits and
+ * '_' is copied unless it looks like hex or a random identifier; other chunks go through
+ * the rule list (PEM, URL, e-mail, path, IP, host, UUID, hex, secrets). Keys such as
+ * "password=" or "Bearer" make the following value secret. Lines that start with git
+ * identity headers (Author:, Co-Authored-By:, Signed-off-by:, ...) lose their rest. */
+#include "tm/scrub.h"
+
+#include <string.h>
+
+enum {
+    C_SPACE = 1, C_DELIM = 2, C_ALPHA = 4, C_DIGIT = 8, C_HEXL = 16, C_UPPER = 32,
+    C_WORD = 64 /* alnum or _ */
+};
+
+static uint8_t cls[256];
+
+static void init_cls(void)
+{
+    if (cls['a'])
+        return;
+    for (int c = 0; c < 256; c++) {
+        uint8_t f = 0;
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v')
+            f |= C_SPACE;
+        if (strchr("\"'`()[]{}<>,;|", c) && c)
+            f |= C_DELIM;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+            f |= C_ALPHA | C_WORD;
+        if (c >= 'A' && c <= 'Z')
+            f |= C_UPPER;
+        if (c >= '0' && c <= '9')
+            f |= C_DIGIT | C_WORD;
+        if ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))
+            f |= C_HEXL;
+        if (c == '_')
+            f |= C_WORD;
+        cls[c] = f;
+    }
+    cls[TM_MARK] |= C_SPACE; /* never let input forge or merge a marker */
+}
+
+static const char letters[TM_S_NKINDS] = {'P', 'E', 'N', 'H', 'I', 'U', 'X', 'K', 'C', 'L', 'D'};
+static const char *const names[TM_S_NKINDS] = {
+    "path", "email", "name", "host", "ip", "uuid", "hex", "secret", "pem", "url", "id",
+};
+
+char tm_scrub_letter(enum tm_scrub_kind k) { return letters[k]; }
+const char *tm_scrub_kind_name(enum tm_scrub_kind k) { return names[k]; }
+
+static void mark(struct tm_scrub *s, struct tm_buf *out, enum tm_scrub_kind k)
+{
+    s->hits[k]++;
+    /* Collapse repeats ("<path> <path>" stays two, "<hex><hex>" merges). */
+    if (out->len >= 2 && out->ptr[out->len - 2] == TM_MARK && out->ptr[out->len - 1] == letters[k])
+        return;
+    tm_buf_addc(out, TM_MARK);
+    tm_buf_addc(out, letters[k]);
+}
+
+static int lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+
+static int ieq_prefix(const char *p, size_t n, const char *lit)
+{
+    size_t l = strlen(lit);
+    if (n < l)
+        return 0;
+    for (size_t i = 0; i < l; i++)
+        if (lower((unsigned char)p[i]) != lower((unsigned char)lit[i]))
+            return 0;
+    return 1;
+}
+
+static int has_sub(const char *p, size_t n, const char *lit)
+{
+    size_t l = strlen(lit);
+    for (size_t i = 0; i + l <= n; i++)
+        if (memcmp(p + i, lit, l) == 0)
+            return 1;
+    return 0;
+}
+
+/* Add lowercased alnum words of p[0..n) to m; with caps_only, only words written with a
+ * capital first letter (names in "Author: Alice Doe" lines). */
+static void add_words_if(struct tm_map *m, const char *p, size_t n, int caps_only)
+{
+    if (!m)
+        return;
+    size_t i = 0;
+    while (i < n) {
+        while (i < n && !(cls[(unsigned char)p[i]] & (C_ALPHA | C_DIGIT)))
+            i++;
+        size_t st = i;
+        char w[41];
+        size_t wl = 0;
+        while (i < n && (cls[(unsigned char)p[i]] & (C_ALPHA | C_DIGIT))) {
+            if (wl < 40)
+                w[wl++] = (char)lower((unsigned char)p[i]);
+            i++;
+        }
+        if (i - st >= 2 && i - st <= 40 && (!caps_only || (cls[(unsigned char)p[st]] & C_UPPER)))
+            tm_map_intern(m, w, wl, NULL);
+    }
+}
+
+static void add_words(struct tm_map *m, const char *p, size_t n)
+{
+    add_words_if(m, p, n, 0);
+}
+
+static const char *const home_roots[] = {"/Users/", "/home/", "/export/home/", "C:\\Users\\", "c:\\users\\"};
+static const char *const enc_roots[] = {"-Users-", "-home-", "-root-", "-private-", "-tmp-",
+                                        "-var-", "-opt-", "-mnt-", "-srv-", "-workspace-",
+                                        "C--Users-"};
+
+/* The user name after a home root, into strict. */
+static void harvest_home(struct tm_map *strict, const char *p, size_t n)
+{
+    if (!strict)
+        return;
+    for (size_t r = 0; r < sizeof home_roots / sizeof *home_roots; r++) {
+        size_t rl = strlen(home_roots[r]);
+        for (size_t i = 0; i + rl < n; i++) {
+            if (memcmp(p + i, home_roots[r], rl) != 0)
+                continue;
+            size_t j = i + rl;
+            while (j < n && p[j] != '/' && p[j] != '\\')
+                j++;
+            add_words(strict, p + i + rl, j - i - rl);
+        }
+    }
+    for (size_t r = 0; r < 3; r++) { /* -Users-NAME-..., -home-NAME-..., -root- */
+        size_t rl = strlen(enc_roots[r]);
+        if (n > rl && memcmp(p, enc_roots[r], rl) == 0) {
+            size_t j = rl;
+            while (j < n && p[j] != '-')
+                j++;
+            add_words(strict, p + rl, j - rl);
+        }
+    }
+}
+
+void tm_scrub_harvest_path(struct tm_map *strict, struct tm_map *soft, const char *path,
+                           size_t len)
+{
+    init_cls();
+    harvest_home(strict, path, len);
+    add_words(soft, path, len);
+}
+
+void tm_scrub_harvest_branch(struct tm_map *strict, const char *branch, size_t len)
+{
+    init_cls();
+    const char *slash = memchr(branch, '/', len);
+    if (slash)
+        add_words(strict, branch, (size_t)(slash - branch));
+}
+
+/* ---- chunk classifiers; each gets a chunk with edge punctuation trimmed ---- */
+
+static int is_hexrun(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!(cls[(unsigned char)p[i]] & (C_DIGIT | C_HEXL)))
+            return 0;
+    return 1;
+}
+
+static int is_uuid_at(const char *p, size_t n)
+{
+    static const int seg[5] = {8, 4, 4, 4, 12};
+    if (n < 36)
+        return 0;
+    size_t o = 0;
+    for (int s = 0; s < 5; s++) {
+        if (!is_hexrun(p + o, (size_t)seg[s]))
+            return 0;
+        o += (size_t)seg[s];
+        if (s < 4 && p[o++] != '-')
+            return 0;
+    }
+    return 1;
+}
+
+static int is_ipv4(const char *p, size_t n)
+{
+    int parts = 0;
+    size_t i = 0;
+    while (i < n && parts < 4) {
+        int v = 0, nd = 0;
+        while (i < n && p[i] >= '0' && p[i] <= '9' && nd < 4) {
+            v = v * 10 + (p[i] - '0');
+            i++;
+            nd++;
+        }
+        if (!nd || nd > 3 || v > 255)
+            return 0;
+        parts++;
+        if (parts < 4) {
+            if (i >= n || p[i] != '.')
+                return 0;
+            i++;
+        }
+    }
+    if (parts != 4)
+        return 0;
+    return i == n || p[i] == ':' || p[i] == '/'; /* port or CIDR may follow */
+}
+
+static int is_ipv6(const char *p, size_t n)
+{
+    int colons = 0, hex = 0, dbl = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c == ':') {
+            colons++;
+            if (i + 1 < n && p[i + 1] == ':')
+                dbl = 1;
+        } else if (cls[c] & (C_DIGIT | C_HEXL)) {
+            hex++;
+        } else if (c != '.' && c != '%' && c != '/') {
+            return 0;
+        }
+    }
+    return hex > 0 && (colons >= 3 || (dbl && colons >= 2 && hex >= 1 && n > 3));
+}
+
+static const char *const tlds[] = {
+    "com", "net", "org", "io", "dev", "app", "ai", "co", "cloud", "local", "internal", "lan",
+    "corp", "home", "xyz", "info", "biz", "us", "uk", "de", "fr", "cn", "jp", "ru", "eu",
+    "ch", "nl", "se", "fi", "network", "tech", "gg", "tv", "edu", "gov", "mil", "int",
+    "localdomain", "intranet", "example", "test", "invalid", "onion", "site", "online",
+};
+
+static int is_host(const char *p, size_t n)
+{
+    size_t dots = 0, last = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c == '.') {
+            if (i == 0 || p[i - 1] == '.' || i + 1 == n)
+                return 0;
+            dots++;
+            last = i + 1;
+        } else if (c == ':') {
+            n = i; /* host:port */
+            break;
+        } else if (!(cls[c] & (C_ALPHA | C_DIGIT)) && c != '-') {
+            return 0;
+        }
+    }
+    if (!dots || last >= n)
+        return 0;
+    size_t tl = n - last;
+    for (size_t t = 0; t < sizeof tlds / sizeof *tlds; t++)
+        if (strlen(tlds[t]) == tl && ieq_prefix(p + last, tl, tlds[t]))
+            return 1;
+    return 0;
+}
+
+static int is_email(const char *p, size_t n, size_t *at)
+{
+    const char *a = memchr(p, '@', n);
+    if (!a || a == p)
+        return 0;
+    size_t ai = (size_t)(a - p);
+    size_t dots = 0;
+    for (size_t i = ai + 1; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c == '.')
+            dots++;
+        else if (!(cls[c] & (C_ALPHA | C_DIGIT)) && c != '-' && c != ':' && c != '/' && c != '_')
+            return 0;
+    }
+    if (!dots || ai + 3 > n)
+        return 0;
+    *at = ai;
+    return 1;
+}
+
+/* Shared mailboxes name no one: noreply@, git@, root@ ... */
+static int role_account(const char *p, size_t n)
+{
+    static const char *const roles[] = {"noreply", "no-reply", "git", "root", "admin", "support",
+                                        "info", "bot", "dev", "team", "hello", "contact",
+                                        "security", "notifications", "users", "user", "example"};
+    for (size_t i = 0; i < sizeof roles / sizeof *roles; i++)
+        if (strlen(roles[i]) == n && ieq_prefix(p, n, roles[i]))
+            return 1;
+    return 0;
+}
+
+static int is_path(const char *p, size_t n)
+{
+    if (n >= 2 && p[0] == '~' && p[1] == '/')
+        return 1;
+    if (n >= 3 && (cls[(unsigned char)p[0]] & C_ALPHA) && p[1] == ':' && (p[2] == '\\' || p[2] == '/'))
+        return 1;
+    for (size_t r = 0; r < sizeof enc_roots / sizeof *enc_roots; r++)
+        if (n > strlen(enc_roots[r]) + 1 && memcmp(p, enc_roots[r], strlen(enc_roots[r])) == 0)
+            return 1;
+    for (size_t r = 0; r < sizeof home_roots / sizeof *home_roots; r++)
+        if (has_sub(p, n, home_roots[r]))
+            return 1;
+    if (p[0] != '/' || n < 2)
+        return 0;
+    /* An absolute path: "/x/y", or "/word" of 3+ letters ("/tmp", "/etc"), but not "/ ",
+     * a lone "/s" flag or a "/2" fraction. */
+    size_t slashes = 0, alpha = 0;
+    for (size_t i = 0; i < n; i++) {
+        slashes += p[i] == '/';
+        alpha += (cls[(unsigned char)p[i]] & C_ALPHA) != 0;
+    }
+    return alpha && (slashes >= 2 || n >= 4);
+}
+
+/* A random-looking identifier: long, mixing classes often (CamelCase words switch class
+ * rarely; base64 and key material switch all the time). */
+static int is_random(const char *p, size_t n)
+{
+    if (n < 20)
+        return 0;
+    size_t up = 0, lo = 0, dg = 0, sw = 0;
+    int prev = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        int k = (cls[c] & C_UPPER) ? 1 : (cls[c] & C_ALPHA) ? 2 : (cls[c] & C_DIGIT) ? 3 : 4;
+        up += k == 1;
+        lo += k == 2;
+        dg += k == 3;
+        if (i && k != prev)
+            sw++;
+        prev = k;
+    }
+    if (dg >= 2 && (up + lo) >= 2 && sw * 100 >= n * 35)
+        return 1;
+    return up && lo && dg && sw * 100 >= n * 45;
+}
+
+struct pfx {
+    const char *lit;
+    size_t len, minrest;
+};
+#define P(lit, rest) {lit, sizeof lit - 1, rest}
+static const struct pfx secret_pfx[] = {
+    P("sk-", 16), P("sk_live_", 10), P("sk_test_", 10), P("rk_live_", 10), P("pk_live_", 10),
+    P("AKIA", 16), P("ASIA", 16), P("ghp_", 20), P("gho_", 20), P("ghu_", 20), P("ghs_", 20),
+    P("ghr_", 20), P("github_pat_", 20), P("glpat-", 16), P("xoxb-", 10), P("xoxp-", 10),
+    P("xoxa-", 10), P("xoxs-", 10), P("AIza", 30), P("eyJ", 20), P("npm_", 30), P("hf_", 30),
+    P("pypi-", 30), P("SG.", 30),
+};
+static const struct pfx id_pfx[] = {P("msg_", 8), P("toolu_", 8), P("req_", 8), P("srvtoolu_", 8),
+                                    P("call_", 8), P("chatcmpl-", 8)};
+
+static int pfx_at(const struct pfx *v, size_t nv, const char *p, size_t n)
+{
+    for (size_t i = 0; i < nv; i++)
+        if (p[0] == v[i].lit[0] && n >= v[i].len + v[i].minrest && memcmp(p, v[i].lit, v[i].len) == 0)
+            return 1;
+    return 0;
+}
+
+static int secret_at(const char *p, size_t n)
+{
+    return pfx_at(secret_pfx, sizeof secret_pfx / sizeof *secret_pfx, p, n);
+}
+
+static const char *const secret_keys[] = {
+    "password", "passwd", "pwd", "secret", "token", "api_key", "apikey", "api-key",
+    "access_key", "secret_key", "private_key", "client_secret", "auth", "credential",
+    "passphrase", "mnemonic", "seed_phrase", "x-api-key", "authorization",
+};
+
+/* Does the key before '=' or ':' name a secret ("DB_PASSWORD", "github_token")? */
+static int secret_key(const char *p, size_t n)
+{
+    char k[64];
+    if (n == 0 || n >= sizeof k)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        k[i] = (char)lower((unsigned char)p[i]);
+    for (size_t i = 0; i < sizeof secret_keys / sizeof *secret_keys; i++) {
+        size_t l = strlen(secret_keys[i]);
+        if (n >= l && memcmp(k + n - l, secret_keys[i], l) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Scrub inside a word-ish chunk: UUIDs and hex runs and ids, the rest copied. */
+static void scrub_parts(struct tm_scrub *s, const char *p, size_t n, struct tm_buf *out)
+{
+    size_t i = 0, copied = 0;
+    while (i < n) {
+        unsigned char c = (unsigned char)p[i];
+        if (!(cls[c] & C_WORD) || (i > 0 && (cls[(unsigned char)p[i - 1]] & C_WORD))) {
+            i++;
+            continue;
+        }
+        /* i starts a word run */
+        size_t j = i;
+        while (j < n && (cls[(unsigned char)p[j]] & C_WORD))
+            j++;
+        enum tm_scrub_kind kind = TM_S_NKINDS;
+        size_t end = j;
+        if (is_uuid_at(p + i, n - i)) {
+            kind = TM_S_UUID;
+            end = i + 36;
+        } else if (secret_at(p + i, n - i)) {
+            kind = TM_S_SECRET;
+            end = n; /* keys run to the end of the chunk (they may hold - . /) */
+        } else {
+            size_t wl = j - i, digit = 0, hexl = 0, other = 0;
+            for (size_t q = i; q < j; q++) {
+                uint8_t f = cls[(unsigned char)p[q]];
+                if (f & C_DIGIT)
+                    digit++;
+                else if (f & C_HEXL)
+                    hexl++;
+                else
+                    other++;
+            }
+            if (wl >= 3 && (p[i] == '0') && (p[i + 1] == 'x' || p[i + 1] == 'X') && wl >= 6 &&
+                is_hexrun(p + i + 2, wl - 2))
+                kind = TM_S_HEX;
+            else if (!other && ((wl >= 7 && digit && hexl) || (wl >= 16 && hexl)))
+                kind = TM_S_HEX;
+            else if (is_random(p + i, wl))
+                kind = TM_S_ID;
+            else if (pfx_at(id_pfx, sizeof id_pfx / sizeof *id_pfx, p + i, wl))
+                kind = TM_S_ID;
+        }
+        if (kind != TM_S_NKINDS) {
+            tm_buf_add(out, p + copied, i - copied);
+            mark(s, out, kind);
+            copied = end;
+        }
+        i = end > j ? end : j;
+    }
+    tm_buf_add(out, p + copied, n - copied);
+}
+
+/* Identity headers; the last ones are common words in prose, so they count only when
+ * the rest of the line holds an e-mail address. */
+static const char *const ident_heads[] = {
+    "author:", "co-authored-by:", "signed-off-by:", "reviewed-by:", "acked-by:",
+    "committer:", "reported-by:", "tested-by:", "from:", "cc:", "to:", "reply-to:",
+};
+#define IDENT_NEED_AT 8
+
+/* At a line start: if it begins (after indentation and quoting) with a git/mail identity
+ * header, return the length of the line to drop after the header, else 0. */
+static size_t ident_line(const char *p, size_t n, size_t *head)
+{
+    size_t i = 0;
+    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '>' || p[i] == '#' || p[i] == '+'))
+        i++;
+    for (size_t h = 0; h < sizeof ident_heads / sizeof *ident_heads; h++) {
+        if (ieq_prefix(p + i, n - i, ident_heads[h])) {
+            size_t st = i + strlen(ident_heads[h]);
+            const char *nl = memchr(p + st, '\n', n - st);
+            size_t end = nl ? (size_t)(nl - p) : n;
+            /* Only when the rest names someone: has '@' or two capitalised words. */
+            if (!memchr(p + st, '@', end - st)) {
+                size_t caps = 0;
+                for (size_t q = st; q + 1 < end; q++)
+                    if ((q == st || p[q - 1] == ' ') && (cls[(unsigned char)p[q]] & C_UPPER))
+                        caps++;
+                if (caps < 1 || h >= IDENT_NEED_AT)
+                    return 0;
+            }
+            *head = st;
+            return end - st;
+        }
+    }
+    return 0;
+}
+
+static int name_char(unsigned char c)
+{
+    return (cls[c] & (C_ALPHA | C_DIGIT)) || c == '.' || c == '-' || c >= 0x80;
+}
+
+/* Remove up to three capitalised words that directly precede "<" + e-mail on this line. */
+static void drop_name_before(struct tm_scrub *s, struct tm_buf *out)
+{
+    size_t e = out->len;
+    while (e > 0 && (out->ptr[e - 1] == ' ' || out->ptr[e - 1] == '<' || out->ptr[e - 1] == '"'))
+        e--;
+    size_t cut = e, words = 0;
+    while (words < 3 && cut > 0) {
+        size_t w = cut;
+        while (w > 0 && name_char((unsigned char)out->ptr[w - 1]))
+            w--;
+        unsigned char first = (unsigned char)out->ptr[w];
+        if (w == cut || (!(cls[first] & C_UPPER) && first < 0x80))
+            break; /* names are capitalised (or non-ASCII) */
+        cut = w;
+        words++;
+        while (cut > 0 && out->ptr[cut - 1] == ' ')
+            cut--;
+    }
+    if (!words)
+        return;
+    size_t keep = out->len - e; /* the " <" between name and e-mail */
+    char tail[8];
+    if (keep > sizeof tail)
+        keep = sizeof tail;
+    memcpy(tail, out->ptr + out->len - keep, keep);
+    out->len = cut;
+    if (cut)
+        tm_buf_addc(out, ' ');
+    mark(s, out, TM_S_NAME);
+    tm_buf_add(out, tail, keep);
+}
+
+static void scrub_chunk(struct tm_scrub *s, const char *p, size_t n, struct tm_buf *out,
+                        int *secret_next, int after_lt)
+{
+    /* Trim edge punctuation that belongs to prose, not to the token. */
+    size_t a = 0, b = n;
+    while (b > a && strchr(".:!?*", p[b - 1]))
+        b--;
+    while (a < b && strchr("*", p[a]))
+        a++;
+    tm_buf_add(out, p, a);
+    const char *c = p + a;
+    size_t m = b - a;
+    size_t at;
+    if (m == 0) {
+        tm_buf_add(out, p + b, n - b);
+        return;
+    }
+    if (*secret_next) {
+        *secret_next = 0;
+        mark(s, out, TM_S_SECRET);
+    } else if (has_sub(c, m, "://")) {
+        harvest_home(s->deny, c, m);
+        mark(s, out, TM_S_URL);
+    } else if (is_email(c, m, &at)) {
+        if (after_lt)
+            drop_name_before(s, out);
+        if (!role_account(c, at))
+            add_words(s->deny, c, at);          /* the local part names a person */
+        add_words(s->soft, c + at + 1, m - at - 1); /* the domain may name a company */
+        mark(s, out, TM_S_EMAIL);
+    } else if (is_path(c, m)) {
+        harvest_home(s->deny, c, m);
+        mark(s, out, TM_S_PATH);
+    } else if (is_ipv4(c, m) || is_ipv6(c, m)) {
+        mark(s, out, TM_S_IP);
+    } else if (is_host(c, m)) {
+        mark(s, out, TM_S_HOST);
+    } else {
+        /* key=value / key:value with a secret key: scrub the value. */
+        size_t eq = 0;
+        while (eq < m && c[eq] != '=' && c[eq] != ':')
+            eq++;
+        if (eq < m && secret_key(c, eq)) {
+            tm_buf_add(out, c, eq + 1);
+            if (eq + 1 < m)
+                mark(s, out, TM_S_SECRET);
+            else
+                *secret_next = 1; /* "password: hunter2" */
+        } else if ((m == 6 && memcmp(c, "Bearer", 6) == 0) ||
+                   (m == 5 && memcmp(c, "Basic", 5) == 0) || (m == 5 && memcmp(c, "token", 5) == 0)) {
+            tm_buf_add(out, c, m);
+            *secret_next = 1;
+        } else if (eq < m && eq + 1 < m && (is_path(c + eq + 1, m - eq - 1) ||
+                                            has_sub(c + eq + 1, m - eq - 1, "://"))) {
+            tm_buf_add(out, c, eq + 1); /* --out=/home/x, url:http://... */
+            harvest_home(s->deny, c + eq + 1, m - eq - 1);
+            mark(s, out, is_path(c + eq + 1, m - eq - 1) ? TM_S_PATH : TM_S_URL);
+        } else if (is_random(c, m) && m >= 24) {
+            mark(s, out, TM_S_SECRET);
+        } else {
+            scrub_parts(s, c, m, out);
+        }
+    }
+    tm_buf_add(out, p + b, n - b);
+}
+
+void tm_scrub(struct tm_scrub *s, const char *text, size_t len, struct tm_buf *out)
+{
+    init_cls();
+    tm_buf_reserve(out, len + 16);
+    size_t i = 0;
+    int secret_next = 0, line_start = 1;
+    while (i < len) {
+        unsigned char c = (unsigned char)text[i];
+        if (line_start) {
+            line_start = 0;
+            size_t head, drop = ident_line(text + i, len - i, &head);
+            if (drop) {
+                tm_buf_add(out, text + i, head);
+                tm_buf_addc(out, ' ');
+                mark(s, out, TM_S_NAME);
+                add_words_if(s->deny, text + i + head, drop, 1);
+                i += head + drop;
+                continue;
+            }
+        }
+        if (c == '-' && len - i >= 10 && memcmp(text + i, "-----BEGIN", 10) == 0) {
+            const char *end = NULL;
+            for (size_t q = i + 10; q + 8 <= len; q++)
+                if (text[q] == '-' && memcmp(text + q, "-----END", 8) == 0) {
+                    end = text + q + 8;
+                    break;
+                }
+            size_t stop = len;
+            if (end) {
+                const char *dash = end;
+                while ((size_t)(dash - text) < len && *dash != '\n' &&
+                       !((size_t)(dash - text) + 5 <= len && memcmp(dash, "-----", 5) == 0))
+                    dash++;
+                stop = (size_t)(dash - text);
+                if (stop + 5 <= len && memcmp(text + stop, "-----", 5) == 0)
+                    stop += 5;
+            }
+            mark(s, out, TM_S_PEM);
+            i = stop;
+            continue;
+        }
+        if (cls[c] & (C_SPACE | C_DELIM)) {
+            if (c == '\n')
+                line_start = 1;
+            tm_buf_addc(out, c == TM_MARK ? ' ' : (char)c);
+            i++;
+            continue;
+        }
+        size_t st = i;
+        int simple = 1;
+        while (i < len && !(cls[(unsigned char)text[i]] & (C_SPACE | C_DELIM))) {
+            if (!(cls[(unsigned char)text[i]] & C_WORD))
+                simple = 0;
+            i++;
+        }
+        int after_lt = st > 0 && text[st - 1] == '<';
+        if (simple && !secret_next && i - st < 7)
+            tm_buf_add(out, text + st, i - st);
+        else if (simple && !secret_next)
+            scrub_parts(s, text + st, i - st, out);
+        else
+            scrub_chunk(s, text + st, i - st, out, &secret_next, after_lt);
+    }
+}
+
+void tm_scrub_render(const char *text, size_t len, struct tm_buf *out)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] != TM_MARK) {
+            tm_buf_addc(out, text[i]);
+            continue;
+        }
+        const char *nm = "redacted";
+        if (i + 1 < len)
+            for (int k = 0; k < TM_S_NKINDS; k++)
+                if (letters[k] == text[i + 1])
+                    nm = names[k];
+        tm_buf_addf(out, "<%s>", nm);
+        i++;
+    }
+}

@@ -1,0 +1,270 @@
+/* text.c - tokenizer, plural folding and canonical terms (see text.h). */
+#include "tm/text.h"
+#include "tm/scrub.h"
+
+#include <stdint.h>
+#include <string.h>
+
+static const char *const stop_list[] = {
+    "a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and",
+    "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between",
+    "both", "but", "by", "can", "could", "did", "do", "does", "doing", "don", "done", "down",
+    "during", "each", "else", "etc", "even", "ever", "every", "few", "for", "from", "further",
+    "get", "got", "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his",
+    "how", "however", "i", "if", "in", "into", "is", "isn", "it", "its", "itself", "just",
+    "let", "ll", "me", "might", "more", "most", "much", "must", "my", "no", "nor", "not",
+    "now", "of", "off", "ok", "okay", "on", "once", "one", "only", "or", "other", "our",
+    "ours", "out", "over", "own", "per", "please", "re", "same", "shall", "she", "should",
+    "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "then", "there",
+    "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "upon",
+    "us", "ve", "very", "via", "was", "wasn", "we", "were", "what", "when", "where", "whether",
+    "which", "while", "who", "whom", "why", "will", "with", "within", "without", "won",
+    "would", "yes", "yet", "you", "your", "yours", "yourself", "let", "lets", "may", "maybe",
+    "didn", "doesn", "aren", "couldn", "shouldn", "wouldn", "hasn", "haven", "weren", "ain",
+    "s", "t", "d", "m", "y", "thing", "things", "something", "anything", "everything",
+    "nothing", "really", "actually", "still", "already", "sure", "like", "well", "way",
+    "need", "needs", "want", "see", "look", "make", "use", "using", "used",
+};
+
+/* A fixed set of short words, built once: open addressing over 2048 slots. */
+#define SET_SLOTS 2048
+struct wordset {
+    const char *const *words;
+    size_t n;
+    int ready;
+    uint16_t slot[SET_SLOTS]; /* index + 1 */
+    uint8_t len[512];
+};
+
+static uint32_t h32(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (uint8_t)s[i]) * 16777619u;
+    return h;
+}
+
+static void set_init(struct wordset *ws)
+{
+    for (size_t i = 0; i < ws->n && i < 512; i++) {
+        size_t l = strlen(ws->words[i]);
+        ws->len[i] = (uint8_t)l;
+        uint32_t j = h32(ws->words[i], l) & (SET_SLOTS - 1);
+        while (ws->slot[j])
+            j = (j + 1) & (SET_SLOTS - 1);
+        ws->slot[j] = (uint16_t)(i + 1);
+    }
+    ws->ready = 1;
+}
+
+static int set_has(struct wordset *ws, const char *w, size_t n)
+{
+    if (!ws->ready)
+        set_init(ws);
+    uint32_t j = h32(w, n) & (SET_SLOTS - 1);
+    while (ws->slot[j]) {
+        size_t i = ws->slot[j] - 1u;
+        if (ws->len[i] == n && memcmp(ws->words[i], w, n) == 0)
+            return 1;
+        j = (j + 1) & (SET_SLOTS - 1);
+    }
+    return 0;
+}
+
+static struct wordset stops = {stop_list, sizeof stop_list / sizeof *stop_list, 0, {0}, {0}};
+
+int tm_is_stopword(const char *w, size_t n)
+{
+    return set_has(&stops, w, n);
+}
+
+/* Words ending in s that are not plurals (or whose plural folding would be wrong). */
+static const char *const keep_s[] = {
+    "status", "analysis", "basis", "axis", "kubernetes", "https", "always", "perhaps",
+    "series", "news", "sometimes", "besides", "towards", "whereas", "alias", "canvas",
+    "atlas", "chaos", "macos", "ios", "windows", "lens", "plus", "minus", "virus", "campus",
+    "corpus", "focus", "bonus", "thus", "previous", "various", "nexus", "consensus",
+    "census", "radius", "jenkins", "postgres", "redis", "rails", "unless", "less", "bias",
+    "gas", "pandas", "numpy", "does", "goes", "has", "was", "this", "its", "yes", "species",
+    "physics", "mathematics", "economics", "analytics", "metrics", "kudos", "tss", "dns",
+    "tls", "aws", "gcs", "kms", "ops", "mbps", "gbps", "fps", "dcaps", "ubuntus", "express",
+    "process", "class", "access", "address", "success", "progress", "across", "cross",
+    "otherwise", "whereas", "ptrs", "cs", "js", "ts", "vs", "os", "is", "us", "as",
+};
+
+static struct wordset keeps = {keep_s, sizeof keep_s / sizeof *keep_s, 0, {0}, {0}};
+
+static int kept(const char *w, size_t n)
+{
+    return set_has(&keeps, w, n);
+}
+
+static int ends(const char *w, size_t n, const char *suf)
+{
+    size_t l = strlen(suf);
+    return n >= l && memcmp(w + n - l, suf, l) == 0;
+}
+
+/* Fold a plural in place; return the new length. w is lowercase. */
+static size_t fold(char *w, size_t n)
+{
+    if (n <= 3 || w[n - 1] != 's' || kept(w, n))
+        return n;
+    if (ends(w, n, "ss") || ends(w, n, "us") || ends(w, n, "is"))
+        return n;
+    if (ends(w, n, "ies") && n > 4) {
+        if (ends(w, n, "cookies") || ends(w, n, "movies") || ends(w, n, "zombies"))
+            return n - 1;
+        w[n - 3] = 'y';
+        return n - 2;
+    }
+    if (ends(w, n, "sses") || ends(w, n, "ches") || ends(w, n, "shes") || ends(w, n, "xes")) {
+        if (ends(w, n, "caches") || ends(w, n, "niches") || ends(w, n, "aches"))
+            return n - 1;
+        return n - 2;
+    }
+    if (ends(w, n, "as") && n < 5)
+        return n;
+    return n - 1;
+}
+
+static int is_alnum(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+static int is_upper(unsigned char c) { return c >= 'A' && c <= 'Z'; }
+static int is_lower(unsigned char c) { return c >= 'a' && c <= 'z'; }
+static int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+
+struct emitter {
+    tm_tok_fn fn;
+    void *ctx;
+    int adj;    /* next part is adjacent to the previous one */
+    int joined; /* ... through an identifier joint */
+};
+
+/* Emit one raw part p[0..n): lowercase, fold, filter. */
+static void emit_part(struct emitter *e, const char *p, size_t n)
+{
+    char w[TM_TERM_MAX + 1];
+    int alpha = 0;
+    if (n < 2 || n > TM_TERM_MAX) {
+        e->adj = 0;
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        w[i] = (char)(is_upper(c) ? c + 32 : c);
+        alpha |= !is_digit(c);
+    }
+    if (!alpha) /* numbers are not terms, and do not break an identifier */
+        return;
+    n = fold(w, n);
+    if (tm_is_stopword(w, n)) {
+        e->adj = 0;
+        return;
+    }
+    int flags = (e->adj ? TM_TOK_ADJ : 0) | (e->adj && e->joined ? TM_TOK_JOINED : 0);
+    e->fn(e->ctx, w, n, flags);
+    e->adj = 1;
+}
+
+/* Split one identifier run p[0..n) (alnum, '_' and '-') into parts. */
+static void emit_ident(struct emitter *e, const char *p, size_t n)
+{
+    size_t st = 0;
+    int first = 1;
+    for (size_t i = 0; i <= n; i++) {
+        int cut = 0, skip = 0;
+        if (i == n || p[i] == '_' || p[i] == '-') {
+            cut = 1;
+            skip = 1;
+        } else if (i > st) {
+            unsigned char a = (unsigned char)p[i - 1], b = (unsigned char)p[i];
+            if (is_lower(a) && is_upper(b))
+                cut = 1; /* composeHash */
+            else if (is_upper(a) && is_upper(b) && i + 1 < n && is_lower((unsigned char)p[i + 1]))
+                cut = 1; /* HTTPServer */
+        }
+        if (!cut)
+            continue;
+        if (i > st) {
+            if (!first)
+                e->joined = 1;
+            emit_part(e, p + st, i - st);
+            e->joined = 0;
+            first = 0;
+        }
+        st = i + (size_t)skip;
+    }
+}
+
+void tm_tokenize(const char *text, size_t len, tm_tok_fn fn, void *ctx)
+{
+    struct emitter e = {fn, ctx, 0, 0};
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = (unsigned char)text[i];
+        if (is_alnum(c) || (c == '_' && i + 1 < len && is_alnum((unsigned char)text[i + 1]))) {
+            size_t st = i;
+            while (i < len) {
+                unsigned char d = (unsigned char)text[i];
+                if (is_alnum(d) || d == '_')
+                    i++;
+                else if (d == '-' && i + 1 < len && is_alnum((unsigned char)text[i + 1]) && i > st)
+                    i++;
+                else
+                    break;
+            }
+            if (i < len && (unsigned char)text[i] >= 0x80) {
+                /* a word that runs into non-ASCII letters is not an ASCII term */
+                while (i < len && ((unsigned char)text[i] >= 0x80 || is_alnum((unsigned char)text[i])))
+                    i++;
+                e.adj = 0;
+                continue;
+            }
+            emit_ident(&e, text + st, i - st);
+            continue;
+        }
+        if (c == ' ' || c == '\t') {
+            /* a single run of blanks keeps adjacency */
+            while (i < len && (text[i] == ' ' || text[i] == '\t'))
+                i++;
+            continue;
+        }
+        if (c == TM_MARK && i + 1 < len)
+            i++; /* skip the kind letter */
+        else if (c >= 0x80)
+            while (i + 1 < len && ((unsigned char)text[i + 1] & 0xc0) == 0x80)
+                i++;
+        e.adj = 0;
+        i++;
+    }
+}
+
+struct canon_ctx {
+    char *out;
+    size_t cap, len;
+};
+
+static void canon_part(void *ctx, const char *part, size_t n, int flags)
+{
+    struct canon_ctx *c = ctx;
+    (void)flags;
+    if (c->len + n + 2 > c->cap)
+        return;
+    if (c->len)
+        c->out[c->len++] = '_';
+    memcpy(c->out + c->len, part, n);
+    c->len += n;
+    c->out[c->len] = 0;
+}
+
+size_t tm_canon(const char *s, size_t n, char *out, size_t outcap)
+{
+    struct canon_ctx c = {out, outcap, 0};
+    if (outcap)
+        out[0] = 0;
+    tm_tokenize(s, n, canon_part, &c);
+    return c.len;
+}
