@@ -504,6 +504,7 @@ static void drop_name_before(struct tm_scrub *s, struct tm_buf *out)
     }
     if (!words)
         return;
+    add_words(s->deny, out->ptr + cut, e - cut);
     size_t keep = out->len - e; /* the " <" between name and e-mail */
     char tail[8];
     if (keep > sizeof tail)
@@ -533,9 +534,17 @@ static void scrub_chunk(struct tm_scrub *s, const char *p, size_t n, struct tm_b
         tm_buf_add(out, p + b, n - b);
         return;
     }
-    if (*secret_next) {
+    int scheme = (m == 6 && memcmp(c, "Bearer", 6) == 0) || (m == 5 && memcmp(c, "Basic", 5) == 0) ||
+                 (m == 5 && (memcmp(c, "token", 5) == 0 || memcmp(c, "Token", 5) == 0));
+    if (scheme) {
+        tm_buf_add(out, c, m); /* "Bearer XYZ": the value is the secret */
+        *secret_next = 1;
+    } else if (*secret_next) {
         *secret_next = 0;
         mark(s, out, TM_S_SECRET);
+    } else if (b < n && (p[b] == ':' || p[b] == '=') && secret_key(c, m)) {
+        tm_buf_add(out, c, m); /* "password: hunter2", "Authorization: Bearer x" */
+        *secret_next = 1;
     } else if (has_sub(c, m, "://")) {
         harvest_home(s->deny, c, m);
         mark(s, out, TM_S_URL);
@@ -573,7 +582,7 @@ static void scrub_chunk(struct tm_scrub *s, const char *p, size_t n, struct tm_b
             tm_buf_add(out, c, eq + 1); /* --out=/home/x, url:http://... */
             harvest_home(s->deny, c + eq + 1, m - eq - 1);
             mark(s, out, is_path(c + eq + 1, m - eq - 1) ? TM_S_PATH : TM_S_URL);
-        } else if (is_random(c, m) && m >= 24) {
+        } else if (is_random(c, m) && m >= 24 && !(m >= 36 && is_uuid_at(c, m))) {
             mark(s, out, TM_S_SECRET);
         } else {
             scrub_parts(s, c, m, out);
@@ -582,11 +591,42 @@ static void scrub_chunk(struct tm_scrub *s, const char *p, size_t n, struct tm_b
     tm_buf_add(out, p + b, n - b);
 }
 
+/* Where the next PEM block starts (len if none); found anywhere, even glued to a word. */
+static size_t next_pem(const char *text, size_t len, size_t from)
+{
+    for (size_t i = from; i + 10 <= len; i++) {
+        const char *d = memchr(text + i, '-', len - i);
+        if (!d)
+            break;
+        i = (size_t)(d - text);
+        if (i + 10 <= len && memcmp(text + i, "-----BEGIN", 10) == 0)
+            return i;
+    }
+    return len;
+}
+
+/* The end of the PEM block at i: after its "-----END ...-----" line, else the text end
+ * (a cut-off key is still a key). */
+static size_t pem_end(const char *text, size_t len, size_t i)
+{
+    for (size_t q = i + 10; q + 8 <= len; q++) {
+        if (text[q] != '-' || memcmp(text + q, "-----END", 8) != 0)
+            continue;
+        size_t e = q + 8;
+        while (e < len && text[e] != '\n' && !(e + 5 <= len && memcmp(text + e, "-----", 5) == 0))
+            e++;
+        if (e + 5 <= len && memcmp(text + e, "-----", 5) == 0)
+            e += 5;
+        return e;
+    }
+    return len;
+}
+
 void tm_scrub(struct tm_scrub *s, const char *text, size_t len, struct tm_buf *out)
 {
     init_cls();
     tm_buf_reserve(out, len + 16);
-    size_t i = 0;
+    size_t i = 0, pem_at = next_pem(text, len, 0);
     int secret_next = 0, line_start = 1;
     while (i < len) {
         unsigned char c = (unsigned char)text[i];
@@ -602,25 +642,10 @@ void tm_scrub(struct tm_scrub *s, const char *text, size_t len, struct tm_buf *o
                 continue;
             }
         }
-        if (c == '-' && len - i >= 10 && memcmp(text + i, "-----BEGIN", 10) == 0) {
-            const char *end = NULL;
-            for (size_t q = i + 10; q + 8 <= len; q++)
-                if (text[q] == '-' && memcmp(text + q, "-----END", 8) == 0) {
-                    end = text + q + 8;
-                    break;
-                }
-            size_t stop = len;
-            if (end) {
-                const char *dash = end;
-                while ((size_t)(dash - text) < len && *dash != '\n' &&
-                       !((size_t)(dash - text) + 5 <= len && memcmp(dash, "-----", 5) == 0))
-                    dash++;
-                stop = (size_t)(dash - text);
-                if (stop + 5 <= len && memcmp(text + stop, "-----", 5) == 0)
-                    stop += 5;
-            }
+        if (i == pem_at) {
+            i = pem_end(text, len, i);
             mark(s, out, TM_S_PEM);
-            i = stop;
+            pem_at = next_pem(text, len, i);
             continue;
         }
         if (cls[c] & (C_SPACE | C_DELIM)) {
@@ -632,13 +657,14 @@ void tm_scrub(struct tm_scrub *s, const char *text, size_t len, struct tm_buf *o
         }
         size_t st = i;
         int simple = 1;
-        while (i < len && !(cls[(unsigned char)text[i]] & (C_SPACE | C_DELIM))) {
+        while (i < len && i != pem_at && !(cls[(unsigned char)text[i]] & (C_SPACE | C_DELIM))) {
             if (!(cls[(unsigned char)text[i]] & C_WORD))
                 simple = 0;
             i++;
         }
         int after_lt = st > 0 && text[st - 1] == '<';
-        if (simple && !secret_next && i - st < 7)
+        if (simple && !secret_next && i - st < 7 && text[st] != 'B' && text[st] != 't' &&
+            text[st] != 'T')
             tm_buf_add(out, text + st, i - st);
         else if (simple && !secret_next)
             scrub_parts(s, text + st, i - st, out);

@@ -1,0 +1,138 @@
+/* test_scrub.c - the privacy filter: what is removed, what is kept, what is harvested. */
+#include "harness.h"
+#include "tm/scrub.h"
+
+#include <stdlib.h>
+
+void test_scrub_removes_private_data(void);
+void test_scrub_keeps_ordinary_text(void);
+void test_scrub_harvests_identities(void);
+void test_scrub_never_reads_past_len(void);
+
+/* Scrub s and render markers as <kind>; caller frees. */
+static char *scrubbed(const char *s, struct tm_map *deny, struct tm_map *soft)
+{
+    struct tm_scrub sc = {{0}, deny, soft};
+    struct tm_buf a, b;
+    tm_buf_init(&a);
+    tm_buf_init(&b);
+    tm_scrub(&sc, s, strlen(s), &a);
+    tm_scrub_render(a.ptr ? a.ptr : "", a.len, &b);
+    tm_buf_release(&a);
+    return tm_buf_detach(&b);
+}
+
+static const struct {
+    const char *in, *gone, *kind;
+} cases[] = {
+    {"open /Users/alice/work/secret/main.c now", "alice", "<path>"},
+    {"cd ~/src/zebra && make", "zebra", "<path>"},
+    {"dir -Users-alice-work-zebra exists", "alice", "<path>"},
+    {"C:\\Users\\bob\\repo", "bob", "<path>"},
+    {"mail kim.lee@corp-example.com today", "kim.lee", "<email>"},
+    {"Author: Kim Lee <kim@example.com>", "Kim", "<name>"},
+    {"Co-Authored-By: Claude Opus <noreply@anthropic.com>", "Opus", "<name>"},
+    {"thanks to Jane Roe <jane@roe.org> for it", "Jane", "<email>"},
+    {"ssh to build-7.corp.internal please", "build-7", "<host>"},
+    {"listening on 192.168.1.22:3000", "192.168", "<ip>"},
+    {"addr fe80::1ff:fe23:4567:890a here", "fe80", "<ip>"},
+    {"session 4931d45a-5b2c-4e0a-9f3b-2a1c0d9e8f7a done", "4931d45a", "<uuid>"},
+    {"commit 3f9a2b7c1d4e merged", "3f9a2b7c1d4e", "<hex>"},
+    {"digest 0xdeadbeefcafe1234", "deadbeef", "<hex>"},
+    {"key sk-ant-api03-QzXkq81LmWv2pR7sT9uY4b", "QzXkq81", "<secret>"},
+    {"aws AKIAIOSFODNN7EXAMPLE ok", "AKIAIOSFODNN7", "<secret>"},
+    {"token ghp_16C7e42F292c6912E7710c838347Ae178B4a", "16C7e42F", "<secret>"},
+    {"jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.abc123def456", "eyJhbGci", "<secret>"},
+    {"Authorization: Bearer abcDEF123ghiJKL456mno", "abcDEF123", "<secret>"},
+    {"DB_PASSWORD=hunter2horse", "hunter2horse", "<secret>"},
+    {"password: hunter2horse", "hunter2horse", "<secret>"},
+    {"x\n-----BEGIN RSA PRIVATE KEY-----\nMIIEpQIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\ny", "MIIEpQ", "<pem>"},
+    {"see https://git.corp.example/alice/zebra/pull/3", "alice", "<url>"},
+    {"parsing\\n-----BEGIN PRIVATE KEY-----\\nMIIEpQIBxyz\\n-----END PRIVATE KEY-----", "MIIEpQ", "<pem>"},
+    {"cut -----BEGIN CERTIFICATE-----\nMIIBzzzz", "MIIBzzzz", "<pem>"},
+    {"--out=/home/carol/x.txt", "carol", "<path>"},
+    {"id msg_01ABCdefGHIjklMNOpqr and toolu_01XyZabcDEF123456", "msg_01", "<id>"},
+    {"blob aGVsbG8gd29ybGQgdGhpcyBpcyBhIGxvbmcgYmFzZTY0IGJsb2I9", "aGVsbG8", "<id>"},
+};
+
+void test_scrub_removes_private_data(void)
+{
+    char *out = NULL;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        free(out);
+        out = scrubbed(cases[i].in, NULL, NULL);
+        if (strstr(out, cases[i].gone))
+            FAILF("case %zu: '%s' survived in \"%s\"", i, cases[i].gone, out);
+        if (!strstr(out, cases[i].kind))
+            FAILF("case %zu: no %s in \"%s\"", i, cases[i].kind, out);
+    }
+done:
+    free(out);
+}
+
+void test_scrub_keeps_ordinary_text(void)
+{
+    static const char *const keep[] = {
+        "The compose_hash must be whitelisted in the AppAuth contract before deploy.",
+        "Run make check; the tests pass and TDX quote v4 parses (RTMR3 replay ok).",
+        "Use report_data = sha512(pubkey) and verify_quote() in src/verify.rs",
+        "facade decade accede: words made of hex letters are words",
+        "TestOnboardRejectsTamperedCard and HTTPServerConfig are identifiers",
+        "and/or 1/2 of the users; see README.md, main.go and setup.py",
+        "version 1.2.3 of tls on port 8080",
+    };
+    char *out = NULL;
+    for (size_t i = 0; i < sizeof keep / sizeof *keep; i++) {
+        free(out);
+        out = scrubbed(keep[i], NULL, NULL);
+        CHECK_STR_EQ(out, keep[i]);
+    }
+done:
+    free(out);
+}
+
+void test_scrub_harvests_identities(void)
+{
+    struct tm_map strict, soft;
+    tm_map_init(&strict);
+    tm_map_init(&soft);
+    char *out = scrubbed("from /home/zqxuser/p and kim.lee@zebracorp.com; Author: Ann Other <a@b.io>",
+                         &strict, &soft);
+    CHECK(tm_map_find(&strict, "zqxuser", 7) != UINT32_MAX);
+    CHECK(tm_map_find(&strict, "kim", 3) != UINT32_MAX);
+    CHECK(tm_map_find(&strict, "ann", 3) != UINT32_MAX);
+    CHECK(tm_map_find(&soft, "zebracorp", 9) != UINT32_MAX);
+    CHECK(tm_map_find(&strict, "zebracorp", 9) == UINT32_MAX);
+    tm_scrub_harvest_path(&strict, &soft, "/Users/bob/work/secretproj", 26);
+    tm_scrub_harvest_branch(&strict, "carol/fix-thing", 15);
+    CHECK(tm_map_find(&strict, "bob", 3) != UINT32_MAX);
+    CHECK(tm_map_find(&soft, "secretproj", 10) != UINT32_MAX);
+    CHECK(tm_map_find(&strict, "carol", 5) != UINT32_MAX);
+    CHECK(tm_map_find(&strict, "fix", 3) == UINT32_MAX);
+done:
+    free(out);
+    tm_map_release(&strict);
+    tm_map_release(&soft);
+}
+
+void test_scrub_never_reads_past_len(void)
+{
+    /* a buffer with no terminator after len: ASan catches any over-read */
+    static const char *const parts[] = {"/Users/al", "kim@exa", "-----BEGIN X", "sk-abc",
+                                        "Author: A", "192.168.1", "3f9a2b7c", "Bearer"};
+    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
+        size_t n = strlen(parts[i]);
+        char *p = malloc(n);
+        memcpy(p, parts[i], n);
+        struct tm_scrub sc = {{0}, NULL, NULL};
+        struct tm_buf out;
+        tm_buf_init(&out);
+        tm_scrub(&sc, p, n, &out);
+        size_t got = out.len;
+        tm_buf_release(&out);
+        free(p);
+        if (got > n + 3) /* a marker never makes the text grow by more than one */
+            FAILF("'%s': output grew to %zu bytes", parts[i], got);
+    }
+done:;
+}
