@@ -8,6 +8,7 @@
 #include "tm/mediator.h"
 
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -71,7 +72,7 @@ enum tm_rc tm_onboard(struct tm_med *m, const struct tm_onboard_opts *o, char **
     uint8_t *sealed = NULL, nonce_hex[8];
     size_t sealed_len = 0;
     char tmp[4200], final[4200], rawname[160];
-    int raw_open = 0, raw_named = 0;
+    int raw_open = 0;
     struct run r = {0};
     r.o = o;
     *card_out = NULL;
@@ -137,23 +138,16 @@ enum tm_rc tm_onboard(struct tm_med *m, const struct tm_onboard_opts *o, char **
     if (rc)
         goto out;
 
-    raw_open = 0;
     uint8_t salt[16];
     memcpy(salt, r.raw.salt, 16);
-    uint64_t raw_bytes = r.raw.bytes;
     rc = rawseal_finish(&r.raw, d);
-    raw_bytes = r.raw.bytes;
-    if (!rc && rename(tmp, final) != 0)
-        rc = tm_fail(d, TM_EIO, "cannot store sealed records");
-    if (rc) {
-        unlink(tmp);
+    if (rc)
         goto out;
-    }
-    raw_named = 1;
+    uint64_t raw_bytes = r.raw.bytes;
 
     char commit[80];
-    tm_hex(root, 32, commit + 7);
     memcpy(commit, "sha256:", 7);
+    tm_hex(root, 32, commit + 7);
     struct tm_dataset_row row = {o->id, o->owner, o->title, prof.k, o->now_ms, commit, card_json,
                                  sealed, sealed_len, rawname, salt, sizeof salt, raw_bytes, search};
     rc = tm_store_begin(m->store, d);
@@ -166,7 +160,16 @@ enum tm_rc tm_onboard(struct tm_med *m, const struct tm_onboard_opts *o, char **
         tm_store_rollback(m->store);
         goto out;
     }
-    raw_named = 0; /* owned by the row now */
+    /* committed: from here the dataset exists; a crash before the rename is rolled
+     * forward by the next open */
+    if (rename(tmp, final) != 0) {
+        rc = tm_fail(d, TM_EIO, "cannot move sealed records into place: %s", strerror(errno));
+        raw_open = 0;
+        rawseal_close(&r.raw);
+        goto out;
+    }
+    raw_open = 0;
+    rawseal_close(&r.raw);
     *card_out = card_json;
     card_json = NULL;
 out:
@@ -174,8 +177,6 @@ out:
         rawseal_abort(&r.raw);
         unlink(tmp);
     }
-    if (raw_named)
-        unlink(final);
     tm_ingest_free(in);
     tm_an_free(an);
     tm_profile_release(&prof);

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -41,6 +42,9 @@ enum tm_rc rawseal_open(struct rawseal *w, const char *path, const uint8_t seal_
     w->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (w->fd < 0)
         return tm_fail(d, TM_EIO, "cannot create '%s': %s", path, strerror(errno));
+    /* held until rawseal_close: the store's garbage collector leaves locked files alone */
+    if (flock(w->fd, LOCK_EX | LOCK_NB) != 0)
+        return tm_fail(d, TM_EIO, "cannot lock '%s': %s", path, strerror(errno));
     uint8_t hdr[24];
     memcpy(hdr, "TMRAW1\0\0", 8);
     memcpy(hdr + 8, w->salt, 16);
@@ -117,13 +121,18 @@ enum tm_rc rawseal_finish(struct rawseal *w, struct tm_diag *d)
     enum tm_rc rc = w->err;
     if (rc && d)
         *d = w->diag;
-    close(w->fd);
-    w->fd = -1;
     tm_cleanse(w->key, sizeof w->key);
     tm_buf_release(&w->plain);
     free(w->ct);
     w->ct = NULL;
     return rc;
+}
+
+void rawseal_close(struct rawseal *w)
+{
+    if (w->fd >= 0)
+        close(w->fd);
+    w->fd = -1;
 }
 
 void rawseal_abort(struct rawseal *w)

@@ -4,7 +4,12 @@
  * Plaintext is a sequence of records, each u32le length || bytes. Chunk i is sealed
  * with AES-256-GCM under HKDF(seal_key, salt, "teemed/raw/v1|<dataset id>"), nonce =
  * 0^4 || u64be(i), AAD = "teemed-raw-v1" || u64be(i) || final-flag, so chunks cannot be
- * reordered, dropped or truncated unnoticed. */
+ * reordered, dropped or truncated unnoticed.
+ *
+ * Crash safety: the file is written as DATA/sealed/.<name>.tmp under an exclusive
+ * flock, fsynced, then the dataset row naming <name> commits, then the file is renamed.
+ * On open the store rolls an unlocked .tmp forward (row exists) or removes it (no
+ * row), and removes final files no row names. */
 #ifndef TM_RAWSEAL_H
 #define TM_RAWSEAL_H
 
@@ -28,8 +33,10 @@ struct rawseal {
 enum tm_rc rawseal_open(struct rawseal *w, const char *path, const uint8_t seal_key[32],
                         const char *dataset_id, struct tm_diag *d);
 void rawseal_add(struct rawseal *w, const char *p, size_t n);
-/* Flush the final chunk and fsync. */
+/* Flush the final chunk and fsync; the file stays open and locked. */
 enum tm_rc rawseal_finish(struct rawseal *w, struct tm_diag *d);
+/* Release the file (and its lock). */
+void rawseal_close(struct rawseal *w);
 void rawseal_abort(struct rawseal *w);
 
 #endif

@@ -6,6 +6,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,24 +77,47 @@ static enum tm_rc migrate(struct tm_store *st, struct tm_diag *d)
     return TM_OK;
 }
 
-/* Remove sealed files that no dataset names: left by a crash between rename and commit. */
+static int row_names(sqlite3_stmt *s, const char *name)
+{
+    sqlite3_reset(s);
+    sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
+    return sqlite3_step(s) == SQLITE_ROW;
+}
+
+/* Settle what a crash left in DATA/sealed (see lib/rawseal.h): an unlocked
+ * ".<name>.tmp" is rolled forward when a row names <name> and removed otherwise; a
+ * final file that no row names is removed. Files locked by a live writer are left. */
 static void collect_garbage(struct tm_store *st)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/sealed", st->dir);
-    DIR *dp = opendir(path);
+    char dir[4096], path[4400], dest[4400];
+    snprintf(dir, sizeof dir, "%s/sealed", st->dir);
+    DIR *dp = opendir(dir);
     if (!dp)
         return;
     sqlite3_stmt *s = NULL;
     sqlite3_prepare_v2(st->db, "SELECT 1 FROM datasets WHERE raw_file=?", -1, &s, NULL);
     struct dirent *e;
     while (s && (e = readdir(dp)) != NULL) {
-        if (e->d_name[0] == '.')
+        const char *n = e->d_name;
+        size_t len = strlen(n);
+        if (!strcmp(n, ".") || !strcmp(n, ".."))
             continue;
-        sqlite3_reset(s);
-        sqlite3_bind_text(s, 1, e->d_name, -1, SQLITE_STATIC);
-        if (sqlite3_step(s) != SQLITE_ROW) {
-            snprintf(path, sizeof path, "%s/sealed/%s", st->dir, e->d_name);
+        snprintf(path, sizeof path, "%s/%s", dir, n);
+        if (n[0] == '.' && len > 5 && !strcmp(n + len - 4, ".tmp")) {
+            int fd = open(path, O_RDONLY | O_CLOEXEC);
+            if (fd < 0)
+                continue;
+            if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+                char final[300];
+                snprintf(final, sizeof final, "%.*s", (int)(len - 5), n + 1);
+                snprintf(dest, sizeof dest, "%s/%s", dir, final);
+                if (row_names(s, final))
+                    rename(path, dest);
+                else
+                    unlink(path);
+            }
+            close(fd);
+        } else if (n[0] != '.' && !row_names(s, n)) {
             unlink(path);
         }
     }

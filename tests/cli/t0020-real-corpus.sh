@@ -1,0 +1,42 @@
+# Card volume figures on the 40 real transcripts equal the independent counts of
+# ../shared/testdata/claude-code/truth.json (back-to-back objects split). Prints
+# figures only, never content.
+. "$(dirname "$0")/lib.sh"
+CC="$SHARED/testdata/claude-code"
+[ -f "$CC/truth.json" ] || fail "missing $CC/truth.json (shared test data)"
+expect_code 0 "$TEEMED" init
+"$TEEMED" onboard --as owner --id real --quiet "$CC/projects" > "$T/card.json" 2>"$T/err" ||
+    { cat "$T/err"; fail "onboard failed"; }
+python3 - "$CC/truth.json" "$T/card.json" <<'PY' || exit 1
+import json, sys, datetime
+t = json.load(open(sys.argv[1]))["total"]
+truth = json.load(open(sys.argv[1]))
+v = json.load(open(sys.argv[2]))["volume"]
+by_type = dict(t["by_type"])
+records = t["records"]
+for f in truth["files"].values():
+    for m in f["oddities"]["malformed_lines"]:
+        for rt in m.get("recovered_types", []):
+            records += 1
+            by_type[rt] = by_type.get(rt, 0) + 1
+d0 = datetime.date.fromisoformat(t["earliest"][:10])
+d1 = datetime.date.fromisoformat(t["latest"][:10])
+want = {"records": records, "malformed": 0, "sessions": t["session_count"],
+        "projects": t["project_dir_count"], "days": (d1 - d0).days,
+        "active_days": t["day_count"], "first": t["earliest"], "last": t["latest"],
+        "bytes": t["bytes"], "by_type": by_type}
+bad = [(k, v.get(k), w) for k, w in want.items() if v.get(k) != w]
+for k, got, w in bad:
+    print(f"volume.{k}: got {got}, want {w}")
+print("figures:", {k: v[k] for k in ("records", "sessions", "projects", "days", "active_days")})
+sys.exit(1 if bad else 0)
+PY
+# the tree, one project dir and single session files give consistent figures
+one=$(ls -d "$CC"/projects/-Users-soph-Work-entire-devenv-cli)
+expect_code 0 "$TEEMED" onboard --as owner --id one --quiet "$one"
+contains "$T/out" '"projects":1'
+contains "$T/out" '"sessions":8'
+f=$(ls "$one"/*.jsonl | head -1)
+expect_code 0 "$TEEMED" onboard --as owner --id file --quiet "$f"
+contains "$T/out" '"sessions":1'
+exit 0

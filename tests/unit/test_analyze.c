@@ -1,0 +1,153 @@
+/* test_analyze.c - counting, ranking, the k-threshold and the identity filters. */
+#include "harness.h"
+#include "tm/profile.h"
+#include "tm/scrub.h"
+
+#include <stdlib.h>
+
+void test_analyze_k_threshold_counts_sessions(void);
+void test_analyze_generic_words_are_never_expertise(void);
+void test_analyze_interleaved_sessions_counted_exactly(void);
+void test_analyze_identity_words_withheld(void);
+
+static const struct tm_pterm *term(const struct tm_profile *p, const char *t)
+{
+    for (size_t i = 0; i < p->nterms; i++)
+        if (!strcmp(p->terms[i].term, t))
+            return &p->terms[i];
+    return NULL;
+}
+
+static void text(struct tm_an *an, unsigned unit, const char *s)
+{
+    tm_an_unit(an, unit);
+    tm_an_text(an, s, strlen(s));
+    tm_an_record_end(an);
+}
+
+void test_analyze_k_threshold_counts_sessions(void)
+{
+    struct tm_background bg;
+    struct tm_diag d;
+    struct tm_profile p = {0};
+    struct tm_an *an = NULL;
+    CHECK_INT_EQ(tm_background_load(&bg, &d), TM_OK);
+    an = tm_an_new(NULL, &bg);
+    tm_an_file(an);
+    for (unsigned s = 0; s < 3; s++)
+        text(an, s, "The zorbulator quote needs a fresh gribblewick value.");
+    for (int i = 0; i < 40; i++) /* frequent, but in one session only */
+        text(an, 0, "flumpish flumpish");
+    text(an, 1, "gribblewick again");
+    tm_an_finish(an, 3, &p);
+    const struct tm_pterm *z = term(&p, "zorbulator"), *f = term(&p, "flumpish");
+    const struct tm_pterm *g = term(&p, "gribblewick");
+    CHECK(z && (z->flags & TM_T_PUBLIC));
+    CHECK_INT_EQ(z->df, 3);
+    CHECK_INT_EQ(g->mentions, 4);
+    CHECK(!f || !(f->flags & TM_T_PUBLIC)); /* 80 mentions, 1 session: withheld */
+    tm_profile_release(&p);
+    tm_an_free(an);
+    an = tm_an_new(NULL, &bg);
+    tm_an_file(an);
+    for (unsigned s = 0; s < 3; s++)
+        text(an, s, "zorbulator");
+    tm_an_finish(an, 4, &p); /* k = 4: three sessions are not enough */
+    CHECK(!(term(&p, "zorbulator")->flags & TM_T_PUBLIC));
+done:
+    tm_profile_release(&p);
+    tm_an_free(an);
+    tm_background_release(&bg);
+}
+
+void test_analyze_generic_words_are_never_expertise(void)
+{
+    struct tm_background bg;
+    struct tm_diag d;
+    struct tm_profile p = {0};
+    CHECK_INT_EQ(tm_background_load(&bg, &d), TM_OK);
+    CHECK(bg.total > 1000000); /* the shipped model is real */
+    struct tm_an *an = tm_an_new(NULL, &bg);
+    tm_an_file(an);
+    for (unsigned s = 0; s < 6; s++)
+        for (int i = 0; i < 20; i++)
+            text(an, s, "The function in this file returns an error when the tests fail; "
+                        "check the attestation quote and the enclave measurement.");
+    tm_an_finish(an, 3, &p);
+    static const char *const generic[] = {"function", "file", "error", "test", "return", "fail"};
+    static const char *const expert[] = {"attestation", "enclave", "measurement"};
+    for (size_t i = 0; i < sizeof generic / sizeof *generic; i++) {
+        const struct tm_pterm *t = term(&p, generic[i]);
+        if (t && !(t->flags & TM_T_GENERIC))
+            FAILF("'%s' counted as expertise", generic[i]);
+    }
+    for (size_t i = 0; i < sizeof expert / sizeof *expert; i++) {
+        const struct tm_pterm *t = term(&p, expert[i]);
+        if (!t || (t->flags & TM_T_GENERIC) || !(t->flags & TM_T_PUBLIC))
+            FAILF("'%s' not distinctive", expert[i]);
+    }
+    const struct tm_pterm *top[5];
+    size_t n = tm_profile_top(&p, top, 5);
+    CHECK(n >= 2);
+    for (size_t i = 0; i < n; i++)
+        CHECK(strcmp(top[i]->term, "function") && strcmp(top[i]->term, "file"));
+    tm_profile_release(&p);
+    tm_an_free(an);
+done:
+    tm_background_release(&bg);
+}
+
+void test_analyze_interleaved_sessions_counted_exactly(void)
+{
+    struct tm_profile p = {0};
+    struct tm_an *an = tm_an_new(NULL, NULL);
+    tm_an_file(an);
+    /* sessions 0 and 1 alternate inside one file (as in a real transcript) */
+    for (int i = 0; i < 10; i++) {
+        text(an, 0, "wobbler");
+        text(an, 1, "wobbler");
+    }
+    tm_an_file(an);
+    text(an, 2, "wobbler");
+    tm_an_finish(an, 3, &p);
+    CHECK_INT_EQ(term(&p, "wobbler")->df, 3);
+    CHECK_INT_EQ(p.revisits, 0);
+    tm_profile_release(&p);
+    tm_an_free(an);
+    /* a session coming back in a later file is a revisit: df stays an upper bound */
+    an = tm_an_new(NULL, NULL);
+    tm_an_file(an);
+    text(an, 0, "wobbler");
+    tm_an_file(an);
+    text(an, 1, "wobbler");
+    tm_an_file(an);
+    text(an, 0, "wobbler");
+    tm_an_finish(an, 2, &p);
+    CHECK(term(&p, "wobbler")->df <= 2);
+    CHECK_INT_EQ(p.revisits, 1);
+done:
+    tm_profile_release(&p);
+    tm_an_free(an);
+}
+
+void test_analyze_identity_words_withheld(void)
+{
+    struct tm_profile p = {0};
+    struct tm_an *an = tm_an_new(NULL, NULL);
+    tm_an_file(an);
+    tm_scrub_harvest_path(tm_an_deny_strict(an), tm_an_deny_soft(an),
+                          "/Users/qqalice/code/zebracorn", 29);
+    for (unsigned s = 0; s < 4; s++)
+        text(an, s, "zebracorn qqalice attestation zebracorn_api");
+    tm_an_finish(an, 3, &p);
+    CHECK(term(&p, "zebracorn")->flags & TM_T_DENIED);
+    CHECK(term(&p, "qqalice")->flags & TM_T_DENIED);
+    CHECK(!(term(&p, "attestation")->flags & TM_T_DENIED));
+    const struct tm_pterm *top[10];
+    size_t n = tm_profile_top(&p, top, 10);
+    for (size_t i = 0; i < n; i++)
+        CHECK(!strstr(top[i]->term, "zebracorn") && !strstr(top[i]->term, "qqalice"));
+done:
+    tm_profile_release(&p);
+    tm_an_free(an);
+}

@@ -1,0 +1,185 @@
+/* test_ingest.c - the log reader on messy input: what is counted, split, skipped. */
+#include "harness.h"
+#include "tm/ingest.h"
+#include "tm/profile.h"
+
+#include <stdlib.h>
+
+void test_ingest_splits_back_to_back_objects(void);
+void test_ingest_counts_and_skips_malformed_lines(void);
+void test_ingest_handles_bom_crlf_blank_and_no_final_newline(void);
+void test_ingest_counts_unknown_kinds_and_reads_generic_text(void);
+void test_ingest_huge_line(void);
+void test_utf8_validation(void);
+
+struct warns {
+    int n;
+    char last[512];
+};
+
+static void on_warn(void *ctx, const char *msg)
+{
+    struct warns *w = ctx;
+    w->n++;
+    snprintf(w->last, sizeof w->last, "%s", msg);
+}
+
+static uint64_t type_count(const struct tm_volume *v, const char *t)
+{
+    uint32_t i = tm_map_find(&v->types, t, strlen(t));
+    return i == UINT32_MAX ? 0 : v->type_counts[i];
+}
+
+struct find {
+    const char *term;
+    uint64_t m;
+};
+
+static void find_term(void *ctx, const char *t, size_t len, uint64_t m, uint32_t df)
+{
+    struct find *f = ctx;
+    (void)df;
+    if (strlen(f->term) == len && !memcmp(t, f->term, len))
+        f->m = m;
+}
+
+/* How often the analyser counted term in the text of buf. */
+static uint64_t mentions(const char *buf, const char *term)
+{
+    struct tm_an *an = tm_an_new(NULL, NULL);
+    struct tm_ingest *ing = tm_ingest_new(an, NULL);
+    tm_ingest_buffer(ing, "t.jsonl", buf, strlen(buf));
+    tm_ingest_free(ing);
+    struct find f = {term, 0};
+    tm_an_dump(an, 1, 1, find_term, &f);
+    tm_an_free(an);
+    return f.m;
+}
+
+void test_ingest_splits_back_to_back_objects(void)
+{
+    static const char buf[] =
+        "{\"type\":\"user\",\"sessionId\":\"a\",\"message\":{\"role\":\"user\",\"content\":\"hi\"}}"
+        "{\"type\":\"summary\",\"summary\":\"title\"}\n"
+        "{\"type\":\"progress\",\"sessionId\":\"a\"} {\"type\":\"system\",\"sessionId\":\"b\"}\n";
+    struct warns w = {0};
+    struct tm_ingest_hooks h = {&w, NULL, on_warn, NULL};
+    struct tm_ingest *ing = tm_ingest_new(NULL, &h);
+    tm_ingest_buffer(ing, "x.jsonl", buf, strlen(buf));
+    const struct tm_volume *v = tm_ingest_volume(ing);
+    CHECK_INT_EQ(v->records, 4);
+    CHECK_INT_EQ(v->malformed, 0);
+    CHECK_INT_EQ(type_count(v, "summary"), 1);
+    CHECK_INT_EQ(type_count(v, "system"), 1);
+    CHECK_INT_EQ(v->sessions, 2);
+    CHECK_INT_EQ(w.n, 0);
+done:
+    tm_ingest_free(ing);
+}
+
+void test_ingest_counts_and_skips_malformed_lines(void)
+{
+    static const char buf[] =
+        "{\"type\":\"user\",\"sessionId\":\"a\"}\n"
+        "{\"type\":\"user\",\"sessio\n"                     /* truncated */
+        "[1,2,3]\n"                                          /* not an object */
+        "{\"type\":\"user\",\"x\":\"\xc3\x28\"}\n"           /* invalid UTF-8 */
+        "{\"type\":\"user\",\"x\":\"\xed\xa0\x80\"}\n"       /* encoded surrogate */
+        "{\"type\":\"assistant\",\"sessionId\":\"a\"}{\"broken\n" /* one good, then junk */
+        "{\"type\":\"user\",\"sessionId\":\"a\"}\n";
+    struct warns w = {0};
+    struct tm_ingest_hooks h = {&w, NULL, on_warn, NULL};
+    struct tm_ingest *ing = tm_ingest_new(NULL, &h);
+    tm_ingest_buffer(ing, "bad.jsonl", buf, strlen(buf));
+    const struct tm_volume *v = tm_ingest_volume(ing);
+    CHECK_INT_EQ(v->records, 3);
+    CHECK_INT_EQ(v->malformed, 5);
+    CHECK_INT_EQ(w.n, 5);
+    CHECK_CONTAINS(w.last, "bad.jsonl:6:"); /* file and line, no content */
+    CHECK_NOT_CONTAINS(w.last, "broken");
+done:
+    tm_ingest_free(ing);
+}
+
+void test_ingest_handles_bom_crlf_blank_and_no_final_newline(void)
+{
+    static const char buf[] =
+        "\xef\xbb\xbf{\"type\":\"user\",\"sessionId\":\"a\",\"timestamp\":\"2026-01-01T00:00:00Z\"}\r\n"
+        "\n   \n"
+        "{\"type\":\"user\",\"sessionId\":\"a\",\"timestamp\":\"2026-01-03T00:00:00+01:00\"}";
+    struct tm_ingest *ing = tm_ingest_new(NULL, NULL);
+    tm_ingest_buffer(ing, "x.jsonl", buf, strlen(buf));
+    const struct tm_volume *v = tm_ingest_volume(ing);
+    CHECK_INT_EQ(v->records, 2);
+    CHECK_INT_EQ(v->malformed, 0);
+    CHECK_INT_EQ(v->active_days, 2);
+    CHECK_INT_EQ(tm_day_of(v->last_ms) - tm_day_of(v->first_ms), 1); /* 01-02T23:00Z */
+done:
+    tm_ingest_free(ing);
+}
+
+void test_ingest_counts_unknown_kinds_and_reads_generic_text(void)
+{
+    static const char claude[] =
+        "{\"type\":\"user\",\"sessionId\":\"a\",\"message\":{\"role\":\"user\",\"content\":\"zebra attestation\"}}\n"
+        "{\"type\":\"brand-new-kind\",\"sessionId\":\"a\",\"text\":\"quokka\"}\n"
+        "{\"type\":\"user\",\"isMeta\":true,\"sessionId\":\"a\",\"message\":{\"role\":\"user\",\"content\":\"metaword\"}}\n"
+        "{\"type\":\"user\",\"sessionId\":\"a\",\"message\":{\"role\":\"user\",\"content\":\"<system-reminder>harnessword</system-reminder>\"}}\n"
+        "{\"type\":\"assistant\",\"sessionId\":\"a\",\"message\":{\"role\":\"assistant\",\"content\":["
+        "{\"type\":\"thinking\",\"thinking\":\"pondering\",\"signature\":\"sigword\"},"
+        "{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"Bash\",\"input\":{\"command\":\"cargo nextest\"}}]}}\n"
+        "{\"type\":\"user\",\"sessionId\":\"a\",\"toolUseResult\":{\"stdout\":\"dupword\"},\"message\":{\"role\":\"user\",\"content\":["
+        "{\"type\":\"tool_result\",\"tool_use_id\":\"toolu_1\",\"content\":\"Exit code 1\\nerror: flaky widget\",\"is_error\":true}]}}\n"
+        "{\"type\":\"progress\",\"sessionId\":\"a\",\"data\":{\"message\":{\"content\":\"progressword\"}}}\n";
+    struct tm_ingest *ing = tm_ingest_new(NULL, NULL);
+    tm_ingest_buffer(ing, "x.jsonl", claude, strlen(claude));
+    const struct tm_volume *v = tm_ingest_volume(ing);
+    CHECK_INT_EQ(v->records, 7);
+    CHECK_INT_EQ(v->unknown_kinds, 1);
+    CHECK_INT_EQ(type_count(v, "brand-new-kind"), 1);
+    CHECK_INT_EQ(v->tool_errors, 1);
+    CHECK_INT_EQ(mentions(claude, "zebra"), 1);
+    CHECK_INT_EQ(mentions(claude, "quokka"), 1);    /* unknown kind: generic text field */
+    CHECK_INT_EQ(mentions(claude, "pondering"), 1); /* thinking counts */
+    CHECK_INT_EQ(mentions(claude, "nextest"), 1);   /* tool input counts */
+    CHECK_INT_EQ(mentions(claude, "widget"), 1);    /* tool result counts */
+    CHECK_INT_EQ(mentions(claude, "metaword"), 0);  /* isMeta does not */
+    CHECK_INT_EQ(mentions(claude, "harnessword"), 0);
+    CHECK_INT_EQ(mentions(claude, "sigword"), 0);   /* signatures are not text */
+    CHECK_INT_EQ(mentions(claude, "dupword"), 0);   /* toolUseResult duplicates */
+    CHECK_INT_EQ(mentions(claude, "progressword"), 0);
+    CHECK_INT_EQ(mentions("{\"text\":\"plain quokka\"}\n{\"content\":\"more quokka\"}\n"
+                          "{\"message\":\"quokka again\"}\n", "quokka"), 3);
+done:
+    tm_ingest_free(ing);
+}
+
+void test_ingest_huge_line(void)
+{
+    size_t n = 420000;
+    char *buf = malloc(n + 200);
+    int o = snprintf(buf, 200, "{\"type\":\"user\",\"sessionId\":\"a\",\"message\":{\"role\":\"user\",\"content\":[{\"type\":\"image\",\"source\":{\"data\":\"");
+    memset(buf + o, 'A', n);
+    strcpy(buf + o + n, "\"}}]}}\n{\"type\":\"user\",\"sessionId\":\"a\"}\n");
+    struct tm_ingest *ing = tm_ingest_new(NULL, NULL);
+    tm_ingest_buffer(ing, "x.jsonl", buf, strlen(buf));
+    const struct tm_volume *v = tm_ingest_volume(ing);
+    CHECK_INT_EQ(v->records, 2);
+    CHECK_INT_EQ(v->malformed, 0);
+    CHECK_INT_EQ(mentions(buf, "aaaa"), 0); /* images are not text */
+done:
+    tm_ingest_free(ing);
+    free(buf);
+}
+
+void test_utf8_validation(void)
+{
+    CHECK(tm_utf8_valid("plain ascii", 11));
+    CHECK(tm_utf8_valid("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14));
+    CHECK(!tm_utf8_valid("\xc0\xaf", 2));          /* overlong */
+    CHECK(!tm_utf8_valid("\xed\xa0\x80", 3));      /* surrogate */
+    CHECK(!tm_utf8_valid("\xf4\x90\x80\x80", 4));  /* > U+10FFFF */
+    CHECK(!tm_utf8_valid("\xe2\x82", 2));          /* truncated */
+    CHECK(!tm_utf8_valid("abcdefgh\xff", 9));
+done:;
+}
