@@ -33,6 +33,7 @@ int cmd_card(struct cli *c, int argc, char **argv);
 int cmd_verify(struct cli *c, int argc, char **argv);
 int cmd_x_background(struct cli *c, int argc, char **argv);
 int cmd_x_terms(struct cli *c, int argc, char **argv);
+int cmd_x_parse(struct cli *c, int argc, char **argv);
 
 /* Options every command accepts, and their handling inside a getopt loop. */
 #define CLI_COMMON_OPTS                                                                    \

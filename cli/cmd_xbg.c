@@ -6,6 +6,7 @@
 #include "tm/profile.h"
 #include "tm/background.h"
 #include "tm/taxonomy.h"
+#include <cjson/cJSON.h>
 #include <unistd.h>
 
 #include <stdio.h>
@@ -147,4 +148,38 @@ int cmd_x_terms(struct cli *c, int argc, char **argv)
     tm_taxonomy_release(&tax);
     tm_background_release(&bg);
     return rc ? cli_fail(rc, &d) : EX_OK;
+}
+
+/* teemed x-parse PATH...: read every line and parse it with cJSON, nothing else: the
+ * reference figure `make bench` prints beside the full onboarding. */
+int cmd_x_parse(struct cli *c, int argc, char **argv)
+{
+    (void)c;
+    struct tm_diag d = {{0}};
+    struct tm_filelist fl;
+    enum tm_rc rc = tm_ingest_collect((const char *const *)argv + 1, (size_t)(argc - 1), &fl, &d);
+    if (rc)
+        return cli_fail(rc, &d);
+    uint64_t objects = 0;
+    struct tm_buf b;
+    tm_buf_init(&b);
+    for (size_t i = 0; i < fl.n; i++) {
+        FILE *f = fopen(fl.v[i].path, "rb");
+        if (!f)
+            continue;
+        char *line = NULL;
+        size_t cap = 0;
+        ssize_t n;
+        while ((n = getline(&line, &cap, f)) > 0) {
+            cJSON *j = cJSON_ParseWithLength(line, (size_t)n);
+            objects += j != NULL;
+            cJSON_Delete(j);
+        }
+        free(line);
+        fclose(f);
+    }
+    tm_buf_release(&b);
+    printf("%llu objects\n", (unsigned long long)objects);
+    tm_filelist_release(&fl);
+    return EX_OK;
 }

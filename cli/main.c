@@ -23,6 +23,7 @@ static const struct command {
     {"verify", cmd_verify, "verify a signed card or result"},
     {"x-background", cmd_x_background, "(developers) build the background model"},
     {"x-terms", cmd_x_terms, "(developers) show ranked terms of raw input"},
+    {"x-parse", cmd_x_parse, "(developers) parse input with cJSON only (bench reference)"},
 };
 
 static const char usage_main[] =

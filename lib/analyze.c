@@ -295,27 +295,49 @@ static double g2(double c, double n, double b, double bn)
     return c / n >= b / bn ? g : -g;
 }
 
-static int denied_word(const struct tm_an *an, const char *w, size_t n, int public_vocab)
+/* Identity words: strict ones (user names, e-mail local parts) are withheld unless
+ * they are taxonomy terms (a service account "tdx-attester@" names no one); soft ones
+ * (project dirs, branch prefixes, e-mail domains) also pass when they are background
+ * vocabulary. */
+static int denied_word(const struct tm_an *an, const char *w, size_t n, int taxonomy, int vocab)
 {
-    if (tm_map_find(&an->deny_strict, w, n) != UINT32_MAX)
+    if (!taxonomy && tm_map_find(&an->deny_strict, w, n) != UINT32_MAX)
         return 1;
-    return !public_vocab && tm_map_find(&an->deny_soft, w, n) != UINT32_MAX;
+    return !taxonomy && !vocab && tm_map_find(&an->deny_soft, w, n) != UINT32_MAX;
 }
 
-/* Is any part of term (split at '_') an identity word? */
-static int denied(const struct tm_an *an, const char *t, size_t n, int public_vocab)
+/* Is the term, or any part of it (split at '_'), an identity word? */
+static int denied(const struct tm_an *an, const char *t, size_t n, int taxonomy, int vocab)
 {
-    if (denied_word(an, t, n, public_vocab))
+    if (denied_word(an, t, n, taxonomy, vocab))
         return 1;
     size_t st = 0;
     for (size_t i = 0; i <= n; i++) {
         if (i == n || t[i] == '_') {
-            if (i > st && denied_word(an, t + st, i - st, public_vocab))
-                return 1;
+            if (i > st && i - st < n) {
+                const char *w = t + st;
+                size_t wl = i - st;
+                int wtax = an->tax && tm_taxonomy_mask(an->tax, w, wl);
+                int wvoc = an->bg && tm_background_count(an->bg, w, wl) > 0;
+                if (denied_word(an, w, wl, wtax, wvoc))
+                    return 1;
+            }
             st = i + 1;
         }
     }
     return 0;
+}
+
+/* A prose phrase of two common words ("file created") is a template, not a term. */
+static int generic_parts(const struct tm_an *an, const char *t, size_t n, double B)
+{
+    const char *us = memchr(t, '_', n);
+    if (!us || !an->bg)
+        return 0;
+    size_t a = (size_t)(us - t);
+    double ra = (double)tm_background_count(an->bg, t, a) / B;
+    double rb = (double)tm_background_count(an->bg, us + 1, n - a - 1) / B;
+    return ra >= 2e-5 && rb >= 2e-5;
 }
 
 static int by_score(const void *a, const void *b)
@@ -384,11 +406,12 @@ void tm_an_finish(struct tm_an *an, int k, struct tm_profile *p)
         pt->df = df;
         pt->score = g2((double)an->mentions[i], N, (double)b + 0.5, B);
         int generic = (double)b / B >= 2e-4 || pt->score <= 0 ||
-                      (double)an->mentions[i] / N < 3.0 * ((double)b + 1) / B;
-        int vocab = an->tmask[i] || b > 0;
+                      (double)an->mentions[i] / N < 3.0 * ((double)b + 1) / B ||
+                      (!phrase && len < 3 && !an->tmask[i]) || /* "mr", "td": fragments */
+                      (phrase && an->idm[i] < 2 && !an->tmask[i] && generic_parts(an, t, len, B));
         pt->flags = (generic ? TM_T_GENERIC : 0) | (phrase ? TM_T_PHRASE : 0) |
                     (an->tmask[i] ? TM_T_TAXONOMY : 0) |
-                    (denied(an, t, len, vocab) ? TM_T_DENIED : 0);
+                    (denied(an, t, len, an->tmask[i] != 0, b > 0) ? TM_T_DENIED : 0);
         if (df >= (uint32_t)k && !(pt->flags & TM_T_DENIED))
             pt->flags |= TM_T_PUBLIC;
     }
@@ -519,7 +542,7 @@ void tm_an_dump(struct tm_an *an, uint32_t min_df, int keep_denied,
     for (uint32_t i = 0; i < an->terms.count; i++) {
         size_t len;
         const char *t = tm_map_key(&an->terms, i, &len);
-        if (an->df[i] < min_df || (!keep_denied && denied(an, t, len, 0)))
+        if (an->df[i] < min_df || (!keep_denied && denied(an, t, len, 0, 0)))
             continue;
         if (memchr(t, '_', len) && !phrase_ok(an, i, t, len))
             continue;

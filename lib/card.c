@@ -71,7 +71,7 @@ static size_t public_topics(const struct tm_card_in *in, const struct tm_ptopic 
 {
     size_t n = 0;
     for (size_t i = 0; i < in->prof->ntopics && n < max; i++)
-        if (in->prof->topics[i].publishable && in->prof->topics[i].share >= 0.01)
+        if (in->prof->topics[i].publishable && in->prof->topics[i].share >= 0.03)
             out[n++] = &in->prof->topics[i];
     return n;
 }
@@ -87,11 +87,14 @@ cJSON *tm_card_build(const struct tm_card_in *in)
     cJSON_AddStringToObject(c, "dataset_id", in->id);
     cJSON_AddStringToObject(c, "owner", in->owner);
     const char *topic;
-    if (in->title)
+    char tbuf[300];
+    if (in->title) {
         topic = in->title;
-    else if (nt && tops[0]->share >= 0.10)
-        topic = in->tax->tax_label[in->tax->topics[tops[0]->topic].tax];
-    else if (p->nthemes)
+    } else if (nt && tops[0]->share >= 0.10) {
+        const struct tm_topic *t0 = &in->tax->topics[tops[0]->topic];
+        snprintf(tbuf, sizeof tbuf, "%s: %s", in->tax->tax_label[t0->tax], t0->label);
+        topic = tbuf;
+    } else if (p->nthemes)
         topic = p->themes[0].label;
     else
         topic = "Unclassified";

@@ -112,7 +112,7 @@ static void note_identity(struct tm_ingest *in, const cJSON *cwd, const cJSON *b
         tm_buf_add(&in->tbuf, branch->valuestring, n);
         tm_map_intern(&in->seen, in->tbuf.ptr, in->tbuf.len, &added);
         if (added && in->an)
-            tm_scrub_harvest_branch(tm_an_deny_strict(in->an), branch->valuestring, n);
+            tm_scrub_harvest_branch(tm_an_deny_soft(in->an), branch->valuestring, n);
     }
 }
 

@@ -23,7 +23,7 @@ static const char *const stop_list[] = {
     "didn", "doesn", "aren", "couldn", "shouldn", "wouldn", "hasn", "haven", "weren", "ain",
     "s", "t", "d", "m", "y", "thing", "things", "something", "anything", "everything",
     "nothing", "really", "actually", "still", "already", "sure", "like", "well", "way",
-    "need", "needs", "want", "see", "look", "make", "use", "using", "used",
+    "need", "needs", "want", "see", "look", "make", "use", "using", "used", "vs", "ie", "eg",
 };
 
 /* A fixed set of short words, built once: open addressing over 2048 slots. */
@@ -108,7 +108,7 @@ static int ends(const char *w, size_t n, const char *suf)
 /* Fold a plural in place; return the new length. w is lowercase. */
 static size_t fold(char *w, size_t n)
 {
-    if (n <= 3 || w[n - 1] != 's' || kept(w, n))
+    if (n <= 3 || w[n - 1] != 's' || kept(w, n) || ends(w, n, "tls"))
         return n;
     if (ends(w, n, "ss") || ends(w, n, "us") || ends(w, n, "is"))
         return n;

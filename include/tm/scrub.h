@@ -53,6 +53,6 @@ void tm_scrub_render(const char *text, size_t len, struct tm_buf *out);
  * Words are lowercased alphanumeric runs of 2..40 bytes. */
 void tm_scrub_harvest_path(struct tm_map *strict, struct tm_map *soft, const char *path,
                            size_t len);
-void tm_scrub_harvest_branch(struct tm_map *strict, const char *branch, size_t len);
+void tm_scrub_harvest_branch(struct tm_map *soft, const char *branch, size_t len);
 
 #endif

@@ -1,0 +1,70 @@
+#!/bin/sh
+# make bench: onboarding throughput against the Python yardstick, measured in the same
+# run on the same files, one core each (taskset), plus teemed's peak RSS at 200 MB and
+# 1 GB. Corpora come from ../shared/bench/gen-claude-logs and are cached in build/bench.
+#   BENCH_MB=200 (main corpus), BENCH_BIG_MB=1000 (RSS check; 0 skips it)
+set -eu
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+here=$(cd "$(dirname "$0")/.." && pwd)
+shared=$(cd "$here/.." && pwd)/shared
+gen="$shared/bench/gen-claude-logs"
+yard="$shared/bench/baseline-onboard.py"
+out="$here/build/bench"
+mb=${BENCH_MB:-200}
+big=${BENCH_BIG_MB:-1000}
+mkdir -p "$out"
+pin=""
+command -v taskset >/dev/null && pin="taskset -c 0"
+
+corpus() { # corpus MB -> dir
+    d="$out/corpus-$1"
+    if [ ! -f "$d/.done" ]; then
+        rm -rf "$d"
+        python3 "$gen" "$d" --mb "$1" --seed 1 > "$d.json"
+        touch "$d/.done"
+    fi
+    echo "$d"
+}
+
+# run LABEL CMD...: wall seconds and peak RSS (KB) of CMD into $secs / $rss
+run() {
+    label=$1; shift
+    /usr/bin/time -f "%e %M" -o "$out/time" "$@" > "$out/$label.out" 2> "$out/$label.err" ||
+        { cat "$out/$label.err" >&2; exit 1; }
+    secs=$(cut -d' ' -f1 "$out/time"); rss=$(cut -d' ' -f2 "$out/time")
+}
+
+onboard() { # onboard DIR -> secs, rss
+    rm -rf "$out/data"
+    "$bin" --data "$out/data" init > /dev/null
+    run teemed $pin "$bin" --data "$out/data" onboard --as bench --id bench --quiet --json "$1"
+}
+
+dir=$(corpus "$mb")
+bytes=$(cat "$dir"/projects/*/*.jsonl | wc -c)
+sizemb=$(echo "$bytes" | awk '{printf "%.1f", $1 / 1e6}')
+echo "corpus: $sizemb MB of synthetic Claude Code logs ($(cat "$dir.json"))"
+
+onboard "$dir"; t_secs=$secs; t_rss=$rss
+run python $pin python3 "$yard" "$dir"; p_secs=$secs
+run parse $pin "$bin" x-parse "$dir"; c_secs=$secs
+
+awk -v b="$bytes" -v t="$t_secs" -v p="$p_secs" -v c="$c_secs" -v r="$t_rss" 'BEGIN {
+    tm = b / 1e6 / t; py = b / 1e6 / p; cj = b / 1e6 / c;
+    printf "teemed onboard (scrub, analyse, seal, commit, sign): %7.1f MB/s  (%.2f s)\n", tm, t;
+    printf "python yardstick (baseline-onboard.py):              %7.1f MB/s  (%.2f s)\n", py, p;
+    printf "reference: read + cJSON parse only:                  %7.1f MB/s  (%.2f s)\n", cj, c;
+    printf "ratio teemed / yardstick: %.1fx (target >= 10x)\n", tm / py;
+    printf "teemed peak RSS at %.0f MB: %.1f MB\n", b / 1e6, r / 1024;
+}'
+grep -o '"records":[0-9]*' "$out/teemed.out" | head -1 | sed 's/^/teemed card: /'
+
+if [ "$big" -gt 0 ]; then
+    dir=$(corpus "$big")
+    bytes=$(cat "$dir"/projects/*/*.jsonl | wc -c)
+    onboard "$dir"
+    awk -v b="$bytes" -v t="$secs" -v r="$rss" -v r0="$t_rss" 'BEGIN {
+        printf "teemed at %.0f MB: %.1f MB/s, peak RSS %.1f MB (%.2fx the RSS at the small corpus)\n",
+               b / 1e6, b / 1e6 / t, r / 1024, r / r0 }'
+fi
+rm -rf "$out/data"
