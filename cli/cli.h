@@ -38,7 +38,7 @@ int cmd_x_parse(struct cli *c, int argc, char **argv);
 /* Options every command accepts, and their handling inside a getopt loop. */
 #define CLI_COMMON_OPTS                                                                    \
     {"data", required_argument, NULL, 'd'}, {"json", no_argument, NULL, 'j'},              \
-        {"help", no_argument, NULL, 'h'}
+        {"text", no_argument, NULL, 'T'}, {"help", no_argument, NULL, 'h'}
 /* Handle a common option o; return 1 if it was one. */
 int cli_common(struct cli *c, int o);
 /* The data dir: --data, else $TEEMED_DATA, else ~/.local/share/teemed. */

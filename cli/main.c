@@ -42,7 +42,8 @@ static void print_usage(FILE *f)
             fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fputs("\noptions:\n"
           "  --data DIR   data dir (default: $TEEMED_DATA, else ~/.local/share/teemed)\n"
-          "  --json       JSON on stdout even on a terminal\n"
+          "  --json       JSON on stdout (the default when stdout is not a terminal)\n"
+          "  --text       readable text on stdout even when piped\n"
           "  --help       this help; 'teemed COMMAND --help' for a command\n"
           "  --version    print the version\n",
           f);
@@ -86,6 +87,8 @@ int cli_common(struct cli *c, int o)
         c->data_dir = optarg;
     else if (o == 'j')
         c->json = 1;
+    else if (o == 'T')
+        c->json = 0;
     else
         return 0;
     return 1;
@@ -123,7 +126,8 @@ int main(int argc, char **argv)
     c.tty_err = isatty(STDERR_FILENO);
     static const struct option opts[] = {
         {"data", required_argument, NULL, 'd'}, {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},       {"version", no_argument, NULL, 'V'},
+        {"text", no_argument, NULL, 'T'},       {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     int o;
@@ -132,6 +136,7 @@ int main(int argc, char **argv)
         switch (o) {
         case 'd': c.data_dir = optarg; break;
         case 'j': c.json = 1; break;
+        case 'T': c.json = 0; break;
         case 'h': print_usage(stdout); return EX_OK;
         case 'V': printf("teemed %s\n", TEEMED_VERSION); return EX_OK;
         default:
