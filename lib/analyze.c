@@ -31,8 +31,9 @@ struct tm_an {
     uint32_t file_no, file_units;
     int first_in_file, prev_multi;
     struct tm_map pairs;  /* (term, unit) pairs seen in this file */
-    char prev[TM_TERM_MAX + 1];
-    size_t prevlen;
+    char prev[TM_TERM_MAX + 1], prev2[TM_TERM_MAX + 1];
+    size_t prevlen, prev2len;
+    int prev_joined; /* prev was joined to prev2 inside an identifier */
     uint64_t rec_mask, tokens, content_records;
     int rec_tokens;
     uint64_t topic_records[TM_TOPICS_MAX], topic_mentions[TM_TOPICS_MAX];
@@ -192,19 +193,37 @@ static uint32_t count(struct tm_an *an, const char *w, size_t n, int phrase, int
     return i;
 }
 
+/* Each part counts as a unigram; with the part before it in the same phrase as a
+ * bigram; and when both joints are inside one identifier (SOURCE_DATE_EPOCH), the three
+ * as a trigram. Prose trigrams are not counted: they are mostly filler. */
 static void on_part(void *ctx, const char *w, size_t n, int flags)
 {
     struct tm_an *an = ctx;
+    char key[3 * TM_TERM_MAX + 3];
     an->tokens++;
     an->rec_tokens = 1;
     count(an, w, n, 0, 0);
-    if ((flags & TM_TOK_ADJ) && an->prevlen && an->prevlen + 1 + n <= 2 * TM_TERM_MAX + 1) {
-        char bi[2 * TM_TERM_MAX + 2];
-        memcpy(bi, an->prev, an->prevlen);
-        bi[an->prevlen] = '_';
-        memcpy(bi + an->prevlen + 1, w, n);
-        count(an, bi, an->prevlen + 1 + n, 1, (flags & TM_TOK_JOINED) != 0);
+    int adj = (flags & TM_TOK_ADJ) && an->prevlen;
+    int joined = (flags & TM_TOK_JOINED) != 0;
+    if (adj) {
+        memcpy(key, an->prev, an->prevlen);
+        key[an->prevlen] = '_';
+        memcpy(key + an->prevlen + 1, w, n);
+        count(an, key, an->prevlen + 1 + n, 1, joined);
+        if (joined && an->prev_joined && an->prev2len) {
+            memcpy(key, an->prev2, an->prev2len);
+            key[an->prev2len] = '_';
+            memcpy(key + an->prev2len + 1, an->prev, an->prevlen);
+            key[an->prev2len + 1 + an->prevlen] = '_';
+            memcpy(key + an->prev2len + 2 + an->prevlen, w, n);
+            count(an, key, an->prev2len + 2 + an->prevlen + n, 1, 1);
+        }
+        memcpy(an->prev2, an->prev, an->prevlen);
+        an->prev2len = an->prevlen;
+    } else {
+        an->prev2len = 0;
     }
+    an->prev_joined = adj && joined;
     memcpy(an->prev, w, n);
     an->prevlen = n;
 }
@@ -213,9 +232,9 @@ void tm_an_text(struct tm_an *an, const char *text, size_t len)
 {
     if (!an->unit)
         tm_an_unit(an, 0);
-    an->prevlen = 0;
+    an->prevlen = an->prev2len = 0;
     tm_tokenize(text, len, on_part, an);
-    an->prevlen = 0;
+    an->prevlen = an->prev2len = 0;
     if (an->terms.count > TERMS_SOFT_CAP)
         prune(an);
 }

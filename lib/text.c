@@ -10,7 +10,7 @@ static const char *const stop_list[] = {
     "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between",
     "both", "but", "by", "can", "could", "did", "do", "does", "doing", "don", "done", "down",
     "during", "each", "else", "etc", "even", "ever", "every", "few", "for", "from", "further",
-    "get", "got", "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his",
+    "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his",
     "how", "however", "i", "if", "in", "into", "is", "isn", "it", "its", "itself", "just",
     "let", "ll", "me", "might", "more", "most", "much", "must", "my", "no", "nor", "not",
     "now", "of", "off", "ok", "okay", "on", "once", "one", "only", "or", "other", "our",
@@ -90,6 +90,8 @@ static const char *const keep_s[] = {
     "tls", "aws", "gcs", "kms", "ops", "mbps", "gbps", "fps", "dcaps", "ubuntus", "express",
     "process", "class", "access", "address", "success", "progress", "across", "cross",
     "otherwise", "whereas", "ptrs", "cs", "js", "ts", "vs", "os", "is", "us", "as",
+    "configfs", "pccs", "luks", "sysfs", "procfs", "tmpfs", "debugfs", "securityfs", "ntfs",
+    "zfs", "btrfs", "xfs", "nfs", "ipfs", "gfs", "hdfs", "cgroups", "iptables", "nftables",
 };
 
 static struct wordset keeps = {keep_s, sizeof keep_s / sizeof *keep_s, 0, {0}, {0}};
@@ -147,7 +149,7 @@ struct emitter {
 static void emit_part(struct emitter *e, const char *p, size_t n)
 {
     char w[TM_TERM_MAX + 1];
-    int alpha = 0;
+    int alpha = 0, lower = 0;
     if (n < 2 || n > TM_TERM_MAX) {
         e->adj = 0;
         return;
@@ -156,10 +158,12 @@ static void emit_part(struct emitter *e, const char *p, size_t n)
         unsigned char c = (unsigned char)p[i];
         w[i] = (char)(is_upper(c) ? c + 32 : c);
         alpha |= !is_digit(c);
+        lower |= is_lower(c);
     }
     if (!alpha) /* numbers are not terms, and do not break an identifier */
         return;
-    n = fold(w, n);
+    if (lower || n < 3) /* an acronym in capitals (PCCS, LUKS) is not a plural */
+        n = fold(w, n);
     if (tm_is_stopword(w, n)) {
         e->adj = 0;
         return;

@@ -2,6 +2,8 @@
 #include "harness.h"
 #include "tm/profile.h"
 #include "tm/scrub.h"
+#include "tm/taxonomy.h"
+#include "tm/text.h"
 
 #include <stdlib.h>
 
@@ -147,6 +149,50 @@ void test_analyze_identity_words_withheld(void)
     size_t n = tm_profile_top(&p, top, 10);
     for (size_t i = 0; i < n; i++)
         CHECK(!strstr(top[i]->term, "zebracorn") && !strstr(top[i]->term, "qqalice"));
+done:
+    tm_profile_release(&p);
+    tm_an_free(an);
+}
+
+void test_analyze_taxonomy_terms_are_canonical(void);
+void test_analyze_identifier_trigrams(void);
+
+/* Every taxonomy term must be what the tokenizer makes of it, or it can never match. */
+void test_analyze_taxonomy_terms_are_canonical(void)
+{
+    struct tm_taxonomy t;
+    struct tm_diag d;
+    CHECK_INT_EQ(tm_taxonomy_load(&t, &d), TM_OK);
+    CHECK(t.ntopics >= 14);
+    for (size_t i = 0; i < t.ntopics; i++)
+        for (size_t j = 0; j < t.topics[i].nterms; j++) {
+            char out[128];
+            const char *w = t.topics[i].terms[j];
+            tm_canon(w, strlen(w), out, sizeof out);
+            if (strcmp(out, w))
+                FAILF("taxonomy term '%s' (%s) canonicalises to '%s'", w, t.topics[i].id, out);
+            size_t us = 0;
+            for (const char *c = w; *c; c++)
+                us += *c == '_';
+            if (us > 2)
+                FAILF("taxonomy term '%s' has more than three words", w);
+        }
+done:
+    tm_taxonomy_release(&t);
+}
+
+void test_analyze_identifier_trigrams(void)
+{
+    struct tm_profile p = {0};
+    struct tm_an *an = tm_an_new(NULL, NULL);
+    tm_an_file(an);
+    for (unsigned s = 0; s < 3; s++)
+        text(an, s, "export SOURCE_DATE_EPOCH=0; the source date epoch matters");
+    tm_an_finish(an, 2, &p);
+    const struct tm_pterm *t = term(&p, "source_date_epoch");
+    CHECK(t != NULL);
+    CHECK_INT_EQ(t->mentions, 3); /* the identifier only, not the prose */
+    CHECK_INT_EQ(term(&p, "source_date")->mentions, 6);
 done:
     tm_profile_release(&p);
     tm_an_free(an);

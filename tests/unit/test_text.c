@@ -18,7 +18,11 @@ void test_canon_merges_spelling_variants(void)
     tm_canon("HTTPServer", 10, out, sizeof out);
     CHECK_STR_EQ(out, "http_server");
     tm_canon("getQuote", 8, out, sizeof out);
-    CHECK_STR_EQ(out, "quote"); /* "get" is a function word, not a term */
+    CHECK_STR_EQ(out, "get_quote");
+    tm_canon("isAppAllowed", 12, out, sizeof out);
+    CHECK_STR_EQ(out, "app_allowed"); /* "is" is a function word, not a term */
+    tm_canon("PCCS", 4, out, sizeof out);
+    CHECK_STR_EQ(out, "pccs"); /* acronyms in capitals are not plurals */
     tm_canon("RTMR3", 5, out, sizeof out);
     CHECK_STR_EQ(out, "rtmr3");
     tm_canon("mrtd-39", 7, out, sizeof out);
