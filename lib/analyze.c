@@ -31,6 +31,10 @@ struct tm_an {
     uint32_t file_no, file_units;
     int first_in_file, prev_multi;
     struct tm_map pairs;  /* (term, unit) pairs seen in this file */
+    struct tm_map bimap;  /* (term a, term b) -> index into bi_term: skips building keys */
+    uint32_t *bi_term;
+    uint32_t bicap;
+    uint32_t prev_idx;
     char prev[TM_TERM_MAX + 1], prev2[TM_TERM_MAX + 1];
     size_t prevlen, prev2len;
     int prev_joined; /* prev was joined to prev2 inside an identifier */
@@ -53,6 +57,7 @@ struct tm_an *tm_an_new(const struct tm_taxonomy *tax, const struct tm_backgroun
     tm_map_init(&an->deny_strict);
     tm_map_init(&an->deny_soft);
     tm_map_init(&an->pairs);
+    tm_map_init(&an->bimap);
     an->prune_below = 2;
     return an;
 }
@@ -72,6 +77,8 @@ void tm_an_free(struct tm_an *an)
     free(an->mh);
     free(an->unit_file);
     tm_map_release(&an->pairs);
+    tm_map_release(&an->bimap);
+    free(an->bi_term);
     for (size_t i = 0; i < an->neps; i++)
         tm_episode_release(&an->eps[i]);
     free(an->eps);
@@ -155,18 +162,9 @@ static uint32_t mix(uint32_t x)
 
 static void prune(struct tm_an *an);
 
-static uint32_t count(struct tm_an *an, const char *w, size_t n, int phrase, int joined)
+/* Count one occurrence of term i (mentions, df, topics). */
+static void count_idx(struct tm_an *an, uint32_t i, int phrase, int joined)
 {
-    int added;
-    uint32_t i = tm_map_intern(&an->terms, w, n, &added);
-    if (added) {
-        if (i >= an->cap)
-            grow(an);
-        an->mentions[i] = 0;
-        an->df[i] = an->last[i] = an->idm[i] = 0;
-        an->tmask[i] = an->tax ? tm_taxonomy_mask(an->tax, w, n) : 0;
-        memset(an->mh[i], 0xff, sizeof an->mh[i]);
-    }
     an->mentions[i]++;
     an->idm[i] += (uint32_t)joined;
     if (an->last[i] != an->unit) {
@@ -190,6 +188,27 @@ static uint32_t count(struct tm_an *an, const char *w, size_t n, int phrase, int
             if (tm & 1)
                 an->topic_mentions[t]++;
     }
+}
+
+static uint32_t intern_term(struct tm_an *an, const char *w, size_t n)
+{
+    int added;
+    uint32_t i = tm_map_intern(&an->terms, w, n, &added);
+    if (added) {
+        if (i >= an->cap)
+            grow(an);
+        an->mentions[i] = 0;
+        an->df[i] = an->last[i] = an->idm[i] = 0;
+        an->tmask[i] = an->tax ? tm_taxonomy_mask(an->tax, w, n) : 0;
+        memset(an->mh[i], 0xff, sizeof an->mh[i]);
+    }
+    return i;
+}
+
+static uint32_t count(struct tm_an *an, const char *w, size_t n, int phrase, int joined)
+{
+    uint32_t i = intern_term(an, w, n);
+    count_idx(an, i, phrase, joined);
     return i;
 }
 
@@ -202,14 +221,25 @@ static void on_part(void *ctx, const char *w, size_t n, int flags)
     char key[3 * TM_TERM_MAX + 3];
     an->tokens++;
     an->rec_tokens = 1;
-    count(an, w, n, 0, 0);
+    uint32_t cur = count(an, w, n, 0, 0);
     int adj = (flags & TM_TOK_ADJ) && an->prevlen;
     int joined = (flags & TM_TOK_JOINED) != 0;
     if (adj) {
-        memcpy(key, an->prev, an->prevlen);
-        key[an->prevlen] = '_';
-        memcpy(key + an->prevlen + 1, w, n);
-        count(an, key, an->prevlen + 1 + n, 1, joined);
+        /* the bigram's term by the pair of unigram indexes; its key is built once */
+        uint64_t pair = (uint64_t)an->prev_idx << 32 | cur;
+        int added;
+        uint32_t b = tm_map_intern(&an->bimap, &pair, sizeof pair, &added);
+        if (added) {
+            if (b >= an->bicap) {
+                an->bicap = an->bicap ? an->bicap * 2 : 4096;
+                an->bi_term = tm_xrealloc(an->bi_term, an->bicap * sizeof *an->bi_term);
+            }
+            memcpy(key, an->prev, an->prevlen);
+            key[an->prevlen] = '_';
+            memcpy(key + an->prevlen + 1, w, n);
+            an->bi_term[b] = intern_term(an, key, an->prevlen + 1 + n);
+        }
+        count_idx(an, an->bi_term[b], 1, joined);
         if (joined && an->prev_joined && an->prev2len) {
             memcpy(key, an->prev2, an->prev2len);
             key[an->prev2len] = '_';
@@ -226,6 +256,7 @@ static void on_part(void *ctx, const char *w, size_t n, int flags)
     an->prev_joined = adj && joined;
     memcpy(an->prev, w, n);
     an->prevlen = n;
+    an->prev_idx = cur;
 }
 
 void tm_an_text(struct tm_an *an, const char *text, size_t len)
@@ -282,6 +313,7 @@ static void prune(struct tm_an *an)
     /* the pair set names terms by index: start it afresh, and if this file interleaves
      * sessions count a revisit so that df stays an upper bound never exceeded */
     tm_map_release(&an->pairs);
+    tm_map_release(&an->bimap); /* also by index */
     if (an->file_units > 1)
         an->revisits++;
     for (uint32_t i = 0; i < n; i++) {

@@ -626,51 +626,82 @@ void tm_scrub(struct tm_scrub *s, const char *text, size_t len, struct tm_buf *o
 {
     init_cls();
     tm_buf_reserve(out, len + 16);
-    size_t i = 0, pem_at = next_pem(text, len, 0);
+    /* Unchanged text is not copied byte by byte: `flushed` trails the scan and spans
+     * are copied only when something must be replaced, and at the end. */
+    size_t i = 0, flushed = 0, pem_at = next_pem(text, len, 0);
     int secret_next = 0, line_start = 1;
+#define FLUSH_TO(x)                                                                        \
+    do {                                                                                   \
+        tm_buf_add(out, text + flushed, (x) - flushed);                                    \
+        flushed = (x);                                                                     \
+    } while (0)
     while (i < len) {
         unsigned char c = (unsigned char)text[i];
         if (line_start) {
             line_start = 0;
-            size_t head, drop = ident_line(text + i, len - i, &head);
+            size_t head, drop = (cls[c] & C_ALPHA) || c == ' ' || c == '>' || c == '#' || c == '+'
+                                    ? ident_line(text + i, len - i, &head)
+                                    : 0;
             if (drop) {
-                tm_buf_add(out, text + i, head);
+                FLUSH_TO(i + head);
                 tm_buf_addc(out, ' ');
                 mark(s, out, TM_S_NAME);
                 add_words_if(s->deny, text + i + head, drop, 1);
                 i += head + drop;
+                flushed = i;
                 continue;
             }
         }
         if (i == pem_at) {
+            FLUSH_TO(i);
             i = pem_end(text, len, i);
             mark(s, out, TM_S_PEM);
+            flushed = i;
             pem_at = next_pem(text, len, i);
             continue;
         }
         if (cls[c] & (C_SPACE | C_DELIM)) {
             if (c == '\n')
                 line_start = 1;
-            tm_buf_addc(out, c == TM_MARK ? ' ' : (char)c);
+            if (c == (unsigned char)TM_MARK) { /* input never forges a marker */
+                FLUSH_TO(i);
+                tm_buf_addc(out, ' ');
+                flushed = i + 1;
+            }
             i++;
             continue;
         }
         size_t st = i;
-        int simple = 1;
+        int simple = 1, plain = 1; /* plain: lowercase letters only */
         while (i < len && i != pem_at && !(cls[(unsigned char)text[i]] & (C_SPACE | C_DELIM))) {
-            if (!(cls[(unsigned char)text[i]] & C_WORD))
+            uint8_t f = cls[(unsigned char)text[i]];
+            if (!(f & C_WORD))
                 simple = 0;
+            if (!(f & C_ALPHA) || (f & C_UPPER))
+                plain = 0;
             i++;
         }
-        int after_lt = st > 0 && text[st - 1] == '<';
-        if (simple && !secret_next && i - st < 7 && text[st] != 'B' && text[st] != 't' &&
-            text[st] != 'T')
-            tm_buf_add(out, text + st, i - st);
-        else if (simple && !secret_next)
-            scrub_parts(s, text + st, i - st, out);
-        else
-            scrub_chunk(s, text + st, i - st, out, &secret_next, after_lt);
+        size_t n = i - st;
+        if (secret_next || !simple) {
+            FLUSH_TO(st);
+            scrub_chunk(s, text + st, n, out, &secret_next, st > 0 && text[st - 1] == '<');
+            flushed = i;
+        } else if ((plain && n < 16) || n < 7) {
+            /* an ordinary word: nothing to scrub, except a word that announces a
+             * secret value ("Bearer", "token") */
+            if (n >= 5 && n <= 6 && (text[st] == 'B' || text[st] == 't' || text[st] == 'T')) {
+                FLUSH_TO(st);
+                scrub_chunk(s, text + st, n, out, &secret_next, 0);
+                flushed = i;
+            }
+        } else {
+            FLUSH_TO(st);
+            scrub_parts(s, text + st, n, out);
+            flushed = i;
+        }
     }
+    FLUSH_TO(len);
+#undef FLUSH_TO
 }
 
 void tm_scrub_render(const char *text, size_t len, struct tm_buf *out)

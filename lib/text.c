@@ -75,7 +75,7 @@ static struct wordset stops = {stop_list, sizeof stop_list / sizeof *stop_list, 
 
 int tm_is_stopword(const char *w, size_t n)
 {
-    return set_has(&stops, w, n);
+    return n <= 10 && set_has(&stops, w, n); /* no function word is longer */
 }
 
 /* Words ending in s that are not plurals (or whose plural folding would be wrong). */
