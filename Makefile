@@ -85,7 +85,8 @@ bench: deps $(BUILD)/teemed
 
 FUZZ_SECONDS ?= 60
 fuzz: deps
-	$(MAKE) $(BUILD)/libteemed-fuzz.stamp
+	$(MAKE) build/fuzz/libteemed.a BUILD=build/fuzz CC=clang OPT="-O1 -g" \
+	    SAN="-fsanitize=fuzzer-no-link,address,undefined" WARN="-Wall -Werror"
 	@for t in $(FUZZ_TARGETS); do \
 	  clang -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -g -O1 $(PKG_CFLAGS) \
 	    -fsanitize=fuzzer,address,undefined -o build/fuzz/fuzz-$$t fuzz/fuzz_$$t.c \
@@ -94,11 +95,6 @@ fuzz: deps
 	  build/fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	    build/fuzz/corpus-$$t fuzz/corpus/$$t 2>&1 | grep -E 'stat::number_of_executed_units|ERROR|crash' ; \
 	done
-
-$(BUILD)/libteemed-fuzz.stamp:
-	$(MAKE) build/fuzz/libteemed.a BUILD=build/fuzz CC=clang OPT="-O1 -g" \
-	    SAN="-fsanitize=fuzzer-no-link,address,undefined" WARN="-Wall -Werror"
-	@touch $@
 
 # Rebuild data/background.tsv from Debian's man pages and coding transcripts.
 background: $(BUILD)/teemed

@@ -101,11 +101,13 @@ int cmd_x_background(struct cli *c, int argc, char **argv)
 int cmd_x_terms(struct cli *c, int argc, char **argv)
 {
     (void)c;
-    int k = 3, top = 60;
+    int k = 3, top = 60, eps = 0;
     int o;
     optind = 1;
-    while ((o = getopt(argc, argv, "k:n:")) != -1) {
-        if (o == 'k')
+    while ((o = getopt(argc, argv, "k:n:e:")) != -1) {
+        if (o == 'e')
+            eps = atoi(optarg);
+        else if (o == 'k')
             k = atoi(optarg);
         else if (o == 'n')
             top = atoi(optarg);
@@ -141,6 +143,14 @@ int cmd_x_terms(struct cli *c, int argc, char **argv)
     for (size_t i = 0; i < p.nthemes; i++)
         printf("theme %s\n", p.themes[i].label);
     printf("episodes %zu\n", p.nepisodes);
+    for (size_t i = 0; i < p.nepisodes && (int)i < eps; i++) {
+        const struct tm_episode *e = &p.episodes[i];
+        printf("  [%u x, %u sessions, %u projects] %s\n    sig: %s\n", e->count, e->sessions,
+               e->nprojects, e->problem, e->signature);
+        for (size_t j = 0; j < e->nsteps; j++)
+            printf("    step: %s\n", e->steps[j]);
+        printf("    solution: %s\n", e->solution ? e->solution : "(unresolved)");
+    }
     tm_profile_release(&p);
     tm_ingest_free(in);
     tm_an_free(an);

@@ -46,6 +46,8 @@ struct tm_an {
     struct tm_map deny_strict, deny_soft;
     struct tm_episode *eps;
     size_t neps, capeps;
+    struct tm_map epmap; /* signature -> cluster index */
+    uint64_t eps_dropped;
 };
 
 struct tm_an *tm_an_new(const struct tm_taxonomy *tax, const struct tm_background *bg)
@@ -58,6 +60,7 @@ struct tm_an *tm_an_new(const struct tm_taxonomy *tax, const struct tm_backgroun
     tm_map_init(&an->deny_soft);
     tm_map_init(&an->pairs);
     tm_map_init(&an->bimap);
+    tm_map_init(&an->epmap);
     an->prune_below = 2;
     return an;
 }
@@ -78,6 +81,7 @@ void tm_an_free(struct tm_an *an)
     free(an->unit_file);
     tm_map_release(&an->pairs);
     tm_map_release(&an->bimap);
+    tm_map_release(&an->epmap);
     free(an->bi_term);
     for (size_t i = 0; i < an->neps; i++)
         tm_episode_release(&an->eps[i]);
@@ -90,12 +94,50 @@ struct tm_map *tm_an_deny_soft(struct tm_an *an) { return &an->deny_soft; }
 
 void tm_an_add_episode(struct tm_an *an, struct tm_episode *ep)
 {
-    if (an->neps == an->capeps) {
-        an->capeps = an->capeps ? an->capeps * 2 : 16;
-        an->eps = tm_xrealloc(an->eps, an->capeps * sizeof *an->eps);
+    const char *sig = ep->signature ? ep->signature : "";
+    uint32_t i = tm_map_find(&an->epmap, sig, strlen(sig));
+    if (i == UINT32_MAX) {
+        if (an->neps >= TM_EP_CLUSTERS) {
+            an->eps_dropped++;
+            tm_episode_release(ep);
+            return;
+        }
+        tm_map_intern(&an->epmap, sig, strlen(sig), NULL);
+        if (an->neps == an->capeps) {
+            an->capeps = an->capeps ? an->capeps * 2 : 16;
+            an->eps = tm_xrealloc(an->eps, an->capeps * sizeof *an->eps);
+        }
+        ep->count = 1;
+        ep->sessions = 1;
+        ep->projects[0] = ep->project;
+        ep->nprojects = 1;
+        an->eps[an->neps++] = *ep;
+        memset(ep, 0, sizeof *ep);
+        return;
     }
-    an->eps[an->neps++] = *ep;
-    memset(ep, 0, sizeof *ep);
+    struct tm_episode *c = &an->eps[i];
+    c->count++;
+    if (ep->unit != c->unit)
+        c->sessions++;
+    int known = 0;
+    for (uint32_t k = 0; k < c->nprojects; k++)
+        known |= c->projects[k] == ep->project;
+    if (!known && c->nprojects < TM_EP_PROJECTS)
+        c->projects[c->nprojects++] = ep->project;
+    /* a resolved episode with a solution is the better representative */
+    if (!(c->resolved && c->solution) && ep->resolved && ep->solution) {
+        struct tm_episode keep = *c;
+        *c = *ep;
+        c->count = keep.count;
+        c->sessions = keep.sessions;
+        memcpy(c->projects, keep.projects, sizeof c->projects);
+        c->nprojects = keep.nprojects;
+        memset(ep, 0, sizeof *ep);
+        tm_episode_release(&keep);
+        return;
+    }
+    c->unit = ep->unit;
+    tm_episode_release(ep);
 }
 
 void tm_an_file(struct tm_an *an)
@@ -493,6 +535,7 @@ void tm_an_finish(struct tm_an *an, int k, struct tm_profile *p)
     build_themes(an, p);
     p->episodes = an->eps;
     p->nepisodes = p->capepisodes = an->neps;
+    p->episodes_dropped = an->eps_dropped;
     an->eps = NULL;
     an->neps = an->capeps = 0;
 }

@@ -16,10 +16,14 @@ char *tm_canonical(const cJSON *doc)
     return s;
 }
 
+#define KIND_MAX 20
+#define MSG_MAX (sizeof "teemed-sign-v1" + KIND_MAX + 1 + 32)
+
+/* msg must hold MSG_MAX bytes; kind is at most KIND_MAX bytes (checked by callers). */
 static void message(const char *kind, const uint8_t h[32], uint8_t *msg, size_t *n)
 {
     static const char dom[] = "teemed-sign-v1";
-    size_t o = 0, kl = strlen(kind);
+    size_t o = 0, kl = strnlen(kind, KIND_MAX);
     memcpy(msg, dom, sizeof dom); /* with its NUL */
     o += sizeof dom;
     memcpy(msg + o, kind, kl);
@@ -33,7 +37,7 @@ enum tm_rc tm_attest_sign(const struct tm_tee *tee, cJSON *doc, const char *kind
                           int64_t now_ms, struct tm_diag *d)
 {
     char hex[129], ts[32];
-    if (strlen(kind) > 20)
+    if (strlen(kind) > KIND_MAX)
         return tm_fail(d, TM_EINVAL, "attest: kind too long");
     cJSON *a = cJSON_CreateObject();
     cJSON_AddStringToObject(a, "format", "teemed-attestation-v1");
@@ -54,7 +58,7 @@ enum tm_rc tm_attest_sign(const struct tm_tee *tee, cJSON *doc, const char *kind
     cJSON_AddItemToObject(doc, "attestation", a);
 
     char *payload = tm_canonical(doc);
-    uint8_t h[32], msg[64], sig[64];
+    uint8_t h[32], msg[MSG_MAX], sig[64];
     size_t mn;
     tm_sha256(payload, strlen(payload), h);
     free(payload);
@@ -111,7 +115,12 @@ enum tm_rc tm_attest_verify(const char *text, size_t len, const struct tm_verify
         rc = tm_fail(d, TM_EPARSE, "not a signed teemed document (no attestation member)");
         goto out;
     }
-    snprintf(v->kind, sizeof v->kind, "%s", str(a, "kind") ? str(a, "kind") : "?");
+    const char *kind = str(a, "kind");
+    if (!kind || !*kind || strlen(kind) > KIND_MAX) {
+        rc = tm_fail(d, TM_EPARSE, "attestation has no valid kind");
+        goto out;
+    }
+    snprintf(v->kind, sizeof v->kind, "%s", kind);
     snprintf(v->backend, sizeof v->backend, "%s", str(a, "backend") ? str(a, "backend") : "?");
 
     /* 1. canonical form: the bytes given are exactly what teemed prints. */
@@ -127,7 +136,7 @@ enum tm_rc tm_attest_verify(const char *text, size_t len, const struct tm_verify
     /* 2. signature over the payload */
     const char *sig64 = str(a, "signature"), *signer = str(a, "signer");
     const char *rd = str(a, "report_data"), *ph = str(a, "payload_sha256");
-    uint8_t pub[32], sig[64], h[32], msg[64], rdb[64], want[64];
+    uint8_t pub[32], sig[64], h[32], msg[MSG_MAX], rdb[64], want[64];
     size_t n = 0;
     int have_pub = signer && !strncmp(signer, "ed25519:", 8) &&
                    !tm_unhex(signer + 8, strlen(signer + 8), pub, 32, &n) && n == 32;

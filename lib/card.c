@@ -244,11 +244,13 @@ char *tm_profile_to_json(const struct tm_profile *p, const struct tm_taxonomy *t
         else
             cJSON_AddNullToObject(x, "solution");
         cJSON_AddBoolToObject(x, "resolved", e->resolved);
-        cJSON_AddNumberToObject(x, "unit", e->unit);
-        cJSON_AddNumberToObject(x, "project", e->project);
+        cJSON_AddNumberToObject(x, "count", e->count);
+        cJSON_AddNumberToObject(x, "sessions", e->sessions);
+        cJSON_AddNumberToObject(x, "projects", e->nprojects);
         cJSON_AddItemToArray(eps, x);
     }
     cJSON_AddItemToObject(o, "episodes", eps);
+    cJSON_AddNumberToObject(o, "episodes_dropped", (double)p->episodes_dropped);
     char *s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     return s;

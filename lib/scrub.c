@@ -497,6 +497,8 @@ static void drop_name_before(struct tm_scrub *s, struct tm_buf *out)
         unsigned char first = (unsigned char)out->ptr[w];
         if (w == cut || (!(cls[first] & C_UPPER) && first < 0x80))
             break; /* names are capitalised (or non-ASCII) */
+        if (w > 0 && out->ptr[w - 1] == TM_MARK)
+            break; /* that "word" is the letter of a marker */
         cut = w;
         words++;
         while (cut > 0 && out->ptr[cut - 1] == ' ')

@@ -51,6 +51,10 @@ struct tm_theme {
     uint64_t mentions;
 };
 
+/* A debugging episode, or after tm_an_add_episode a cluster of episodes with the same
+ * normalised problem: the representative's text plus how often, in how many sessions
+ * and projects the problem was seen. Memory grows with distinct problems, not input. */
+#define TM_EP_PROJECTS 32
 struct tm_episode {
     char *problem;         /* scrubbed, rendered error text (one line) */
     char *signature;       /* normalised problem for clustering */
@@ -59,6 +63,10 @@ struct tm_episode {
     char *solution;        /* may be NULL when unresolved */
     uint32_t unit, project;
     int resolved;
+    uint32_t count;        /* episodes in the cluster */
+    uint32_t sessions;     /* distinct sessions (consecutive repeats counted once) */
+    uint32_t projects[TM_EP_PROJECTS];
+    uint32_t nprojects;
 };
 
 struct tm_profile {
@@ -74,6 +82,7 @@ struct tm_profile {
     size_t nthemes;
     struct tm_episode *episodes;
     size_t nepisodes, capepisodes;
+    uint64_t episodes_dropped;
 };
 
 struct tm_an *tm_an_new(const struct tm_taxonomy *tax, const struct tm_background *bg);
@@ -90,7 +99,10 @@ void tm_an_record_end(struct tm_an *an);
 /* Identity words: strict ones are never published, soft ones unless public vocabulary. */
 struct tm_map *tm_an_deny_strict(struct tm_an *an);
 struct tm_map *tm_an_deny_soft(struct tm_an *an);
-/* Hand over an episode (owned by the analyser afterwards). */
+/* Hand over an episode (owned by the analyser afterwards); it joins the cluster of its
+ * signature. At most TM_EP_CLUSTERS clusters are kept; later new problems are counted
+ * in the profile's episodes_dropped. */
+#define TM_EP_CLUSTERS 4096
 void tm_an_add_episode(struct tm_an *an, struct tm_episode *ep);
 
 /* Rank terms, apply the k-threshold and the identity filters, and fill *p (owned:

@@ -197,3 +197,40 @@ done:
     tm_profile_release(&p);
     tm_an_free(an);
 }
+
+void test_analyze_episodes_cluster_by_problem(void);
+
+static void episode(struct tm_an *an, const char *sig, uint32_t unit, uint32_t project,
+                    const char *solution)
+{
+    struct tm_episode ep = {0};
+    ep.problem = tm_xstrdup(sig);
+    ep.signature = tm_xstrdup(sig);
+    ep.unit = unit;
+    ep.project = project;
+    ep.resolved = solution != NULL;
+    ep.solution = solution ? tm_xstrdup(solution) : NULL;
+    tm_an_add_episode(an, &ep);
+}
+
+void test_analyze_episodes_cluster_by_problem(void)
+{
+    struct tm_profile p = {0};
+    struct tm_an *an = tm_an_new(NULL, NULL);
+    episode(an, "attestation verification failed", 1, 0, NULL);
+    episode(an, "attestation verification failed", 1, 0, NULL); /* same session again */
+    episode(an, "tls handshake error", 2, 0, "pin the ca");
+    episode(an, "attestation verification failed", 3, 1, "whitelist the compose hash");
+    episode(an, "attestation verification failed", 4, 1, NULL);
+    tm_an_finish(an, 2, &p);
+    CHECK_INT_EQ(p.nepisodes, 2);
+    const struct tm_episode *a = !strcmp(p.episodes[0].signature, "tls handshake error")
+                                     ? &p.episodes[1] : &p.episodes[0];
+    CHECK_INT_EQ(a->count, 4);
+    CHECK_INT_EQ(a->sessions, 3);
+    CHECK_INT_EQ(a->nprojects, 2);
+    CHECK_STR_EQ(a->solution, "whitelist the compose hash"); /* the resolved one represents */
+done:
+    tm_profile_release(&p);
+    tm_an_free(an);
+}

@@ -1,0 +1,54 @@
+/* fuzz_scrub.c - the privacy filter and tokenizer on arbitrary bytes. Invariants: the
+ * scrubbed text never grows by more than a marker per replaced span, every marker
+ * letter is a known kind, and tokens are canonical (lowercase ASCII, 2..40 bytes). */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "tm/scrub.h"
+#include "tm/text.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void check_part(void *ctx, const char *w, size_t n, int flags)
+{
+    (void)ctx;
+    (void)flags;
+    if (n < 2 || n > TM_TERM_MAX)
+        abort();
+    for (size_t i = 0; i < n; i++)
+        if (!((w[i] >= 'a' && w[i] <= 'z') || (w[i] >= '0' && w[i] <= '9')))
+            abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct tm_map deny, soft;
+    tm_map_init(&deny);
+    tm_map_init(&soft);
+    struct tm_scrub s = {{0}, &deny, &soft};
+    struct tm_buf out, r;
+    tm_buf_init(&out);
+    tm_buf_init(&r);
+    tm_scrub(&s, (const char *)data, size, &out);
+    uint64_t hits = 0;
+    for (int k = 0; k < TM_S_NKINDS; k++)
+        hits += s.hits[k];
+    if (out.len > size + 2 * hits + 2 * size / 2 + 4)
+        abort();
+    for (size_t i = 0; i < out.len; i++)
+        if (out.ptr[i] == TM_MARK) {
+            int known = 0;
+            for (int k = 0; i + 1 < out.len && k < TM_S_NKINDS; k++)
+                known |= out.ptr[i + 1] == tm_scrub_letter((enum tm_scrub_kind)k);
+            if (!known)
+                abort();
+            i++;
+        }
+    tm_tokenize(out.ptr ? out.ptr : "", out.len, check_part, NULL);
+    tm_scrub_render(out.ptr ? out.ptr : "", out.len, &r);
+    tm_buf_release(&out);
+    tm_buf_release(&r);
+    tm_map_release(&deny);
+    tm_map_release(&soft);
+    return 0;
+}
