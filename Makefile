@@ -9,8 +9,9 @@
 BUILD    ?= build
 CC       ?= cc
 PKGS      = libcjson sqlite3 openssl
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# Fallbacks for a fresh machine where pkg-config arrives with `make deps` itself.
+PKG_CFLAGS := $(or $(shell pkg-config --cflags $(PKGS) 2>/dev/null),-I/usr/include/cjson)
+PKG_LIBS   := $(or $(shell pkg-config --libs $(PKGS) 2>/dev/null),-lcjson -lsqlite3 -lssl -lcrypto)
 
 WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wformat=2 \
            -Wno-format-nonliteral -Werror
@@ -77,10 +78,12 @@ check: deps
 	$(MAKE) test-pass BUILD=build/asan OPT="-O1 -g" SAN="$(ASAN_FLAGS)" \
 	    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
 
-demo: deps $(BUILD)/teemed
+demo: deps
+	$(MAKE) $(BUILD)/teemed
 	sh scripts/demo.sh $(BUILD)/teemed
 
-bench: deps $(BUILD)/teemed
+bench: deps
+	$(MAKE) $(BUILD)/teemed
 	sh bench/bench.sh $(BUILD)/teemed
 
 FUZZ_SECONDS ?= 60

@@ -130,13 +130,34 @@ static size_t fold(char *w, size_t n)
     return n - 1;
 }
 
-static int is_alnum(unsigned char c)
+/* Character classes, one table lookup per byte on the hot path. */
+enum { K_LO = 1, K_UP = 2, K_DG = 4, K_US = 8, K_HY = 16, K_BL = 32, K_HI = 64 };
+#define K_AN (K_LO | K_UP | K_DG)
+static uint8_t kc[256];
+
+static void init_kc(void)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (kc['a'])
+        return;
+    for (int c = 0; c < 256; c++) {
+        uint8_t k = 0;
+        if (c >= 'a' && c <= 'z')
+            k |= K_LO;
+        if (c >= 'A' && c <= 'Z')
+            k |= K_UP;
+        if (c >= '0' && c <= '9')
+            k |= K_DG;
+        if (c == '_')
+            k |= K_US;
+        if (c == '-')
+            k |= K_HY;
+        if (c == ' ' || c == '\t')
+            k |= K_BL;
+        if (c >= 0x80)
+            k |= K_HI;
+        kc[c] = k;
+    }
 }
-static int is_upper(unsigned char c) { return c >= 'A' && c <= 'Z'; }
-static int is_lower(unsigned char c) { return c >= 'a' && c <= 'z'; }
-static int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 
 struct emitter {
     tm_tok_fn fn;
@@ -149,20 +170,19 @@ struct emitter {
 static void emit_part(struct emitter *e, const char *p, size_t n)
 {
     char w[TM_TERM_MAX + 1];
-    int alpha = 0, lower = 0;
+    uint8_t all = 0;
     if (n < 2 || n > TM_TERM_MAX) {
         e->adj = 0;
         return;
     }
     for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        w[i] = (char)(is_upper(c) ? c + 32 : c);
-        alpha |= !is_digit(c);
-        lower |= is_lower(c);
+        uint8_t k = kc[(unsigned char)p[i]];
+        w[i] = (char)(p[i] | ((k & K_UP) ? 0x20 : 0));
+        all |= k;
     }
-    if (!alpha) /* numbers are not terms, and do not break an identifier */
+    if (!(all & (K_LO | K_UP))) /* numbers are not terms, and do not break an identifier */
         return;
-    if (lower || n < 3) /* an acronym in capitals (PCCS, LUKS) is not a plural */
+    if ((all & K_LO) || n < 3) /* an acronym in capitals (PCCS, LUKS) is not a plural */
         n = fold(w, n);
     if (tm_is_stopword(w, n)) {
         e->adj = 0;
@@ -178,18 +198,20 @@ static void emit_ident(struct emitter *e, const char *p, size_t n)
 {
     size_t st = 0;
     int first = 1;
+    uint8_t prev = 0;
     for (size_t i = 0; i <= n; i++) {
+        uint8_t k = i < n ? kc[(unsigned char)p[i]] : K_US;
         int cut = 0, skip = 0;
-        if (i == n || p[i] == '_' || p[i] == '-') {
+        if (k & (K_US | K_HY)) {
             cut = 1;
             skip = 1;
-        } else if (i > st) {
-            unsigned char a = (unsigned char)p[i - 1], b = (unsigned char)p[i];
-            if (is_lower(a) && is_upper(b))
+        } else if (i > st && (k & K_UP)) {
+            if (prev & K_LO)
                 cut = 1; /* composeHash */
-            else if (is_upper(a) && is_upper(b) && i + 1 < n && is_lower((unsigned char)p[i + 1]))
+            else if ((prev & K_UP) && i + 1 < n && (kc[(unsigned char)p[i + 1]] & K_LO))
                 cut = 1; /* HTTPServer */
         }
+        prev = k;
         if (!cut)
             continue;
         if (i > st) {
@@ -205,24 +227,25 @@ static void emit_ident(struct emitter *e, const char *p, size_t n)
 
 void tm_tokenize(const char *text, size_t len, tm_tok_fn fn, void *ctx)
 {
+    init_kc();
     struct emitter e = {fn, ctx, 0, 0};
     size_t i = 0;
     while (i < len) {
-        unsigned char c = (unsigned char)text[i];
-        if (is_alnum(c) || (c == '_' && i + 1 < len && is_alnum((unsigned char)text[i + 1]))) {
+        uint8_t k = kc[(unsigned char)text[i]];
+        if ((k & K_AN) || ((k & K_US) && i + 1 < len && (kc[(unsigned char)text[i + 1]] & K_AN))) {
             size_t st = i;
             while (i < len) {
-                unsigned char d = (unsigned char)text[i];
-                if (is_alnum(d) || d == '_')
+                uint8_t d = kc[(unsigned char)text[i]];
+                if (d & (K_AN | K_US))
                     i++;
-                else if (d == '-' && i + 1 < len && is_alnum((unsigned char)text[i + 1]) && i > st)
+                else if ((d & K_HY) && i > st && i + 1 < len && (kc[(unsigned char)text[i + 1]] & K_AN))
                     i++;
                 else
                     break;
             }
-            if (i < len && (unsigned char)text[i] >= 0x80) {
+            if (i < len && (kc[(unsigned char)text[i]] & K_HI)) {
                 /* a word that runs into non-ASCII letters is not an ASCII term */
-                while (i < len && ((unsigned char)text[i] >= 0x80 || is_alnum((unsigned char)text[i])))
+                while (i < len && (kc[(unsigned char)text[i]] & (K_HI | K_AN)))
                     i++;
                 e.adj = 0;
                 continue;
@@ -230,15 +253,15 @@ void tm_tokenize(const char *text, size_t len, tm_tok_fn fn, void *ctx)
             emit_ident(&e, text + st, i - st);
             continue;
         }
-        if (c == ' ' || c == '\t') {
+        if (k & K_BL) {
             /* a single run of blanks keeps adjacency */
-            while (i < len && (text[i] == ' ' || text[i] == '\t'))
+            while (i < len && (kc[(unsigned char)text[i]] & K_BL))
                 i++;
             continue;
         }
-        if (c == TM_MARK && i + 1 < len)
+        if (text[i] == TM_MARK && i + 1 < len)
             i++; /* skip the kind letter */
-        else if (c >= 0x80)
+        else if (k & K_HI)
             while (i + 1 < len && ((unsigned char)text[i + 1] & 0xc0) == 0x80)
                 i++;
         e.adj = 0;
