@@ -48,5 +48,7 @@ int cli_bad_option(const char *cmd, char **argv);
 
 /* Print a card as readable text on stdout. */
 void cli_print_card_text(const char *card_json);
+/* Print a card as JSON or text (per c->json) and free it; returns EX_OK. */
+int cli_emit_card(const struct cli *c, char *card_json);
 
 #endif

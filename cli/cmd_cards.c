@@ -74,6 +74,16 @@ void cli_print_card_text(const char *json)
     cJSON_Delete(c);
 }
 
+int cli_emit_card(const struct cli *c, char *card)
+{
+    if (c->json)
+        puts(card);
+    else
+        cli_print_card_text(card);
+    free(card);
+    return EX_OK;
+}
+
 struct list {
     struct cli *c;
     size_t n;
@@ -150,12 +160,5 @@ int cmd_card(struct cli *c, int argc, char **argv)
     char *card = NULL;
     rc = tm_store_card(m->store, argv[optind], &card, &d);
     tm_med_close(m);
-    if (rc)
-        return cli_fail(rc, &d);
-    if (c->json)
-        puts(card);
-    else
-        cli_print_card_text(card);
-    free(card);
-    return EX_OK;
+    return rc ? cli_fail(rc, &d) : cli_emit_card(c, card);
 }

@@ -132,12 +132,5 @@ int cmd_onboard(struct cli *c, int argc, char **argv)
     tm_med_close(m);
     if (u.warnings > MAX_WARN && !u.quiet)
         fprintf(stderr, "teemed: warning: %u more malformed lines not shown\n", u.warnings - MAX_WARN);
-    if (rc)
-        return cli_fail(rc, &d);
-    if (c->json)
-        puts(card);
-    else
-        cli_print_card_text(card);
-    free(card);
-    return EX_OK;
+    return rc ? cli_fail(rc, &d) : cli_emit_card(c, card);
 }

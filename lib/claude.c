@@ -62,7 +62,7 @@ void ingest_text(struct tm_ingest *in, const char *s, size_t n)
     tm_an_text(in->an, in->sbuf.ptr, in->sbuf.len);
 }
 
-static void count_type(struct tm_ingest *in, const char *t, size_t n)
+void ingest_count_type(struct tm_ingest *in, const char *t, size_t n)
 {
     int added;
     uint32_t i = tm_map_intern(&in->vol.types, t, n > 64 ? 64 : n, &added);
@@ -454,7 +454,7 @@ void ingest_record(struct tm_ingest *in, cJSON *rec, const char *raw, size_t raw
         }
     }
     const char *tname = cJSON_IsString(type) ? type->valuestring : type ? "(non-string)" : "(missing)";
-    count_type(in, tname, strlen(tname));
+    ingest_count_type(in, tname, strlen(tname));
     int known = 0;
     for (size_t i = 0; i < sizeof known_types / sizeof *known_types; i++)
         known |= !strcmp(tname, known_types[i]);

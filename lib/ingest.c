@@ -41,32 +41,28 @@ static const char *base_of(const char *p)
 static char *project_of(const char *path)
 {
     char *p = tm_xstrdup(path), *res = NULL;
-    char *parts[4] = {0};
+    char *parts[4] = {0}; /* parts[0] = file, [1] = its dir, [2] = above, [3] = above that */
     int np = 0;
     for (char *s = strrchr(p, '/'); s && np < 4; s = strrchr(p, '/')) {
         *s = 0;
-        parts[np++] = s + 1; /* parts[0] = file, parts[1] = parent, ... */
+        parts[np++] = s + 1;
     }
+    if (np < 4 && p[0])
+        parts[np++] = p; /* a relative path's first component */
     const char *proj = NULL, *above = NULL;
-    if (np >= 4 && !strcmp(parts[2], "subagents") && 0) {
-        proj = parts[3];
-    }
-    if (np >= 2 && !strcmp(np >= 2 ? parts[1] : "", "subagents")) {
-        /* file in <proj>/<sid>/subagents/ : parts[1]=subagents, parts[2]=sid, parts[3]=proj */
-        proj = np >= 4 ? parts[3] : NULL;
-        above = NULL;
+    if (np >= 2 && !strcmp(parts[1], "subagents")) {
+        proj = np >= 4 ? parts[3] : NULL; /* <proj>/<session>/subagents/agent-x.jsonl */
     } else if (np >= 2) {
         proj = parts[1];
-        above = np >= 3 ? parts[2] : (p[0] ? p : NULL);
+        above = np >= 3 ? parts[2] : NULL;
     }
-    if (proj && (proj[0] == '-' || (above && !strcmp(base_of(above), "projects"))))
+    if (proj && (proj[0] == '-' || (above && !strcmp(above, "projects"))))
         res = tm_xstrdup(proj);
     free(p);
     return res;
 }
 
-static void add_file(struct tm_filelist *fl, const char *path, const char *rel, uint64_t size,
-                     int named)
+static void add_file(struct tm_filelist *fl, const char *path, const char *rel, uint64_t size)
 {
     if (fl->n == fl->cap) {
         fl->cap = fl->cap ? fl->cap * 2 : 64;
@@ -76,7 +72,7 @@ static void add_file(struct tm_filelist *fl, const char *path, const char *rel, 
     f->path = tm_xstrdup(path);
     f->rel = tm_xstrdup(rel);
     f->project = project_of(path);
-    f->kind = named ? kind_of(path) : kind_of(path);
+    f->kind = kind_of(path);
     f->size = size;
     fl->bytes += size;
 }
@@ -112,7 +108,7 @@ static enum tm_rc walk(struct tm_filelist *fl, const char *dir, size_t rootlen, 
                 rc = tm_fail(d, TM_ETOOBIG, "more than %u input files", TM_FILES_MAX);
                 break;
             }
-            add_file(fl, p.ptr, p.ptr + rootlen, (uint64_t)st.st_size, 0);
+            add_file(fl, p.ptr, p.ptr + rootlen, (uint64_t)st.st_size);
         }
     }
     closedir(dp);
@@ -145,7 +141,7 @@ enum tm_rc tm_ingest_collect(const char *const *paths, size_t npaths, struct tm_
             if (rc)
                 return rc;
         } else if (S_ISREG(st.st_mode)) {
-            add_file(fl, paths[i], base_of(paths[i]), (uint64_t)st.st_size, 1);
+            add_file(fl, paths[i], base_of(paths[i]), (uint64_t)st.st_size);
         } else {
             return tm_fail(d, TM_EINVAL, "cannot read '%s': not a file or directory", paths[i]);
         }
@@ -342,12 +338,7 @@ static void text_para(struct tm_ingest *in, const char *s, size_t n)
     ingest_set_unit(in, in->funit, strlen(in->funit), 0);
     if (in->h.record)
         in->h.record(in->h.ctx, s, n);
-    int added;
-    uint32_t t = tm_map_intern(&in->vol.types, "text", 4, &added);
-    if (added)
-        in->vol.type_counts = tm_xrealloc(in->vol.type_counts, in->vol.types.count * sizeof(uint64_t)),
-        in->vol.type_counts[t] = 0;
-    in->vol.type_counts[t]++;
+    ingest_count_type(in, "text", 4);
     ingest_text(in, s, n);
     if (in->an)
         tm_an_record_end(in->an);
@@ -388,13 +379,18 @@ static void begin_file(struct tm_ingest *in, const char *name, const char *rel, 
     }
 }
 
-static void end_file(struct tm_ingest *in, int text_file)
+/* A generic JSONL or text file with records is one session, and its directory (as
+ * opened) one project. */
+static void end_file(struct tm_ingest *in, const char *path, uint64_t records_before)
 {
     episode_flush(in);
-    if (!in->file_claude && (text_file || in->vol.records)) {
-        /* generic JSONL or text: the file is one session */
-        in->generic_files++;
-    }
+    if (in->file_claude || in->vol.records == records_before)
+        return;
+    in->generic_files++;
+    const char *slash = strrchr(path, '/');
+    char key[300];
+    int kl = snprintf(key, sizeof key, "g:%.*s", slash ? (int)(slash - path) : 0, path);
+    tm_map_intern(&in->projects, key, (size_t)(kl < 299 ? kl : 299), NULL);
 }
 
 static void stream(struct tm_ingest *in, const char *s, size_t n, int text, size_t *consumed, int final)
@@ -515,10 +511,11 @@ enum tm_rc tm_ingest_file(struct tm_ingest *in, const struct tm_file *f, struct 
     if (fd < 0)
         return tm_fail(d, TM_EIO, "cannot read '%s': %s", f->path, strerror(errno));
     enum tm_rc rc = TM_OK;
+    uint64_t before = in->vol.records;
     begin_file(in, f->path, f->rel, f->project);
     in->vol.files++;
     process(in, fd, NULL, 0, f->kind == TM_FILE_TEXT, d, &rc);
-    end_file(in, f->kind == TM_FILE_TEXT);
+    end_file(in, f->path, before);
     close(fd);
     return rc;
 }
@@ -526,10 +523,11 @@ enum tm_rc tm_ingest_file(struct tm_ingest *in, const struct tm_file *f, struct 
 void tm_ingest_buffer(struct tm_ingest *in, const char *name, const char *buf, size_t len)
 {
     enum tm_rc rc = TM_OK;
+    uint64_t before = in->vol.records;
     begin_file(in, name, name, NULL);
     in->vol.files++;
     process(in, -1, buf, len, 0, NULL, &rc);
-    end_file(in, 0);
+    end_file(in, name, before);
 }
 
 const struct tm_volume *tm_ingest_volume(struct tm_ingest *in)

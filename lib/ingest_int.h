@@ -47,5 +47,7 @@ void ingest_text(struct tm_ingest *in, const char *s, size_t n);
 void ingest_set_unit(struct tm_ingest *in, const char *key, size_t n, int is_session);
 void episode_flush(struct tm_ingest *in);
 void ingest_warn(struct tm_ingest *in, const char *what);
+/* Count one record of type t[0..n) in the volume's by_type. */
+void ingest_count_type(struct tm_ingest *in, const char *t, size_t n);
 
 #endif

@@ -100,9 +100,9 @@ void tm_an_record_end(struct tm_an *an);
 struct tm_map *tm_an_deny_strict(struct tm_an *an);
 struct tm_map *tm_an_deny_soft(struct tm_an *an);
 /* Hand over an episode (owned by the analyser afterwards); it joins the cluster of its
- * signature. At most TM_EP_CLUSTERS clusters are kept; later new problems are counted
+ * signature. At most TM_EP_CLUSTERS (1024) clusters are kept; later new problems are counted
  * in the profile's episodes_dropped. */
-#define TM_EP_CLUSTERS 4096
+#define TM_EP_CLUSTERS 1024
 void tm_an_add_episode(struct tm_an *an, struct tm_episode *ep);
 
 /* Rank terms, apply the k-threshold and the identity filters, and fill *p (owned:
