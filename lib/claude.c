@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* memmem */
 /* claude.c - what a record means: type, session, time, project, the text that counts
  * (see docs/ingest.md) and debugging episodes (error -> investigation -> fix).
  *
@@ -8,6 +9,7 @@
  * sub-agent messages (the sub-agent file holds the originals) and toolUseResult (a
  * structured copy of the tool_result text). */
 #include "ingest_int.h"
+#include "tm/json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,14 +20,34 @@ static const char *const known_types[] = {
     "queue-operation", "pr-link",
 };
 
-static int str_is(const cJSON *v, const char *s)
+#define T(i) (&in->jd.t[i])
+#define NONE UINT32_MAX
+
+static int is_type(struct tm_ingest *in, uint32_t i, uint8_t type)
 {
-    return cJSON_IsString(v) && strcmp(v->valuestring, s) == 0;
+    return i != NONE && in->jd.t[i].type == type;
 }
 
-static int starts(const char *s, const char *p)
+static int is_str(struct tm_ingest *in, uint32_t i) { return is_type(in, i, TM_J_STRING); }
+
+/* Decoded text of string token i (borrowed: valid until the next call). */
+static const char *str(struct tm_ingest *in, uint32_t i, size_t *n)
 {
-    return strncmp(s, p, strlen(p)) == 0;
+    return tm_json_str(&in->jd, i, &in->jbuf, n);
+}
+
+/* Decoded text of string token i as a NUL-terminated copy (owned): for rare paths. */
+static char *dup_str(struct tm_ingest *in, uint32_t i)
+{
+    size_t n;
+    const char *s = str(in, i, &n);
+    return tm_xstrndup(s, n);
+}
+
+static int starts(const char *s, size_t n, const char *p)
+{
+    size_t l = strlen(p);
+    return n >= l && memcmp(s, p, l) == 0;
 }
 
 void ingest_set_unit(struct tm_ingest *in, const char *key, size_t n, int is_session)
@@ -62,6 +84,13 @@ void ingest_text(struct tm_ingest *in, const char *s, size_t n)
     tm_an_text(in->an, in->sbuf.ptr, in->sbuf.len);
 }
 
+static void text_of(struct tm_ingest *in, uint32_t i)
+{
+    size_t n;
+    const char *s = str(in, i, &n);
+    ingest_text(in, s, n);
+}
+
 void ingest_count_type(struct tm_ingest *in, const char *t, size_t n)
 {
     int added;
@@ -73,10 +102,14 @@ void ingest_count_type(struct tm_ingest *in, const char *t, size_t n)
     in->vol.type_counts[i]++;
 }
 
-static void note_time(struct tm_ingest *in, const cJSON *ts)
+static void note_time(struct tm_ingest *in, uint32_t ts)
 {
     int64_t ms;
-    if (!cJSON_IsString(ts) || tm_parse_time(ts->valuestring, strlen(ts->valuestring), &ms))
+    size_t n;
+    if (!is_str(in, ts))
+        return;
+    const char *s = str(in, ts, &n);
+    if (tm_parse_time(s, n, &ms))
         return;
     if (!in->vol.have_time || ms < in->vol.first_ms)
         in->vol.first_ms = ms;
@@ -88,44 +121,48 @@ static void note_time(struct tm_ingest *in, const cJSON *ts)
 }
 
 /* Harvest identity words from cwd and gitBranch, once per distinct value. */
-static void note_identity(struct tm_ingest *in, const cJSON *cwd, const cJSON *branch)
+static void note_identity(struct tm_ingest *in, uint32_t cwd, uint32_t branch)
 {
     int added;
-    if (cJSON_IsString(cwd) && cwd->valuestring[0]) {
-        size_t n = strlen(cwd->valuestring);
+    size_t n;
+    if (is_str(in, cwd) && T(cwd)->len) {
+        const char *s = str(in, cwd, &n);
         tm_buf_reset(&in->tbuf);
         tm_buf_adds(&in->tbuf, "c:");
-        tm_buf_add(&in->tbuf, cwd->valuestring, n);
+        tm_buf_add(&in->tbuf, s, n);
         tm_map_intern(&in->seen, in->tbuf.ptr, in->tbuf.len, &added);
         if (added) {
             if (in->an)
                 tm_scrub_harvest_path(tm_an_deny_strict(in->an), tm_an_deny_soft(in->an),
-                                      cwd->valuestring, n);
+                                      in->tbuf.ptr + 2, in->tbuf.len - 2);
             if (!in->fproject)
                 tm_map_intern(&in->projects, in->tbuf.ptr, in->tbuf.len, NULL);
         }
     }
-    if (cJSON_IsString(branch) && branch->valuestring[0]) {
-        size_t n = strlen(branch->valuestring);
+    if (is_str(in, branch) && T(branch)->len) {
+        const char *s = str(in, branch, &n);
         tm_buf_reset(&in->tbuf);
         tm_buf_adds(&in->tbuf, "b:");
-        tm_buf_add(&in->tbuf, branch->valuestring, n);
+        tm_buf_add(&in->tbuf, s, n);
         tm_map_intern(&in->seen, in->tbuf.ptr, in->tbuf.len, &added);
         if (added && in->an)
-            tm_scrub_harvest_branch(tm_an_deny_soft(in->an), branch->valuestring, n);
+            tm_scrub_harvest_branch(tm_an_deny_soft(in->an), in->tbuf.ptr + 2, in->tbuf.len - 2);
     }
 }
 
 /* Harness-generated text in a user string: not what the human typed. */
-static int boilerplate(const char *s)
+static int boilerplate(const char *s, size_t n)
 {
-    while (*s == ' ' || *s == '\n')
+    while (n && (*s == ' ' || *s == '\n')) {
         s++;
-    return starts(s, "<command-") || starts(s, "<local-command") || starts(s, "<system-reminder") ||
-           starts(s, "<task-notification") || starts(s, "<bash-") || starts(s, "<user-prompt-submit-hook") ||
-           starts(s, "Caveat: The messages below") || starts(s, "[Request interrupted") ||
-           starts(s, "Base directory for this skill:") || starts(s, "Stop hook feedback") ||
-           starts(s, "This session is being continued from a previous conversation");
+        n--;
+    }
+    return starts(s, n, "<command-") || starts(s, n, "<local-command") ||
+           starts(s, n, "<system-reminder") || starts(s, n, "<task-notification") ||
+           starts(s, n, "<bash-") || starts(s, n, "<user-prompt-submit-hook") ||
+           starts(s, n, "Caveat: The messages below") || starts(s, n, "[Request interrupted") ||
+           starts(s, n, "Base directory for this skill:") || starts(s, n, "Stop hook feedback") ||
+           starts(s, n, "This session is being continued from a previous conversation");
 }
 
 /* ---- episodes ---- */
@@ -209,12 +246,12 @@ static void episode_error(struct tm_ingest *in, const char *text, const char *to
     es->open = 1;
     es->fixed = 0;
     const char *t = text;
-    if (starts(t, "Exit code ")) { /* the first line names the code; the error follows */
+    if (starts(t, strlen(t), "Exit code ")) { /* the first line names the code; the error follows */
         const char *nl = strchr(t, '\n');
         if (nl && nl[1])
             t = nl + 1;
     }
-    if (starts(t, "<tool_use_error>"))
+    if (starts(t, strlen(t), "<tool_use_error>"))
         t += 16;
     es->ep.problem = clean(in, t, 200);
     es->ep.unit = in->units.count ? in->units.count - 1 : 0;
@@ -258,20 +295,23 @@ static void episode_text(struct tm_ingest *in, const char *s)
     episode_step(in, sentence(in, s));
 }
 
-static char *describe_tool(struct tm_ingest *in, const char *name, const cJSON *input)
+static char *describe_tool(struct tm_ingest *in, const char *name, uint32_t input)
 {
     struct tm_buf b;
     tm_buf_init(&b);
-    const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(input, "command");
-    const cJSON *desc = cJSON_GetObjectItemCaseSensitive(input, "description");
-    if (!strcmp(name, "Bash") && cJSON_IsString(desc)) {
-        char *c = clean(in, desc->valuestring, 120);
+    uint32_t cmd = tm_json_get(&in->jd, input, "command");
+    uint32_t desc = tm_json_get(&in->jd, input, "description");
+    if (!strcmp(name, "Bash") && is_str(in, desc)) {
+        char *d = dup_str(in, desc), *c = clean(in, d, 120);
         tm_buf_addf(&b, "Ran: %s", c);
         free(c);
-    } else if (!strcmp(name, "Bash") && cJSON_IsString(cmd)) {
+        free(d);
+    } else if (!strcmp(name, "Bash") && is_str(in, cmd)) {
         /* program and subcommand only: arguments identify people and places */
         char w[2][32] = {{0}};
-        sscanf(cmd->valuestring, "%31s %31s", w[0], w[1]);
+        char *full = dup_str(in, cmd);
+        sscanf(full, "%31s %31s", w[0], w[1]);
+        free(full);
         char *c = clean(in, w[0], 30), *c2 = clean(in, w[1][0] != '-' ? w[1] : "", 30);
         tm_buf_addf(&b, "Ran %s%s%s", c, c2[0] ? " " : "", c2);
         free(c);
@@ -298,174 +338,233 @@ static const char *tool_name_of(struct tm_ingest *in, const char *id)
     return NULL;
 }
 
-static int is_confirmation(const char *s)
+static int is_confirmation(const char *s, size_t n)
 {
     static const char *const pats[] = {"works now", "that fixed", "fixed it", "it works", "working now",
                                        "that did it", "all good", "passes now", "thanks, that"};
     char low[200];
-    size_t n = 0;
-    for (; s[n] && n < sizeof low - 1; n++)
-        low[n] = (char)(s[n] >= 'A' && s[n] <= 'Z' ? s[n] + 32 : s[n]);
-    low[n] = 0;
+    size_t m = 0;
+    for (; m < n && m < sizeof low - 1; m++)
+        low[m] = (char)(s[m] >= 'A' && s[m] <= 'Z' ? s[m] + 32 : s[m]);
+    low[m] = 0;
     for (size_t i = 0; i < sizeof pats / sizeof *pats; i++)
         if (strstr(low, pats[i]))
             return 1;
     return 0;
 }
 
+static void user_text(struct tm_ingest *in, uint32_t i)
+{
+    size_t n;
+    const char *s = str(in, i, &n);
+    if (boilerplate(s, n))
+        return;
+    ingest_text(in, s, n);
+    if (in->es.open && is_confirmation(s, n))
+        in->es.ep.resolved = 1;
+}
+
 /* ---- content blocks ---- */
 
-static void tool_result_text(struct tm_ingest *in, const cJSON *content, struct tm_buf *out)
+/* The text of a tool_result's content (string, or array of text blocks) into out. */
+static void tool_result_text(struct tm_ingest *in, uint32_t c, struct tm_buf *out)
 {
-    if (cJSON_IsString(content)) {
-        tm_buf_adds(out, content->valuestring);
-    } else if (cJSON_IsArray(content)) {
-        const cJSON *b;
-        cJSON_ArrayForEach(b, content)
-        {
-            const cJSON *t = cJSON_GetObjectItemCaseSensitive(b, "text");
-            if (cJSON_IsString(t)) {
-                tm_buf_adds(out, t->valuestring);
+    size_t n;
+    if (is_str(in, c)) {
+        const char *s = str(in, c, &n);
+        tm_buf_add(out, s, n);
+    } else if (is_type(in, c, TM_J_ARRAY)) {
+        for (uint32_t b = c + 1; b < T(c)->end; b = T(b)->end) {
+            uint32_t t = tm_json_get(&in->jd, b, "text");
+            if (is_str(in, t)) {
+                const char *s = str(in, t, &n);
+                tm_buf_add(out, s, n);
                 tm_buf_addc(out, '\n');
             }
         }
     }
-    (void)in;
 }
 
-static void input_text(struct tm_ingest *in, const cJSON *input)
+/* Every string of a tool input except paths and URLs (TodoWrite todos, MultiEdit edits
+ * nest: walk them too). */
+static void input_text(struct tm_ingest *in, uint32_t o)
 {
-    const cJSON *v;
-    cJSON_ArrayForEach(v, input)
-    {
-        if (cJSON_IsString(v) && v->string && strcmp(v->string, "file_path") != 0 &&
-            strcmp(v->string, "path") != 0 && strcmp(v->string, "url") != 0)
-            ingest_text(in, v->valuestring, strlen(v->valuestring));
-        else if (cJSON_IsArray(v) || cJSON_IsObject(v))
-            input_text(in, v); /* TodoWrite todos, MultiEdit edits */
+    int obj = T(o)->type == TM_J_OBJECT;
+    for (uint32_t i = o + 1; i < T(o)->end;) {
+        uint32_t v = obj ? i + 1 : i;
+        uint32_t next = T(v)->end;
+        if (is_str(in, v)) {
+            if (!obj || !(tm_json_is(&in->jd, i, "file_path") || tm_json_is(&in->jd, i, "path") ||
+                          tm_json_is(&in->jd, i, "url")))
+                text_of(in, v);
+        } else if (is_type(in, v, TM_J_OBJECT) || is_type(in, v, TM_J_ARRAY)) {
+            input_text(in, v);
+        }
+        i = next;
     }
 }
 
-static void blocks(struct tm_ingest *in, const cJSON *content, int assistant)
+static void block_tool_use(struct tm_ingest *in, uint32_t b)
 {
-    const cJSON *b;
-    cJSON_ArrayForEach(b, content)
-    {
-        const cJSON *type = cJSON_GetObjectItemCaseSensitive(b, "type");
-        if (str_is(type, "text")) {
-            const cJSON *t = cJSON_GetObjectItemCaseSensitive(b, "text");
-            if (!cJSON_IsString(t) || (!assistant && boilerplate(t->valuestring)))
+    in->vol.tool_uses++;
+    uint32_t name = tm_json_get(&in->jd, b, "name");
+    uint32_t id = tm_json_get(&in->jd, b, "id");
+    uint32_t input = tm_json_get(&in->jd, b, "input");
+    char nm[32] = "tool";
+    if (is_str(in, name)) {
+        size_t n;
+        const char *s = str(in, name, &n);
+        snprintf(nm, sizeof nm, "%.*s", (int)(n < 31 ? n : 31), s);
+    }
+    if (is_str(in, id)) {
+        size_t n;
+        const char *s = str(in, id, &n);
+        unsigned r = in->tool_next++ % TOOLS_RING;
+        snprintf(in->tool_id[r], sizeof in->tool_id[r], "%.*s", (int)(n < 47 ? n : 47), s);
+        snprintf(in->tool_name[r], sizeof in->tool_name[r], "%s", nm);
+    }
+    if (is_type(in, input, TM_J_OBJECT))
+        input_text(in, input);
+    if (in->es.open && !in->es.ep.resolved) {
+        episode_step(in, describe_tool(in, nm, is_type(in, input, TM_J_OBJECT) ? input : NONE));
+        if (!strcmp(nm, "Edit") || !strcmp(nm, "Write") || !strcmp(nm, "MultiEdit"))
+            in->es.fixed = 1;
+    }
+}
+
+static void block_tool_result(struct tm_ingest *in, uint32_t b)
+{
+    uint32_t c = tm_json_get(&in->jd, b, "content");
+    uint32_t err = tm_json_get(&in->jd, b, "is_error");
+    uint32_t id = tm_json_get(&in->jd, b, "tool_use_id");
+    tm_buf_reset(&in->tbuf);
+    tool_result_text(in, c, &in->tbuf);
+    const char *text = in->tbuf.ptr ? in->tbuf.ptr : "";
+    size_t tl = in->tbuf.len;
+    ingest_text(in, text, tl);
+    int is_err = is_type(in, err, TM_J_TRUE);
+    if (is_err)
+        in->vol.tool_errors++;
+    int failed = is_err || (starts(text, tl, "Exit code ") && !starts(text, tl, "Exit code 0")) ||
+                 (tl >= 16 && memmem(text, tl, "<tool_use_error>", 16) != NULL);
+    if (!failed && !in->es.open)
+        return;
+    char idbuf[48] = "";
+    if (is_str(in, id)) {
+        size_t n;
+        const char *s = str(in, id, &n);
+        snprintf(idbuf, sizeof idbuf, "%.*s", (int)(n < 47 ? n : 47), s);
+    }
+    const char *tool = idbuf[0] ? tool_name_of(in, idbuf) : NULL;
+    char *t = tm_xstrndup(text, tl);
+    if (failed && !strstr(t, "doesn't want to proceed") && !starts(t, tl, "User rejected"))
+        episode_error(in, t, tool);
+    else if (!failed && in->es.open && in->es.fixed && tool && !strcmp(tool, in->es.fail_tool))
+        in->es.ep.resolved = 1; /* the failing tool succeeded after a fix */
+    free(t);
+}
+
+static void blocks(struct tm_ingest *in, uint32_t content, int assistant)
+{
+    for (uint32_t b = content + 1; b < T(content)->end; b = T(b)->end) {
+        if (!is_type(in, b, TM_J_OBJECT))
+            continue;
+        uint32_t type = tm_json_get(&in->jd, b, "type");
+        if (tm_json_is(&in->jd, type, "text")) {
+            uint32_t t = tm_json_get(&in->jd, b, "text");
+            if (!is_str(in, t))
                 continue;
-            ingest_text(in, t->valuestring, strlen(t->valuestring));
-            if (assistant)
-                episode_text(in, t->valuestring);
-            else if (in->es.open && is_confirmation(t->valuestring))
-                in->es.ep.resolved = 1;
-        } else if (str_is(type, "thinking")) {
-            const cJSON *t = cJSON_GetObjectItemCaseSensitive(b, "thinking");
-            if (cJSON_IsString(t))
-                ingest_text(in, t->valuestring, strlen(t->valuestring));
-        } else if (str_is(type, "tool_use")) {
-            in->vol.tool_uses++;
-            const cJSON *name = cJSON_GetObjectItemCaseSensitive(b, "name");
-            const cJSON *id = cJSON_GetObjectItemCaseSensitive(b, "id");
-            const cJSON *input = cJSON_GetObjectItemCaseSensitive(b, "input");
-            const char *nm = cJSON_IsString(name) ? name->valuestring : "tool";
-            if (cJSON_IsString(id)) {
-                unsigned r = in->tool_next++ % TOOLS_RING;
-                snprintf(in->tool_id[r], sizeof in->tool_id[r], "%s", id->valuestring);
-                snprintf(in->tool_name[r], sizeof in->tool_name[r], "%s", nm);
+            if (!assistant) {
+                user_text(in, t);
+                continue;
             }
-            if (cJSON_IsObject(input))
-                input_text(in, input);
-            if (in->es.open && !in->es.ep.resolved) {
-                episode_step(in, describe_tool(in, nm, input));
-                if (!strcmp(nm, "Edit") || !strcmp(nm, "Write") || !strcmp(nm, "MultiEdit"))
-                    in->es.fixed = 1;
+            text_of(in, t);
+            if (in->es.open) {
+                char *s = dup_str(in, t);
+                episode_text(in, s);
+                free(s);
             }
-        } else if (str_is(type, "tool_result")) {
-            const cJSON *c = cJSON_GetObjectItemCaseSensitive(b, "content");
-            const cJSON *err = cJSON_GetObjectItemCaseSensitive(b, "is_error");
-            const cJSON *id = cJSON_GetObjectItemCaseSensitive(b, "tool_use_id");
-            tm_buf_reset(&in->tbuf);
-            tool_result_text(in, c, &in->tbuf);
-            char *text = tm_buf_detach(&in->tbuf);
-            ingest_text(in, text, strlen(text));
-            const char *tool = cJSON_IsString(id) ? tool_name_of(in, id->valuestring) : NULL;
-            int failed = cJSON_IsTrue(err) || (starts(text, "Exit code ") && !starts(text, "Exit code 0")) ||
-                         strstr(text, "<tool_use_error>") != NULL;
-            if (cJSON_IsTrue(err))
-                in->vol.tool_errors++;
-            if (failed && !strstr(text, "doesn't want to proceed") && !starts(text, "User rejected")) {
-                episode_error(in, text, tool);
-            } else if (!failed && in->es.open && in->es.fixed && tool &&
-                       !strcmp(tool, in->es.fail_tool)) {
-                in->es.ep.resolved = 1; /* the failing tool succeeded after a fix */
-            }
-            free(text);
+        } else if (tm_json_is(&in->jd, type, "thinking")) {
+            uint32_t t = tm_json_get(&in->jd, b, "thinking");
+            if (is_str(in, t))
+                text_of(in, t);
+        } else if (tm_json_is(&in->jd, type, "tool_use")) {
+            block_tool_use(in, b);
+        } else if (tm_json_is(&in->jd, type, "tool_result")) {
+            block_tool_result(in, b);
         }
     }
 }
 
 /* A record whose type this reader does not know: generic text fields. */
-static void generic_text(struct tm_ingest *in, const cJSON *rec)
+static void generic_text(struct tm_ingest *in, uint32_t rec)
 {
     static const char *const keys[] = {"text", "content", "message", "summary", "prompt", "body"};
-    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, keys[i]);
-        if (cJSON_IsString(v))
-            ingest_text(in, v->valuestring, strlen(v->valuestring));
-        else if (cJSON_IsObject(v)) {
-            const cJSON *c = cJSON_GetObjectItemCaseSensitive(v, "content");
-            const cJSON *t = cJSON_GetObjectItemCaseSensitive(v, "text");
-            if (cJSON_IsString(c))
-                ingest_text(in, c->valuestring, strlen(c->valuestring));
-            else if (cJSON_IsArray(c))
+    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+        uint32_t v = tm_json_get(&in->jd, rec, keys[k]);
+        if (is_str(in, v)) {
+            text_of(in, v);
+        } else if (is_type(in, v, TM_J_OBJECT)) {
+            uint32_t c = tm_json_get(&in->jd, v, "content");
+            uint32_t t = tm_json_get(&in->jd, v, "text");
+            if (is_str(in, c))
+                text_of(in, c);
+            else if (is_type(in, c, TM_J_ARRAY))
                 blocks(in, c, 0);
-            if (cJSON_IsString(t))
-                ingest_text(in, t->valuestring, strlen(t->valuestring));
-        } else if (cJSON_IsArray(v)) {
+            if (is_str(in, t))
+                text_of(in, t);
+        } else if (is_type(in, v, TM_J_ARRAY)) {
             blocks(in, v, 0);
         }
     }
 }
 
-void ingest_record(struct tm_ingest *in, cJSON *rec, const char *raw, size_t rawlen)
+void ingest_record(struct tm_ingest *in)
 {
-    (void)raw;
-    (void)rawlen;
-    const cJSON *type = NULL, *sid = NULL, *ts = NULL, *cwd = NULL, *branch = NULL, *msg = NULL;
-    const cJSON *meta = NULL, *compact = NULL, *summary = NULL, *content = NULL, *op = NULL;
-    const cJSON *uuid = NULL;
-    for (const cJSON *f = rec->child; f; f = f->next) {
-        const char *k = f->string;
-        if (!k)
+    uint32_t type = NONE, sid = NONE, ts = NONE, cwd = NONE, branch = NONE, msg = NONE;
+    uint32_t meta = NONE, compact = NONE, summary = NONE, content = NONE, op = NONE, uuid = NONE;
+    const struct tm_jdoc *d = &in->jd;
+    for (uint32_t i = 1; i < d->t[0].end; i = d->t[i + 1].end) {
+        const char *k = d->src + d->t[i].start;
+        uint32_t kl = d->t[i].len, v = i + 1;
+        if (d->t[i].esc || kl < 3)
             continue;
+#define KEY(lit) (kl == sizeof lit - 1 && memcmp(k, lit, sizeof lit - 1) == 0)
         switch (k[0]) {
-        case 't': if (!strcmp(k, "type")) type = f; else if (!strcmp(k, "timestamp")) ts = f; break;
-        case 's': if (!strcmp(k, "sessionId")) sid = f; else if (!strcmp(k, "summary")) summary = f; break;
-        case 'c': if (!strcmp(k, "cwd")) cwd = f; else if (!strcmp(k, "content")) content = f; break;
-        case 'g': if (!strcmp(k, "gitBranch")) branch = f; break;
-        case 'm': if (!strcmp(k, "message")) msg = f; break;
-        case 'i': if (!strcmp(k, "isMeta")) meta = f; else if (!strcmp(k, "isCompactSummary")) compact = f; break;
-        case 'o': if (!strcmp(k, "operation")) op = f; break;
-        case 'u': if (!strcmp(k, "uuid")) uuid = f; break;
+        case 't': if (KEY("type")) type = v; else if (KEY("timestamp")) ts = v; break;
+        case 's': if (KEY("sessionId")) sid = v; else if (KEY("summary")) summary = v; break;
+        case 'c': if (KEY("cwd")) cwd = v; else if (KEY("content")) content = v; break;
+        case 'g': if (KEY("gitBranch")) branch = v; break;
+        case 'm': if (KEY("message")) msg = v; break;
+        case 'i': if (KEY("isMeta")) meta = v; else if (KEY("isCompactSummary")) compact = v; break;
+        case 'o': if (KEY("operation")) op = v; break;
+        case 'u': if (KEY("uuid")) uuid = v; break;
         default: break;
         }
+#undef KEY
     }
-    const char *tname = cJSON_IsString(type) ? type->valuestring : type ? "(non-string)" : "(missing)";
+    char tname[72];
+    if (is_str(in, type)) {
+        size_t n;
+        const char *s = str(in, type, &n);
+        snprintf(tname, sizeof tname, "%.*s", (int)(n < 64 ? n : 64), s);
+    } else {
+        snprintf(tname, sizeof tname, "%s", type != NONE ? "(non-string)" : "(missing)");
+    }
     ingest_count_type(in, tname, strlen(tname));
     int known = 0;
     for (size_t i = 0; i < sizeof known_types / sizeof *known_types; i++)
         known |= !strcmp(tname, known_types[i]);
-    if (known || (sid && uuid))
+    if (known || (sid != NONE && uuid != NONE))
         in->file_claude = 1;
-    if (!known && cJSON_IsString(type))
+    if (!known && is_str(in, type))
         in->vol.unknown_kinds++;
     /* Records without a sessionId (summaries, snapshots) stay with the session the
      * file is in: the last one named, else the one the file is named after. */
-    if (cJSON_IsString(sid) && sid->valuestring[0]) {
-        ingest_set_unit(in, sid->valuestring, strlen(sid->valuestring), 1);
+    if (is_str(in, sid) && T(sid)->len) {
+        size_t n;
+        const char *s = str(in, sid, &n);
+        ingest_set_unit(in, s, n, 1);
         in->file_has_unit = 1;
     } else if (!in->file_has_unit) {
         ingest_set_unit(in, in->funit, strlen(in->funit), 0);
@@ -473,30 +572,28 @@ void ingest_record(struct tm_ingest *in, cJSON *rec, const char *raw, size_t raw
     note_time(in, ts);
     note_identity(in, cwd, branch);
 
-    if (!strcmp(tname, "user") && cJSON_IsObject(msg)) {
-        const cJSON *c = cJSON_GetObjectItemCaseSensitive(msg, "content");
-        if (cJSON_IsString(c)) {
-            if (!cJSON_IsTrue(meta) && !cJSON_IsTrue(compact) && !boilerplate(c->valuestring)) {
-                ingest_text(in, c->valuestring, strlen(c->valuestring));
-                if (in->es.open && is_confirmation(c->valuestring))
-                    in->es.ep.resolved = 1;
-            }
-        } else if (cJSON_IsArray(c) && !cJSON_IsTrue(meta)) {
+    if (!strcmp(tname, "user") && is_type(in, msg, TM_J_OBJECT)) {
+        uint32_t c = tm_json_get(d, msg, "content");
+        int is_meta = is_type(in, meta, TM_J_TRUE);
+        if (is_str(in, c)) {
+            if (!is_meta && !is_type(in, compact, TM_J_TRUE))
+                user_text(in, c);
+        } else if (is_type(in, c, TM_J_ARRAY) && !is_meta) {
             blocks(in, c, 0);
         }
-    } else if (!strcmp(tname, "assistant") && cJSON_IsObject(msg)) {
-        const cJSON *c = cJSON_GetObjectItemCaseSensitive(msg, "content");
-        const cJSON *model = cJSON_GetObjectItemCaseSensitive(msg, "model");
-        if (cJSON_IsArray(c) && !str_is(model, "<synthetic>"))
+    } else if (!strcmp(tname, "assistant") && is_type(in, msg, TM_J_OBJECT)) {
+        uint32_t c = tm_json_get(d, msg, "content");
+        uint32_t model = tm_json_get(d, msg, "model");
+        if (is_type(in, c, TM_J_ARRAY) && !tm_json_is(d, model, "<synthetic>"))
             blocks(in, c, 1);
     } else if (!strcmp(tname, "summary")) {
-        if (cJSON_IsString(summary))
-            ingest_text(in, summary->valuestring, strlen(summary->valuestring));
+        if (is_str(in, summary))
+            text_of(in, summary);
     } else if (!strcmp(tname, "queue-operation")) {
-        if (str_is(op, "enqueue") && cJSON_IsString(content))
-            ingest_text(in, content->valuestring, strlen(content->valuestring));
+        if (tm_json_is(d, op, "enqueue") && is_str(in, content))
+            text_of(in, content);
     } else if (!known) {
-        generic_text(in, rec);
+        generic_text(in, 0);
     }
     /* progress, system, file-history-snapshot, pr-link: no text of their own */
     if (in->an)

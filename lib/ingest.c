@@ -241,6 +241,8 @@ struct tm_ingest *tm_ingest_new(struct tm_an *an, const struct tm_ingest_hooks *
     tm_buf_init(&in->sbuf);
     tm_buf_init(&in->rbuf);
     tm_buf_init(&in->tbuf);
+    tm_buf_init(&in->jbuf);
+    tm_json_init(&in->jd);
     in->scrub.deny = an ? tm_an_deny_strict(an) : NULL;
     in->scrub.soft = an ? tm_an_deny_soft(an) : NULL;
     return in;
@@ -261,6 +263,8 @@ void tm_ingest_free(struct tm_ingest *in)
     tm_buf_release(&in->sbuf);
     tm_buf_release(&in->rbuf);
     tm_buf_release(&in->tbuf);
+    tm_buf_release(&in->jbuf);
+    tm_json_release(&in->jd);
     free(in);
 }
 
@@ -298,28 +302,19 @@ static void json_line(struct tm_ingest *in, const char *s, size_t n)
             off++;
         if (off >= n)
             break;
-        const char *end = NULL;
-        cJSON *v = cJSON_ParseWithLengthOpts(s + off, n - off, &end, 0);
-        if (!v) {
+        size_t used = tm_json_parse(&in->jd, s + off, n - off);
+        if (!used) {
             ingest_warn(in, off ? "malformed JSON after an object" : "malformed JSON");
             return;
         }
-        if (!cJSON_IsObject(v)) {
-            cJSON_Delete(v);
+        if (in->jd.t[0].type != TM_J_OBJECT) {
             ingest_warn(in, "not a JSON object");
-            return;
-        }
-        size_t used = (size_t)(end - (s + off));
-        if (used == 0 || used > n - off) { /* cannot happen; never loop forever */
-            cJSON_Delete(v);
-            ingest_warn(in, "malformed JSON");
             return;
         }
         in->vol.records++;
         if (in->h.record)
             in->h.record(in->h.ctx, s + off, used);
-        ingest_record(in, v, s + off, used);
-        cJSON_Delete(v);
+        ingest_record(in);
         off += used;
     }
 }

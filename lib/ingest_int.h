@@ -3,8 +3,8 @@
 #ifndef TM_INGEST_INT_H
 #define TM_INGEST_INT_H
 
-#include <cjson/cJSON.h>
 #include "tm/ingest.h"
+#include "tm/json.h"
 
 #define TOOLS_RING 64
 
@@ -26,7 +26,8 @@ struct tm_ingest {
     struct tm_map days;     /* 8-byte day numbers */
     struct tm_map seen;     /* cwd / branch values already harvested */
     uint32_t generic_files; /* files without Claude records: one session each */
-    struct tm_buf sbuf, rbuf, tbuf;
+    struct tm_buf sbuf, rbuf, tbuf, jbuf;
+    struct tm_jdoc jd;      /* the record being read */
     /* per file */
     const char *fname;      /* base name, for warnings */
     const char *fproject;
@@ -42,7 +43,8 @@ struct tm_ingest {
     struct episode_state es;
 };
 
-void ingest_record(struct tm_ingest *in, cJSON *rec, const char *raw, size_t rawlen);
+/* The record parsed into in->jd (token 0, an object). */
+void ingest_record(struct tm_ingest *in);
 void ingest_text(struct tm_ingest *in, const char *s, size_t n);
 void ingest_set_unit(struct tm_ingest *in, const char *key, size_t n, int is_session);
 void episode_flush(struct tm_ingest *in);
