@@ -30,7 +30,7 @@ struct tm_an {
     uint32_t ucap;
     uint32_t file_no, file_units;
     int first_in_file, prev_multi;
-    struct tm_map pairs;  /* (term, unit) pairs seen in this file */
+    struct tm_set64 pairs; /* (term, unit) pairs seen in this file */
     struct tm_map bimap;  /* (term a, term b) -> index into bi_term: skips building keys */
     uint32_t *bi_term;
     uint32_t bicap;
@@ -58,7 +58,7 @@ struct tm_an *tm_an_new(const struct tm_taxonomy *tax, const struct tm_backgroun
     tm_map_init(&an->terms);
     tm_map_init(&an->deny_strict);
     tm_map_init(&an->deny_soft);
-    tm_map_init(&an->pairs);
+    tm_set64_init(&an->pairs);
     tm_map_init(&an->bimap);
     tm_map_init(&an->epmap);
     an->prune_below = 2;
@@ -79,7 +79,7 @@ void tm_an_free(struct tm_an *an)
     free(an->tmask);
     free(an->mh);
     free(an->unit_file);
-    tm_map_release(&an->pairs);
+    tm_set64_release(&an->pairs);
     tm_map_release(&an->bimap);
     tm_map_release(&an->epmap);
     free(an->bi_term);
@@ -146,8 +146,7 @@ void tm_an_file(struct tm_an *an)
     an->prev_multi = an->file_units > 1;
     an->file_units = 0;
     an->first_in_file = 1;
-    if (an->pairs.count)
-        tm_map_release(&an->pairs);
+    tm_set64_clear(&an->pairs);
 }
 
 void tm_an_unit(struct tm_an *an, uint32_t unit)
@@ -211,10 +210,7 @@ static void count_idx(struct tm_an *an, uint32_t i, int phrase, int joined)
     an->idm[i] += (uint32_t)joined;
     if (an->last[i] != an->unit) {
         an->last[i] = an->unit;
-        uint64_t pair = (uint64_t)i << 32 | an->unit;
-        int fresh;
-        tm_map_intern(&an->pairs, &pair, sizeof pair, &fresh);
-        if (fresh)
+        if (tm_set64_add(&an->pairs, (uint64_t)i << 32 | an->unit))
             an->df[i]++;
         if (!phrase)
             for (int j = 0; j < MH; j++) {
@@ -323,10 +319,7 @@ void tm_an_record_end(struct tm_an *an)
         an->topic_records[t]++;
         if (an->topic_last[t] != an->unit) {
             an->topic_last[t] = an->unit;
-            uint64_t pair = (uint64_t)(0x80000000u | (uint32_t)t) << 32 | an->unit;
-            int fresh;
-            tm_map_intern(&an->pairs, &pair, sizeof pair, &fresh);
-            if (fresh)
+            if (tm_set64_add(&an->pairs, (uint64_t)(0x80000000u | (uint32_t)t) << 32 | an->unit))
                 an->topic_df[t]++;
         }
     }
@@ -354,7 +347,7 @@ static void prune(struct tm_an *an)
     tm_map_filter(&an->terms, keep, nid);
     /* the pair set names terms by index: start it afresh, and if this file interleaves
      * sessions count a revisit so that df stays an upper bound never exceeded */
-    tm_map_release(&an->pairs);
+    tm_set64_clear(&an->pairs);
     tm_map_release(&an->bimap); /* also by index */
     if (an->file_units > 1)
         an->revisits++;

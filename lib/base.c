@@ -172,7 +172,8 @@ uint32_t tm_hash(const void *p, size_t n)
         n -= 8;
     }
     uint64_t w = 0;
-    memcpy(&w, s, n);
+    for (size_t i = 0; i < n; i++) /* tail: a loop, not a variable-length memcpy call */
+        w |= (uint64_t)s[i] << (8 * i);
     h = (h ^ w) * 0x94d049bb133111ebull;
     h ^= h >> 29;
     h *= 0xbf58476d1ce4e5b9ull;
@@ -201,11 +202,11 @@ static int key_eq(const struct tm_map *m, uint32_t idx, const void *key, size_t 
     return (ko & 0xffffff) == len && memcmp(m->keys.ptr + (ko >> 24), key, len) == 0;
 }
 
-uint32_t tm_map_find(const struct tm_map *m, const void *key, size_t len)
+static uint32_t find_h(const struct tm_map *m, const void *key, size_t len, uint32_t h)
 {
     if (!m->nslots)
         return UINT32_MAX;
-    uint32_t h = tm_hash(key, len), mask = m->nslots - 1;
+    uint32_t mask = m->nslots - 1;
     for (uint32_t i = h & mask;; i = (i + 1) & mask) {
         uint32_t s = m->slots[i];
         if (!s)
@@ -213,6 +214,11 @@ uint32_t tm_map_find(const struct tm_map *m, const void *key, size_t len)
         if (m->hashes[s - 1] == h && key_eq(m, s - 1, key, len))
             return s - 1;
     }
+}
+
+uint32_t tm_map_find(const struct tm_map *m, const void *key, size_t len)
+{
+    return m->nslots ? find_h(m, key, len, tm_hash(key, len)) : UINT32_MAX;
 }
 
 static void rehash(struct tm_map *m, uint32_t nslots)
@@ -234,7 +240,8 @@ uint32_t tm_map_intern(struct tm_map *m, const void *key, size_t len, int *added
         *added = 0;
     if (len > 0xffffff)
         len = 0xffffff;
-    uint32_t idx = tm_map_find(m, key, len);
+    uint32_t h = tm_hash(key, len);
+    uint32_t idx = find_h(m, key, len, h);
     if (idx != UINT32_MAX)
         return idx;
     if ((uint64_t)(m->count + 1) * 4 > (uint64_t)m->nslots * 3)
@@ -245,7 +252,6 @@ uint32_t tm_map_intern(struct tm_map *m, const void *key, size_t len, int *added
         m->hashes = tm_xrealloc(m->hashes, m->cap * sizeof *m->hashes);
     }
     idx = m->count++;
-    uint32_t h = tm_hash(key, len);
     m->hashes[idx] = h;
     m->keyoff[idx] = ((uint64_t)m->keys.len << 24) | len;
     tm_buf_add(&m->keys, key, len);
@@ -448,4 +454,74 @@ void tm_format_count(uint64_t n, char out[32])
         out[o++] = tmp[i];
     }
     out[o] = 0;
+}
+
+/* ---- a set of 64-bit values with O(1) clearing ---- */
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    return x;
+}
+
+void tm_set64_init(struct tm_set64 *s) { memset(s, 0, sizeof *s); }
+
+void tm_set64_release(struct tm_set64 *s)
+{
+    free(s->keys);
+    free(s->gens);
+    memset(s, 0, sizeof *s);
+}
+
+void tm_set64_clear(struct tm_set64 *s)
+{
+    s->gen++;
+    s->count = 0;
+    if (s->gen == 0) { /* wrapped: really clear */
+        if (s->gens)
+            memset(s->gens, 0, s->cap * sizeof *s->gens);
+        s->gen = 1;
+    }
+}
+
+static void set64_grow(struct tm_set64 *s)
+{
+    uint32_t ncap = s->cap ? s->cap * 2 : 4096;
+    uint64_t *keys = tm_xmalloc(ncap * sizeof *keys);
+    uint32_t *gens = tm_xcalloc(ncap, sizeof *gens);
+    if (!s->gen)
+        s->gen = 1;
+    for (uint32_t i = 0; i < s->cap; i++) {
+        if (s->gens[i] != s->gen)
+            continue;
+        uint32_t j = (uint32_t)mix64(s->keys[i]) & (ncap - 1);
+        while (gens[j] == s->gen)
+            j = (j + 1) & (ncap - 1);
+        keys[j] = s->keys[i];
+        gens[j] = s->gen;
+    }
+    free(s->keys);
+    free(s->gens);
+    s->keys = keys;
+    s->gens = gens;
+    s->cap = ncap;
+}
+
+int tm_set64_add(struct tm_set64 *s, uint64_t key)
+{
+    if ((uint64_t)(s->count + 1) * 2 > s->cap)
+        set64_grow(s);
+    uint32_t mask = s->cap - 1;
+    for (uint32_t j = (uint32_t)mix64(key) & mask;; j = (j + 1) & mask) {
+        if (s->gens[j] != s->gen) {
+            s->gens[j] = s->gen;
+            s->keys[j] = key;
+            s->count++;
+            return 1;
+        }
+        if (s->keys[j] == key)
+            return 0;
+    }
 }

@@ -58,6 +58,19 @@ const char *tm_map_key(const struct tm_map *m, uint32_t idx, size_t *len);
  * new index or UINT32_MAX (newidx may be NULL). */
 void tm_map_filter(struct tm_map *m, const uint8_t *keep, uint32_t *newidx);
 
+/* A set of 64-bit values that is cleared in O(1) (a generation counter), for
+ * per-file bookkeeping on the hot path. */
+struct tm_set64 {
+    uint64_t *keys;
+    uint32_t *gens;
+    uint32_t cap, count, gen;
+};
+void tm_set64_init(struct tm_set64 *s);
+void tm_set64_release(struct tm_set64 *s);
+void tm_set64_clear(struct tm_set64 *s);
+/* Add key; return 1 if it was not there. */
+int tm_set64_add(struct tm_set64 *s, uint64_t key);
+
 /* Hex and time helpers. */
 void tm_hex(const uint8_t *p, size_t n, char *out /* 2n+1 */);
 int tm_unhex(const char *s, size_t slen, uint8_t *out, size_t outcap, size_t *outlen);
