@@ -35,9 +35,11 @@ struct tm_an {
     uint32_t *bi_term;
     uint32_t bicap;
     uint32_t prev_idx;
-    char prev[TM_TERM_MAX + 1], prev2[TM_TERM_MAX + 1];
-    size_t prevlen, prev2len;
-    int prev_joined; /* prev was joined to prev2 inside an identifier */
+    int carry; /* adjacency carried into the next run */
+    uint32_t prev2_idx;
+    int have_prev, have_prev2; /* a term may join the next one (and the one before) */
+    int prev_joined;           /* prev was joined to prev2 inside an identifier */
+    struct wc *wcache;         /* raw word -> its terms, see an_run */
     uint64_t rec_mask, tokens, content_records;
     int rec_tokens;
     uint64_t topic_records[TM_TOPICS_MAX], topic_mentions[TM_TOPICS_MAX];
@@ -83,6 +85,7 @@ void tm_an_free(struct tm_an *an)
     tm_map_release(&an->bimap);
     tm_map_release(&an->epmap);
     free(an->bi_term);
+    free(an->wcache);
     for (size_t i = 0; i < an->neps; i++)
         tm_episode_release(&an->eps[i]);
     free(an->eps);
@@ -176,7 +179,7 @@ void tm_an_unit(struct tm_an *an, uint32_t unit)
     if (unit + 1 > an->units)
         an->units = unit + 1;
     an->unit = unit + 1;
-    an->prevlen = 0;
+    an->have_prev = an->have_prev2 = an->carry = 0;
 }
 
 static void grow(struct tm_an *an)
@@ -250,18 +253,15 @@ static uint32_t count(struct tm_an *an, const char *w, size_t n, int phrase, int
     return i;
 }
 
-/* Each part counts as a unigram; with the part before it in the same phrase as a
+/* Each term counts as a unigram; with the term before it in the same phrase as a
  * bigram; and when both joints are inside one identifier (SOURCE_DATE_EPOCH), the three
  * as a trigram. Prose trigrams are not counted: they are mostly filler. */
-static void on_part(void *ctx, const char *w, size_t n, int flags)
+static void on_term(struct tm_an *an, uint32_t cur, int adj, int joined)
 {
-    struct tm_an *an = ctx;
-    char key[3 * TM_TERM_MAX + 3];
     an->tokens++;
     an->rec_tokens = 1;
-    uint32_t cur = count(an, w, n, 0, 0);
-    int adj = (flags & TM_TOK_ADJ) && an->prevlen;
-    int joined = (flags & TM_TOK_JOINED) != 0;
+    count_idx(an, cur, 0, 0);
+    adj = adj && an->have_prev;
     if (adj) {
         /* the bigram's term by the pair of unigram indexes; its key is built once */
         uint64_t pair = (uint64_t)an->prev_idx << 32 | cur;
@@ -272,38 +272,143 @@ static void on_part(void *ctx, const char *w, size_t n, int flags)
                 an->bicap = an->bicap ? an->bicap * 2 : 4096;
                 an->bi_term = tm_xrealloc(an->bi_term, an->bicap * sizeof *an->bi_term);
             }
-            memcpy(key, an->prev, an->prevlen);
-            key[an->prevlen] = '_';
-            memcpy(key + an->prevlen + 1, w, n);
-            an->bi_term[b] = intern_term(an, key, an->prevlen + 1 + n);
+            char key[2 * TM_TERM_MAX + 2];
+            size_t la, lb;
+            const char *a = tm_map_key(&an->terms, an->prev_idx, &la);
+            const char *c = tm_map_key(&an->terms, cur, &lb);
+            memcpy(key, a, la);
+            key[la] = '_';
+            memcpy(key + la + 1, c, lb);
+            an->bi_term[b] = intern_term(an, key, la + 1 + lb);
         }
         count_idx(an, an->bi_term[b], 1, joined);
-        if (joined && an->prev_joined && an->prev2len) {
-            memcpy(key, an->prev2, an->prev2len);
-            key[an->prev2len] = '_';
-            memcpy(key + an->prev2len + 1, an->prev, an->prevlen);
-            key[an->prev2len + 1 + an->prevlen] = '_';
-            memcpy(key + an->prev2len + 2 + an->prevlen, w, n);
-            count(an, key, an->prev2len + 2 + an->prevlen + n, 1, 1);
+        if (joined && an->prev_joined && an->have_prev2) {
+            char key[3 * TM_TERM_MAX + 3];
+            size_t l0, l1, l2;
+            const char *w0 = tm_map_key(&an->terms, an->prev2_idx, &l0);
+            const char *w1 = tm_map_key(&an->terms, an->prev_idx, &l1);
+            const char *w2 = tm_map_key(&an->terms, cur, &l2);
+            memcpy(key, w0, l0);
+            key[l0] = '_';
+            memcpy(key + l0 + 1, w1, l1);
+            key[l0 + 1 + l1] = '_';
+            memcpy(key + l0 + 2 + l1, w2, l2);
+            count(an, key, l0 + l1 + l2 + 2, 1, 1);
         }
-        memcpy(an->prev2, an->prev, an->prevlen);
-        an->prev2len = an->prevlen;
+        an->prev2_idx = an->prev_idx;
+        an->have_prev2 = 1;
     } else {
-        an->prev2len = 0;
+        an->have_prev2 = 0;
     }
     an->prev_joined = adj && joined;
-    memcpy(an->prev, w, n);
-    an->prevlen = n;
     an->prev_idx = cur;
+    an->have_prev = 1;
+}
+
+/* ---- the word cache ----
+ * Text is Zipfian: a few thousand raw words make most tokens. A direct-mapped cache
+ * keyed by the raw bytes of a run remembers its terms (indexes) and flags, so a repeated
+ * word costs a hash and a compare instead of splitting, folding, stopword and interning
+ * work. Runs longer than WC_RAW or with more than WC_EV terms are not cached. */
+#define WC_SLOTS 16384
+#define WC_RAW 24
+#define WC_EV 4
+
+struct wc {
+    uint32_t hash;
+    uint8_t len, nev, end; /* end: tm_split_run's return */
+    uint8_t flags[WC_EV];
+    uint32_t term[WC_EV];
+    char raw[WC_RAW];
+};
+
+struct rec_run {
+    struct tm_an *an;
+    struct wc *e;
+    int overflow;
+};
+
+static void replay(struct tm_an *an, uint32_t idx, int flags)
+{
+    int adj = (flags & TM_TOK_CARRY) ? an->carry : (flags & TM_TOK_ADJ) != 0;
+    on_term(an, idx, adj, (flags & TM_TOK_JOINED) != 0);
+    an->carry = 1;
+}
+
+static void record_part(void *ctx, const char *w, size_t n, int flags)
+{
+    struct rec_run *r = ctx;
+    uint32_t idx = intern_term(r->an, w, n);
+    if (r->e->nev < WC_EV) {
+        r->e->term[r->e->nev] = idx;
+        r->e->flags[r->e->nev] = (uint8_t)flags;
+        r->e->nev++;
+    } else {
+        r->overflow = 1;
+    }
+    replay(r->an, idx, flags);
+}
+
+static uint32_t raw_hash(const char *p, size_t n)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+        h ^= h >> 31;
+    }
+    uint64_t w = 0;
+    for (size_t k = 0; i + k < n; k++)
+        w |= (uint64_t)(unsigned char)p[i + k] << (8 * k);
+    h = (h ^ w) * 0x94d049bb133111ebull;
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+static void an_run(void *ctx, const char *run, size_t n, int after_blank)
+{
+    struct tm_an *an = ctx;
+    if (!after_blank)
+        an->carry = 0;
+    int start_carry = an->carry;
+    if (n > WC_RAW) {
+        struct wc tmp = {0};
+        struct rec_run r = {an, &tmp, 0};
+        int end = tm_split_run(run, n, record_part, &r);
+        an->carry = end == 2 ? start_carry : end;
+        return;
+    }
+    uint32_t h = raw_hash(run, n);
+    struct wc *e = &an->wcache[h & (WC_SLOTS - 1)];
+    if (e->len == n && e->hash == h && memcmp(e->raw, run, n) == 0) {
+        for (uint8_t k = 0; k < e->nev; k++)
+            replay(an, e->term[k], e->flags[k]);
+        an->carry = e->end == 2 ? start_carry : e->end;
+        return;
+    }
+    struct wc fresh = {0};
+    struct rec_run r = {an, &fresh, 0};
+    int end = tm_split_run(run, n, record_part, &r);
+    an->carry = end == 2 ? start_carry : end;
+    if (!r.overflow) {
+        fresh.hash = h;
+        fresh.len = (uint8_t)n;
+        fresh.end = (uint8_t)end;
+        memcpy(fresh.raw, run, n);
+        *e = fresh;
+    }
 }
 
 void tm_an_text(struct tm_an *an, const char *text, size_t len)
 {
     if (!an->unit)
         tm_an_unit(an, 0);
-    an->prevlen = an->prev2len = 0;
-    tm_tokenize(text, len, on_part, an);
-    an->prevlen = an->prev2len = 0;
+    if (!an->wcache)
+        an->wcache = tm_xcalloc(WC_SLOTS, sizeof *an->wcache);
+    an->have_prev = an->have_prev2 = an->carry = 0;
+    tm_scan_runs(text, len, an_run, an);
+    an->have_prev = an->have_prev2 = an->carry = 0;
     if (an->terms.count > TERMS_SOFT_CAP)
         prune(an);
 }
@@ -349,6 +454,8 @@ static void prune(struct tm_an *an)
      * sessions count a revisit so that df stays an upper bound never exceeded */
     tm_set64_clear(&an->pairs);
     tm_map_release(&an->bimap); /* also by index */
+    if (an->wcache)
+        memset(an->wcache, 0, WC_SLOTS * sizeof *an->wcache);
     if (an->file_units > 1)
         an->revisits++;
     for (uint32_t i = 0; i < n; i++) {

@@ -162,8 +162,8 @@ static void init_kc(void)
 struct emitter {
     tm_tok_fn fn;
     void *ctx;
-    int adj;    /* next part is adjacent to the previous one */
-    int joined; /* ... through an identifier joint */
+    int adj;    /* 0: broken, 1: after a term, 2: carried from before the run */
+    int joined; /* the next part follows an identifier joint */
 };
 
 /* Emit one raw part p[0..n): lowercase, fold, filter. */
@@ -188,14 +188,17 @@ static void emit_part(struct emitter *e, const char *p, size_t n)
         e->adj = 0;
         return;
     }
-    int flags = (e->adj ? TM_TOK_ADJ : 0) | (e->adj && e->joined ? TM_TOK_JOINED : 0);
+    int flags = e->adj == 2 ? TM_TOK_CARRY
+                : e->adj    ? TM_TOK_ADJ | (e->joined ? TM_TOK_JOINED : 0)
+                            : 0;
     e->fn(e->ctx, w, n, flags);
     e->adj = 1;
 }
 
-/* Split one identifier run p[0..n) (alnum, '_' and '-') into parts. */
-static void emit_ident(struct emitter *e, const char *p, size_t n)
+int tm_split_run(const char *p, size_t n, tm_tok_fn fn, void *ctx)
 {
+    init_kc();
+    struct emitter e = {fn, ctx, 2, 0};
     size_t st = 0;
     int first = 1;
     uint8_t prev = 0;
@@ -215,21 +218,20 @@ static void emit_ident(struct emitter *e, const char *p, size_t n)
         if (!cut)
             continue;
         if (i > st) {
-            if (!first)
-                e->joined = 1;
-            emit_part(e, p + st, i - st);
-            e->joined = 0;
+            e.joined = !first;
+            emit_part(&e, p + st, i - st);
             first = 0;
         }
         st = i + (size_t)skip;
     }
+    return e.adj;
 }
 
-void tm_tokenize(const char *text, size_t len, tm_tok_fn fn, void *ctx)
+void tm_scan_runs(const char *text, size_t len, tm_run_fn fn, void *ctx)
 {
     init_kc();
-    struct emitter e = {fn, ctx, 0, 0};
     size_t i = 0;
+    int after_blank = 0;
     while (i < len) {
         uint8_t k = kc[(unsigned char)text[i]];
         if ((k & K_AN) || ((k & K_US) && i + 1 < len && (kc[(unsigned char)text[i + 1]] & K_AN))) {
@@ -247,14 +249,15 @@ void tm_tokenize(const char *text, size_t len, tm_tok_fn fn, void *ctx)
                 /* a word that runs into non-ASCII letters is not an ASCII term */
                 while (i < len && (kc[(unsigned char)text[i]] & (K_HI | K_AN)))
                     i++;
-                e.adj = 0;
+                after_blank = 0;
                 continue;
             }
-            emit_ident(&e, text + st, i - st);
+            fn(ctx, text + st, i - st, after_blank);
+            after_blank = 1; /* until something other than blanks comes */
             continue;
         }
         if (k & K_BL) {
-            /* a single run of blanks keeps adjacency */
+            /* blanks keep adjacency */
             while (i < len && (kc[(unsigned char)text[i]] & K_BL))
                 i++;
             continue;
@@ -264,9 +267,39 @@ void tm_tokenize(const char *text, size_t len, tm_tok_fn fn, void *ctx)
         else if (k & K_HI)
             while (i + 1 < len && ((unsigned char)text[i + 1] & 0xc0) == 0x80)
                 i++;
-        e.adj = 0;
+        after_blank = 0;
         i++;
     }
+}
+
+struct tok {
+    tm_tok_fn fn;
+    void *ctx;
+    int adj; /* the last emitted part may join the next one */
+};
+
+static void tok_part(void *ctx, const char *w, size_t n, int flags)
+{
+    struct tok *t = ctx;
+    if (flags & TM_TOK_CARRY)
+        flags = t->adj ? TM_TOK_ADJ : 0;
+    t->fn(t->ctx, w, n, flags);
+}
+
+static void tok_run(void *ctx, const char *run, size_t n, int after_blank)
+{
+    struct tok *t = ctx;
+    if (!after_blank)
+        t->adj = 0;
+    int r = tm_split_run(run, n, tok_part, t);
+    if (r != 2)
+        t->adj = r;
+}
+
+void tm_tokenize(const char *text, size_t len, tm_tok_fn fn, void *ctx)
+{
+    struct tok t = {fn, ctx, 0};
+    tm_scan_runs(text, len, tok_run, &t);
 }
 
 struct canon_ctx {

@@ -16,11 +16,22 @@
 
 #define TM_TERM_MAX 40 /* bytes of a canonical unigram part */
 
-enum { TM_TOK_ADJ = 1, TM_TOK_JOINED = 2 };
+enum { TM_TOK_ADJ = 1, TM_TOK_JOINED = 2, TM_TOK_CARRY = 4 };
 
 typedef void (*tm_tok_fn)(void *ctx, const char *part, size_t len, int flags);
 
 void tm_tokenize(const char *text, size_t len, tm_tok_fn fn, void *ctx);
+
+/* The two halves of tm_tokenize, for callers that cache per word (the analyser).
+ * tm_scan_runs calls fn for each identifier run (letters, digits, '_', inner '-');
+ * after_blank says that only blanks separate it from the previous run. */
+typedef void (*tm_run_fn)(void *ctx, const char *run, size_t n, int after_blank);
+void tm_scan_runs(const char *text, size_t len, tm_run_fn fn, void *ctx);
+/* Split one run into canonical parts. A part adjacent to whatever preceded the run gets
+ * TM_TOK_CARRY instead of TM_TOK_ADJ (the caller knows whether that was a term).
+ * Returns the adjacency after the run: 0 broken, 1 a term ended it, 2 unchanged (the
+ * run held only numbers). */
+int tm_split_run(const char *run, size_t n, tm_tok_fn fn, void *ctx);
 
 /* Canonicalise one free-form phrase ("Compose Hash", "composeHash") into out as a
  * snake_case term; return its length (0 if nothing is left). */
