@@ -684,6 +684,25 @@ void tm_scrub(struct tm_scrub *s, const char *text, size_t len, struct tm_buf *o
             i++;
         }
         size_t n = i - st;
+        if (!simple && !secret_next) {
+            /* "value." or "*word*": prose punctuation around a plain word */
+            size_t a = st, b = i;
+            while (b > a && strchr(".:!?*", text[b - 1]) && text[b - 1])
+                b--;
+            while (a < b && text[a] == '*')
+                a++;
+            int core_simple = b > a && !memchr(text + b, ':', i - b); /* "key:" may announce a secret */
+            for (size_t q = a; q < b && core_simple; q++)
+                core_simple = (cls[(unsigned char)text[q]] & C_WORD) != 0;
+            if (core_simple) {
+                st = a;
+                n = b - a;
+                simple = 1;
+                plain = 1;
+                for (size_t q = a; q < b && plain; q++)
+                    plain = (cls[(unsigned char)text[q]] & C_ALPHA) && !(cls[(unsigned char)text[q]] & C_UPPER);
+            }
+        }
         if (secret_next || !simple) {
             FLUSH_TO(st);
             scrub_chunk(s, text + st, n, out, &secret_next, st > 0 && text[st - 1] == '<');
@@ -694,12 +713,12 @@ void tm_scrub(struct tm_scrub *s, const char *text, size_t len, struct tm_buf *o
             if (n >= 5 && n <= 6 && (text[st] == 'B' || text[st] == 't' || text[st] == 'T')) {
                 FLUSH_TO(st);
                 scrub_chunk(s, text + st, n, out, &secret_next, 0);
-                flushed = i;
+                flushed = st + n;
             }
         } else {
             FLUSH_TO(st);
             scrub_parts(s, text + st, n, out);
-            flushed = i;
+            flushed = st + n;
         }
     }
     FLUSH_TO(len);
