@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct tm_map deny, soft;
     tm_map_init(&deny);
     tm_map_init(&soft);
-    struct tm_scrub s = {{0}, &deny, &soft};
+    struct tm_scrub s = {{0}, &deny, &soft, NULL};
     struct tm_buf out, r;
     tm_buf_init(&out);
     tm_buf_init(&r);

@@ -145,8 +145,11 @@ static void note_identity(struct tm_ingest *in, uint32_t cwd, uint32_t branch)
         tm_buf_adds(&in->tbuf, "b:");
         tm_buf_add(&in->tbuf, s, n);
         tm_map_intern(&in->seen, in->tbuf.ptr, in->tbuf.len, &added);
-        if (added && in->an)
-            tm_scrub_harvest_branch(tm_an_deny_soft(in->an), in->tbuf.ptr + 2, in->tbuf.len - 2);
+        if (added) {
+            tm_map_intern(&in->branches, in->tbuf.ptr + 2, in->tbuf.len - 2, NULL);
+            if (in->an)
+                tm_scrub_harvest_branch(tm_an_deny_soft(in->an), in->tbuf.ptr + 2, in->tbuf.len - 2);
+        }
     }
 }
 

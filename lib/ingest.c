@@ -238,6 +238,8 @@ struct tm_ingest *tm_ingest_new(struct tm_an *an, const struct tm_ingest_hooks *
     tm_map_init(&in->projects);
     tm_map_init(&in->days);
     tm_map_init(&in->seen);
+    tm_map_init(&in->branches);
+    in->scrub.branches = &in->branches;
     tm_buf_init(&in->sbuf);
     tm_buf_init(&in->rbuf);
     tm_buf_init(&in->tbuf);
@@ -260,6 +262,7 @@ void tm_ingest_free(struct tm_ingest *in)
     tm_map_release(&in->projects);
     tm_map_release(&in->days);
     tm_map_release(&in->seen);
+    tm_map_release(&in->branches);
     tm_buf_release(&in->sbuf);
     tm_buf_release(&in->rbuf);
     tm_buf_release(&in->tbuf);

@@ -25,6 +25,7 @@ struct tm_ingest {
     struct tm_map projects; /* "d:<dir>" or "c:<cwd>" */
     struct tm_map days;     /* 8-byte day numbers */
     struct tm_map seen;     /* cwd / branch values already harvested */
+    struct tm_map branches; /* gitBranch values: scrubbed where text names them */
     uint32_t generic_files; /* files without Claude records: one session each */
     struct tm_buf sbuf, rbuf, tbuf, jbuf;
     struct tm_jdoc jd;      /* the record being read */

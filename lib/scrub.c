@@ -42,9 +42,9 @@ static void init_cls(void)
     cls[TM_MARK] |= C_SPACE; /* never let input forge or merge a marker */
 }
 
-static const char letters[TM_S_NKINDS] = {'P', 'E', 'N', 'H', 'I', 'U', 'X', 'K', 'C', 'L', 'D'};
+static const char letters[TM_S_NKINDS] = {'P', 'E', 'N', 'H', 'I', 'U', 'X', 'K', 'C', 'L', 'D', 'B'};
 static const char *const names[TM_S_NKINDS] = {
-    "path", "email", "name", "host", "ip", "uuid", "hex", "secret", "pem", "url", "id",
+    "path", "email", "name", "host", "ip", "uuid", "hex", "secret", "pem", "url", "id", "branch",
 };
 
 char tm_scrub_letter(enum tm_scrub_kind k) { return letters[k]; }
@@ -593,6 +593,37 @@ static void scrub_chunk(struct tm_scrub *s, const char *p, size_t n, struct tm_b
     tm_buf_add(out, p + b, n - b);
 }
 
+/* Branch names everyone shares are no identity. */
+static int common_branch(const char *p, size_t n)
+{
+    return (n == 4 && (!memcmp(p, "main", 4) || !memcmp(p, "HEAD", 4))) ||
+           (n == 6 && !memcmp(p, "master", 6)) || (n == 7 && !memcmp(p, "develop", 7)) ||
+           (n == 2 && !memcmp(p, "--", 2));
+}
+
+/* A word after which git names a branch: "On branch X", "checkout -b X", "switch X",
+ * "push origin X", "--branch X". */
+static int announces_branch(const char *p, size_t n)
+{
+    switch (n) {
+    case 2: return !memcmp(p, "-b", 2) || !memcmp(p, "-B", 2);
+    case 6: return !memcmp(p, "branch", 6) || !memcmp(p, "switch", 6) || !memcmp(p, "origin", 6);
+    case 7: return !memcmp(p, "branch:", 7);
+    case 8: return !memcmp(p, "checkout", 8) || !memcmp(p, "--branch", 8);
+    default: return 0;
+    }
+}
+
+static int ref_like(const char *p, size_t n)
+{
+    if (!n || n > 200 || p[0] == '-')
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!(cls[(unsigned char)p[i]] & C_WORD) && !strchr("/-._+:", p[i]))
+            return 0;
+    return 1;
+}
+
 /* Where the next PEM block starts (len if none); found anywhere, even glued to a word. */
 static size_t next_pem(const char *text, size_t len, size_t from)
 {
@@ -631,7 +662,7 @@ void tm_scrub(struct tm_scrub *s, const char *text, size_t len, struct tm_buf *o
     /* Unchanged text is not copied byte by byte: `flushed` trails the scan and spans
      * are copied only when something must be replaced, and at the end. */
     size_t i = 0, flushed = 0, pem_at = next_pem(text, len, 0);
-    int secret_next = 0, line_start = 1;
+    int secret_next = 0, line_start = 1, branch_next = 0;
 #define FLUSH_TO(x)                                                                        \
     do {                                                                                   \
         tm_buf_add(out, text + flushed, (x) - flushed);                                    \
@@ -684,6 +715,17 @@ void tm_scrub(struct tm_scrub *s, const char *text, size_t len, struct tm_buf *o
             i++;
         }
         size_t n = i - st;
+        /* git branch names: announced by the previous word, or known from the logs */
+        int announced = branch_next;
+        branch_next = announces_branch(text + st, n);
+        if ((announced && ref_like(text + st, n) && !common_branch(text + st, n)) ||
+            (s->branches && !simple && n >= 3 && !common_branch(text + st, n) &&
+             tm_map_find(s->branches, text + st, n) != UINT32_MAX)) {
+            FLUSH_TO(st);
+            mark(s, out, TM_S_BRANCH);
+            flushed = i;
+            continue;
+        }
         if (!simple && !secret_next) {
             /* "value." or "*word*": prose punctuation around a plain word */
             size_t a = st, b = i;

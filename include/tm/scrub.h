@@ -27,6 +27,7 @@ enum tm_scrub_kind {
     TM_S_PEM,
     TM_S_URL,
     TM_S_ID,     /* random identifiers (msg_..., toolu_..., high-entropy strings) */
+    TM_S_BRANCH, /* git branch names: known from the logs' gitBranch, or announced */
     TM_S_NKINDS
 };
 
@@ -34,6 +35,7 @@ struct tm_scrub {
     uint64_t hits[TM_S_NKINDS]; /* spans replaced, per kind */
     struct tm_map *deny;        /* borrowed, may be NULL: identity words (names, user) */
     struct tm_map *soft;        /* borrowed, may be NULL: e-mail domain labels */
+    const struct tm_map *branches; /* borrowed, may be NULL: branch names to scrub */
 };
 
 /* Append a scrubbed copy of text[0..len) to out. Never fails; never reads past len. */

@@ -12,7 +12,7 @@ void test_scrub_never_reads_past_len(void);
 /* Scrub s and render markers as <kind>; caller frees. */
 static char *scrubbed(const char *s, struct tm_map *deny, struct tm_map *soft)
 {
-    struct tm_scrub sc = {{0}, deny, soft};
+    struct tm_scrub sc = {{0}, deny, soft, NULL};
     struct tm_buf a, b;
     tm_buf_init(&a);
     tm_buf_init(&b);
@@ -52,6 +52,9 @@ static const struct {
     {"cut -----BEGIN CERTIFICATE-----\nMIIBzzzz", "MIIBzzzz", "<pem>"},
     {"--out=/home/carol/x.txt", "carol", "<path>"},
     {"id msg_01ABCdefGHIjklMNOpqr and toolu_01XyZabcDEF123456", "msg_01", "<id>"},
+    {"On branch qqbob/fix-sealing-bug", "qqbob", "<branch>"},
+    {"git checkout -b feature-zebracorn", "zebracorn", "<branch>"},
+    {"git push origin HEAD:qqx/secret", "qqx", "<branch>"},
     {"blob aGVsbG8gd29ybGQgdGhpcyBpcyBhIGxvbmcgYmFzZTY0IGJsb2I9", "aGVsbG8", "<id>"},
 };
 
@@ -124,7 +127,7 @@ void test_scrub_never_reads_past_len(void)
         size_t n = strlen(parts[i]);
         char *p = malloc(n);
         memcpy(p, parts[i], n);
-        struct tm_scrub sc = {{0}, NULL, NULL};
+        struct tm_scrub sc = {{0}, NULL, NULL, NULL};
         struct tm_buf out;
         tm_buf_init(&out);
         tm_scrub(&sc, p, n, &out);
@@ -135,4 +138,27 @@ void test_scrub_never_reads_past_len(void)
             FAILF("'%s': output grew to %zu bytes", parts[i], got);
     }
 done:;
+}
+
+void test_scrub_known_branches(void);
+
+void test_scrub_known_branches(void)
+{
+    struct tm_map br;
+    tm_map_init(&br);
+    tm_map_intern(&br, "qqalice/topic-x", 15, NULL);
+    tm_map_intern(&br, "main", 4, NULL);
+    struct tm_scrub sc = {{0}, NULL, NULL, &br};
+    struct tm_buf a, b;
+    tm_buf_init(&a);
+    tm_buf_init(&b);
+    const char *in = "merged qqalice/topic-x into main today";
+    tm_scrub(&sc, in, strlen(in), &a);
+    tm_scrub_render(a.ptr, a.len, &b);
+    CHECK_STR_EQ(b.ptr, "merged <branch> into main today");
+    CHECK_INT_EQ(sc.hits[TM_S_BRANCH], 1);
+done:
+    tm_buf_release(&a);
+    tm_buf_release(&b);
+    tm_map_release(&br);
 }
