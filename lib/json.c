@@ -3,6 +3,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 void tm_json_init(struct tm_jdoc *d) { memset(d, 0, sizeof *d); }
 
@@ -82,6 +85,20 @@ static int string(struct p *p)
     size_t i = p->i + 1, n = p->n;
     const char *s = p->s;
     for (;;) {
+#ifdef __SSE2__
+        /* sixteen plain bytes at a time: stop at '"', '\\' or a control character */
+        const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\'), c1f = _mm_set1_epi8(0x1f);
+        while (i + 16 <= n) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+            __m128i ctl = _mm_cmpeq_epi8(_mm_max_epu8(v, c1f), c1f); /* v <= 0x1f */
+            int m = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, b)), ctl));
+            if (m) {
+                i += (size_t)__builtin_ctz((unsigned)m);
+                break;
+            }
+            i += 16;
+        }
+#endif
         while (i + 8 <= n) { /* eight plain bytes at a time */
             uint64_t w;
             memcpy(&w, s + i, 8);

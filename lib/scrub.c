@@ -234,6 +234,22 @@ static const char *const tlds[] = {
     "localdomain", "intranet", "example", "test", "invalid", "onion", "site", "online",
 };
 
+static int is_tld(const char *p, size_t n)
+{
+    if (n < 2 || n > 11)
+        return 0;
+    char l[12];
+    for (size_t i = 0; i < n; i++) {
+        if (!(cls[(unsigned char)p[i]] & C_ALPHA))
+            return 0;
+        l[i] = (char)lower((unsigned char)p[i]);
+    }
+    for (size_t t = 0; t < sizeof tlds / sizeof *tlds; t++)
+        if (tlds[t][0] == l[0] && strlen(tlds[t]) == n && memcmp(tlds[t], l, n) == 0)
+            return 1;
+    return 0;
+}
+
 static int is_host(const char *p, size_t n)
 {
     size_t dots = 0, last = 0;
@@ -253,11 +269,7 @@ static int is_host(const char *p, size_t n)
     }
     if (!dots || last >= n)
         return 0;
-    size_t tl = n - last;
-    for (size_t t = 0; t < sizeof tlds / sizeof *tlds; t++)
-        if (strlen(tlds[t]) == tl && ieq_prefix(p + last, tl, tlds[t]))
-            return 1;
-    return 0;
+    return is_tld(p + last, n - last);
 }
 
 static int is_email(const char *p, size_t n, size_t *at)
@@ -294,6 +306,8 @@ static int role_account(const char *p, size_t n)
 
 static int is_path(const char *p, size_t n)
 {
+    if (p[0] != '-' && !memchr(p, '/', n) && !memchr(p, '\\', n))
+        return 0;
     if (n >= 2 && p[0] == '~' && p[1] == '/')
         return 1;
     if (n >= 3 && (cls[(unsigned char)p[0]] & C_ALPHA) && p[1] == ':' && (p[2] == '\\' || p[2] == '/'))
@@ -614,14 +628,20 @@ static int announces_branch(const char *p, size_t n)
     }
 }
 
+/* A ref name with a separator ("alex/fix", "feature-x", "v2_wip"): prose words after
+ * "switch" or "branch" ("switch app identity") are not scrubbed. */
 static int ref_like(const char *p, size_t n)
 {
+    int sep = 0;
     if (!n || n > 200 || p[0] == '-')
         return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!(cls[(unsigned char)p[i]] & C_WORD) && !strchr("/-._+:", p[i]))
+    for (size_t i = 0; i < n; i++) {
+        if (strchr("/-_:", p[i]) && p[i])
+            sep = 1;
+        else if (!(cls[(unsigned char)p[i]] & C_WORD) && p[i] != '.' && p[i] != '+')
             return 0;
-    return 1;
+    }
+    return sep;
 }
 
 /* Where the next PEM block starts (len if none); found anywhere, even glued to a word. */
