@@ -31,9 +31,7 @@ struct tm_an {
     uint32_t file_no, file_units;
     int first_in_file, prev_multi;
     struct tm_set64 pairs; /* (term, unit) pairs seen in this file */
-    struct tm_map bimap;  /* (term a, term b) -> index into bi_term: skips building keys */
-    uint32_t *bi_term;
-    uint32_t bicap;
+    struct tm_map64 bimap; /* (term a, term b) -> bigram term: skips building keys */
     uint32_t prev_idx;
     int carry; /* adjacency carried into the next run */
     uint32_t prev2_idx;
@@ -61,7 +59,7 @@ struct tm_an *tm_an_new(const struct tm_taxonomy *tax, const struct tm_backgroun
     tm_map_init(&an->deny_strict);
     tm_map_init(&an->deny_soft);
     tm_set64_init(&an->pairs);
-    tm_map_init(&an->bimap);
+    tm_map64_init(&an->bimap);
     tm_map_init(&an->epmap);
     an->prune_below = 2;
     return an;
@@ -82,9 +80,8 @@ void tm_an_free(struct tm_an *an)
     free(an->mh);
     free(an->unit_file);
     tm_set64_release(&an->pairs);
-    tm_map_release(&an->bimap);
+    tm_map64_release(&an->bimap);
     tm_map_release(&an->epmap);
-    free(an->bi_term);
     free(an->wcache);
     for (size_t i = 0; i < an->neps; i++)
         tm_episode_release(&an->eps[i]);
@@ -265,13 +262,8 @@ static void on_term(struct tm_an *an, uint32_t cur, int adj, int joined)
     if (adj) {
         /* the bigram's term by the pair of unigram indexes; its key is built once */
         uint64_t pair = (uint64_t)an->prev_idx << 32 | cur;
-        int added;
-        uint32_t b = tm_map_intern(&an->bimap, &pair, sizeof pair, &added);
-        if (added) {
-            if (b >= an->bicap) {
-                an->bicap = an->bicap ? an->bicap * 2 : 4096;
-                an->bi_term = tm_xrealloc(an->bi_term, an->bicap * sizeof *an->bi_term);
-            }
+        uint32_t b = tm_map64_get(&an->bimap, pair);
+        if (b == UINT32_MAX) {
             char key[2 * TM_TERM_MAX + 2];
             size_t la, lb;
             const char *a = tm_map_key(&an->terms, an->prev_idx, &la);
@@ -279,9 +271,10 @@ static void on_term(struct tm_an *an, uint32_t cur, int adj, int joined)
             memcpy(key, a, la);
             key[la] = '_';
             memcpy(key + la + 1, c, lb);
-            an->bi_term[b] = intern_term(an, key, la + 1 + lb);
+            b = intern_term(an, key, la + 1 + lb);
+            tm_map64_put(&an->bimap, pair, b);
         }
-        count_idx(an, an->bi_term[b], 1, joined);
+        count_idx(an, b, 1, joined);
         if (joined && an->prev_joined && an->have_prev2) {
             char key[3 * TM_TERM_MAX + 3];
             size_t l0, l1, l2;
@@ -366,6 +359,22 @@ static uint32_t raw_hash(const char *p, size_t n)
     return (uint32_t)(h ^ (h >> 32));
 }
 
+static int raw_eq(const char *a, const char *b, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x, y;
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        if (x != y)
+            return 0;
+    }
+    for (; i < n; i++)
+        if (a[i] != b[i])
+            return 0;
+    return 1;
+}
+
 static void an_run(void *ctx, const char *run, size_t n, int after_blank)
 {
     struct tm_an *an = ctx;
@@ -381,7 +390,7 @@ static void an_run(void *ctx, const char *run, size_t n, int after_blank)
     }
     uint32_t h = raw_hash(run, n);
     struct wc *e = &an->wcache[h & (WC_SLOTS - 1)];
-    if (e->len == n && e->hash == h && memcmp(e->raw, run, n) == 0) {
+    if (e->len == n && e->hash == h && raw_eq(e->raw, run, n)) {
         for (uint8_t k = 0; k < e->nev; k++)
             replay(an, e->term[k], e->flags[k]);
         an->carry = e->end == 2 ? start_carry : e->end;
@@ -453,7 +462,7 @@ static void prune(struct tm_an *an)
     /* the pair set names terms by index: start it afresh, and if this file interleaves
      * sessions count a revisit so that df stays an upper bound never exceeded */
     tm_set64_clear(&an->pairs);
-    tm_map_release(&an->bimap); /* also by index */
+    tm_map64_release(&an->bimap); /* also by index */
     if (an->wcache)
         memset(an->wcache, 0, WC_SLOTS * sizeof *an->wcache);
     if (an->file_units > 1)

@@ -199,7 +199,21 @@ void tm_map_release(struct tm_map *m)
 static int key_eq(const struct tm_map *m, uint32_t idx, const void *key, size_t len)
 {
     uint64_t ko = m->keyoff[idx];
-    return (ko & 0xffffff) == len && memcmp(m->keys.ptr + (ko >> 24), key, len) == 0;
+    if ((ko & 0xffffff) != len)
+        return 0;
+    const char *a = m->keys.ptr + (ko >> 24), *b = key;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) { /* inline: terms are short, a libc call costs more */
+        uint64_t x, y;
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        if (x != y)
+            return 0;
+    }
+    for (; i < len; i++)
+        if (a[i] != b[i])
+            return 0;
+    return 1;
 }
 
 static uint32_t find_h(const struct tm_map *m, const void *key, size_t len, uint32_t h)
@@ -523,5 +537,65 @@ int tm_set64_add(struct tm_set64 *s, uint64_t key)
         }
         if (s->keys[j] == key)
             return 0;
+    }
+}
+
+/* ---- 64-bit keys to 32-bit values ---- */
+
+void tm_map64_init(struct tm_map64 *m) { memset(m, 0, sizeof *m); }
+
+void tm_map64_release(struct tm_map64 *m)
+{
+    free(m->keys);
+    free(m->vals);
+    memset(m, 0, sizeof *m);
+}
+
+uint32_t tm_map64_get(const struct tm_map64 *m, uint64_t key)
+{
+    if (!m->cap)
+        return UINT32_MAX;
+    uint32_t mask = m->cap - 1;
+    for (uint32_t j = (uint32_t)mix64(key) & mask;; j = (j + 1) & mask) {
+        if (!m->vals[j])
+            return UINT32_MAX;
+        if (m->keys[j] == key)
+            return m->vals[j] - 1;
+    }
+}
+
+void tm_map64_put(struct tm_map64 *m, uint64_t key, uint32_t val)
+{
+    if ((uint64_t)(m->count + 1) * 2 > m->cap) {
+        uint32_t ncap = m->cap ? m->cap * 2 : 4096;
+        uint64_t *keys = tm_xmalloc(ncap * sizeof *keys);
+        uint32_t *vals = tm_xcalloc(ncap, sizeof *vals);
+        for (uint32_t i = 0; i < m->cap; i++) {
+            if (!m->vals[i])
+                continue;
+            uint32_t j = (uint32_t)mix64(m->keys[i]) & (ncap - 1);
+            while (vals[j])
+                j = (j + 1) & (ncap - 1);
+            keys[j] = m->keys[i];
+            vals[j] = m->vals[i];
+        }
+        free(m->keys);
+        free(m->vals);
+        m->keys = keys;
+        m->vals = vals;
+        m->cap = ncap;
+    }
+    uint32_t mask = m->cap - 1;
+    for (uint32_t j = (uint32_t)mix64(key) & mask;; j = (j + 1) & mask) {
+        if (!m->vals[j]) {
+            m->keys[j] = key;
+            m->vals[j] = val + 1;
+            m->count++;
+            return;
+        }
+        if (m->keys[j] == key) {
+            m->vals[j] = val + 1;
+            return;
+        }
     }
 }
