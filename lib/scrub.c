@@ -727,14 +727,6 @@ void tm_scrub(struct tm_scrub *s, const char *text, size_t len, struct tm_buf *o
         size_t st = i;
         int simple = 1, plain = 1; /* plain: lowercase letters only */
         while (i < len && i != pem_at && !(cls[(unsigned char)text[i]] & (C_SPACE | C_DELIM))) {
-            if (i + 8 <= len && (pem_at < i || pem_at >= i + 8)) {
-                uint64_t w;
-                memcpy(&w, text + i, 8);
-                if (tm_all_lower8(w)) { /* eight lowercase letters: nothing to note */
-                    i += 8;
-                    continue;
-                }
-            }
             uint8_t f = cls[(unsigned char)text[i]];
             if (!(f & C_WORD))
                 simple = 0;

@@ -238,14 +238,6 @@ void tm_scan_runs(const char *text, size_t len, tm_run_fn fn, void *ctx)
         if ((k & K_AN) || ((k & K_US) && i + 1 < len && (kc[(unsigned char)text[i + 1]] & K_AN))) {
             size_t st = i;
             while (i < len) {
-                if (i + 8 <= len) {
-                    uint64_t w;
-                    memcpy(&w, text + i, 8);
-                    if (tm_all_lower8(w)) {
-                        i += 8;
-                        continue;
-                    }
-                }
                 uint8_t d = kc[(unsigned char)text[i]];
                 if (d & (K_AN | K_US))
                     i++;

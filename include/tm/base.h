@@ -84,13 +84,6 @@ uint32_t tm_map64_get(const struct tm_map64 *m, uint64_t key);
 /* Set key to val (val < UINT32_MAX). */
 void tm_map64_put(struct tm_map64 *m, uint64_t key, uint32_t val);
 
-/* Are all eight bytes of w lowercase ASCII letters? (for skipping words in bulk) */
-static inline int tm_all_lower8(uint64_t w)
-{
-    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-    return !(w & highs) && !((w - ones * 0x61) & ~w & highs) && !((w + ones * 5) & highs);
-}
-
 /* Hex and time helpers. */
 void tm_hex(const uint8_t *p, size_t n, char *out /* 2n+1 */);
 int tm_unhex(const char *s, size_t slen, uint8_t *out, size_t outcap, size_t *outlen);
