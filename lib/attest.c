@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/evp.h>
 
 char *tm_canonical(const cJSON *doc)
 {
@@ -33,12 +34,38 @@ static void message(const char *kind, const uint8_t h[32], uint8_t *msg, size_t 
     *n = o + 32;
 }
 
+const char *tm_code_measurement(void)
+{
+    static char hex[65];
+    if (hex[0])
+        return hex;
+    FILE *f = fopen("/proc/self/exe", "rb");
+    if (!f)
+        return "unknown";
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    unsigned char buf[65536], h[32];
+    unsigned int hl = 32;
+    size_t n;
+    int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+    while (ok && (n = fread(buf, 1, sizeof buf, f)) > 0)
+        ok = EVP_DigestUpdate(ctx, buf, n);
+    ok = ok && !ferror(f) && EVP_DigestFinal_ex(ctx, h, &hl);
+    EVP_MD_CTX_free(ctx);
+    fclose(f);
+    if (!ok)
+        return "unknown";
+    tm_hex(h, 32, hex);
+    return hex;
+}
+
 enum tm_rc tm_attest_sign(const struct tm_tee *tee, cJSON *doc, const char *kind,
-                          int64_t now_ms, struct tm_diag *d)
+                          cJSON *extra, int64_t now_ms, struct tm_diag *d)
 {
     char hex[129], ts[32];
-    if (strlen(kind) > KIND_MAX)
+    if (strlen(kind) > KIND_MAX) {
+        cJSON_Delete(extra);
         return tm_fail(d, TM_EINVAL, "attest: kind too long");
+    }
     cJSON *a = cJSON_CreateObject();
     cJSON_AddStringToObject(a, "format", "teemed-attestation-v1");
     cJSON_AddStringToObject(a, "kind", kind);
@@ -55,6 +82,11 @@ enum tm_rc tm_attest_sign(const struct tm_tee *tee, cJSON *doc, const char *kind
     cJSON_AddNullToObject(a, "quote");
     tm_format_time(now_ms, ts);
     cJSON_AddStringToObject(a, "signed_at", ts);
+    while (extra && extra->child) {
+        cJSON *it = cJSON_DetachItemViaPointer(extra, extra->child);
+        cJSON_AddItemToObject(a, it->string, it); /* the key string moves with the item */
+    }
+    cJSON_Delete(extra);
     cJSON_AddItemToObject(doc, "attestation", a);
 
     char *payload = tm_canonical(doc);
@@ -158,6 +190,30 @@ enum tm_rc tm_attest_verify(const char *text, size_t len, const struct tm_verify
           : sig_ok ? "Ed25519 signature by %.24s... is valid" : "Ed25519 signature does not verify",
           signer ? signer : "");
     cJSON_Delete(phi);
+
+    /* 2b. a result envelope: the hashes of its request and result parts */
+    static const char *const parts[] = {"request", "result"};
+    for (int k = 0; k < 2; k++) {
+        char key[32];
+        snprintf(key, sizeof key, "%s_sha256", parts[k]);
+        const char *want_h = str(a, key);
+        if (!want_h)
+            continue;
+        cJSON *part = cJSON_GetObjectItemCaseSensitive(doc, parts[k]);
+        char *pc = part ? tm_canonical(part) : NULL;
+        uint8_t ph2[32];
+        char phx[65] = "";
+        if (pc) {
+            tm_sha256(pc, strlen(pc), ph2);
+            tm_hex(ph2, 32, phx);
+        }
+        int ok = pc != NULL && !strcmp(phx, want_h);
+        free(pc);
+        char name[40];
+        snprintf(name, sizeof name, "%s-hash", parts[k]);
+        check(v, name, ok, ok ? "%s_sha256 matches the %s" : "%s_sha256 does not match the %s",
+              parts[k], parts[k]);
+    }
 
     /* 3. report_data binds the signing key */
     int rd_ok = 0;

@@ -255,3 +255,84 @@ char *tm_profile_to_json(const struct tm_profile *p, const struct tm_taxonomy *t
     cJSON_Delete(o);
     return s;
 }
+
+static double num(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+static char *sdup(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? tm_xstrdup(v->valuestring) : NULL;
+}
+
+enum tm_rc tm_profile_from_json(const char *json, size_t len, const struct tm_taxonomy *tax,
+                                struct tm_profile *p, struct tm_diag *d)
+{
+    memset(p, 0, sizeof *p);
+    cJSON *o = cJSON_ParseWithLength(json, len);
+    const cJSON *terms = cJSON_GetObjectItemCaseSensitive(o, "terms");
+    const cJSON *topics = cJSON_GetObjectItemCaseSensitive(o, "topics");
+    const cJSON *eps = cJSON_GetObjectItemCaseSensitive(o, "episodes");
+    if (!cJSON_IsObject(o) || num(o, "version") != 1 || !cJSON_IsArray(terms)) {
+        cJSON_Delete(o);
+        return tm_fail(d, TM_EPARSE, "profile: not a version 1 profile");
+    }
+    p->k = (int)num(o, "k");
+    p->tokens = (uint64_t)num(o, "tokens");
+    p->content_records = (uint64_t)num(o, "content_records");
+    p->units = (uint32_t)num(o, "units");
+    p->terms = tm_xcalloc((size_t)cJSON_GetArraySize(terms) + 1, sizeof *p->terms);
+    const cJSON *e;
+    cJSON_ArrayForEach(e, terms)
+    {
+        const cJSON *t = cJSON_GetArrayItem(e, 0);
+        if (!cJSON_IsString(t) || cJSON_GetArraySize(e) != 5)
+            continue;
+        struct tm_pterm *pt = &p->terms[p->nterms++];
+        pt->term = tm_xstrdup(t->valuestring);
+        pt->mentions = (uint64_t)cJSON_GetArrayItem(e, 1)->valuedouble;
+        pt->df = (uint32_t)cJSON_GetArrayItem(e, 2)->valuedouble;
+        pt->flags = (uint32_t)cJSON_GetArrayItem(e, 3)->valuedouble;
+        pt->score = cJSON_GetArrayItem(e, 4)->valuedouble;
+    }
+    p->topics = tm_xcalloc((size_t)cJSON_GetArraySize(topics) + 1, sizeof *p->topics);
+    cJSON_ArrayForEach(e, topics)
+    {
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, "id");
+        int ti = cJSON_IsString(id) ? tm_taxonomy_find(tax, id->valuestring) : -1;
+        if (ti < 0)
+            continue;
+        struct tm_ptopic *pt = &p->topics[p->ntopics++];
+        pt->topic = ti;
+        pt->mentions = (uint64_t)num(e, "mentions");
+        pt->records = (uint64_t)num(e, "records");
+        pt->df = (uint32_t)num(e, "df");
+        pt->share = num(e, "share");
+        pt->publishable = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "publishable"));
+    }
+    p->episodes = tm_xcalloc((size_t)cJSON_GetArraySize(eps) + 1, sizeof *p->episodes);
+    cJSON_ArrayForEach(e, eps)
+    {
+        struct tm_episode *x = &p->episodes[p->nepisodes++];
+        x->problem = sdup(e, "problem");
+        x->signature = sdup(e, "signature");
+        x->solution = sdup(e, "solution");
+        const cJSON *st, *steps = cJSON_GetObjectItemCaseSensitive(e, "steps");
+        cJSON_ArrayForEach(st, steps)
+        {
+            if (cJSON_IsString(st) && x->nsteps < 8)
+                x->steps[x->nsteps++] = tm_xstrdup(st->valuestring);
+        }
+        x->resolved = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "resolved"));
+        x->count = (uint32_t)num(e, "count");
+        x->sessions = (uint32_t)num(e, "sessions");
+        x->nprojects = (uint32_t)num(e, "projects");
+    }
+    p->capepisodes = p->nepisodes;
+    p->episodes_dropped = (uint64_t)num(o, "episodes_dropped");
+    cJSON_Delete(o);
+    return TM_OK;
+}

@@ -126,7 +126,7 @@ enum tm_rc tm_onboard(struct tm_med *m, const struct tm_onboard_opts *o, char **
     struct tm_card_in ci = {o->id, o->owner, o->title, vol, &prof, &m->tax,
                             tm_ingest_scrub_stats(in), root, r.merkle.leaves, o->now_ms};
     card = tm_card_build(&ci);
-    rc = tm_attest_sign(&m->tee, card, "card", o->now_ms, d);
+    rc = tm_attest_sign(&m->tee, card, "card", NULL, o->now_ms, d);
     if (rc)
         goto out;
     card_json = tm_canonical(card);

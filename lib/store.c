@@ -3,6 +3,7 @@
 #define _DEFAULT_SOURCE
 #include "tm/store.h"
 #include "tm/base.h"
+#include "store_int.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -29,6 +30,20 @@ static const char *const migrations[] = {
     " card TEXT NOT NULL, profile BLOB NOT NULL, raw_file TEXT, raw_salt BLOB,"
     " raw_bytes INTEGER NOT NULL DEFAULT 0, search TEXT NOT NULL DEFAULT '');"
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+    /* 2: collaborative computations */
+    "CREATE TABLE requests(id TEXT PRIMARY KEY, kind TEXT NOT NULL,"
+    " requester INTEGER NOT NULL REFERENCES accounts(id), params TEXT NOT NULL,"
+    " status TEXT NOT NULL, reason TEXT, created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
+    "CREATE TABLE approvals(request_id TEXT NOT NULL REFERENCES requests(id),"
+    " dataset_id TEXT NOT NULL REFERENCES datasets(id), owner INTEGER NOT NULL REFERENCES accounts(id),"
+    " decision TEXT NOT NULL DEFAULT 'pending', reason TEXT, decided_ms INTEGER,"
+    " PRIMARY KEY(request_id, dataset_id));"
+    "CREATE INDEX approvals_owner ON approvals(owner, decision);"
+    "CREATE TABLE results(request_id TEXT PRIMARY KEY REFERENCES requests(id),"
+    " envelope TEXT NOT NULL, created_ms INTEGER NOT NULL);"
+    "CREATE TABLE audit(dataset_id TEXT NOT NULL, seq INTEGER NOT NULL, entry TEXT NOT NULL,"
+    " prev TEXT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY(dataset_id, seq));"
+    "CREATE TABLE policies(dataset_id TEXT PRIMARY KEY REFERENCES datasets(id), policy TEXT NOT NULL);",
 };
 
 static enum tm_rc db_fail(struct tm_store *st, struct tm_diag *d, const char *what)
@@ -168,6 +183,7 @@ void tm_store_close(struct tm_store *st)
 }
 
 const char *tm_store_dir(const struct tm_store *st) { return st->dir; }
+sqlite3 *store_db(struct tm_store *st) { return st->db; }
 
 enum tm_rc tm_store_begin(struct tm_store *st, struct tm_diag *d) { return exec(st, "BEGIN IMMEDIATE", d); }
 enum tm_rc tm_store_commit(struct tm_store *st, struct tm_diag *d) { return exec(st, "COMMIT", d); }

@@ -17,9 +17,13 @@
 #include "tm/err.h"
 #include "tm/tee.h"
 
-/* Append the attestation member to doc (an object) and sign it. */
+/* Append the attestation member to doc (an object) and sign it. The members of extra
+ * (may be NULL; always consumed) are added to the attestation before signing, e.g. the
+ * hashes of a result envelope's parts. */
 enum tm_rc tm_attest_sign(const struct tm_tee *tee, cJSON *doc, const char *kind,
-                          int64_t now_ms, struct tm_diag *d) TM_NODISCARD;
+                          cJSON *extra, int64_t now_ms, struct tm_diag *d) TM_NODISCARD;
+/* SHA-256 of the running binary (/proc/self/exe), hex; "unknown" if unreadable. */
+const char *tm_code_measurement(void);
 
 /* Canonical text of a document (owned, free()). */
 char *tm_canonical(const cJSON *doc);

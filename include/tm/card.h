@@ -30,5 +30,9 @@ char *tm_card_search_text(const cJSON *card);
 
 /* The profile as JSON text (owned, free()); sealed before it is stored. */
 char *tm_profile_to_json(const struct tm_profile *p, const struct tm_taxonomy *tax);
+/* Parse what tm_profile_to_json wrote into *p (owned: tm_profile_release). Topics
+ * unknown to tax are dropped. */
+enum tm_rc tm_profile_from_json(const char *json, size_t len, const struct tm_taxonomy *tax,
+                                struct tm_profile *p, struct tm_diag *d) TM_NODISCARD;
 
 #endif
