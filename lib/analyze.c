@@ -109,6 +109,8 @@ void tm_an_add_episode(struct tm_an *an, struct tm_episode *ep)
         }
         ep->count = 1;
         ep->sessions = 1;
+        ep->units[0] = ep->unit;
+        ep->nunits = 1;
         ep->projects[0] = ep->project;
         ep->nprojects = 1;
         an->eps[an->neps++] = *ep;
@@ -117,7 +119,12 @@ void tm_an_add_episode(struct tm_an *an, struct tm_episode *ep)
     }
     struct tm_episode *c = &an->eps[i];
     c->count++;
-    if (ep->unit != c->unit)
+    int seen = 0;
+    for (uint32_t k = 0; k < c->nunits; k++)
+        seen |= c->units[k] == ep->unit;
+    if (!seen && c->nunits < TM_EP_UNITS)
+        c->units[c->nunits++] = ep->unit;
+    if (!seen && (c->nunits < TM_EP_UNITS || ep->unit != c->unit))
         c->sessions++;
     int known = 0;
     for (uint32_t k = 0; k < c->nprojects; k++)
@@ -130,6 +137,8 @@ void tm_an_add_episode(struct tm_an *an, struct tm_episode *ep)
         *c = *ep;
         c->count = keep.count;
         c->sessions = keep.sessions;
+        memcpy(c->units, keep.units, sizeof c->units);
+        c->nunits = keep.nunits;
         memcpy(c->projects, keep.projects, sizeof c->projects);
         c->nprojects = keep.nprojects;
         memset(ep, 0, sizeof *ep);

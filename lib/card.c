@@ -247,6 +247,12 @@ char *tm_profile_to_json(const struct tm_profile *p, const struct tm_taxonomy *t
         cJSON_AddNumberToObject(x, "count", e->count);
         cJSON_AddNumberToObject(x, "sessions", e->sessions);
         cJSON_AddNumberToObject(x, "projects", e->nprojects);
+        cJSON *u = cJSON_AddArrayToObject(x, "unit_ids");
+        for (uint32_t k = 0; k < e->nunits; k++)
+            cJSON_AddItemToArray(u, cJSON_CreateNumber(e->units[k]));
+        cJSON *pi = cJSON_AddArrayToObject(x, "project_ids");
+        for (uint32_t k = 0; k < e->nprojects; k++)
+            cJSON_AddItemToArray(pi, cJSON_CreateNumber(e->projects[k]));
         cJSON_AddItemToArray(eps, x);
     }
     cJSON_AddItemToObject(o, "episodes", eps);
@@ -329,7 +335,17 @@ enum tm_rc tm_profile_from_json(const char *json, size_t len, const struct tm_ta
         x->resolved = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "resolved"));
         x->count = (uint32_t)num(e, "count");
         x->sessions = (uint32_t)num(e, "sessions");
-        x->nprojects = (uint32_t)num(e, "projects");
+        const cJSON *u;
+        cJSON_ArrayForEach(u, cJSON_GetObjectItemCaseSensitive(e, "unit_ids"))
+        {
+            if (cJSON_IsNumber(u) && x->nunits < TM_EP_UNITS)
+                x->units[x->nunits++] = (uint32_t)u->valuedouble;
+        }
+        cJSON_ArrayForEach(u, cJSON_GetObjectItemCaseSensitive(e, "project_ids"))
+        {
+            if (cJSON_IsNumber(u) && x->nprojects < TM_EP_PROJECTS)
+                x->projects[x->nprojects++] = (uint32_t)u->valuedouble;
+        }
     }
     p->capepisodes = p->nepisodes;
     p->episodes_dropped = (uint64_t)num(o, "episodes_dropped");

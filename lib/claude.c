@@ -202,6 +202,17 @@ static char *clean(struct tm_ingest *in, const char *s, size_t max)
 
 static char *signature(const char *problem)
 {
+    /* leading labels ("stderr:", "Error:", "selftest:") do not change the problem */
+    for (int k = 0; k < 3; k++) {
+        const char *colon = strchr(problem, ':');
+        size_t l = colon ? (size_t)(colon - problem) : 0;
+        int label = colon && l > 0 && l <= 12 && colon[1] == ' ';
+        for (size_t i = 0; label && i < l; i++)
+            label = (problem[i] >= 'a' && problem[i] <= 'z') || (problem[i] >= 'A' && problem[i] <= 'Z');
+        if (!label)
+            break;
+        problem = colon + 2;
+    }
     size_t n = strlen(problem);
     char *s = tm_xmalloc(n + 1);
     size_t o = 0;
@@ -238,6 +249,38 @@ void episode_flush(struct tm_ingest *in)
     es->fixed = 0;
 }
 
+/* The line of an error output that states the problem: tool output often opens with a
+ * banner ("Exit code 1", "Traceback (most recent call last):", "=== RUN"), and the line
+ * that says what failed comes later. */
+static const char *error_line(const char *text)
+{
+    static const char *const strong[] = {"error", "Error", "ERROR", "failed", "FAILED", "FAIL",
+                                         "panic", "Exception", "exception"};
+    static const char *const weak[] = {"cannot", "could not", "Could not", "not found", "denied",
+                                       "mismatch", "invalid", "refused", "unable", "timed out",
+                                       "No such", "not allowed", "expected"};
+    const char *best = text, *line = text;
+    int best_score = -100;
+    for (int n = 0; line && *line && n < 200; n++) {
+        const char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+        char buf[512];
+        snprintf(buf, sizeof buf, "%.*s", (int)(len < 511 ? len : 511), line);
+        int score = 0;
+        for (size_t i = 0; i < sizeof strong / sizeof *strong; i++)
+            score += strstr(buf, strong[i]) ? 3 : 0;
+        for (size_t i = 0; i < sizeof weak / sizeof *weak; i++)
+            score += strstr(buf, weak[i]) ? 2 : 0;
+        if (starts(buf, strlen(buf), "Exit code ") || starts(buf, strlen(buf), "Traceback") ||
+            starts(buf, strlen(buf), "=== RUN") || len < 4)
+            score = -10;
+        if (score > best_score || (score == best_score && score > 0 && strstr(buf, "Error:")))
+            best = line, best_score = score;
+        line = nl ? nl + 1 : NULL;
+    }
+    return best;
+}
+
 static void episode_error(struct tm_ingest *in, const char *text, const char *tool)
 {
     struct episode_state *es = &in->es;
@@ -248,12 +291,7 @@ static void episode_error(struct tm_ingest *in, const char *text, const char *to
     memset(&es->ep, 0, sizeof es->ep);
     es->open = 1;
     es->fixed = 0;
-    const char *t = text;
-    if (starts(t, strlen(t), "Exit code ")) { /* the first line names the code; the error follows */
-        const char *nl = strchr(t, '\n');
-        if (nl && nl[1])
-            t = nl + 1;
-    }
+    const char *t = error_line(text);
     if (starts(t, strlen(t), "<tool_use_error>"))
         t += 16;
     es->ep.problem = clean(in, t, 200);

@@ -251,6 +251,310 @@ static cJSON *gap(const struct tm_compute_in *in, struct tm_diag *d)
     return res;
 }
 
+/* ---- debugging patterns ---- */
+
+struct qterms {
+    char t[64][2 * TM_TERM_MAX + 2];
+    size_t n;
+    char prev[TM_TERM_MAX + 1];
+    int has_prev;
+};
+
+static void add_q(struct qterms *q, const char *w, size_t n)
+{
+    for (size_t i = 0; i < q->n; i++)
+        if (strlen(q->t[i]) == n && !memcmp(q->t[i], w, n))
+            return;
+    if (q->n < 64 && n < sizeof q->t[0]) {
+        memcpy(q->t[q->n], w, n);
+        q->t[q->n++][n] = 0;
+    }
+}
+
+/* Collect unigrams and adjacent bigrams of a text. */
+static void q_part(void *ctx, const char *w, size_t n, int flags)
+{
+    struct qterms *q = ctx;
+    add_q(q, w, n);
+    if ((flags & TM_TOK_ADJ) && q->has_prev) {
+        char b[2 * TM_TERM_MAX + 2];
+        size_t pl = strlen(q->prev);
+        memcpy(b, q->prev, pl);
+        b[pl] = '_';
+        memcpy(b + pl + 1, w, n);
+        add_q(q, b, pl + 1 + n);
+    }
+    memcpy(q->prev, w, n);
+    q->prev[n] = 0;
+    q->has_prev = 1;
+}
+
+static void terms_of(const char *text, struct qterms *q)
+{
+    memset(q, 0, sizeof *q);
+    if (text)
+        tm_tokenize(text, strlen(text), q_part, q);
+}
+
+static int has_term(const struct qterms *q, const char *t)
+{
+    for (size_t i = 0; i < q->n; i++)
+        if (!strcmp(q->t[i], t))
+            return 1;
+    return 0;
+}
+
+struct match {
+    const struct tm_episode *e;
+    size_t ds;
+    double score;
+    double covered; /* share of the query's words it contains */
+    struct qterms terms;
+    int group;
+};
+
+static int by_score_desc(const void *a, const void *b)
+{
+    const struct match *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score < y->score ? 1 : -1;
+    return strcmp(x->e->signature ? x->e->signature : "", y->e->signature ? y->e->signature : "");
+}
+
+static double jaccard_terms(const struct qterms *a, const struct qterms *b)
+{
+    size_t inter = 0;
+    for (size_t i = 0; i < a->n; i++)
+        inter += has_term(b, a->t[i]);
+    size_t uni = a->n + b->n - inter;
+    return uni ? (double)inter / (double)uni : 0;
+}
+
+/* Words of free text that may be published: vocabulary (background, taxonomy), the
+ * dataset's publishable terms, function words, short numbers. Others become "...". */
+struct vocab {
+    const struct tm_compute_in *in;
+    const struct tm_profile *p;
+};
+
+static int allowed_word(const struct vocab *v, const char *run, size_t n)
+{
+    char canon[128];
+    int digits = 1;
+    for (size_t i = 0; i < n; i++)
+        digits &= run[i] >= '0' && run[i] <= '9';
+    if (digits)
+        return n <= 4;
+    size_t cl = tm_canon(run, n, canon, sizeof canon);
+    if (!cl)
+        return 1; /* only function words */
+    size_t st = 0;
+    for (size_t i = 0; i <= cl; i++) { /* every part must be allowed */
+        if (i < cl && canon[i] != '_')
+            continue;
+        size_t pl = i - st;
+        int ok = (v->in->bg && tm_background_count(v->in->bg, canon + st, pl) > 0) ||
+                 (v->in->tax && tm_taxonomy_mask(v->in->tax, canon + st, pl)) || tm_is_stopword(canon + st, pl);
+        if (!ok) {
+            char part[TM_TERM_MAX * 2 + 2];
+            snprintf(part, sizeof part, "%.*s", (int)pl, canon + st);
+            const struct tm_pterm *t = find_term(v->p, part);
+            ok = t && (t->flags & TM_T_PUBLIC);
+        }
+        if (!ok)
+            return 0;
+        st = i + 1;
+    }
+    return 1;
+}
+
+static char *publishable_text(const struct vocab *v, const char *text)
+{
+    struct tm_buf b;
+    tm_buf_init(&b);
+    size_t n = text ? strlen(text) : 0, i = 0;
+    while (i < n) {
+        unsigned char c = (unsigned char)text[i];
+        int word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c >= 0x80;
+        if (!word) {
+            tm_buf_addc(&b, (char)c);
+            i++;
+            continue;
+        }
+        size_t st = i;
+        while (i < n) {
+            unsigned char d = (unsigned char)text[i];
+            if ((d >= 'a' && d <= 'z') || (d >= 'A' && d <= 'Z') || (d >= '0' && d <= '9') || d == '_' || d >= 0x80)
+                i++;
+            else
+                break;
+        }
+        int ascii = 1;
+        for (size_t k = st; k < i; k++)
+            ascii &= (unsigned char)text[k] < 0x80;
+        if (ascii && allowed_word(v, text + st, i - st))
+            tm_buf_add(&b, text + st, i - st);
+        else if (!b.len || b.ptr[b.len - 1] != '.')
+            tm_buf_adds(&b, "...");
+    }
+    return tm_buf_detach(&b);
+}
+
+static cJSON *debug(const struct tm_compute_in *in, struct tm_diag *d)
+{
+    (void)d;
+    const cJSON *qj = cJSON_GetObjectItemCaseSensitive(in->params, "query");
+    int limit = limit_of(in->params, 5);
+    struct qterms q;
+    terms_of(cJSON_IsString(qj) ? qj->valuestring : "", &q);
+    size_t qwords = 0;
+    for (size_t i = 0; i < q.n; i++)
+        qwords += !strchr(q.t[i], '_');
+    /* BM25 over the episodes' problem text (k1 = 1.2, b = 0.75) */
+    size_t total = 0;
+    for (size_t k = 0; k < in->n; k++)
+        total += in->prof[k]->nepisodes;
+    struct match *m = tm_xcalloc(total + 1, sizeof *m);
+    size_t nm = 0;
+    double avgdl = 0;
+    for (size_t k = 0; k < in->n; k++)
+        for (size_t i = 0; i < in->prof[k]->nepisodes; i++) {
+            m[nm].e = &in->prof[k]->episodes[i];
+            m[nm].ds = k;
+            m[nm].group = -1;
+            terms_of(m[nm].e->problem, &m[nm].terms);
+            avgdl += (double)m[nm].terms.n;
+            nm++;
+        }
+    avgdl = nm ? avgdl / (double)nm : 1;
+    for (size_t i = 0; i < nm; i++) {
+        double sc = 0;
+        size_t hit_words = 0;
+        for (size_t t = 0; t < q.n; t++) {
+            if (!has_term(&m[i].terms, q.t[t]))
+                continue;
+            size_t df = 0;
+            for (size_t j = 0; j < nm; j++)
+                df += has_term(&m[j].terms, q.t[t]);
+            double idf = log(((double)nm - (double)df + 0.5) / ((double)df + 0.5) + 1.0);
+            double tf = 1, dl = (double)m[i].terms.n;
+            sc += idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * dl / avgdl));
+            hit_words += !strchr(q.t[t], '_');
+        }
+        m[i].score = sc;
+        m[i].covered = qwords ? (double)hit_words / (double)qwords : 0;
+    }
+    qsort(m, nm, sizeof *m, by_score_desc);
+    /* a good match contains at least half of the query's words */
+    size_t good = 0;
+    while (good < nm && m[good].score > 0 && m[good].covered >= 0.5)
+        good++;
+    /* the same problem across sessions is one pattern */
+    int ngroups = 0;
+    for (size_t i = 0; i < good; i++) {
+        if (m[i].group >= 0)
+            continue;
+        m[i].group = ngroups;
+        for (size_t j = i + 1; j < good; j++)
+            if (m[j].group < 0 && m[j].ds == m[i].ds && jaccard_terms(&m[i].terms, &m[j].terms) >= 0.3)
+                m[j].group = ngroups;
+        ngroups++;
+    }
+    cJSON *res = cJSON_CreateObject(), *pats = cJSON_AddArrayToObject(res, "matching_patterns");
+    uint32_t total_sessions = 0, total_projects = 0, withheld = 0;
+    double best_cover = 0;
+    uint32_t best_sessions = 0;
+    for (int g = 0; g < ngroups; g++) {
+        uint32_t units[TM_EP_UNITS * 4], projects[TM_EP_PROJECTS * 4], nu = 0, np = 0, count = 0;
+        const struct match *rep = NULL;
+        size_t ds = 0;
+        for (size_t i = 0; i < good; i++) {
+            if (m[i].group != g)
+                continue;
+            ds = m[i].ds;
+            count += m[i].e->count;
+            for (uint32_t k = 0; k < m[i].e->nunits; k++) {
+                int seen = 0;
+                for (uint32_t x = 0; x < nu; x++)
+                    seen |= units[x] == m[i].e->units[k];
+                if (!seen && nu < TM_EP_UNITS * 4)
+                    units[nu++] = m[i].e->units[k];
+            }
+            for (uint32_t k = 0; k < m[i].e->nprojects; k++) {
+                int seen = 0;
+                for (uint32_t x = 0; x < np; x++)
+                    seen |= projects[x] == m[i].e->projects[k];
+                if (!seen && np < TM_EP_PROJECTS * 4)
+                    projects[np++] = m[i].e->projects[k];
+            }
+            if (!rep || (!(rep->e->resolved && rep->e->solution) && m[i].e->resolved && m[i].e->solution))
+                rep = &m[i];
+        }
+        int k = in->prof[ds]->k >= 2 ? in->prof[ds]->k : 2;
+        if (nu < (uint32_t)k) { /* seen in fewer than k sessions: it would reveal a session */
+            withheld++;
+            continue;
+        }
+        if (cJSON_GetArraySize(pats) >= limit)
+            continue;
+        struct vocab v = {in, in->prof[ds]};
+        cJSON *p = cJSON_CreateObject();
+        char *t = publishable_text(&v, rep->e->problem);
+        cJSON_AddStringToObject(p, "problem", t);
+        free(t);
+        cJSON *steps = cJSON_AddArrayToObject(p, "investigation_steps");
+        for (size_t s2 = 0; s2 < rep->e->nsteps; s2++) {
+            t = publishable_text(&v, rep->e->steps[s2]);
+            cJSON_AddItemToArray(steps, cJSON_CreateString(t));
+            free(t);
+        }
+        t = rep->e->solution ? publishable_text(&v, rep->e->solution) : NULL;
+        if (t)
+            cJSON_AddStringToObject(p, "solution", t);
+        else
+            cJSON_AddNullToObject(p, "solution");
+        free(t);
+        char freq[64];
+        snprintf(freq, sizeof freq, "Seen %u time%s in %s", count, count == 1 ? "" : "s",
+                 in->n == 1 ? "dataset" : "the datasets");
+        cJSON_AddStringToObject(p, "frequency", freq);
+        cJSON_AddNumberToObject(p, "sessions", nu);
+        cJSON_AddNumberToObject(p, "projects", np);
+        cJSON *sim = cJSON_AddArrayToObject(p, "similar_issues");
+        for (size_t i = 0; i < nm && cJSON_GetArraySize(sim) < 3; i++) {
+            if (&m[i] == rep || (m[i].group >= 0 && m[i].group != g) || m[i].score <= 0)
+                continue;
+            if (m[i].ds != ds || m[i].e->sessions == 0)
+                continue;
+            t = publishable_text(&v, m[i].e->problem);
+            int dup = 0;
+            const cJSON *x;
+            cJSON_ArrayForEach(x, sim) dup |= !strcmp(x->valuestring, t);
+            if (!dup && strcmp(t, cJSON_GetObjectItemCaseSensitive(p, "problem")->valuestring))
+                cJSON_AddItemToArray(sim, cJSON_CreateString(t));
+            free(t);
+        }
+        cJSON_AddItemToArray(pats, p);
+        total_sessions += nu;
+        total_projects += np;
+        if (rep->covered > best_cover || (rep->covered == best_cover && nu > best_sessions)) {
+            best_cover = rep->covered;
+            best_sessions = nu;
+        }
+    }
+    const char *conf = !cJSON_GetArraySize(pats) ? "low"
+                       : best_cover >= 0.75 && best_sessions >= 3 ? "high" : "medium";
+    cJSON_AddStringToObject(res, "confidence", conf);
+    char src[120];
+    snprintf(src, sizeof src, "%u debugging session%s across %u project%s", total_sessions,
+             total_sessions == 1 ? "" : "s", total_projects, total_projects == 1 ? "" : "s");
+    cJSON_AddStringToObject(res, "sources", src);
+    if (withheld)
+        cJSON_AddNumberToObject(res, "withheld_patterns", withheld);
+    free(m);
+    return res;
+}
+
 static const struct tm_computation table[] = {
     {"overlap", 2, 2, 1, 0,
      "the two datasets' shared and unique distinctive topics (terms seen in >= k sessions, "
@@ -260,6 +564,10 @@ static const struct tm_computation table[] = {
      "which taxonomy topics and distinctive terms of the target are missing from 'mine', with "
      "the target's mention counts and keywords, to the requester",
      gap},
+    {"debug", 1, TM_COMPUTE_MAX_DS, 0, 1,
+     "anonymized debugging patterns (problem, investigation steps, solution) matching the query, "
+     "seen in >= k sessions, with their frequency, to the requester",
+     debug},
 };
 
 const struct tm_computation *tm_computation(const char *name)

@@ -55,6 +55,7 @@ struct tm_theme {
  * normalised problem: the representative's text plus how often, in how many sessions
  * and projects the problem was seen. Memory grows with distinct problems, not input. */
 #define TM_EP_PROJECTS 32
+#define TM_EP_UNITS 64
 struct tm_episode {
     char *problem;         /* scrubbed, rendered error text (one line) */
     char *signature;       /* normalised problem for clustering */
@@ -64,7 +65,9 @@ struct tm_episode {
     uint32_t unit, project;
     int resolved;
     uint32_t count;        /* episodes in the cluster */
-    uint32_t sessions;     /* distinct sessions (consecutive repeats counted once) */
+    uint32_t sessions;     /* distinct sessions (exact up to TM_EP_UNITS) */
+    uint32_t units[TM_EP_UNITS]; /* the sessions (analysis units), for merging clusters */
+    uint32_t nunits;
     uint32_t projects[TM_EP_PROJECTS];
     uint32_t nprojects;
 };
