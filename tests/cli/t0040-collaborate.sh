@@ -1,0 +1,96 @@
+# Requests, approvals, the reader matrix, rejection, review, auto-approve, the audit
+# chain and verified result envelopes, end to end on the sample datasets.
+. "$(dirname "$0")/lib.sh"
+EX="$(cd "$(dirname "$0")/../.." && pwd)/examples"
+rid() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['request_id'])" "$1"; }
+field() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval('d'+sys.argv[2]))" "$1" "$2"; }
+expect_code 0 "$TEEMED" init
+expect_code 0 "$TEEMED" onboard --as amiller --id expert "$EX/tee-expert"
+expect_code 0 "$TEEMED" onboard --as cloud --id gcp "$EX/gcp-tee"
+expect_code 0 "$TEEMED" onboard --as newbie --id learn "$EX/tee-beginner"
+
+# overlap: pending until the other owner approves; then the requester and both owners read it
+expect_code 0 "$TEEMED" request overlap gcp expert --as cloud
+cp "$T/out" "$T/req.json"; R=$(rid "$T/req.json")
+[ "$(field "$T/req.json" "['status']")" = pending ] || fail "not pending"
+expect_code 0 "$TEEMED" inbox --as amiller
+contains "$T/out" "$R"
+contains "$T/out" '"requester":"cloud"'
+contains "$T/out" '"releases":'
+expect_code 0 "$TEEMED" result "$R" --as cloud
+contains "$T/out" '"status":"pending"'
+expect_code 4 "$TEEMED" approve "$R" --as newbie          # not newbie's to decide
+expect_code 0 "$TEEMED" approve "$R" --as amiller
+contains "$T/out" '"status":"done"'
+for who in cloud amiller; do
+    expect_code 0 "$TEEMED" result "$R" --as "$who"
+    contains "$T/out" '"jaccard_similarity"'
+done
+cp "$T/out" "$T/env.json"
+expect_code 4 "$TEEMED" result "$R" --as newbie           # a stranger: the same as an unknown id
+cp "$T/err" "$T/e1"
+expect_code 4 "$TEEMED" result req-0000000000000000 --as newbie
+[ "$(sed 's/req-[0-9a-f]*//' "$T/e1")" = "$(sed 's/req-[0-9a-f]*//' "$T/err")" ] || fail "existence leak"
+expect_code 0 "$TEEMED" verify --allow-simulated "$T/env.json"
+sed 's/"jaccard_similarity":0\.\([0-9]\)/"jaccard_similarity":0.9\1/' "$T/env.json" > "$T/bad.json"
+expect_code 1 "$TEEMED" verify --json --allow-simulated "$T/bad.json"
+contains "$T/out" '{"check":"result-hash","ok":false'
+contains "$T/out" '{"check":"request-hash","ok":true'
+contains "$T/out" '{"check":"signature","ok":false'
+
+
+# gap: only the requester reads it; a rejection is told to the requester with its reason
+expect_code 0 "$TEEMED" request gap --target expert --mine learn --as newbie
+cp "$T/out" "$T/g.json"; G=$(rid "$T/g.json")
+expect_code 0 "$TEEMED" reject "$G" --as amiller --reason "not before the audit"
+contains "$T/out" '"status":"rejected"'
+expect_code 0 "$TEEMED" result "$G" --as newbie
+contains "$T/out" '"status":"rejected"'
+contains "$T/out" 'not before the audit'
+expect_code 4 "$TEEMED" result "$G" --as amiller
+expect_code 0 "$TEEMED" request gap --target expert --mine learn --as newbie
+G2=$(rid "$T/out")
+expect_code 0 "$TEEMED" approve "$G2" --as amiller
+expect_code 0 "$TEEMED" result "$G2" --as newbie
+contains "$T/out" '"missing_advanced"'
+expect_code 4 "$TEEMED" result "$G2" --as amiller         # the owner approved, but gap is the requester's
+
+# policy: auto-approve debug for anyone, review everything before release
+expect_code 5 "$TEEMED" onboard --as amiller --id expert "$EX/tee-expert"
+expect_code 2 "$TEEMED" policy expert --as cloud --review
+contains "$T/err" "only the owner of 'expert'"
+expect_code 0 "$TEEMED" policy expert --as amiller --auto-approve debug --review
+expect_code 0 "$TEEMED" request debug --target expert "attestation verification failed" --as dbg
+cp "$T/out" "$T/d.json"; D=$(rid "$T/d.json")
+[ "$(field "$T/d.json" "['status']")" = review ] || fail "expected review, got $(cat "$T/d.json")"
+expect_code 0 "$TEEMED" inbox --as amiller
+contains "$T/out" '"stage":"review result"'
+contains "$T/out" '"matching_patterns"'
+expect_code 0 "$TEEMED" result "$D" --as dbg
+contains "$T/out" '"status":"review"'
+lacks "$T/out" 'matching_patterns'
+expect_code 0 "$TEEMED" approve "$D" --as amiller
+expect_code 0 "$TEEMED" result "$D" --as dbg
+contains "$T/out" '"matching_patterns"'
+expect_code 0 "$TEEMED" request debug --target expert "attestation verification failed" --as dbg
+D2=$(rid "$T/out")
+expect_code 0 "$TEEMED" reject "$D2" --as amiller --reason withheld
+expect_code 0 "$TEEMED" result "$D2" --as dbg
+contains "$T/out" '"status":"rejected"'
+
+# the audit trail: every event in order; an edited entry breaks the chain
+expect_code 0 "$TEEMED" audit expert --as amiller
+contains "$T/out" '"chain_ok":true'
+for ev in request approve run reject policy release withhold; do contains "$T/out" "\"event\":\"$ev\""; done
+expect_code 2 "$TEEMED" audit expert --as cloud
+contains "$T/err" "only the owner"
+python3 - "$TEEMED_DATA/teemed.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("UPDATE audit SET entry = replace(entry, 'not before the audit', 'approved') WHERE dataset_id = 'expert'")
+db.commit()
+PY
+expect_code 1 "$TEEMED" audit expert --as amiller
+contains "$T/out" '"chain_ok":false'
+contains "$T/err" "hash chain of 'expert' is broken"
+exit 0
