@@ -80,7 +80,7 @@ check: deps
 
 demo: deps
 	$(MAKE) $(BUILD)/teemed
-	sh scripts/demo.sh $(BUILD)/teemed
+	$(BUILD)/teemed demo examples
 
 bench: deps
 	$(MAKE) $(BUILD)/teemed

@@ -28,6 +28,7 @@ static const struct command {
     {"result", cmd_result, "the signed result of a request"},
     {"audit", cmd_audit, "the hash-chained audit trail of your dataset"},
     {"policy", cmd_policy, "auto-approve rules and review for your dataset"},
+    {"demo", cmd_demo, "the seed's scenarios end to end on the bundled samples"},
     {"x-background", cmd_x_background, "(developers) build the background model"},
     {"x-terms", cmd_x_terms, "(developers) show ranked terms of raw input"},
     {"x-parse", cmd_x_parse, "(developers) parse input with cJSON only (bench reference)"},

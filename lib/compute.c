@@ -133,12 +133,17 @@ static const struct tm_ptopic *topic_in(const struct tm_profile *p, int topic)
     return NULL;
 }
 
-/* Does the requester's dataset cover a topic? Some real use: a share of at least half a
- * percent of its content, or a handful of mentions. */
-static int covers(const struct tm_profile *mine, int topic)
+/* Does "mine" cover a topic? Real use, not a passing mention: at least 3% of its
+ * content, and (when the target has it) at least a quarter of the target's depth. */
+static int covers(const struct tm_profile *mine, const struct tm_profile *target, int topic)
 {
-    const struct tm_ptopic *t = topic_in(mine, topic);
-    return t && (t->share >= 0.005 || t->mentions >= 5);
+    const struct tm_ptopic *t = topic_in(mine, topic), *g = target ? topic_in(target, topic) : NULL;
+    if (!t || t->mentions < 5)
+        return 0;
+    double need = 0.03;
+    if (g && g->share * 0.25 > need)
+        need = g->share * 0.25;
+    return t->share >= need;
 }
 
 struct missing {
@@ -189,11 +194,11 @@ static cJSON *gap(const struct tm_compute_in *in, struct tm_diag *d)
     /* covered: what "mine" already knows, basics first */
     for (int lvl = TM_LEVEL_BASIC; lvl <= TM_LEVEL_ADVANCED; lvl++)
         for (size_t t = 0; t < in->tax->ntopics; t++)
-            if ((int)in->tax->topics[t].level == lvl && covers(mine, (int)t))
+            if ((int)in->tax->topics[t].level == lvl && covers(mine, target, (int)t))
                 cJSON_AddItemToArray(covered, cJSON_CreateString(in->tax->topics[t].label));
     for (size_t i = 0; i < target->ntopics; i++) {
         const struct tm_ptopic *t = &target->topics[i];
-        if (!t->publishable || t->mentions < 3 || covers(mine, t->topic))
+        if (!t->publishable || t->mentions < 3 || covers(mine, target, t->topic))
             continue;
         is_missing[t->topic] = 1;
         miss[nmiss++] = (struct missing){t->topic, t->mentions};
@@ -212,25 +217,30 @@ static cJSON *gap(const struct tm_compute_in *in, struct tm_diag *d)
     }
     /* beyond every taxonomy: the target's distinctive terms that mine never uses */
     const struct tm_pterm *top[CANDIDATES];
-    size_t nt = distinctive(target, top, CANDIDATES);
-    for (size_t i = 0; i < nt && cJSON_GetArraySize(mo) < limit; i++) {
+    size_t nt = distinctive(target, top, CANDIDATES), no = 0;
+    struct ranked other[CANDIDATES];
+    for (size_t i = 0; i < nt && no < (size_t)limit; i++) {
         if (top[i]->flags & TM_T_TAXONOMY)
             continue;
         const struct tm_pterm *m = find_term(mine, top[i]->term);
         if (m && m->mentions >= 2)
             continue;
+        other[no++] = (struct ranked){top[i]->term, -(double)top[i]->mentions};
+    }
+    qsort(other, no, sizeof *other, by_key); /* the most distinctive, ranked by mentions */
+    for (size_t i = 0; i < no; i++) {
         cJSON *e = cJSON_CreateObject();
-        cJSON_AddStringToObject(e, "topic", top[i]->term);
+        cJSON_AddStringToObject(e, "topic", other[i].term);
         cJSON *kw = cJSON_AddArrayToObject(e, "keywords");
-        cJSON_AddItemToArray(kw, cJSON_CreateString(top[i]->term));
-        cJSON_AddNumberToObject(e, "mentions", (double)top[i]->mentions);
+        cJSON_AddItemToArray(kw, cJSON_CreateString(other[i].term));
+        cJSON_AddNumberToObject(e, "mentions", -other[i].key);
         cJSON_AddItemToArray(mo, e);
     }
     /* next: the taxonomy's links out of what mine covers, then the strongest gaps */
     uint8_t named[TM_TOPICS_MAX] = {0};
     int added = 0;
     for (size_t t = 0; t < in->tax->ntopics && added < 5; t++) {
-        if (!covers(mine, (int)t))
+        if (!covers(mine, target, (int)t))
             continue;
         for (size_t k = 0; k < in->tax->topics[t].nnext && added < 5; k++) {
             int nx = tm_taxonomy_find(in->tax, in->tax->topics[t].next[k]);
