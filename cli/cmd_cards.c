@@ -1,6 +1,7 @@
 /* cmd_cards.c - teemed cards / teemed card: discover datasets by their public cards. */
 #include "cli.h"
 #include "tm/mediator.h"
+#include "tm/workflow.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -157,8 +158,25 @@ int cmd_card(struct cli *c, int argc, char **argv)
     enum tm_rc rc = tm_med_open(cli_data_dir(c), &m, &d);
     if (rc)
         return cli_fail(rc, &d);
-    char *card = NULL;
+    char *card = NULL, *budget = NULL;
     rc = tm_store_card(m->store, argv[optind], &card, &d);
+    if (!rc && !c->json && !tm_budget(m, argv[optind], &budget, NULL)) {
+        /* the budget changes as queries run, so it is not part of the signed card */
+        cJSON *b = cJSON_Parse(budget);
+        const cJSON *left = cJSON_GetObjectItemCaseSensitive(b, "epsilon_left");
+        const cJSON *tot = cJSON_GetObjectItemCaseSensitive(b, "epsilon_budget");
+        cli_print_card_text(card);
+        if (cJSON_IsNumber(left))
+            printf("  privacy budget differential privacy on: epsilon %.2f of %.2f left\n",
+                   left->valuedouble, tot->valuedouble);
+        else
+            printf("  privacy budget differential privacy off (exact counts, k-threshold applies)\n");
+        cJSON_Delete(b);
+        free(budget);
+        free(card);
+        tm_med_close(m);
+        return EX_OK;
+    }
     tm_med_close(m);
     return rc ? cli_fail(rc, &d) : cli_emit_card(c, card);
 }

@@ -283,20 +283,25 @@ int cmd_audit(struct cli *c, int argc, char **argv)
 
 static const char usage_policy[] =
     "usage: teemed policy DS --as OWNER [--auto-approve KIND[:REQUESTER]]... [--review|--no-review]\n"
+    "                                   [--dp-budget EPSILON --dp-per-query EPSILON]\n"
     "\n"
     "Show or set the dataset's policy: computations approved without asking you (by\n"
     "kind and/or requester; KIND may be '*'), and whether you review each result before\n"
-    "it is released. Setting replaces the whole policy.\n";
+    "it is released, and differential privacy: counts released by gap and debug get\n"
+    "Laplace noise and each query spends --dp-per-query of the --dp-budget; a request\n"
+    "that would overspend is refused. Setting replaces the whole policy.\n";
 
 int cmd_policy(struct cli *c, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"as", required_argument, NULL, 'a'},   {"auto-approve", required_argument, NULL, 'A'},
         {"review", no_argument, NULL, 'R'},     {"no-review", no_argument, NULL, 'N'},
+        {"dp-budget", required_argument, NULL, 'B'}, {"dp-per-query", required_argument, NULL, 'Q'},
         CLI_COMMON_OPTS,                        {NULL, 0, NULL, 0},
     };
     const char *as = NULL;
     int o, set = 0, review = 0;
+    double dpb = 0, dpq = 0;
     cJSON *rules = cJSON_CreateArray();
     while ((o = getopt_long(argc, argv, ":a:d:jh", opts, NULL)) != -1) {
         if (o == 'h') {
@@ -317,6 +322,17 @@ int cmd_policy(struct cli *c, int argc, char **argv)
                 cJSON_AddStringToObject(r, "requester", colon + 1);
             free(k);
             cJSON_AddItemToArray(rules, r);
+        } else if (o == 'B' || o == 'Q') {
+            char *end;
+            double v = strtod(optarg, &end);
+            if (*end || end == optarg || v <= 0) {
+                cJSON_Delete(rules);
+                cli_err("policy: --%s must be a positive number (got '%s')",
+                        o == 'B' ? "dp-budget" : "dp-per-query", optarg);
+                return EX_USAGE;
+            }
+            *(o == 'B' ? &dpb : &dpq) = v;
+            set = 1;
         } else if (o == 'R' || o == 'N') {
             set = 1;
             review = o == 'R';
@@ -335,6 +351,11 @@ int cmd_policy(struct cli *c, int argc, char **argv)
         cJSON *p = cJSON_CreateObject();
         cJSON_AddItemToObject(p, "auto_approve", rules);
         cJSON_AddBoolToObject(p, "review", review);
+        if (dpb > 0 || dpq > 0) {
+            cJSON *dp = cJSON_AddObjectToObject(p, "dp");
+            cJSON_AddNumberToObject(dp, "budget", dpb);
+            cJSON_AddNumberToObject(dp, "per_query", dpq);
+        }
         pj = cJSON_PrintUnformatted(p);
         cJSON_Delete(p);
     } else {

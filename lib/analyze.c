@@ -20,7 +20,8 @@ struct tm_an {
     const struct tm_taxonomy *tax;
     const struct tm_background *bg;
     struct tm_map terms;
-    uint64_t *mentions;
+    uint64_t *mentions, *clipped;
+    uint32_t *cur; /* mentions in the current unit, for clipping */
     uint32_t *df, *last, *idm;
     uint64_t *tmask;
     uint32_t (*mh)[MH];
@@ -40,7 +41,8 @@ struct tm_an {
     struct wc *wcache;         /* raw word -> its terms, see an_run */
     uint64_t rec_mask, tokens, content_records;
     int rec_tokens;
-    uint64_t topic_records[TM_TOPICS_MAX], topic_mentions[TM_TOPICS_MAX];
+    uint64_t topic_records[TM_TOPICS_MAX], topic_mentions[TM_TOPICS_MAX], topic_clipped[TM_TOPICS_MAX];
+    uint32_t topic_cur[TM_TOPICS_MAX], topic_unit[TM_TOPICS_MAX];
     uint32_t topic_df[TM_TOPICS_MAX], topic_last[TM_TOPICS_MAX];
     uint64_t prune_below;
     struct tm_map deny_strict, deny_soft;
@@ -73,6 +75,8 @@ void tm_an_free(struct tm_an *an)
     tm_map_release(&an->deny_strict);
     tm_map_release(&an->deny_soft);
     free(an->mentions);
+    free(an->clipped);
+    free(an->cur);
     free(an->df);
     free(an->last);
     free(an->idm);
@@ -192,6 +196,8 @@ static void grow(struct tm_an *an)
 {
     uint32_t n = an->cap ? an->cap * 2 : 4096;
     an->mentions = tm_xrealloc(an->mentions, n * sizeof *an->mentions);
+    an->clipped = tm_xrealloc(an->clipped, n * sizeof *an->clipped);
+    an->cur = tm_xrealloc(an->cur, n * sizeof *an->cur);
     an->df = tm_xrealloc(an->df, n * sizeof *an->df);
     an->last = tm_xrealloc(an->last, n * sizeof *an->last);
     an->idm = tm_xrealloc(an->idm, n * sizeof *an->idm);
@@ -219,6 +225,7 @@ static void count_idx(struct tm_an *an, uint32_t i, int phrase, int joined)
     an->idm[i] += (uint32_t)joined;
     if (an->last[i] != an->unit) {
         an->last[i] = an->unit;
+        an->cur[i] = 0;
         if (tm_set64_add(&an->pairs, (uint64_t)i << 32 | an->unit))
             an->df[i]++;
         if (!phrase)
@@ -228,12 +235,26 @@ static void count_idx(struct tm_an *an, uint32_t i, int phrase, int joined)
                     an->mh[i][j] = h;
             }
     }
+    if (an->cur[i] < TM_DP_CLIP) {
+        an->clipped[i]++;
+        an->cur[i]++;
+    }
     uint64_t tm = an->tmask[i];
     if (tm) {
         an->rec_mask |= tm;
-        for (int t = 0; tm; t++, tm >>= 1)
-            if (tm & 1)
-                an->topic_mentions[t]++;
+        for (int t = 0; tm; t++, tm >>= 1) {
+            if (!(tm & 1))
+                continue;
+            an->topic_mentions[t]++;
+            if (an->topic_unit[t] != an->unit) {
+                an->topic_unit[t] = an->unit;
+                an->topic_cur[t] = 0;
+            }
+            if (an->topic_cur[t] < TM_DP_CLIP) {
+                an->topic_cur[t]++;
+                an->topic_clipped[t]++;
+            }
+        }
     }
 }
 
@@ -244,7 +265,8 @@ static uint32_t intern_term(struct tm_an *an, const char *w, size_t n)
     if (added) {
         if (i >= an->cap)
             grow(an);
-        an->mentions[i] = 0;
+        an->mentions[i] = an->clipped[i] = 0;
+        an->cur[i] = 0;
         an->df[i] = an->last[i] = an->idm[i] = 0;
         an->tmask[i] = an->tax ? tm_taxonomy_mask(an->tax, w, n) : 0;
         memset(an->mh[i], 0xff, sizeof an->mh[i]);
@@ -481,6 +503,8 @@ static void prune(struct tm_an *an)
         if (j == UINT32_MAX)
             continue;
         an->mentions[j] = an->mentions[i];
+        an->clipped[j] = an->clipped[i];
+        an->cur[j] = an->cur[i];
         an->df[j] = an->df[i];
         an->last[j] = an->last[i];
         an->idm[j] = an->idm[i];
@@ -614,6 +638,7 @@ void tm_an_finish(struct tm_an *an, int k, struct tm_profile *p)
         struct tm_pterm *pt = &p->terms[p->nterms++];
         pt->term = tm_xstrndup(t, len);
         pt->mentions = an->mentions[i];
+        pt->clipped = an->clipped[i];
         pt->df = df;
         pt->score = g2((double)an->mentions[i], N, (double)b + 0.5, B);
         int generic = (double)b / B >= 2e-4 || pt->score <= 0 ||
@@ -644,6 +669,7 @@ void tm_an_finish(struct tm_an *an, int k, struct tm_profile *p)
         struct tm_ptopic *pt = &p->topics[p->ntopics++];
         pt->topic = (int)t;
         pt->mentions = an->topic_mentions[t];
+        pt->clipped = an->topic_clipped[t];
         pt->records = an->topic_records[t];
         pt->df = an->topic_df[t] > an->revisits ? an->topic_df[t] - an->revisits : 0;
         pt->share = an->content_records ? (double)pt->records / (double)an->content_records : 0;

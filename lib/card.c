@@ -213,6 +213,7 @@ char *tm_profile_to_json(const struct tm_profile *p, const struct tm_taxonomy *t
         cJSON_AddItemToArray(e, cJSON_CreateNumber(t->df));
         cJSON_AddItemToArray(e, cJSON_CreateNumber(t->flags));
         cJSON_AddItemToArray(e, cJSON_CreateNumber(round3(t->score)));
+        cJSON_AddItemToArray(e, cJSON_CreateNumber((double)t->clipped));
         cJSON_AddItemToArray(terms, e);
     }
     cJSON_AddItemToObject(o, "terms", terms);
@@ -223,6 +224,7 @@ char *tm_profile_to_json(const struct tm_profile *p, const struct tm_taxonomy *t
         cJSON_AddStringToObject(e, "id", tax->topics[t->topic].id);
         cJSON_AddNumberToObject(e, "mentions", (double)t->mentions);
         cJSON_AddNumberToObject(e, "records", (double)t->records);
+        cJSON_AddNumberToObject(e, "clipped", (double)t->clipped);
         cJSON_AddNumberToObject(e, "df", t->df);
         cJSON_AddNumberToObject(e, "share", round3(t->share));
         cJSON_AddBoolToObject(e, "publishable", t->publishable);
@@ -295,7 +297,7 @@ enum tm_rc tm_profile_from_json(const char *json, size_t len, const struct tm_ta
     cJSON_ArrayForEach(e, terms)
     {
         const cJSON *t = cJSON_GetArrayItem(e, 0);
-        if (!cJSON_IsString(t) || cJSON_GetArraySize(e) != 5)
+        if (!cJSON_IsString(t) || cJSON_GetArraySize(e) < 5)
             continue;
         struct tm_pterm *pt = &p->terms[p->nterms++];
         pt->term = tm_xstrdup(t->valuestring);
@@ -303,6 +305,8 @@ enum tm_rc tm_profile_from_json(const char *json, size_t len, const struct tm_ta
         pt->df = (uint32_t)cJSON_GetArrayItem(e, 2)->valuedouble;
         pt->flags = (uint32_t)cJSON_GetArrayItem(e, 3)->valuedouble;
         pt->score = cJSON_GetArrayItem(e, 4)->valuedouble;
+        const cJSON *cl = cJSON_GetArrayItem(e, 5);
+        pt->clipped = cJSON_IsNumber(cl) ? (uint64_t)cl->valuedouble : pt->mentions;
     }
     p->topics = tm_xcalloc((size_t)cJSON_GetArraySize(topics) + 1, sizeof *p->topics);
     cJSON_ArrayForEach(e, topics)
@@ -315,6 +319,7 @@ enum tm_rc tm_profile_from_json(const char *json, size_t len, const struct tm_ta
         pt->topic = ti;
         pt->mentions = (uint64_t)num(e, "mentions");
         pt->records = (uint64_t)num(e, "records");
+        pt->clipped = (uint64_t)num(e, "clipped");
         pt->df = (uint32_t)num(e, "df");
         pt->share = num(e, "share");
         pt->publishable = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "publishable"));

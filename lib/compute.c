@@ -1,5 +1,6 @@
 /* compute.c - overlap, gap analysis and debugging patterns (see compute.h). */
 #include "tm/compute.h"
+#include "tm/crypto.h"
 #include "tm/text.h"
 
 #include <math.h>
@@ -8,6 +9,25 @@
 #include <string.h>
 
 #define CANDIDATES 80 /* distinctive terms per dataset that overlap compares */
+
+double tm_laplace(double b)
+{
+    uint64_t r = 0;
+    if (tm_random(&r, sizeof r, NULL))
+        abort(); /* no randomness: never release an un-noised count */
+    double u = ((double)(r >> 11) + 0.5) / 9007199254740992.0 - 0.5; /* (-0.5, 0.5) */
+    return u < 0 ? b * log(1 + 2 * u) : -b * log(1 - 2 * u);
+}
+
+/* A count to release: exact, or with the dataset's differential-privacy noise (scale
+ * sensitivity / epsilon, epsilon already split among the counts released). */
+static double release(double value, double sensitivity, double eps)
+{
+    if (eps <= 0)
+        return value;
+    double v = floor(value + tm_laplace(sensitivity / eps) + 0.5);
+    return v < 0 ? 0 : v;
+}
 
 static int limit_of(const cJSON *params, int dflt)
 {
@@ -196,12 +216,22 @@ static cJSON *gap(const struct tm_compute_in *in, struct tm_diag *d)
         for (size_t t = 0; t < in->tax->ntopics; t++)
             if ((int)in->tax->topics[t].level == lvl && covers(mine, target, (int)t))
                 cJSON_AddItemToArray(covered, cJSON_CreateString(in->tax->topics[t].label));
+    /* with differential privacy every candidate count is noised before anything is
+     * ranked or selected (selection is then post-processing). The candidates are the
+     * taxonomy's topics, a public set; the counts are clipped mentions (one session
+     * changes each by at most TM_DP_CLIP); epsilon is split over them. Terms outside
+     * the taxonomy (missing_other) are a data-dependent set and are not released. */
+    double eps = in->dp_epsilon[0];
+    double eps_each = eps > 0 ? eps / (double)(in->tax->ntopics ? in->tax->ntopics : 1) : 0;
     for (size_t i = 0; i < target->ntopics; i++) {
         const struct tm_ptopic *t = &target->topics[i];
-        if (!t->publishable || t->mentions < 3 || covers(mine, target, t->topic))
+        if (!t->publishable)
+            continue;
+        double m = eps > 0 ? release((double)t->clipped, TM_DP_CLIP, eps_each) : (double)t->mentions;
+        if (m < 3 || covers(mine, target, t->topic))
             continue;
         is_missing[t->topic] = 1;
-        miss[nmiss++] = (struct missing){t->topic, t->mentions};
+        miss[nmiss++] = (struct missing){t->topic, (uint64_t)m};
     }
     qsort(miss, nmiss, sizeof *miss, by_mentions);
     for (size_t i = 0; i < nmiss; i++) {
@@ -217,7 +247,7 @@ static cJSON *gap(const struct tm_compute_in *in, struct tm_diag *d)
     }
     /* beyond every taxonomy: the target's distinctive terms that mine never uses */
     const struct tm_pterm *top[CANDIDATES];
-    size_t nt = distinctive(target, top, CANDIDATES), no = 0;
+    size_t nt = eps > 0 ? 0 : distinctive(target, top, CANDIDATES), no = 0;
     struct ranked other[CANDIDATES];
     for (size_t i = 0; i < nt && no < (size_t)limit; i++) {
         if (top[i]->flags & TM_T_TAXONOMY)
@@ -257,6 +287,13 @@ static cJSON *gap(const struct tm_compute_in *in, struct tm_diag *d)
         named[miss[i].topic] = 1;
         cJSON_AddItemToArray(next, cJSON_CreateString(in->tax->topics[miss[i].topic].label));
         added++;
+    }
+    if (eps > 0) {
+        cJSON *dp = cJSON_AddObjectToObject(res, "differential_privacy");
+        cJSON_AddNumberToObject(dp, "epsilon", eps);
+        cJSON_AddStringToObject(dp, "mechanism", "Laplace on clipped mention counts (each session "
+                                                 "contributes at most 10), epsilon split over the "
+                                                 "taxonomy's topics; missing_other withheld");
     }
     return res;
 }
@@ -525,11 +562,20 @@ static cJSON *debug(const struct tm_compute_in *in, struct tm_diag *d)
             cJSON_AddNullToObject(p, "solution");
         free(t);
         char freq[64];
-        snprintf(freq, sizeof freq, "Seen %u time%s in %s", count, count == 1 ? "" : "s",
-                 in->n == 1 ? "dataset" : "the datasets");
-        cJSON_AddStringToObject(p, "frequency", freq);
-        cJSON_AddNumberToObject(p, "sessions", nu);
-        cJSON_AddNumberToObject(p, "projects", np);
+        double eps = in->dp_epsilon[ds];
+        if (eps > 0) { /* sessions change by one per session: Laplace(3/eps) over the three counts */
+            double ns = release(nu, 1, eps / 3), nc = release(count < nu * TM_DP_CLIP ? count : nu * TM_DP_CLIP, TM_DP_CLIP, eps / 3);
+            snprintf(freq, sizeof freq, "Seen about %.0f times in %s", nc, in->n == 1 ? "dataset" : "the datasets");
+            cJSON_AddStringToObject(p, "frequency", freq);
+            cJSON_AddNumberToObject(p, "sessions", ns);
+            cJSON_AddNumberToObject(p, "projects", release(np, 1, eps / 3));
+        } else {
+            snprintf(freq, sizeof freq, "Seen %u time%s in %s", count, count == 1 ? "" : "s",
+                     in->n == 1 ? "dataset" : "the datasets");
+            cJSON_AddStringToObject(p, "frequency", freq);
+            cJSON_AddNumberToObject(p, "sessions", nu);
+            cJSON_AddNumberToObject(p, "projects", np);
+        }
         cJSON *sim = cJSON_AddArrayToObject(p, "similar_issues");
         for (size_t i = 0; i < nm && cJSON_GetArraySize(sim) < 3; i++) {
             if (&m[i] == rep || (m[i].group >= 0 && m[i].group != g) || m[i].score <= 0)
@@ -566,15 +612,15 @@ static cJSON *debug(const struct tm_compute_in *in, struct tm_diag *d)
 }
 
 static const struct tm_computation table[] = {
-    {"overlap", 2, 2, 1, 0,
+    {"overlap", 2, 2, 1, 0, 0,
      "the two datasets' shared and unique distinctive topics (terms seen in >= k sessions, "
      "at most 'limit' each) and their Jaccard similarity, to the requester and both owners",
      overlap},
-    {"gap", 2, 2, 0, 0,
+    {"gap", 2, 2, 0, 0, 1,
      "which taxonomy topics and distinctive terms of the target are missing from 'mine', with "
      "the target's mention counts and keywords, to the requester",
      gap},
-    {"debug", 1, TM_COMPUTE_MAX_DS, 0, 1,
+    {"debug", 1, TM_COMPUTE_MAX_DS, 0, 1, 1,
      "anonymized debugging patterns (problem, investigation steps, solution) matching the query, "
      "seen in >= k sessions, with their frequency, to the requester",
      debug},

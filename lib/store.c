@@ -44,6 +44,9 @@ static const char *const migrations[] = {
     "CREATE TABLE audit(dataset_id TEXT NOT NULL, seq INTEGER NOT NULL, entry TEXT NOT NULL,"
     " prev TEXT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY(dataset_id, seq));"
     "CREATE TABLE policies(dataset_id TEXT PRIMARY KEY REFERENCES datasets(id), policy TEXT NOT NULL);",
+    /* 3: differential-privacy budgets */
+    "CREATE TABLE budgets(dataset_id TEXT PRIMARY KEY REFERENCES datasets(id),"
+    " spent REAL NOT NULL DEFAULT 0);",
 };
 
 static enum tm_rc db_fail(struct tm_store *st, struct tm_diag *d, const char *what)

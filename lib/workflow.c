@@ -95,6 +95,78 @@ static int auto_approves(const cJSON *policy, const char *kind, const char *requ
     return 0;
 }
 
+static enum tm_rc audit_add(struct tm_med *m, const char *ds, const char *event, const char *request,
+                            const char *kind, const char *by, const char *detail, int64_t now,
+                            struct tm_diag *d);
+
+/* ---- differential privacy: a per-dataset epsilon budget ---- */
+
+static int dp_of(const cJSON *policy, double *budget, double *per_query)
+{
+    const cJSON *dp = cJSON_GetObjectItemCaseSensitive(policy, "dp");
+    const cJSON *b = cJSON_GetObjectItemCaseSensitive(dp, "budget");
+    const cJSON *q = cJSON_GetObjectItemCaseSensitive(dp, "per_query");
+    if (!cJSON_IsNumber(b) || !cJSON_IsNumber(q))
+        return 0;
+    *budget = b->valuedouble;
+    *per_query = q->valuedouble;
+    return 1;
+}
+
+static double dp_spent(struct tm_med *m, const char *ds)
+{
+    sqlite3_stmt *s = prep(m, "SELECT spent FROM budgets WHERE dataset_id = ?");
+    double v = 0;
+    if (s) {
+        sqlite3_bind_text(s, 1, ds, -1, SQLITE_STATIC);
+        if (sqlite3_step(s) == SQLITE_ROW)
+            v = sqlite3_column_double(s, 0);
+        sqlite3_finalize(s);
+    }
+    return v;
+}
+
+/* May a query on ds spend its epsilon? Sets *eps (0 when DP is off). */
+static enum tm_rc dp_check(struct tm_med *m, const char *ds, double *eps, struct tm_diag *d)
+{
+    double budget, per;
+    cJSON *pol = policy_of(m, ds);
+    int on = dp_of(pol, &budget, &per);
+    cJSON_Delete(pol);
+    *eps = 0;
+    if (!on)
+        return TM_OK;
+    double spent = dp_spent(m, ds);
+    if (spent + per > budget + 1e-9)
+        return tm_fail(d, TM_EPOLICY,
+                       "dataset '%s' has spent its privacy budget (epsilon %.2f of %.2f used; this "
+                       "query needs %.2f): ask its owner to raise it", ds, spent, budget, per);
+    *eps = per;
+    return TM_OK;
+}
+
+static enum tm_rc dp_spend(struct tm_med *m, const char *ds, double eps, const char *rid,
+                           const char *kind, int64_t now, struct tm_diag *d)
+{
+    sqlite3_stmt *s = prep(m, "INSERT INTO budgets(dataset_id, spent) VALUES(?, ?) ON CONFLICT(dataset_id)"
+                              " DO UPDATE SET spent = spent + excluded.spent");
+    if (!s)
+        return db_fail(m, d, "budget");
+    sqlite3_bind_text(s, 1, ds, -1, SQLITE_STATIC);
+    sqlite3_bind_double(s, 2, eps);
+    int ok = sqlite3_step(s) == SQLITE_DONE;
+    sqlite3_finalize(s);
+    if (!ok)
+        return db_fail(m, d, "budget");
+    double budget = 0, per = 0;
+    cJSON *pol = policy_of(m, ds);
+    dp_of(pol, &budget, &per);
+    cJSON_Delete(pol);
+    char detail[160];
+    snprintf(detail, sizeof detail, "epsilon %.2f spent, %.2f of %.2f left", eps, budget - dp_spent(m, ds), budget);
+    return audit_add(m, ds, "dp-spend", rid, kind, "mediator", detail, now, d);
+}
+
 /* ---- audit trail: entry i stores hash_i = SHA-256(hash_{i-1} "\n" canonical entry_i) ---- */
 
 static void chain_hash(const char *prev, const char *entry, char out[65])
@@ -297,7 +369,7 @@ static enum tm_rc run(struct tm_med *m, struct req *r, int64_t now, struct tm_di
 {
     const struct tm_computation *c = tm_computation(r->kind);
     struct tm_profile prof[TM_COMPUTE_MAX_DS];
-    struct tm_compute_in in = {&m->tax, &m->bg, {0}, {0}, 0, r->params};
+    struct tm_compute_in in = {&m->tax, &m->bg, {0}, {0}, 0, r->params, {0}};
     cJSON *result = NULL, *env = NULL, *reqj = NULL;
     enum tm_rc rc = TM_OK;
     int review = 0;
@@ -316,7 +388,18 @@ static enum tm_rc run(struct tm_med *m, struct req *r, int64_t now, struct tm_di
         cJSON *pol = policy_of(m, it->valuestring);
         review |= cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(pol, "review"));
         cJSON_Delete(pol);
+        if (c->releases_counts) {
+            rc = dp_check(m, it->valuestring, &in.dp_epsilon[in.n - 1], d);
+            if (rc)
+                goto out;
+        }
     }
+    for (size_t i = 0; i < in.n; i++)
+        if (in.dp_epsilon[i] > 0) {
+            rc = dp_spend(m, in.ids[i], in.dp_epsilon[i], r->id, r->kind, now, d);
+            if (rc)
+                goto out;
+        }
     result = c->run(&in, d);
     if (!result) {
         rc = TM_EINVAL;
@@ -453,6 +536,12 @@ enum tm_rc tm_request(struct tm_med *m, const struct tm_request_opts *o, char **
         for (size_t j = 0; j < i; j++)
             if (!strcmp(ds[j].id, ds[i].id))
                 return tm_fail(d, TM_EINVAL, "dataset '%s' named twice", ds[i].id);
+    }
+    for (size_t i = 0; i < o->ndatasets && c->releases_counts; i++) {
+        double eps;
+        enum tm_rc rc = dp_check(m, ds[i].id, &eps, d);
+        if (rc)
+            return rc;
     }
     int64_t requester;
     enum tm_rc rc = tm_store_begin(m->store, d);
@@ -851,6 +940,17 @@ enum tm_rc tm_policy(struct tm_med *m, const char *ds, const char *owner, const 
         cJSON_AddItemToArray(rules, x);
     }
     cJSON_AddBoolToObject(clean, "review", cJSON_IsTrue(rv));
+    double budget, per;
+    if (cJSON_GetObjectItemCaseSensitive(p, "dp")) {
+        if (!dp_of(p, &budget, &per) || budget <= 0 || per <= 0 || per > budget || budget > 1000) {
+            cJSON_Delete(p);
+            cJSON_Delete(clean);
+            return tm_fail(d, TM_EINVAL, "policy: dp needs 0 < per_query <= budget <= 1000");
+        }
+        cJSON *dp = cJSON_AddObjectToObject(clean, "dp");
+        cJSON_AddNumberToObject(dp, "budget", budget);
+        cJSON_AddNumberToObject(dp, "per_query", per);
+    }
     cJSON_Delete(p);
     char *text = tm_canonical(clean);
     rc = tm_store_begin(m->store, d);
@@ -879,5 +979,28 @@ enum tm_rc tm_policy(struct tm_med *m, const char *ds, const char *owner, const 
     }
     free(text);
     *out = print(clean);
+    return TM_OK;
+}
+
+enum tm_rc tm_budget(struct tm_med *m, const char *ds, char **out, struct tm_diag *d)
+{
+    struct ds x;
+    *out = NULL;
+    enum tm_rc rc = dataset(m, ds, &x, d);
+    if (rc)
+        return rc;
+    cJSON *pol = policy_of(m, ds), *o = cJSON_CreateObject();
+    double budget, per;
+    int on = dp_of(pol, &budget, &per);
+    cJSON_Delete(pol);
+    cJSON_AddBoolToObject(o, "differential_privacy", on);
+    if (on) {
+        double spent = dp_spent(m, ds);
+        cJSON_AddNumberToObject(o, "epsilon_budget", budget);
+        cJSON_AddNumberToObject(o, "epsilon_per_query", per);
+        cJSON_AddNumberToObject(o, "epsilon_spent", spent);
+        cJSON_AddNumberToObject(o, "epsilon_left", budget - spent > 0 ? budget - spent : 0);
+    }
+    *out = print(o);
     return TM_OK;
 }

@@ -23,6 +23,7 @@ struct tm_compute_in {
     const struct tm_profile *prof[TM_COMPUTE_MAX_DS];
     size_t n;
     const cJSON *params; /* the request's parameters: {"limit": 20, "query": "..."} */
+    double dp_epsilon[TM_COMPUTE_MAX_DS]; /* > 0: release noisy counts of that dataset */
 };
 
 struct tm_computation {
@@ -30,9 +31,13 @@ struct tm_computation {
     size_t min_ds, max_ds;
     int all_owners_read;        /* the owners of the datasets read the result too */
     int needs_query;            /* takes the request's query text */
+    int releases_counts;        /* spends differential-privacy budget when it is on */
     const char *releases;       /* what leaves the mediator, for the owners' inbox */
     cJSON *(*run)(const struct tm_compute_in *in, struct tm_diag *d);
 };
+
+/* Laplace noise with scale b (the differential-privacy mechanism for counts). */
+double tm_laplace(double b);
 
 /* The computation called name, or NULL. */
 const struct tm_computation *tm_computation(const char *name);

@@ -15,6 +15,9 @@
 
 #define TM_K_DEFAULT 3
 #define TM_K_MIN 2
+/* Differential privacy: each session contributes at most this many mentions to the
+ * clipped counts, so one session changes a clipped count by at most TM_DP_CLIP. */
+#define TM_DP_CLIP 10
 
 struct tm_an; /* opaque analyser */
 
@@ -33,6 +36,7 @@ struct tm_pterm {
     uint32_t df;
     uint32_t flags;
     double score; /* distinctiveness (signed log-likelihood G2 vs the background) */
+    uint64_t clipped; /* mentions with each session's contribution capped at TM_DP_CLIP */
 };
 
 struct tm_ptopic {
@@ -42,6 +46,7 @@ struct tm_ptopic {
     uint32_t df;           /* units that mention it */
     double share;          /* records / content records */
     int publishable;       /* df >= k */
+    uint64_t clipped;      /* mentions, each session's contribution capped at TM_DP_CLIP */
 };
 
 struct tm_theme {

@@ -12,7 +12,7 @@
 
 struct tm_store;
 
-#define TM_SCHEMA_VERSION 2
+#define TM_SCHEMA_VERSION 3
 
 enum tm_rc tm_store_open(const char *dir, struct tm_store **st, struct tm_diag *d) TM_NODISCARD;
 void tm_store_close(struct tm_store *st);

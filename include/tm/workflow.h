@@ -41,8 +41,13 @@ enum tm_rc tm_result(struct tm_med *m, const char *request_id, const char *who, 
 enum tm_rc tm_audit(struct tm_med *m, const char *dataset, const char *owner, char **out,
                     int *chain_ok, struct tm_diag *d) TM_NODISCARD;
 /* Set a dataset's policy (owner only): JSON {"auto_approve": [{"kind": K?, "requester":
- * R?}], "review": bool}. NULL policy_json prints the current one. */
+ * R?}], "review": bool, "dp": {"budget": B, "per_query": E}}. With dp, computations that
+ * release counts add Laplace noise to them and spend E of the budget B; a request that
+ * would overspend is refused. NULL policy_json prints the current one. */
 enum tm_rc tm_policy(struct tm_med *m, const char *dataset, const char *owner,
                      const char *policy_json, int64_t now_ms, char **out, struct tm_diag *d) TM_NODISCARD;
+
+/* The dataset's privacy budget, public: {"differential_privacy", "epsilon_left", ...}. */
+enum tm_rc tm_budget(struct tm_med *m, const char *dataset, char **out, struct tm_diag *d) TM_NODISCARD;
 
 #endif

@@ -78,6 +78,21 @@ expect_code 0 "$TEEMED" reject "$D2" --as amiller --reason withheld
 expect_code 0 "$TEEMED" result "$D2" --as dbg
 contains "$T/out" '"status":"rejected"'
 
+# differential privacy: noisy counts, a spent budget refuses the next query
+expect_code 0 "$TEEMED" policy learn --as newbie --auto-approve gap --dp-budget 1 --dp-per-query 0.5
+for i in 1 2; do
+    expect_code 0 "$TEEMED" request gap --target learn --mine gcp --as cloud
+    contains "$T/out" '"status":"done"'
+    expect_code 0 "$TEEMED" result "$(rid "$T/out")" --as cloud
+    contains "$T/out" '"differential_privacy":{"epsilon":0.5'
+done
+expect_code 2 "$TEEMED" request gap --target learn --mine gcp --as cloud
+contains "$T/err" "has spent its privacy budget"
+expect_code 0 "$TEEMED" card learn --text
+contains "$T/out" "epsilon 0.00 of 1.00 left"
+expect_code 0 "$TEEMED" audit learn --as newbie
+[ "$(grep -o '"event":"dp-spend"' "$T/out" | wc -l)" = 2 ] || fail "expected two dp-spend entries"
+
 # the audit trail: every event in order; an edited entry breaks the chain
 expect_code 0 "$TEEMED" audit expert --as amiller
 contains "$T/out" '"chain_ok":true'
