@@ -1,0 +1,209 @@
+/* test_compute.c - the computations on planted fixtures: recall and precision of shared
+ * and unique topics (a non-TEE domain), gap exclusions and counts, debug patterns. */
+#include "harness.h"
+#include "tm/compute.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+void test_overlap_finds_planted_topics(void);
+void test_gap_excludes_covered_and_counts_mentions(void);
+void test_debug_groups_patterns_and_rejects_noise(void);
+
+static const char filler[] =
+    "We should check the function that returns an error when the file is missing, then run "
+    "the tests again and update the config so the build passes. ";
+
+/* A profile from sessions: each session holds filler plus `reps` copies of its words. */
+static void build(struct tm_profile *p, const struct tm_taxonomy *tax, const struct tm_background *bg,
+                  const char *const *words, size_t nw, int sessions, int reps)
+{
+    struct tm_an *an = tm_an_new(tax, bg);
+    tm_an_file(an);
+    struct tm_buf b;
+    tm_buf_init(&b);
+    for (int s = 0; s < sessions; s++) {
+        tm_an_unit(an, (uint32_t)s);
+        for (int r = 0; r < reps; r++) {
+            tm_buf_reset(&b);
+            tm_buf_adds(&b, filler);
+            for (size_t w = 0; w < nw; w++) {
+                tm_buf_adds(&b, words[w]);
+                tm_buf_adds(&b, ". ");
+            }
+            tm_an_text(an, b.ptr, b.len);
+            tm_an_record_end(an);
+        }
+    }
+    tm_buf_release(&b);
+    tm_an_finish(an, 3, p);
+    tm_an_free(an);
+}
+
+static int in_array(const cJSON *a, const char *s)
+{
+    const cJSON *it;
+    cJSON_ArrayForEach(it, a)
+    {
+        if (cJSON_IsString(it) && !strcmp(it->valuestring, s))
+            return 1;
+        if (cJSON_IsObject(it)) {
+            const cJSON *t = cJSON_GetObjectItemCaseSensitive(it, "topic");
+            if (cJSON_IsString(t) && !strcmp(t->valuestring, s))
+                return 1;
+        }
+    }
+    return 0;
+}
+
+void test_overlap_finds_planted_topics(void)
+{
+    struct tm_taxonomy tax;
+    struct tm_background bg;
+    struct tm_diag d;
+    struct tm_profile a = {0}, b = {0};
+    cJSON *res = NULL;
+    CHECK_INT_EQ(tm_taxonomy_load(&tax, &d), TM_OK);
+    CHECK_INT_EQ(tm_background_load(&bg, &d), TM_OK);
+    /* robotics: shared lidar odometry kalman slam; A adds gazebo urdf moveit; B ros2
+     * costmap apriltag */
+    static const char *const wa[] = {"lidar", "odometry", "kalman", "slam", "gazebo", "urdf", "moveit"};
+    static const char *const wb[] = {"lidar", "odometry", "kalman", "slam", "ros2", "costmap", "apriltag"};
+    build(&a, &tax, &bg, wa, 7, 5, 3);
+    build(&b, &tax, &bg, wb, 7, 4, 3);
+    struct tm_compute_in in = {&tax, &bg, {"a", "b"}, {&a, &b}, 2, NULL, {0}};
+    res = tm_computation("overlap")->run(&in, &d);
+    const cJSON *o = cJSON_GetObjectItemCaseSensitive(res, "overlap");
+    const cJSON *shared = cJSON_GetObjectItemCaseSensitive(o, "shared_topics");
+    const cJSON *u1 = cJSON_GetObjectItemCaseSensitive(o, "unique_to_dataset_1");
+    const cJSON *u2 = cJSON_GetObjectItemCaseSensitive(o, "unique_to_dataset_2");
+    /* recall 1 and precision 1: exactly the planted terms, no filler vocabulary */
+    CHECK_INT_EQ(cJSON_GetArraySize(shared), 4);
+    for (int i = 0; i < 4; i++)
+        CHECK(in_array(shared, wa[i]));
+    CHECK_INT_EQ(cJSON_GetArraySize(u1), 3);
+    CHECK_INT_EQ(cJSON_GetArraySize(u2), 3);
+    for (int i = 4; i < 7; i++) {
+        CHECK(in_array(u1, wa[i]));
+        CHECK(in_array(u2, wb[i]));
+    }
+    CHECK(cJSON_GetObjectItemCaseSensitive(o, "jaccard_similarity")->valuedouble == 0.4);
+    CHECK_CONTAINS(cJSON_GetObjectItemCaseSensitive(res, "insight")->valuestring, "complementary");
+done:
+    cJSON_Delete(res);
+    tm_profile_release(&a);
+    tm_profile_release(&b);
+    tm_taxonomy_release(&tax);
+    tm_background_release(&bg);
+}
+
+void test_gap_excludes_covered_and_counts_mentions(void)
+{
+    struct tm_taxonomy tax;
+    struct tm_background bg;
+    struct tm_diag d;
+    struct tm_profile target = {0}, mine = {0};
+    cJSON *res = NULL;
+    CHECK_INT_EQ(tm_taxonomy_load(&tax, &d), TM_OK);
+    CHECK_INT_EQ(tm_background_load(&bg, &d), TM_OK);
+    static const char *const wt[] = {"enclave", "sgx", "mrenclave", "appauth", "kmsauth", "gramine"};
+    static const char *const wm[] = {"enclave", "sgx", "mrenclave", "gramine"};
+    build(&target, &tax, &bg, wt, 6, 4, 5); /* each word 20 times, in 4 sessions */
+    build(&mine, &tax, &bg, wm, 4, 3, 2);
+    struct tm_compute_in in = {&tax, &bg, {"t", "m"}, {&target, &mine}, 2, NULL, {0}};
+    res = tm_computation("gap")->run(&in, &d);
+    const cJSON *g = cJSON_GetObjectItemCaseSensitive(res, "gap_analysis");
+    const cJSON *adv = cJSON_GetObjectItemCaseSensitive(g, "missing_advanced");
+    const cJSON *mid = cJSON_GetObjectItemCaseSensitive(g, "missing_intermediate");
+    const cJSON *cov = cJSON_GetObjectItemCaseSensitive(g, "beginner_covered");
+    int oc = tm_taxonomy_find(&tax, "onchain_authorization"), sg = tm_taxonomy_find(&tax, "sgx");
+    CHECK(oc >= 0 && sg >= 0);
+    const char *onchain = tax.topics[oc].label, *sgx = tax.topics[sg].label;
+    CHECK(in_array(adv, onchain));
+    CHECK(!in_array(adv, sgx) && !in_array(mid, sgx)); /* mine covers SGX: never missing */
+    CHECK(in_array(cov, sgx));
+    const cJSON *e;
+    cJSON_ArrayForEach(e, adv)
+    {
+        if (strcmp(cJSON_GetObjectItemCaseSensitive(e, "topic")->valuestring, onchain))
+            continue;
+        CHECK_INT_EQ(cJSON_GetObjectItemCaseSensitive(e, "mentions")->valuedouble, 40); /* 2 words x 20 */
+        CHECK(in_array(cJSON_GetObjectItemCaseSensitive(e, "keywords"), "appauth"));
+    }
+    CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(g, "recommended_next_topics")) >= 1);
+done:
+    cJSON_Delete(res);
+    tm_profile_release(&target);
+    tm_profile_release(&mine);
+    tm_taxonomy_release(&tax);
+    tm_background_release(&bg);
+}
+
+static void episode(struct tm_an *an, const char *problem, uint32_t unit, uint32_t project,
+                    const char *solution)
+{
+    struct tm_episode ep = {0};
+    ep.problem = tm_xstrdup(problem);
+    ep.signature = tm_xstrdup(problem);
+    ep.unit = unit;
+    ep.project = project;
+    ep.resolved = solution != NULL;
+    ep.solution = solution ? tm_xstrdup(solution) : NULL;
+    ep.steps[ep.nsteps++] = tm_xstrdup("Checked the RTMR3 value");
+    tm_an_add_episode(an, &ep);
+}
+
+void test_debug_groups_patterns_and_rejects_noise(void)
+{
+    struct tm_taxonomy tax;
+    struct tm_background bg;
+    struct tm_diag d;
+    struct tm_profile p = {0};
+    cJSON *res = NULL, *params = NULL;
+    CHECK_INT_EQ(tm_taxonomy_load(&tax, &d), TM_OK);
+    CHECK_INT_EQ(tm_background_load(&bg, &d), TM_OK);
+    struct tm_an *an = tm_an_new(&tax, &bg);
+    episode(an, "Error: attestation verification failed: Could not decode Header::version", 1, 0, NULL);
+    episode(an, "attestation verification failed: could not decode header version", 2, 0,
+            "Decode the quote hex once");
+    episode(an, "Error: attestation verification failed: Could not decode Header::version", 3, 1, NULL);
+    episode(an, "npm ERR! code ERESOLVE unable to resolve dependency tree", 4, 1, NULL);
+    episode(an, "npm ERR! code ERESOLVE unable to resolve dependency tree", 5, 1, NULL);
+    tm_an_finish(an, 3, &p);
+    tm_an_free(an);
+    struct tm_compute_in in = {&tax, &bg, {"x"}, {&p}, 1, NULL, {0}};
+    params = cJSON_Parse("{\"query\":\"attestation verification failed decode header\"}");
+    in.params = params;
+    res = tm_computation("debug")->run(&in, &d);
+    const cJSON *pats = cJSON_GetObjectItemCaseSensitive(res, "matching_patterns");
+    CHECK_INT_EQ(cJSON_GetArraySize(pats), 1);
+    const cJSON *p0 = cJSON_GetArrayItem(pats, 0);
+    CHECK_INT_EQ(cJSON_GetObjectItemCaseSensitive(p0, "sessions")->valuedouble, 3);
+    CHECK_INT_EQ(cJSON_GetObjectItemCaseSensitive(p0, "projects")->valuedouble, 2);
+    CHECK_STR_EQ(cJSON_GetObjectItemCaseSensitive(p0, "frequency")->valuestring, "Seen 3 times in dataset");
+    CHECK_STR_EQ(cJSON_GetObjectItemCaseSensitive(p0, "solution")->valuestring, "Decode the quote hex once");
+    CHECK_STR_EQ(cJSON_GetObjectItemCaseSensitive(res, "sources")->valuestring,
+                 "3 debugging sessions across 2 projects");
+    cJSON_Delete(res);
+    cJSON_Delete(params);
+    /* npm: seen in 2 sessions only, below k = 3: withheld, not released */
+    params = cJSON_Parse("{\"query\":\"npm ERESOLVE dependency tree\"}");
+    in.params = params;
+    res = tm_computation("debug")->run(&in, &d);
+    CHECK_INT_EQ(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(res, "matching_patterns")), 0);
+    CHECK_INT_EQ(cJSON_GetObjectItemCaseSensitive(res, "withheld_patterns")->valuedouble, 1);
+    cJSON_Delete(res);
+    cJSON_Delete(params);
+    /* a query with no good match: empty, low confidence */
+    params = cJSON_Parse("{\"query\":\"kubernetes pod eviction memory pressure\"}");
+    in.params = params;
+    res = tm_computation("debug")->run(&in, &d);
+    CHECK_INT_EQ(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(res, "matching_patterns")), 0);
+    CHECK_STR_EQ(cJSON_GetObjectItemCaseSensitive(res, "confidence")->valuestring, "low");
+done:
+    cJSON_Delete(res);
+    cJSON_Delete(params);
+    tm_profile_release(&p);
+    tm_taxonomy_release(&tax);
+    tm_background_release(&bg);
+}
