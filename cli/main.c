@@ -31,6 +31,7 @@ static const struct command {
     {"demo", cmd_demo, "the seed's scenarios end to end on the bundled samples"},
     {"x-background", cmd_x_background, "(developers) build the background model"},
     {"x-terms", cmd_x_terms, "(developers) show ranked terms of raw input"},
+    {"x-bench-compute", cmd_x_bench_compute, "(developers) time the computations"},
     {"x-parse", cmd_x_parse, "(developers) parse input with cJSON only (bench reference)"},
 };
 

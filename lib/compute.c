@@ -474,18 +474,21 @@ static cJSON *debug(const struct tm_compute_in *in, struct tm_diag *d)
             nm++;
         }
     avgdl = nm ? avgdl / (double)nm : 1;
+    double idf[64];
+    for (size_t t = 0; t < q.n; t++) { /* document frequency of each query term, once */
+        size_t df = 0;
+        for (size_t j = 0; j < nm; j++)
+            df += has_term(&m[j].terms, q.t[t]);
+        idf[t] = log(((double)nm - (double)df + 0.5) / ((double)df + 0.5) + 1.0);
+    }
     for (size_t i = 0; i < nm; i++) {
         double sc = 0;
         size_t hit_words = 0;
         for (size_t t = 0; t < q.n; t++) {
             if (!has_term(&m[i].terms, q.t[t]))
                 continue;
-            size_t df = 0;
-            for (size_t j = 0; j < nm; j++)
-                df += has_term(&m[j].terms, q.t[t]);
-            double idf = log(((double)nm - (double)df + 0.5) / ((double)df + 0.5) + 1.0);
             double tf = 1, dl = (double)m[i].terms.n;
-            sc += idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * dl / avgdl));
+            sc += idf[t] * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * dl / avgdl));
             hit_words += !strchr(q.t[t], '_');
         }
         m[i].score = sc;

@@ -292,7 +292,7 @@ static enum tm_rc set_status(struct tm_med *m, const char *id, const char *statu
     return ok ? TM_OK : db_fail(m, d, "status");
 }
 
-static enum tm_rc load_profile(struct tm_med *m, const char *id, struct tm_profile *p, struct tm_diag *d)
+enum tm_rc tm_med_profile(struct tm_med *m, const char *id, struct tm_profile *p, struct tm_diag *d)
 {
     uint8_t *blob = NULL, *plain = NULL;
     size_t bl = 0, pl = 0;
@@ -380,7 +380,7 @@ static enum tm_rc run(struct tm_med *m, struct req *r, int64_t now, struct tm_di
         if (in.n == TM_COMPUTE_MAX_DS)
             break;
         in.ids[in.n] = it->valuestring;
-        rc = load_profile(m, it->valuestring, &prof[in.n], d);
+        rc = tm_med_profile(m, it->valuestring, &prof[in.n], d);
         if (rc)
             goto out;
         in.prof[in.n] = &prof[in.n];

@@ -44,4 +44,10 @@ struct tm_onboard_opts {
 enum tm_rc tm_onboard(struct tm_med *m, const struct tm_onboard_opts *o, char **card,
                       struct tm_diag *d) TM_NODISCARD;
 
+/* Unseal and parse a dataset's profile (owned: tm_profile_release). For computations
+ * inside the mediator only: a profile holds terms that are never published. */
+struct tm_profile;
+enum tm_rc tm_med_profile(struct tm_med *m, const char *id, struct tm_profile *p,
+                          struct tm_diag *d) TM_NODISCARD;
+
 #endif
