@@ -283,11 +283,12 @@ int cmd_audit(struct cli *c, int argc, char **argv)
 
 static const char usage_policy[] =
     "usage: teemed policy DS --as OWNER [--auto-approve KIND[:REQUESTER]]... [--review|--no-review]\n"
-    "                                   [--dp-budget EPSILON --dp-per-query EPSILON]\n"
+    "                                   [--k N] [--dp-budget EPSILON --dp-per-query EPSILON]\n"
     "\n"
     "Show or set the dataset's policy: computations approved without asking you (by\n"
     "kind and/or requester; KIND may be '*'), and whether you review each result before\n"
-    "it is released, and differential privacy: counts released by gap and debug get\n"
+    "it is released, a higher k-threshold for computations than at onboarding (--k), and\n"
+    "differential privacy: counts released by gap and debug get\n"
     "Laplace noise and each query spends --dp-per-query of the --dp-budget; a request\n"
     "that would overspend is refused. Setting replaces the whole policy.\n";
 
@@ -297,11 +298,13 @@ int cmd_policy(struct cli *c, int argc, char **argv)
         {"as", required_argument, NULL, 'a'},   {"auto-approve", required_argument, NULL, 'A'},
         {"review", no_argument, NULL, 'R'},     {"no-review", no_argument, NULL, 'N'},
         {"dp-budget", required_argument, NULL, 'B'}, {"dp-per-query", required_argument, NULL, 'Q'},
+        {"k", required_argument, NULL, 'K'},
         CLI_COMMON_OPTS,                        {NULL, 0, NULL, 0},
     };
     const char *as = NULL;
     int o, set = 0, review = 0;
     double dpb = 0, dpq = 0;
+    long kval = 0;
     cJSON *rules = cJSON_CreateArray();
     while ((o = getopt_long(argc, argv, ":a:d:jh", opts, NULL)) != -1) {
         if (o == 'h') {
@@ -322,6 +325,15 @@ int cmd_policy(struct cli *c, int argc, char **argv)
                 cJSON_AddStringToObject(r, "requester", colon + 1);
             free(k);
             cJSON_AddItemToArray(rules, r);
+        } else if (o == 'K') {
+            char *end;
+            kval = strtol(optarg, &end, 10);
+            if (*end || end == optarg || kval < 2) {
+                cJSON_Delete(rules);
+                cli_err("policy: --k must be a number >= 2 (got '%s')", optarg);
+                return EX_USAGE;
+            }
+            set = 1;
         } else if (o == 'B' || o == 'Q') {
             char *end;
             double v = strtod(optarg, &end);
@@ -351,6 +363,8 @@ int cmd_policy(struct cli *c, int argc, char **argv)
         cJSON *p = cJSON_CreateObject();
         cJSON_AddItemToObject(p, "auto_approve", rules);
         cJSON_AddBoolToObject(p, "review", review);
+        if (kval)
+            cJSON_AddNumberToObject(p, "k", (double)kval);
         if (dpb > 0 || dpq > 0) {
             cJSON *dp = cJSON_AddObjectToObject(p, "dp");
             cJSON_AddNumberToObject(dp, "budget", dpb);

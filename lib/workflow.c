@@ -8,6 +8,7 @@
 #include "tm/compute.h"
 #include "tm/crypto.h"
 #include "tm/workflow.h"
+#include "tm/profile.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -364,6 +365,18 @@ static enum tm_rc pending_count(struct tm_med *m, const char *id, const char *de
     return TM_OK;
 }
 
+/* The owner's policy may ask for a higher k than the one the dataset was onboarded
+ * with: terms and topics seen in fewer sessions stop being publishable. */
+static void raise_k(struct tm_profile *p, int k)
+{
+    p->k = k;
+    for (size_t i = 0; i < p->nterms; i++)
+        if (p->terms[i].df < (uint32_t)k)
+            p->terms[i].flags &= ~(uint32_t)TM_T_PUBLIC;
+    for (size_t i = 0; i < p->ntopics; i++)
+        p->topics[i].publishable = p->topics[i].df >= (uint32_t)k;
+}
+
 /* Run the computation, sign the envelope, store it; status becomes done or review. */
 static enum tm_rc run(struct tm_med *m, struct req *r, int64_t now, struct tm_diag *d)
 {
@@ -387,6 +400,9 @@ static enum tm_rc run(struct tm_med *m, struct req *r, int64_t now, struct tm_di
         in.n++;
         cJSON *pol = policy_of(m, it->valuestring);
         review |= cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(pol, "review"));
+        const cJSON *pk = cJSON_GetObjectItemCaseSensitive(pol, "k");
+        if (cJSON_IsNumber(pk) && pk->valuedouble > prof[in.n - 1].k)
+            raise_k(&prof[in.n - 1], (int)pk->valuedouble);
         cJSON_Delete(pol);
         if (c->releases_counts) {
             rc = dp_check(m, it->valuestring, &in.dp_epsilon[in.n - 1], d);
@@ -940,6 +956,15 @@ enum tm_rc tm_policy(struct tm_med *m, const char *ds, const char *owner, const 
         cJSON_AddItemToArray(rules, x);
     }
     cJSON_AddBoolToObject(clean, "review", cJSON_IsTrue(rv));
+    const cJSON *kk = cJSON_GetObjectItemCaseSensitive(p, "k");
+    if (kk) {
+        if (!cJSON_IsNumber(kk) || kk->valuedouble < TM_K_MIN || kk->valuedouble > 1000000) {
+            cJSON_Delete(p);
+            cJSON_Delete(clean);
+            return tm_fail(d, TM_EINVAL, "policy: k must be a number >= %d", TM_K_MIN);
+        }
+        cJSON_AddNumberToObject(clean, "k", (int)kk->valuedouble);
+    }
     double budget, per;
     if (cJSON_GetObjectItemCaseSensitive(p, "dp")) {
         if (!dp_of(p, &budget, &per) || budget <= 0 || per <= 0 || per > budget || budget > 1000) {

@@ -78,6 +78,15 @@ expect_code 0 "$TEEMED" reject "$D2" --as amiller --reason withheld
 expect_code 0 "$TEEMED" result "$D2" --as dbg
 contains "$T/out" '"status":"rejected"'
 
+# a higher k in the owner's policy withholds what fewer sessions show
+expect_code 0 "$TEEMED" policy gcp --as cloud --k 1000
+expect_code 0 "$TEEMED" request overlap gcp expert --as amiller
+R3=$(rid "$T/out")
+expect_code 0 "$TEEMED" approve "$R3" --as cloud
+expect_code 0 "$TEEMED" result "$R3" --as amiller
+contains "$T/out" '"unique_to_dataset_1":[]'
+contains "$T/out" '"shared_topics":[]'
+
 # differential privacy: noisy counts, a spent budget refuses the next query
 expect_code 0 "$TEEMED" policy learn --as newbie --auto-approve gap --dp-budget 1 --dp-per-query 0.5
 for i in 1 2; do
