@@ -16,6 +16,9 @@ enum {
 };
 
 static uint8_t cls[256];
+/* For the chunk scan: where a chunk stops, and what its bytes are not. */
+enum { K_STOP = 1, K_NONWORD = 2, K_NOTLOWER = 4 };
+static uint8_t chunk_cls[256];
 
 static void init_cls(void)
 {
@@ -40,6 +43,10 @@ static void init_cls(void)
         cls[c] = f;
     }
     cls[TM_MARK] |= C_SPACE; /* never let input forge or merge a marker */
+    for (int c = 0; c < 256; c++)
+        chunk_cls[c] = (uint8_t)(((cls[c] & (C_SPACE | C_DELIM)) ? K_STOP : 0) |
+                                 (!(cls[c] & C_WORD) ? K_NONWORD : 0) |
+                                 (!(cls[c] & C_ALPHA) || (cls[c] & C_UPPER) ? K_NOTLOWER : 0));
 }
 
 static const char letters[TM_S_NKINDS] = {'P', 'E', 'N', 'H', 'I', 'U', 'X', 'K', 'C', 'L', 'D', 'B'};
@@ -724,16 +731,16 @@ void tm_scrub(struct tm_scrub *s, const char *text, size_t len, struct tm_buf *o
             i++;
             continue;
         }
-        size_t st = i;
-        int simple = 1, plain = 1; /* plain: lowercase letters only */
-        while (i < len && i != pem_at && !(cls[(unsigned char)text[i]] & (C_SPACE | C_DELIM))) {
-            uint8_t f = cls[(unsigned char)text[i]];
-            if (!(f & C_WORD))
-                simple = 0;
-            if (!(f & C_ALPHA) || (f & C_UPPER))
-                plain = 0;
+        size_t st = i, lim = pem_at < len ? pem_at : len;
+        uint8_t acc = 0; /* one table load and one OR per byte */
+        while (i < lim) {
+            uint8_t f = chunk_cls[(unsigned char)text[i]];
+            if (f & K_STOP)
+                break;
+            acc |= f;
             i++;
         }
+        int simple = !(acc & K_NONWORD), plain = !(acc & K_NOTLOWER);
         size_t n = i - st;
         /* git branch names: announced by the previous word, or known from the logs */
         int announced = branch_next;
