@@ -121,6 +121,29 @@ int cmd_request(struct cli *c, int argc, char **argv)
     return rc ? cli_fail(rc, &d) : emit(c, out);
 }
 
+/* Parse the options of a command that takes --as WHO and exactly nargs operands. */
+static int parse_as(struct cli *c, int argc, char **argv, const char *cmd, const char *usage,
+                    const char *syntax, size_t nargs, const char **as)
+{
+    static const struct option opts[] = {{"as", required_argument, NULL, 'a'}, CLI_COMMON_OPTS,
+                                         {NULL, 0, NULL, 0}};
+    int o;
+    *as = NULL;
+    while ((o = getopt_long(argc, argv, ":a:d:jh", opts, NULL)) != -1) {
+        if (o == 'h')
+            return cli_usage(usage, EX_OK) - 1; /* -1: done, exit 0 */
+        if (o == 'a')
+            *as = optarg;
+        else if (!cli_common(c, o))
+            return cli_bad_option(cmd, argv);
+    }
+    if (!*as || (size_t)(argc - optind) != nargs) {
+        cli_err("%s: usage: teemed %s", cmd, syntax);
+        return EX_USAGE;
+    }
+    return EX_OK;
+}
+
 static const char usage_inbox[] =
     "usage: teemed inbox --as OWNER\n"
     "\n"
@@ -129,24 +152,12 @@ static const char usage_inbox[] =
 
 int cmd_inbox(struct cli *c, int argc, char **argv)
 {
-    static const struct option opts[] = {{"as", required_argument, NULL, 'a'}, CLI_COMMON_OPTS,
-                                         {NULL, 0, NULL, 0}};
-    const char *as = NULL;
-    int o;
-    while ((o = getopt_long(argc, argv, ":a:d:jh", opts, NULL)) != -1) {
-        if (o == 'h')
-            return cli_usage(usage_inbox, EX_OK);
-        if (o == 'a')
-            as = optarg;
-        else if (!cli_common(c, o))
-            return cli_bad_option("inbox", argv);
-    }
-    if (!as || optind < argc) {
-        cli_err("inbox: usage: teemed inbox --as OWNER");
-        return EX_USAGE;
-    }
+    const char *as;
+    int ex = parse_as(c, argc, argv, "inbox", usage_inbox, "inbox --as OWNER", 0, &as);
+    if (ex)
+        return ex < 0 ? EX_OK : ex;
     struct tm_med *m;
-    int ex = open_med(c, &m);
+    ex = open_med(c, &m);
     if (ex)
         return ex;
     struct tm_diag d = {{0}};
@@ -211,24 +222,12 @@ static const char usage_result[] =
 
 int cmd_result(struct cli *c, int argc, char **argv)
 {
-    static const struct option opts[] = {{"as", required_argument, NULL, 'a'}, CLI_COMMON_OPTS,
-                                         {NULL, 0, NULL, 0}};
-    const char *as = NULL;
-    int o;
-    while ((o = getopt_long(argc, argv, ":a:d:jh", opts, NULL)) != -1) {
-        if (o == 'h')
-            return cli_usage(usage_result, EX_OK);
-        if (o == 'a')
-            as = optarg;
-        else if (!cli_common(c, o))
-            return cli_bad_option("result", argv);
-    }
-    if (!as || argc - optind != 1) {
-        cli_err("result: usage: teemed result REQUEST_ID --as WHO");
-        return EX_USAGE;
-    }
+    const char *as;
+    int ex = parse_as(c, argc, argv, "result", usage_result, "result REQUEST_ID --as WHO", 1, &as);
+    if (ex)
+        return ex < 0 ? EX_OK : ex;
     struct tm_med *m;
-    int ex = open_med(c, &m);
+    ex = open_med(c, &m);
     if (ex)
         return ex;
     struct tm_diag d = {{0}};
@@ -246,24 +245,12 @@ static const char usage_audit[] =
 
 int cmd_audit(struct cli *c, int argc, char **argv)
 {
-    static const struct option opts[] = {{"as", required_argument, NULL, 'a'}, CLI_COMMON_OPTS,
-                                         {NULL, 0, NULL, 0}};
-    const char *as = NULL;
-    int o;
-    while ((o = getopt_long(argc, argv, ":a:d:jh", opts, NULL)) != -1) {
-        if (o == 'h')
-            return cli_usage(usage_audit, EX_OK);
-        if (o == 'a')
-            as = optarg;
-        else if (!cli_common(c, o))
-            return cli_bad_option("audit", argv);
-    }
-    if (!as || argc - optind != 1) {
-        cli_err("audit: usage: teemed audit DS --as OWNER");
-        return EX_USAGE;
-    }
+    const char *as;
+    int ex = parse_as(c, argc, argv, "audit", usage_audit, "audit DS --as OWNER", 1, &as);
+    if (ex)
+        return ex < 0 ? EX_OK : ex;
     struct tm_med *m;
-    int ex = open_med(c, &m);
+    ex = open_med(c, &m);
     if (ex)
         return ex;
     struct tm_diag d = {{0}};

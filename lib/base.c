@@ -327,7 +327,7 @@ void tm_hex(const uint8_t *p, size_t n, char *out)
     out[2 * n] = 0;
 }
 
-static int hexval(int c)
+int tm_hexval(int c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -343,7 +343,7 @@ int tm_unhex(const char *s, size_t slen, uint8_t *out, size_t outcap, size_t *ou
     if (slen % 2 || slen / 2 > outcap)
         return -1;
     for (size_t i = 0; i < slen / 2; i++) {
-        int hi = hexval((unsigned char)s[2 * i]), lo = hexval((unsigned char)s[2 * i + 1]);
+        int hi = tm_hexval((unsigned char)s[2 * i]), lo = tm_hexval((unsigned char)s[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return -1;
         out[i] = (uint8_t)(hi << 4 | lo);

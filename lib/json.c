@@ -54,22 +54,11 @@ static void ws(struct p *p)
 static inline uint64_t zero_bytes(uint64_t x) { return (x - ONES) & ~x & HIGHS; }
 static inline uint64_t less_bytes(uint64_t x, uint8_t b) { return (x - ONES * b) & ~x & HIGHS; }
 
-static int hexv(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static int u4(const char *s, unsigned *v)
 {
     unsigned x = 0;
     for (int k = 0; k < 4; k++) {
-        int h = hexv(s[k]);
+        int h = tm_hexval((unsigned char)s[k]);
         if (h < 0)
             return -1;
         x = x << 4 | (unsigned)h;

@@ -521,6 +521,26 @@ static cJSON *status_json(struct tm_med *m, const struct req *r)
     return o;
 }
 
+/* End a request's transaction: commit (or roll back on rc) and reply with its status. */
+static enum tm_rc finish(struct tm_med *m, enum tm_rc rc, struct req *r, char **out, struct tm_diag *d)
+{
+    if (!rc)
+        rc = tm_store_commit(m->store, d);
+    if (rc) {
+        tm_store_rollback(m->store);
+        req_release(r);
+        return rc;
+    }
+    char id[40];
+    snprintf(id, sizeof id, "%s", r->id);
+    req_release(r);
+    rc = load_req(m, id, r, d);
+    if (!rc)
+        *out = print(status_json(m, r));
+    req_release(r);
+    return rc;
+}
+
 static void new_id(char out[40])
 {
     uint8_t b[8];
@@ -639,19 +659,7 @@ enum tm_rc tm_request(struct tm_med *m, const struct tm_request_opts *o, char **
         if (!rc)
             snprintf(r.status, sizeof r.status, "%s", "done");
     }
-    if (rc)
-        goto fail;
-    rc = tm_store_commit(m->store, d);
-    if (rc)
-        goto fail;
-    char id[40];
-    snprintf(id, sizeof id, "%s", r.id);
-    req_release(&r);
-    rc = load_req(m, id, &r, d);
-    if (!rc)
-        *out = print(status_json(m, &r));
-    req_release(&r);
-    return rc;
+    return finish(m, rc, &r, out, d);
 fail:
     tm_store_rollback(m->store);
     req_release(&r);
@@ -750,17 +758,7 @@ enum tm_rc tm_decide(struct tm_med *m, const char *id, const char *owner, int ap
         if (!rc && !left)
             rc = !strcmp(stage, "review") ? set_status(m, id, "done", NULL, now, d) : run(m, &r, now, d);
     }
-    if (rc)
-        goto fail;
-    rc = tm_store_commit(m->store, d);
-    if (rc)
-        goto fail;
-    req_release(&r);
-    rc = load_req(m, id, &r, d);
-    if (!rc)
-        *out = print(status_json(m, &r));
-    req_release(&r);
-    return rc;
+    return finish(m, rc, &r, out, d);
 fail:
     tm_store_rollback(m->store);
     req_release(&r);

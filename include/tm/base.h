@@ -86,6 +86,8 @@ void tm_map64_put(struct tm_map64 *m, uint64_t key, uint32_t val);
 
 /* Hex and time helpers. */
 void tm_hex(const uint8_t *p, size_t n, char *out /* 2n+1 */);
+/* The value of one hex digit, or -1. */
+int tm_hexval(int c);
 int tm_unhex(const char *s, size_t slen, uint8_t *out, size_t outcap, size_t *outlen);
 /* Parse an ISO-8601 timestamp ("2026-01-30T12:00:00.123Z", offsets allowed) to Unix ms
  * UTC. Return 0 on success. */

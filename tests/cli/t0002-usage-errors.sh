@@ -3,7 +3,7 @@
 . "$(dirname "$0")/lib.sh"
 expect_code 0 "$TEEMED" --help
 contains "$T/out" "onboard"
-for c in init onboard cards card verify; do
+for c in init onboard cards card verify request inbox approve result audit policy demo; do
     expect_code 0 "$TEEMED" $c --help
     contains "$T/out" "usage: teemed $c"
 done
