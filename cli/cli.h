@@ -39,6 +39,7 @@ int cmd_result(struct cli *c, int argc, char **argv);
 int cmd_audit(struct cli *c, int argc, char **argv);
 int cmd_policy(struct cli *c, int argc, char **argv);
 int cmd_demo(struct cli *c, int argc, char **argv);
+int cmd_quote(struct cli *c, int argc, char **argv);
 int cmd_x_background(struct cli *c, int argc, char **argv);
 int cmd_x_bench_compute(struct cli *c, int argc, char **argv);
 int cmd_x_terms(struct cli *c, int argc, char **argv);

@@ -1,0 +1,45 @@
+# teemed quote parses every real quote of ../shared/testdata/tdx to the field values of
+# its expected.json (computed there by an independent parser); bad input is refused
+# with the field named.
+. "$(dirname "$0")/lib.sh"
+TD="$SHARED/testdata/tdx"
+[ -f "$TD/expected.json" ] || fail "missing $TD/expected.json (shared test data)"
+python3 - "$TEEMED" "$TD" <<'PY' || exit 1
+import json, subprocess, sys
+bin, td = sys.argv[1], sys.argv[2]
+exp = json.load(open(td + "/expected.json"))["quotes"]
+bad = 0
+for name, e in exp.items():
+    out = subprocess.run([bin, "quote", "--json", td + "/" + e["file"]], capture_output=True, text=True)
+    if out.returncode:
+        print(name, "failed:", out.stderr.strip()); bad += 1; continue
+    got = json.loads(out.stdout)
+    checks = [("header", k) for k in e.get("header", {})] + [("report", k) for k in e.get("report", {})]
+    checks += [("signature_data", k) for k in ("quote_signature_rs", "attestation_key_xy", "outer_cert_type",
+               "qe_report_signature_rs", "qe_auth_data") if k in e.get("signature_data", {})]
+    n = 0
+    for part, k in checks:
+        want, have = e[part][k], got.get(part, {}).get(k)
+        if want != have:
+            print(f"{name}: {part}.{k}: got {have}, want {want}"); bad += 1
+        n += 1
+    for k in ("signed_length", "sig_data_len", "bytes_after_signature_data", "body_offset"):
+        if k in e and e[k] != got.get(k):
+            print(f"{name}: {k}: got {got.get(k)}, want {e[k]}"); bad += 1
+        n += 1
+    print(f"{name}: {n} fields match" if not bad else "", end="\n" if not bad else "")
+sys.exit(1 if bad else 0)
+PY
+# truncated and altered quotes: refused, the field named, nothing read past the end
+head -c 600 "$TD/dcap-qvl/tdx_quote" > "$T/short"
+expect_code 3 "$TEEMED" quote "$T/short"
+contains "$T/err" "report body is truncated"
+head -c 2000 "$TD/dcap-qvl/tdx_quote" > "$T/short2"
+expect_code 3 "$TEEMED" quote "$T/short2"
+contains "$T/err" "signature data is truncated"
+printf '\007' | dd of="$T/v7" bs=1 count=1 2>/dev/null; tail -c +2 "$TD/dcap-qvl/tdx_quote" >> "$T/v7"
+expect_code 3 "$TEEMED" quote "$T/v7"
+contains "$T/err" "version 7"
+printf 'zz not a quote' > "$T/junk"
+expect_code 3 "$TEEMED" quote "$T/junk"
+exit 0
