@@ -69,7 +69,7 @@ deps:
 test-pass: $(BUILD)/teemed $(BUILD)/test-unit $(FUZZ_TARGETS:%=$(BUILD)/fuzz-replay-%)
 	$(BUILD)/test-unit
 	sh tests/cli/run.sh $(BUILD)/teemed
-	@for t in $(FUZZ_TARGETS); do $(BUILD)/fuzz-replay-$$t fuzz/corpus/$$t || exit 1; done
+	@for t in $(FUZZ_TARGETS); do timeout 300 $(BUILD)/fuzz-replay-$$t fuzz/corpus/$$t || exit 1; done
 
 ASAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 

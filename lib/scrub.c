@@ -697,6 +697,8 @@ void tm_scrub(struct tm_scrub *s, const char *text, size_t len, struct tm_buf *o
     } while (0)
     while (i < len) {
         unsigned char c = (unsigned char)text[i];
+        if (pem_at < i) /* a dropped identity line swallowed the block's start */
+            pem_at = next_pem(text, len, i);
         if (line_start) {
             line_start = 0;
             size_t head, drop = (cls[c] & C_ALPHA) || c == ' ' || c == '>' || c == '#' || c == '+'
@@ -741,6 +743,8 @@ void tm_scrub(struct tm_scrub *s, const char *text, size_t len, struct tm_buf *o
             i++;
         }
         int simple = !(acc & K_NONWORD), plain = !(acc & K_NOTLOWER);
+        if (i == st) /* cannot happen (the byte is no separator and no block start) */
+            i++;
         size_t n = i - st;
         /* git branch names: announced by the previous word, or known from the logs */
         int announced = branch_next;

@@ -6,7 +6,7 @@ pass=0 fail=0
 for t in "$here"/t*.sh; do
     [ -f "$t" ] || continue
     log=$(mktemp)
-    if TEEMED="$bin" sh "$t" >"$log" 2>&1; then
+    if TEEMED="$bin" timeout 600 sh "$t" >"$log" 2>&1; then
         pass=$((pass + 1))
     else
         fail=$((fail + 1))
