@@ -95,7 +95,7 @@ fuzz: deps
 	    -fsanitize=fuzzer,address,undefined -o build/fuzz/fuzz-$$t fuzz/fuzz_$$t.c \
 	    build/fuzz/libteemed.a $(LIBS) || exit 1; \
 	  mkdir -p build/fuzz/corpus-$$t; \
-	  build/fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	  build/fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 \
 	    build/fuzz/corpus-$$t fuzz/corpus/$$t 2>&1 | grep -E 'stat::number_of_executed_units|ERROR|crash' ; \
 	done
 
