@@ -26,7 +26,8 @@ LIBS     = $(PKG_LIBS) -lm
 LIB_SRC  = $(sort $(wildcard lib/*.c))
 CLI_SRC  = $(sort $(wildcard cli/*.c))
 TEST_SRC = $(sort $(wildcard tests/unit/*.c))
-DATA     = $(sort $(wildcard data/taxonomy/*.json)) $(wildcard data/background.tsv)
+DATA     = $(sort $(wildcard data/taxonomy/*.json)) $(wildcard data/background.tsv) \
+           $(wildcard data/intel/*.der)
 HDRS     = $(wildcard include/tm/*.h lib/*.h cli/*.h tests/unit/*.h)
 
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embed.o

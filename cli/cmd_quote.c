@@ -1,30 +1,52 @@
 /* cmd_quote.c - teemed quote: parse a DCAP quote and show its fields (the first stage of
  * offline verification; the DCAP chain and TCB checks come next). */
 #include "cli.h"
+#include "tm/attest.h"
 #include "tm/quote.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char usage[] =
-    "usage: teemed quote FILE\n"
+    "usage: teemed quote [--check] [--at UNIX_TIME] FILE\n"
     "\n"
     "Parse an Intel DCAP quote (TDX v4/v5, SGX v3) given as binary, hex (with or without\n"
     "0x) or a dstack GetQuote JSON response, and print its fields: header, TD report\n"
-    "(MRTD, RTMR0-3, report_data, debug flag) or enclave report, signature data. This is\n"
-    "parsing only: it does not verify the quote.\n";
+    "(MRTD, RTMR0-3, report_data, debug flag) or enclave report, signature data.\n"
+    "\n"
+    "  --check        also run the DCAP checks that need no collateral: the PCK chain to\n"
+    "                 the pinned Intel SGX Root CA (no CRLs), the QE report signature, the\n"
+    "                 QE's binding of the attestation key, the quote signature, no debug\n"
+    "                 TD; exit 1 if one fails. TCB status and revocation need collateral\n"
+    "                 (not yet supported): a passing --check is not a full verification.\n"
+    "  --at T         check certificates at Unix time T (default: now)\n";
 
 int cmd_quote(struct cli *c, int argc, char **argv)
 {
-    static const struct option opts[] = {CLI_COMMON_OPTS, {NULL, 0, NULL, 0}};
-    int o;
+    static const struct option opts[] = {{"check", no_argument, NULL, 'c'},
+                                         {"at", required_argument, NULL, 't'}, CLI_COMMON_OPTS,
+                                         {NULL, 0, NULL, 0}};
+    int o, do_check = 0;
+    int64_t at = (int64_t)time(NULL);
     while ((o = getopt_long(argc, argv, ":d:jh", opts, NULL)) != -1) {
         if (o == 'h')
             return cli_usage(usage, EX_OK);
-        if (!cli_common(c, o))
+        if (o == 'c') {
+            do_check = 1;
+        } else if (o == 't') {
+            char *end;
+            long long t = strtoll(optarg, &end, 10);
+            if (*end || end == optarg || t < 0) {
+                cli_err("quote: --at must be a Unix time in seconds (got '%s')", optarg);
+                return EX_USAGE;
+            }
+            at = (int64_t)t;
+        } else if (!cli_common(c, o)) {
             return cli_bad_option("quote", argv);
+        }
     }
     if (argc - optind != 1) {
         cli_err("quote: expected one FILE (see 'teemed quote --help')");
@@ -59,11 +81,33 @@ int cmd_quote(struct cli *c, int argc, char **argv)
     cJSON *j = tm_quote_json(&q);
     if (ev)
         cJSON_AddBoolToObject(j, "has_event_log", 1);
+    struct tm_verify v;
+    int failed = 0;
+    if (do_check) {
+        failed = tm_quote_check(bin, bl, &q, at, &v, &d) != TM_OK;
+        cJSON *cs = cJSON_AddArrayToObject(j, "checks");
+        for (size_t i = 0; i < v.nchecks; i++) {
+            cJSON *x = cJSON_CreateObject();
+            cJSON_AddStringToObject(x, "check", v.checks[i].name);
+            cJSON_AddBoolToObject(x, "ok", v.checks[i].ok);
+            cJSON_AddStringToObject(x, "detail", v.checks[i].detail);
+            cJSON_AddItemToArray(cs, x);
+        }
+        cJSON_AddStringToObject(j, "tcb_status", "not evaluated (needs collateral)");
+    }
     char *s = c->json ? cJSON_PrintUnformatted(j) : cJSON_Print(j);
     puts(s);
     free(s);
     cJSON_Delete(j);
     free(bin);
     free(ev);
+    if (failed) {
+        for (size_t i = 0; i < v.nchecks; i++)
+            if (!v.checks[i].ok) {
+                cli_err("quote: %s check failed: %s", v.checks[i].name, v.checks[i].detail);
+                break;
+            }
+        return EX_VERIFY;
+    }
     return EX_OK;
 }

@@ -49,4 +49,15 @@ enum tm_rc tm_quote_decode(const char *text, size_t len, uint8_t **out, size_t *
 /* The parsed fields as JSON (owned: cJSON_Delete). */
 cJSON *tm_quote_json(const struct tm_quote *q);
 
+struct tm_verify;
+/* The collateral-free DCAP checks, each recorded in *v (attest.h) with its reason:
+ * header (versions, key type, Intel QE vendor), pck-chain (the quote's PCK chain to the
+ * pinned Intel SGX Root CA at time at_s, without CRLs), qe-report-signature (PCK leaf key
+ * over the QE report), qe-report-data (SHA-256(attestation key || QE auth data) bound by
+ * the QE), quote-signature (attestation key over the signed region), td-attributes (no
+ * debug TD). TCB evaluation and revocation need the collateral (next stage). Returns
+ * TM_OK when every check passes. buf/len must be the bytes q was parsed from. */
+enum tm_rc tm_quote_check(const uint8_t *buf, size_t len, const struct tm_quote *q, int64_t at_s,
+                          struct tm_verify *v, struct tm_diag *d) TM_NODISCARD;
+
 #endif

@@ -30,6 +30,35 @@ for name, e in exp.items():
     print(f"{name}: {n} fields match" if not bad else "", end="\n" if not bad else "")
 sys.exit(1 if bad else 0)
 PY
+# the collateral-free DCAP checks pass on every real sample at its verification time ...
+for pair in "dcap-qvl/tdx_quote 1752919234" "dcap-qvl/tdx_quote_outdated 1774003274" \
+            "dcap-qvl/sgx_quote 1752919277" "dcap-qvl/quote-from-tappd.hex 1752919234" \
+            "dstack/verifier-fixtures/quote-report.json 1774003274" "derived/simulator-quote.bin 1770000000"; do
+    set -- $pair
+    expect_code 0 "$TEEMED" quote --check --at "$2" --json "$TD/$1"
+    [ "$(grep -o '"ok":false' "$T/out" | wc -l)" = 0 ] || fail "$1: a check failed"
+    contains "$T/out" '"check":"quote-signature","ok":true'
+done
+# ... and any changed byte fails the check it belongs to (tdx_quote v4 offsets)
+flip() { python3 - "$TD/dcap-qvl/tdx_quote" "$T/flip" "$1" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read()); o = int(sys.argv[3]); b[o] ^= 0x01
+open(sys.argv[2], "wb").write(b)
+PY
+}
+for case in "300 quote-signature" "600 quote-signature" "650 quote-signature" "720 qe-report-data" \
+            "900 qe-report-signature" "1170 qe-report-signature" "1230 qe-report-data" "1700 pck-chain"; do
+    set -- $case
+    flip "$1"
+    expect_code 1 "$TEEMED" quote --check --at 1752919234 --json "$T/flip"
+    contains "$T/out" "\"check\":\"$2\",\"ok\":false"
+done
+flip 168    # TDATTRIBUTES bit 0: a debug TD (and a broken signature)
+expect_code 1 "$TEEMED" quote --check --at 1752919234 --json "$T/flip"
+contains "$T/out" '"check":"td-attributes","ok":false'
+expect_code 1 "$TEEMED" quote --check --at 1500000000 "$TD/dcap-qvl/tdx_quote"   # before the PCK leaf
+contains "$T/err" "pck-chain check failed"
+
 # truncated and altered quotes: refused, the field named, nothing read past the end
 head -c 600 "$TD/dcap-qvl/tdx_quote" > "$T/short"
 expect_code 3 "$TEEMED" quote "$T/short"

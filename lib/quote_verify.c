@@ -1,0 +1,183 @@
+/* quote_verify.c - DCAP checks that need no collateral (see quote.h): OpenSSL 3 for
+ * X.509 path validation and ECDSA P-256; the anchor is the embedded Intel SGX Root CA. */
+#include "tm/attest.h"
+#include "tm/base.h"
+#include "tm/crypto.h"
+#include "tm/embed.h"
+#include "tm/quote.h"
+
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const uint8_t intel_qe_vendor[16] = {0x93, 0x9a, 0x72, 0x33, 0xf7, 0x9c, 0x4c, 0xa9,
+                                            0x94, 0x0a, 0x0d, 0xb3, 0x95, 0x7f, 0x06, 0x07};
+
+static void check(struct tm_verify *v, const char *name, int ok, const char *fmt, ...)
+{
+    if (v->nchecks == TM_CHECKS_MAX)
+        return;
+    struct tm_check *c = &v->checks[v->nchecks++];
+    snprintf(c->name, sizeof c->name, "%s", name);
+    c->ok = ok;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->detail, sizeof c->detail, fmt, ap);
+    va_end(ap);
+    if (!ok)
+        v->ok = 0;
+}
+
+/* ECDSA P-256 / SHA-256: sig is r||s (32 + 32 bytes, big-endian). */
+static int ecdsa_ok(EVP_PKEY *key, const uint8_t *msg, size_t n, const uint8_t sig[64])
+{
+    int ok = 0;
+    ECDSA_SIG *s = ECDSA_SIG_new();
+    BIGNUM *r = BN_bin2bn(sig, 32, NULL), *ss = BN_bin2bn(sig + 32, 32, NULL);
+    unsigned char *der = NULL;
+    int dl = 0;
+    if (s && r && ss && ECDSA_SIG_set0(s, r, ss)) {
+        r = ss = NULL; /* owned by s now */
+        dl = i2d_ECDSA_SIG(s, &der);
+    }
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    if (dl > 0 && ctx && EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key) == 1 &&
+        EVP_DigestVerify(ctx, der, (size_t)dl, msg, n) == 1)
+        ok = 1;
+    EVP_MD_CTX_free(ctx);
+    OPENSSL_free(der);
+    BN_free(r);
+    BN_free(ss);
+    ECDSA_SIG_free(s);
+    ERR_clear_error();
+    return ok;
+}
+
+/* The attestation key (X||Y) as a P-256 public key: a fixed SPKI prefix and the point. */
+static EVP_PKEY *p256_key(const uint8_t xy[64])
+{
+    static const uint8_t prefix[] = {0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce,
+                                     0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d,
+                                     0x03, 0x01, 0x07, 0x03, 0x42, 0x00, 0x04};
+    uint8_t spki[sizeof prefix + 64];
+    memcpy(spki, prefix, sizeof prefix);
+    memcpy(spki + sizeof prefix, xy, 64);
+    const unsigned char *p = spki;
+    EVP_PKEY *k = d2i_PUBKEY(NULL, &p, (long)sizeof spki);
+    ERR_clear_error();
+    return k;
+}
+
+static X509 *pinned_root(void)
+{
+    for (size_t i = 0; i < tm_nembedded; i++)
+        if (!strcmp(tm_embedded[i].name, "intel/sgx-root-ca.der")) {
+            const unsigned char *p = tm_embedded[i].data;
+            return d2i_X509(NULL, &p, (long)tm_embedded[i].len);
+        }
+    return NULL;
+}
+
+/* Verify the PEM chain to the pinned root at time at; *leaf receives the leaf (owned). */
+static int chain_ok(const struct tm_span pem, int64_t at, X509 **leaf, char *why, size_t whylen)
+{
+    int ok = 0;
+    STACK_OF(X509) *untrusted = sk_X509_new_null();
+    X509_STORE *store = X509_STORE_new();
+    X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+    X509 *root = pinned_root();
+    size_t n = pem.len;
+    while (n && pem.ptr[n - 1] == 0) /* the blob ends with a NUL byte */
+        n--;
+    BIO *bio = BIO_new_mem_buf(pem.ptr, (int)n);
+    *leaf = NULL;
+    snprintf(why, whylen, "no PEM certificates in the quote");
+    if (!untrusted || !store || !ctx || !root || !bio)
+        goto out;
+    X509 *c;
+    while ((c = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+        if (!*leaf)
+            *leaf = c;
+        else
+            sk_X509_push(untrusted, c);
+    }
+    ERR_clear_error();
+    if (!*leaf)
+        goto out;
+    X509_STORE_add_cert(store, root);
+    if (!X509_STORE_CTX_init(ctx, store, *leaf, untrusted))
+        goto out;
+    X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
+    X509_VERIFY_PARAM_set_time(param, (time_t)at);
+    if (X509_verify_cert(ctx) == 1) {
+        ok = 1;
+        snprintf(why, whylen, "PCK chain of %d certificates leads to the pinned Intel SGX Root CA",
+                 X509_STORE_CTX_get0_chain(ctx) ? sk_X509_num(X509_STORE_CTX_get0_chain(ctx)) : 0);
+    } else {
+        snprintf(why, whylen, "PCK chain does not verify: %s",
+                 X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
+    }
+out:
+    ERR_clear_error();
+    BIO_free(bio);
+    X509_free(root);
+    X509_STORE_CTX_free(ctx);
+    X509_STORE_free(store);
+    sk_X509_pop_free(untrusted, X509_free);
+    return ok;
+}
+
+enum tm_rc tm_quote_check(const uint8_t *buf, size_t len, const struct tm_quote *q, int64_t at,
+                          struct tm_verify *v, struct tm_diag *d)
+{
+    (void)d;
+    memset(v, 0, sizeof *v);
+    v->ok = 1;
+    snprintf(v->kind, sizeof v->kind, "%s", q->body_type == 1 ? "sgx-quote" : "tdx-quote");
+    snprintf(v->backend, sizeof v->backend, "dcap");
+    int intel = q->qe_vendor_id.len == 16 && !memcmp(q->qe_vendor_id.ptr, intel_qe_vendor, 16);
+    check(v, "header", intel, intel ? "quote v%u, ECDSA P-256 key, Intel QE" : "QE vendor is not Intel",
+          q->version);
+    X509 *leaf = NULL;
+    char why[200];
+    int chain = chain_ok(q->pck_chain, at, &leaf, why, sizeof why);
+    check(v, "pck-chain", chain, "%s (revocation needs the collateral's CRLs)", why);
+    EVP_PKEY *pck = leaf ? X509_get0_pubkey(leaf) : NULL;
+    int qsig = pck && q->qe_report.len == 384 &&
+               ecdsa_ok(pck, q->qe_report.ptr, q->qe_report.len, q->qe_report_signature.ptr);
+    check(v, "qe-report-signature", qsig, qsig ? "the PCK leaf key signed the QE report"
+                                               : "the QE report signature does not verify");
+    /* QE.REPORTDATA = SHA-256(attestation key || QE auth data) || 32 zero bytes */
+    uint8_t h[32];
+    int bind = 0;
+    if (q->qe_report.len == 384 && q->attestation_key.len == 64) {
+        EVP_MD_CTX *c = EVP_MD_CTX_new();
+        unsigned int hl = 32;
+        bind = c && EVP_DigestInit_ex(c, EVP_sha256(), NULL) &&
+               EVP_DigestUpdate(c, q->attestation_key.ptr, 64) &&
+               EVP_DigestUpdate(c, q->qe_auth_data.ptr ? (const void *)q->qe_auth_data.ptr : (const void *)"",
+                                q->qe_auth_data.len) &&
+               EVP_DigestFinal_ex(c, h, &hl);
+        EVP_MD_CTX_free(c);
+        static const uint8_t zero[32];
+        bind = bind && tm_ct_equal(q->qe_report.ptr + 320, h, 32) && !memcmp(q->qe_report.ptr + 352, zero, 32);
+    }
+    check(v, "qe-report-data", bind, bind ? "the QE report binds the attestation key"
+                                          : "the QE report does not bind the attestation key");
+    EVP_PKEY *ak = q->attestation_key.len == 64 ? p256_key(q->attestation_key.ptr) : NULL;
+    int sig = ak && q->signature.len == 64 && q->signed_len <= len && ecdsa_ok(ak, buf, q->signed_len, q->signature.ptr);
+    check(v, "quote-signature", sig, sig ? "the attestation key signed the quote"
+                                         : "the quote signature does not verify");
+    if (q->body_type != 1)
+        check(v, "td-attributes", !q->debug, q->debug ? "a debug TD: its memory is readable by the host"
+                                                      : "not a debug TD");
+    EVP_PKEY_free(ak);
+    X509_free(leaf);
+    return v->ok ? TM_OK : TM_EVERIFY;
+}
