@@ -2,6 +2,7 @@
  * offline verification; the DCAP chain and TCB checks come next). */
 #include "cli.h"
 #include "tm/attest.h"
+#include "tm/dcap.h"
 #include "tm/quote.h"
 
 #include <errno.h>
@@ -11,7 +12,7 @@
 #include <time.h>
 
 static const char usage[] =
-    "usage: teemed quote [--check] [--at UNIX_TIME] FILE\n"
+    "usage: teemed quote [--check] [--collateral FILE] [--at UNIX_TIME] FILE\n"
     "\n"
     "Parse an Intel DCAP quote (TDX v4/v5, SGX v3) given as binary, hex (with or without\n"
     "0x) or a dstack GetQuote JSON response, and print its fields: header, TD report\n"
@@ -22,19 +23,28 @@ static const char usage[] =
     "                 QE's binding of the attestation key, the quote signature, no debug\n"
     "                 TD; exit 1 if one fails. TCB status and revocation need collateral\n"
     "                 (not yet supported): a passing --check is not a full verification.\n"
-    "  --at T         check certificates at Unix time T (default: now)\n";
+    "  --collateral F full DCAP verification with a collateral bundle (dcap-qvl JSON):\n"
+    "                 CRLs, TCB info and QE identity (window, chain, signature), PCK\n"
+    "                 revocation, QE policy, TCB level, TDX module; prints the TCB status\n"
+    "                 and advisories; exit 1 if a check fails\n"
+    "  --at T         verify at Unix time T (default: now)\n";
 
 int cmd_quote(struct cli *c, int argc, char **argv)
 {
     static const struct option opts[] = {{"check", no_argument, NULL, 'c'},
+                                         {"collateral", required_argument, NULL, 'C'},
                                          {"at", required_argument, NULL, 't'}, CLI_COMMON_OPTS,
                                          {NULL, 0, NULL, 0}};
     int o, do_check = 0;
+    const char *colpath = NULL;
     int64_t at = (int64_t)time(NULL);
     while ((o = getopt_long(argc, argv, ":d:jh", opts, NULL)) != -1) {
         if (o == 'h')
             return cli_usage(usage, EX_OK);
         if (o == 'c') {
+            do_check = 1;
+        } else if (o == 'C') {
+            colpath = optarg;
             do_check = 1;
         } else if (o == 't') {
             char *end;
@@ -82,9 +92,26 @@ int cmd_quote(struct cli *c, int argc, char **argv)
     if (ev)
         cJSON_AddBoolToObject(j, "has_event_log", 1);
     struct tm_verify v;
+    struct tm_dcap dc = {{0}, NULL, 0};
     int failed = 0;
+    char *col = NULL;
+    size_t cl = 0;
+    if (colpath) {
+        FILE *cf = fopen(colpath, "rb");
+        if (!cf) {
+            cli_err("cannot read '%s': %s", colpath, strerror(errno));
+            cJSON_Delete(j);
+            free(bin);
+            free(ev);
+            return EX_INPUT;
+        }
+        col = malloc(TM_QUOTE_MAX + 1);
+        cl = col ? fread(col, 1, TM_QUOTE_MAX, cf) : 0;
+        fclose(cf);
+    }
     if (do_check) {
-        failed = tm_quote_check(bin, bl, &q, at, &v, &d) != TM_OK;
+        failed = (col ? tm_dcap_verify(bin, bl, &q, col, cl, at, &dc, &v, &d)
+                      : tm_quote_check(bin, bl, &q, at, &v, &d)) != TM_OK;
         cJSON *cs = cJSON_AddArrayToObject(j, "checks");
         for (size_t i = 0; i < v.nchecks; i++) {
             cJSON *x = cJSON_CreateObject();
@@ -93,8 +120,15 @@ int cmd_quote(struct cli *c, int argc, char **argv)
             cJSON_AddStringToObject(x, "detail", v.checks[i].detail);
             cJSON_AddItemToArray(cs, x);
         }
-        cJSON_AddStringToObject(j, "tcb_status", "not evaluated (needs collateral)");
+        if (col) {
+            cJSON_AddStringToObject(j, "tcb_status", dc.status);
+            cJSON_AddItemToObject(j, "advisory_ids", dc.advisories ? dc.advisories : cJSON_CreateArray());
+            dc.advisories = NULL;
+        } else {
+            cJSON_AddStringToObject(j, "tcb_status", "not evaluated (needs collateral)");
+        }
     }
+    free(col);
     char *s = c->json ? cJSON_PrintUnformatted(j) : cJSON_Print(j);
     puts(s);
     free(s);

@@ -1,0 +1,27 @@
+/* dcap.h - full DCAP verification of a quote with a collateral bundle (dcap-qvl's
+ * QuoteCollateralV3 JSON: PEM issuer chains, hex DER CRLs, the signed TCB info and QE
+ * identity texts and their signatures), offline, at a given time. */
+#ifndef TM_DCAP_H
+#define TM_DCAP_H
+
+#include <cjson/cJSON.h>
+#include "tm/quote.h"
+
+struct tm_dcap {
+    char status[48];     /* UpToDate, SWHardeningNeeded, ..., or "not evaluated" */
+    cJSON *advisories;   /* owned: array of "INTEL-SA-xxxxx" */
+    int evaluated;       /* the TCB status was determined */
+};
+
+/* Run the collateral-free checks (tm_quote_check) and then: CRLs, TCB info and QE
+ * identity (window at `at`, issuer chain with the root CA CRL, signature, id), PCK
+ * chain revocation (root and PCK CRLs), QE identity policy and QE TCB level, PCK
+ * extension (FMSPC, CPUSVN components, PCESVN) against the TCB levels (Intel's rule for
+ * TDX components 0 and 1), the TDX module identity, and the combined status. Every
+ * check goes into *v; TM_OK only when all pass (Revoked fails). Release out->advisories
+ * with cJSON_Delete. */
+enum tm_rc tm_dcap_verify(const uint8_t *quote, size_t qlen, const struct tm_quote *q,
+                          const char *collateral, size_t clen, int64_t at, struct tm_dcap *out,
+                          struct tm_verify *v, struct tm_diag *d) TM_NODISCARD;
+
+#endif

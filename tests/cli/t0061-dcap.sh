@@ -1,0 +1,61 @@
+# Full DCAP verification reproduces every pairing of ../shared/testdata/tdx/README.md,
+# and a changed byte of the collateral fails the check it belongs to.
+. "$(dirname "$0")/lib.sh"
+TD="$SHARED/testdata/tdx"
+C="$TD/dcap-qvl"
+v() { # v QUOTE COLLATERAL AT -> exit code in $rc, JSON in $T/out
+    "$TEEMED" quote --json --collateral "$2" --at "$3" "$1" > "$T/out" 2> "$T/err"; rc=$?
+}
+status() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print(j['tcb_status'], ','.join(j['advisory_ids']))" "$T/out"; }
+failed() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print(' '.join(c['check'] for c in j['checks'] if not c['ok']))" "$T/out"; }
+
+v "$C/tdx_quote" "$C/tdx_quote_collateral.json" 1752919234
+[ $rc = 0 ] && [ "$(status)" = "UpToDate " ] || fail "tdx_quote: $(status) $(failed)"
+v "$C/tdx_quote" "$C/tdx_quote_collateral.json" 1752919236          # PCK CRL expired 1 s ago
+[ $rc = 1 ] && [ "$(failed)" = "pck-revocation" ] || fail "expired CRL: $(failed)"
+contains "$T/err" "CRL has expired"
+v "$C/tdx_quote" "$C/tdx_quote_collateral.json" 1750329146          # before the QE identity
+[ $rc = 1 ] && contains "$T/out" '"check":"qe-identity","ok":false'
+v "$C/tdx_quote" "$C/tdx_quote_outdated_collateral.json" 1774003274
+[ $rc = 1 ] && [ "$(failed)" = "fmspc" ] || fail "fmspc: $(failed)"
+v "$C/tdx_quote" "$C/sgx_quote_collateral.json" 1752919234
+[ $rc = 1 ] && contains "$T/out" '"check":"qe-identity-id","ok":false'
+v "$C/sgx_quote" "$C/sgx_quote_collateral.json" 1752919277
+[ $rc = 0 ] && [ "$(status)" = "ConfigurationAndSWHardeningNeeded INTEL-SA-00289,INTEL-SA-00615" ] ||
+    fail "sgx: $(status) $(failed)"
+v "$C/sgx_quote" "$C/sgx_quote_collateral.json" 1752919279          # QE identity expired
+[ $rc = 1 ] && [ "$(failed)" = "qe-identity" ] || fail "sgx expired: $(failed)"
+v "$C/tdx_quote_outdated" "$C/tdx_quote_outdated_collateral.json" 1774003274
+[ $rc = 1 ] && [ "$(failed)" = "tcb-level" ] || fail "v5: $(failed)"
+for h in tdx-quote.hex quote-from-tappd.hex; do
+    v "$C/$h" "$C/tdx_quote_collateral.json" 1752919234
+    [ $rc = 1 ] && [ "$(failed)" = "tcb-level" ] || fail "$h: $(failed)"
+done
+v "$TD/dstack/verifier-fixtures/quote-report.json" "$C/tdx_quote_outdated_collateral.json" 1774003274
+[ $rc = 0 ] && [ "$(status)" = "UpToDate " ] || fail "dstack fixture: $(status) $(failed)"
+v "$TD/dstack/verifier-fixtures/tdx-lite-getquote.json" "$C/tdx_quote_outdated_collateral.json" 1774003274
+[ $rc = 1 ] && contains "$T/out" '"check":"pck-chain","ok":false'
+
+# tampered collateral: each part fails its own check
+tamper() { # tamper FIELD OFFSET -> $T/col.json
+    python3 - "$C/tdx_quote_collateral.json" "$T/col.json" "$1" "$2" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1])); f, o = sys.argv[3], int(sys.argv[4]); s = c[f]
+ch = s[o]; rep = {"0": "1", "1": "0", "a": "b", "b": "a"}.get(ch.lower(), "0" if ch != "0" else "1")
+c[f] = s[:o] + rep + s[o + 1:]
+json.dump(c, open(sys.argv[2], "w"))
+PY
+}
+for case in "tcb_info 300 tcb-info" "tcb_info_signature 10 tcb-info" "qe_identity 200 qe-identity" \
+            "qe_identity_signature 70 qe-identity" "pck_crl 400 crls" "root_ca_crl 300 crls"; do
+    set -- $case
+    tamper "$1" "$2"
+    v "$C/tdx_quote" "$T/col.json" 1752919234
+    [ $rc = 1 ] || fail "tampered $1 accepted"
+    if [ "$3" = crls ]; then   # a changed CRL fails to decode or its signature fails the chains
+        [ -n "$(failed)" ] || fail "tampered $1: nothing failed"
+    else
+        grep -q "\"check\":\"$3\",\"ok\":false" "$T/out" || fail "tampered $1: $(failed)"
+    fi
+done
+exit 0
