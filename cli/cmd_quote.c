@@ -3,6 +3,8 @@
 #include "cli.h"
 #include "tm/attest.h"
 #include "tm/dcap.h"
+#include "tm/eventlog.h"
+#include "tm/base.h"
 #include "tm/quote.h"
 
 #include <errno.h>
@@ -89,8 +91,34 @@ int cmd_quote(struct cli *c, int argc, char **argv)
         return cli_fail(rc, &d);
     }
     cJSON *j = tm_quote_json(&q);
-    if (ev)
-        cJSON_AddBoolToObject(j, "has_event_log", 1);
+    struct tm_eventlog el;
+    int el_ok = -1; /* -1: no event log */
+    if (ev) {
+        if (tm_eventlog_replay(ev, strlen(ev), &el, &d)) {
+            cJSON_Delete(j);
+            free(bin);
+            free(ev);
+            return cli_fail(TM_EPARSE, &d);
+        }
+        cJSON *e = cJSON_AddObjectToObject(j, "event_log"), *rr = cJSON_AddArrayToObject(e, "rtmr_replayed"),
+              *mm = cJSON_AddArrayToObject(e, "replay_matches_quote");
+        cJSON_AddNumberToObject(e, "events", el.events);
+        el_ok = 1;
+        for (int i = 0; i < 4; i++) {
+            char hx[97];
+            tm_hex(el.rtmr[i], 48, hx);
+            cJSON_AddItemToArray(rr, cJSON_CreateString(hx));
+            int match = q.rtmr[i].len == 48 && !memcmp(q.rtmr[i].ptr, el.rtmr[i], 48);
+            cJSON_AddItemToArray(mm, cJSON_CreateBool(match));
+            el_ok &= match;
+        }
+        cJSON_AddStringToObject(e, "compose_hash", el.compose_hash);
+        cJSON_AddStringToObject(e, "app_id", el.app_id);
+        cJSON_AddStringToObject(e, "instance_id", el.instance_id);
+        cJSON_AddStringToObject(e, "os_image_hash", el.os_image_hash);
+        cJSON_AddStringToObject(e, "key_provider", el.key_provider);
+        cJSON_AddNumberToObject(e, "app_events", el.app_events);
+    }
     struct tm_verify v;
     struct tm_dcap dc = {{0}, NULL, 0};
     int failed = 0;
@@ -112,6 +140,15 @@ int cmd_quote(struct cli *c, int argc, char **argv)
     if (do_check) {
         failed = (col ? tm_dcap_verify(bin, bl, &q, col, cl, at, &dc, &v, &d)
                       : tm_quote_check(bin, bl, &q, at, &v, &d)) != TM_OK;
+        if (el_ok >= 0 && v.nchecks < TM_CHECKS_MAX) { /* the event log must replay to the quote */
+            struct tm_check *x = &v.checks[v.nchecks++];
+            snprintf(x->name, sizeof x->name, "event-log");
+            x->ok = el_ok;
+            snprintf(x->detail, sizeof x->detail, "%s", el_ok ? "the event log replays to RTMR0-3 of the quote"
+                                                            : "the event log does not replay to the quote's RTMRs");
+            failed |= !el_ok;
+            v.ok &= el_ok;
+        }
         cJSON *cs = cJSON_AddArrayToObject(j, "checks");
         for (size_t i = 0; i < v.nchecks; i++) {
             cJSON *x = cJSON_CreateObject();

@@ -59,6 +59,35 @@ contains "$T/out" '"check":"td-attributes","ok":false'
 expect_code 1 "$TEEMED" quote --check --at 1500000000 "$TD/dcap-qvl/tdx_quote"   # before the PCK leaf
 contains "$T/err" "pck-chain check failed"
 
+# dstack GetQuote responses: the event log replays to RTMR0-3 and yields the app claims
+python3 - "$TEEMED" "$TD" <<'PY' || exit 1
+import json, subprocess, sys
+bin, td = sys.argv[1], sys.argv[2]
+exp = json.load(open(td + "/expected.json"))
+bad = 0
+for name in ("dstack/verifier-fixtures/quote-report.json", "dstack/verifier-fixtures/tdx-lite-getquote.json"):
+    got = json.loads(subprocess.run([bin, "quote", "--json", td + "/" + name], capture_output=True, text=True).stdout)["event_log"]
+    want, claims = exp["event_logs"].get(name), exp["dstack_app_claims"][name]
+    if want and got["rtmr_replayed"] != want["replayed_rtmr"]:
+        print(name, "replay differs"); bad += 1
+    if got["replay_matches_quote"] != [True] * 4:
+        print(name, "does not replay to the quote"); bad += 1
+    for k in ("compose_hash", "app_id", "instance_id"):
+        if got[k] != claims[k]:
+            print(name, k, got[k], "!=", claims[k]); bad += 1
+sys.exit(1 if bad else 0)
+PY
+# a changed event (the application's own, after system-ready) breaks the replay
+python3 - "$TD/dstack/verifier-fixtures/quote-report.json" "$T/ev.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1])); ev = json.loads(d["event_log"])
+ev[-1]["event_payload"] = ev[-1]["event_payload"][:-2] + "00"
+d["event_log"] = json.dumps(ev); json.dump(d, open(sys.argv[2], "w"))
+PY
+expect_code 1 "$TEEMED" quote --check --at 1774003274 --json "$T/ev.json"
+contains "$T/out" '"check":"event-log","ok":false'
+contains "$T/out" '"check":"quote-signature","ok":true'
+
 # truncated and altered quotes: refused, the field named, nothing read past the end
 head -c 600 "$TD/dcap-qvl/tdx_quote" > "$T/short"
 expect_code 3 "$TEEMED" quote "$T/short"

@@ -1,0 +1,26 @@
+/* eventlog.h - the TDX/dstack event log: replay it to RTMR0-3 and read dstack's claims.
+ *
+ * Events {imr, event_type, digest, event, event_payload}. Boot events are replayed with
+ * their digest as given; dstack runtime events (imr 3, type 0x08000001) have their digest
+ * recomputed, never trusted: V1 SHA-384(LE32(type) ":" name ":" payload), V2 (events with
+ * "version": 2) SHA-384 of the JCS text {"name","payload" (hex),"type"}. Each RTMR starts
+ * at 48 zero bytes; RTMR = SHA-384(RTMR || digest) per event in order. */
+#ifndef TM_EVENTLOG_H
+#define TM_EVENTLOG_H
+
+#include <stdint.h>
+#include "tm/err.h"
+
+struct tm_eventlog {
+    uint8_t rtmr[4][48];
+    uint32_t events, per_imr[4];
+    char compose_hash[65], app_id[41], instance_id[41], os_image_hash[65];
+    char key_provider[256];
+    uint32_t app_events; /* emitted by the application after system-ready */
+};
+
+/* Replay json[0..len): a JSON array of events, or a JSON string holding one. */
+enum tm_rc tm_eventlog_replay(const char *json, size_t len, struct tm_eventlog *out,
+                              struct tm_diag *d) TM_NODISCARD;
+
+#endif
