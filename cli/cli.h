@@ -7,6 +7,7 @@
 #define TM_CLI_H
 
 #include <getopt.h>
+#include <stdint.h>
 #include "tm/err.h"
 
 enum { EX_OK = 0, EX_VERIFY = 1, EX_USAGE = 2, EX_INPUT = 3, EX_NOTFOUND = 4, EX_EXISTS = 5,
@@ -55,6 +56,23 @@ int cli_common(struct cli *c, int o);
 const char *cli_data_dir(const struct cli *c);
 /* Report an unknown option or missing argument the getopt way; returns EX_USAGE. */
 int cli_bad_option(const char *cmd, char **argv);
+
+/* Quote handling shared by quote and verify (cmd_quote.c). */
+struct cli_quote_opts {
+    const char *cmd;
+    int check;
+    int require_collateral; /* verify: without collateral, no pass */
+    const char *collateral;
+    int64_t at;
+    const char *expect_mrtd, *expect_rtmr[4], *expect_compose;
+};
+#define CLI_QUOTE_OPTS                                                                     \
+    {"collateral", required_argument, NULL, 'C'}, {"at", required_argument, NULL, 't'},    \
+        {"expect-mrtd", required_argument, NULL, 'M'},                                     \
+        {"expect-rtmr", required_argument, NULL, 'R'},                                     \
+        {"expect-compose-hash", required_argument, NULL, 'P'}
+int cli_quote_option(struct cli_quote_opts *q, int o, const char *arg, int *ex);
+int cli_quote(struct cli *c, const char *path, const struct cli_quote_opts *o);
 
 /* Print a card as readable text on stdout. */
 void cli_print_card_text(const char *card_json);

@@ -1,109 +1,121 @@
-/* cmd_quote.c - teemed quote: parse a DCAP quote and show its fields (the first stage of
- * offline verification; the DCAP chain and TCB checks come next). */
+/* cmd_quote.c - teemed quote, and the quote half of teemed verify: parse an Intel DCAP
+ * quote, run the collateral-free checks or full DCAP verification, replay a dstack event
+ * log, compare measurements with what the caller expects, print every check. */
 #include "cli.h"
 #include "tm/attest.h"
+#include "tm/base.h"
 #include "tm/dcap.h"
 #include "tm/eventlog.h"
-#include "tm/base.h"
 #include "tm/quote.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 static const char usage[] =
-    "usage: teemed quote [--check] [--collateral FILE] [--at UNIX_TIME] FILE\n"
+    "usage: teemed quote [--check] [--collateral FILE] [--at UNIX_TIME] [--expect-mrtd HEX]\n"
+    "                    [--expect-rtmr N=HEX]... [--expect-compose-hash HEX] FILE\n"
     "\n"
     "Parse an Intel DCAP quote (TDX v4/v5, SGX v3) given as binary, hex (with or without\n"
     "0x) or a dstack GetQuote JSON response, and print its fields: header, TD report\n"
-    "(MRTD, RTMR0-3, report_data, debug flag) or enclave report, signature data.\n"
+    "(MRTD, RTMR0-3, report_data, debug flag) or enclave report, signature data, and the\n"
+    "replay of a dstack event log with its app claims. 'teemed verify FILE' does the same\n"
+    "with --check implied.\n"
     "\n"
-    "  --check        also run the DCAP checks that need no collateral: the PCK chain to\n"
-    "                 the pinned Intel SGX Root CA (no CRLs), the QE report signature, the\n"
-    "                 QE's binding of the attestation key, the quote signature, no debug\n"
-    "                 TD; exit 1 if one fails. TCB status and revocation need collateral\n"
-    "                 (not yet supported): a passing --check is not a full verification.\n"
+    "  --check        the DCAP checks that need no collateral: the PCK chain to the pinned\n"
+    "                 Intel SGX Root CA (no CRLs), the QE report signature, the QE's\n"
+    "                 binding of the attestation key, the quote signature, no debug TD,\n"
+    "                 and the event log replay; exit 1 if one fails. Without collateral\n"
+    "                 the TCB status is not evaluated: not a full verification.\n"
     "  --collateral F full DCAP verification with a collateral bundle (dcap-qvl JSON):\n"
     "                 CRLs, TCB info and QE identity (window, chain, signature), PCK\n"
     "                 revocation, QE policy, TCB level, TDX module; prints the TCB status\n"
-    "                 and advisories; exit 1 if a check fails\n"
-    "  --at T         verify at Unix time T (default: now)\n";
+    "                 and advisories\n"
+    "  --at T         verify at Unix time T (default: now)\n"
+    "  --expect-mrtd HEX, --expect-rtmr N=HEX, --expect-compose-hash HEX\n"
+    "                 require these measurements (the compose hash from the event log, or\n"
+    "                 from MRCONFIGID 0x01 || compose_hash)\n";
 
-int cmd_quote(struct cli *c, int argc, char **argv)
+static int read_all(const char *path, char **buf, size_t *n, size_t cap)
 {
-    static const struct option opts[] = {{"check", no_argument, NULL, 'c'},
-                                         {"collateral", required_argument, NULL, 'C'},
-                                         {"at", required_argument, NULL, 't'}, CLI_COMMON_OPTS,
-                                         {NULL, 0, NULL, 0}};
-    int o, do_check = 0;
-    const char *colpath = NULL;
-    int64_t at = (int64_t)time(NULL);
-    while ((o = getopt_long(argc, argv, ":d:jh", opts, NULL)) != -1) {
-        if (o == 'h')
-            return cli_usage(usage, EX_OK);
-        if (o == 'c') {
-            do_check = 1;
-        } else if (o == 'C') {
-            colpath = optarg;
-            do_check = 1;
-        } else if (o == 't') {
-            char *end;
-            long long t = strtoll(optarg, &end, 10);
-            if (*end || end == optarg || t < 0) {
-                cli_err("quote: --at must be a Unix time in seconds (got '%s')", optarg);
-                return EX_USAGE;
-            }
-            at = (int64_t)t;
-        } else if (!cli_common(c, o)) {
-            return cli_bad_option("quote", argv);
-        }
-    }
-    if (argc - optind != 1) {
-        cli_err("quote: expected one FILE (see 'teemed quote --help')");
-        return EX_USAGE;
-    }
-    const char *path = argv[optind];
     FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
     if (!f) {
         cli_err("cannot read '%s': %s", path, strerror(errno));
         return EX_INPUT;
     }
-    size_t cap = 4 * TM_QUOTE_MAX + 1, n;
-    char *buf = malloc(cap);
-    n = buf ? fread(buf, 1, cap, f) : 0;
+    *buf = malloc(cap + 1);
+    *n = *buf ? fread(*buf, 1, cap + 1, f) : 0;
     if (f != stdin)
         fclose(f);
-    struct tm_diag d = {{0}};
+    if (*n > cap) {
+        cli_err("'%s' is larger than %zu bytes", path, cap);
+        free(*buf);
+        *buf = NULL;
+        return EX_INPUT;
+    }
+    return EX_OK;
+}
+
+static void add_check(struct tm_verify *v, const char *name, int ok, const char *detail)
+{
+    if (v->nchecks == TM_CHECKS_MAX)
+        return;
+    struct tm_check *x = &v->checks[v->nchecks++];
+    snprintf(x->name, sizeof x->name, "%s", name);
+    x->ok = ok;
+    snprintf(x->detail, sizeof x->detail, "%s", detail);
+    if (!ok)
+        v->ok = 0;
+}
+
+static int hex_is(const char *want, const uint8_t *p, size_t n)
+{
+    if (!want || !p)
+        return 0;
+    if (!strncmp(want, "0x", 2))
+        want += 2;
+    char got[200];
+    if (2 * n + 1 > sizeof got)
+        return 0;
+    tm_hex(p, n, got);
+    return strlen(want) == 2 * n && !strcasecmp(want, got);
+}
+
+int cli_quote(struct cli *c, const char *path, const struct cli_quote_opts *o)
+{
+    char *buf = NULL, *col = NULL, *ev = NULL;
+    size_t n = 0, cl = 0, bl = 0;
     uint8_t *bin = NULL;
-    size_t bl = 0;
-    char *ev = NULL;
-    enum tm_rc rc = n == cap ? tm_fail(&d, TM_ETOOBIG, "'%s' is too large to be a quote", path)
-                             : tm_quote_decode(buf, n, &bin, &bl, &ev, &d);
-    free(buf);
+    int ex = read_all(path, &buf, &n, 4 * TM_QUOTE_MAX);
+    if (!ex && o->collateral)
+        ex = read_all(o->collateral, &col, &cl, TM_QUOTE_MAX);
+    struct tm_diag d = {{0}};
     struct tm_quote q;
+    struct tm_verify v;
+    struct tm_dcap dc = {{0}, NULL, 0};
+    struct tm_eventlog el;
+    cJSON *j = NULL;
+    enum tm_rc rc = TM_OK;
+    if (ex)
+        goto out;
+    rc = tm_quote_decode(buf, n, &bin, &bl, &ev, &d);
     if (!rc)
         rc = tm_quote_parse(bin, bl, &q, &d);
+    if (!rc && ev)
+        rc = tm_eventlog_replay(ev, strlen(ev), &el, &d);
     if (rc) {
-        free(bin);
-        free(ev);
-        return cli_fail(rc, &d);
+        ex = cli_fail(rc, &d);
+        goto out;
     }
-    cJSON *j = tm_quote_json(&q);
-    struct tm_eventlog el;
-    int el_ok = -1; /* -1: no event log */
+    j = tm_quote_json(&q);
+    int el_ok = 1;
     if (ev) {
-        if (tm_eventlog_replay(ev, strlen(ev), &el, &d)) {
-            cJSON_Delete(j);
-            free(bin);
-            free(ev);
-            return cli_fail(TM_EPARSE, &d);
-        }
         cJSON *e = cJSON_AddObjectToObject(j, "event_log"), *rr = cJSON_AddArrayToObject(e, "rtmr_replayed"),
               *mm = cJSON_AddArrayToObject(e, "replay_matches_quote");
         cJSON_AddNumberToObject(e, "events", el.events);
-        el_ok = 1;
         for (int i = 0; i < 4; i++) {
             char hx[97];
             tm_hex(el.rtmr[i], 48, hx);
@@ -119,36 +131,36 @@ int cmd_quote(struct cli *c, int argc, char **argv)
         cJSON_AddStringToObject(e, "key_provider", el.key_provider);
         cJSON_AddNumberToObject(e, "app_events", el.app_events);
     }
-    struct tm_verify v;
-    struct tm_dcap dc = {{0}, NULL, 0};
-    int failed = 0;
-    char *col = NULL;
-    size_t cl = 0;
-    if (colpath) {
-        FILE *cf = fopen(colpath, "rb");
-        if (!cf) {
-            cli_err("cannot read '%s': %s", colpath, strerror(errno));
-            cJSON_Delete(j);
-            free(bin);
-            free(ev);
-            return EX_INPUT;
+    if (o->check) {
+        rc = col ? tm_dcap_verify(bin, bl, &q, col, cl, o->at, &dc, &v, &d) : tm_quote_check(bin, bl, &q, o->at, &v, &d);
+        if (ev)
+            add_check(&v, "event-log", el_ok, el_ok ? "the event log replays to RTMR0-3 of the quote"
+                                                    : "the event log does not replay to the quote's RTMRs");
+        if (o->expect_mrtd)
+            add_check(&v, "expect-mrtd", hex_is(o->expect_mrtd, q.mr_td.ptr, 48),
+                      hex_is(o->expect_mrtd, q.mr_td.ptr, 48) ? "MRTD is as expected" : "MRTD differs");
+        for (int i = 0; i < 4; i++)
+            if (o->expect_rtmr[i]) {
+                char name[24], det[64];
+                int ok = hex_is(o->expect_rtmr[i], q.rtmr[i].ptr, 48);
+                snprintf(name, sizeof name, "expect-rtmr%d", i);
+                snprintf(det, sizeof det, "RTMR%d %s", i, ok ? "is as expected" : "differs");
+                add_check(&v, name, ok, det);
+            }
+        if (o->expect_compose) {
+            const char *w = !strncmp(o->expect_compose, "0x", 2) ? o->expect_compose + 2 : o->expect_compose;
+            int from_log = ev && el.compose_hash[0], ok;
+            if (from_log)
+                ok = !strcasecmp(w, el.compose_hash) && el_ok;
+            else /* MRCONFIGID v1: 0x01 || compose_hash || zeros */
+                ok = q.mr_config_id.ptr && q.mr_config_id.ptr[0] == 1 && hex_is(w, q.mr_config_id.ptr + 1, 32);
+            add_check(&v, "expect-compose-hash", ok,
+                      ok ? (from_log ? "the replayed event log holds the expected compose hash"
+                                     : "MRCONFIGID holds the expected compose hash")
+                         : "the compose hash differs (or no event log and no MRCONFIGID v1)");
         }
-        col = malloc(TM_QUOTE_MAX + 1);
-        cl = col ? fread(col, 1, TM_QUOTE_MAX, cf) : 0;
-        fclose(cf);
-    }
-    if (do_check) {
-        failed = (col ? tm_dcap_verify(bin, bl, &q, col, cl, at, &dc, &v, &d)
-                      : tm_quote_check(bin, bl, &q, at, &v, &d)) != TM_OK;
-        if (el_ok >= 0 && v.nchecks < TM_CHECKS_MAX) { /* the event log must replay to the quote */
-            struct tm_check *x = &v.checks[v.nchecks++];
-            snprintf(x->name, sizeof x->name, "event-log");
-            x->ok = el_ok;
-            snprintf(x->detail, sizeof x->detail, "%s", el_ok ? "the event log replays to RTMR0-3 of the quote"
-                                                            : "the event log does not replay to the quote's RTMRs");
-            failed |= !el_ok;
-            v.ok &= el_ok;
-        }
+        if (!col && o->require_collateral)
+            add_check(&v, "tcb", 0, "the TCB status was not evaluated: give the collateral (--collateral FILE)");
         cJSON *cs = cJSON_AddArrayToObject(j, "checks");
         for (size_t i = 0; i < v.nchecks; i++) {
             cJSON *x = cJSON_CreateObject();
@@ -157,28 +169,86 @@ int cmd_quote(struct cli *c, int argc, char **argv)
             cJSON_AddStringToObject(x, "detail", v.checks[i].detail);
             cJSON_AddItemToArray(cs, x);
         }
-        if (col) {
-            cJSON_AddStringToObject(j, "tcb_status", dc.status);
-            cJSON_AddItemToObject(j, "advisory_ids", dc.advisories ? dc.advisories : cJSON_CreateArray());
-            dc.advisories = NULL;
-        } else {
-            cJSON_AddStringToObject(j, "tcb_status", "not evaluated (needs collateral)");
-        }
+        cJSON_AddStringToObject(j, "tcb_status", col ? dc.status : "not evaluated (needs collateral)");
+        cJSON_AddItemToObject(j, "advisory_ids", dc.advisories ? dc.advisories : cJSON_CreateArray());
+        dc.advisories = NULL;
+        cJSON_AddBoolToObject(j, "verified", v.ok && col != NULL);
     }
-    free(col);
     char *s = c->json ? cJSON_PrintUnformatted(j) : cJSON_Print(j);
     puts(s);
     free(s);
-    cJSON_Delete(j);
-    free(bin);
-    free(ev);
-    if (failed) {
+    if (o->check && !v.ok) {
         for (size_t i = 0; i < v.nchecks; i++)
             if (!v.checks[i].ok) {
-                cli_err("quote: %s check failed: %s", v.checks[i].name, v.checks[i].detail);
+                cli_err("%s: %s check failed: %s", o->cmd, v.checks[i].name, v.checks[i].detail);
                 break;
             }
-        return EX_VERIFY;
+        ex = EX_VERIFY;
     }
-    return EX_OK;
+out:
+    cJSON_Delete(j);
+    cJSON_Delete(dc.advisories);
+    free(buf);
+    free(col);
+    free(bin);
+    free(ev);
+    return ex;
+}
+
+/* Options shared by quote and verify; returns 1 if o was one of them. */
+int cli_quote_option(struct cli_quote_opts *q, int o, const char *arg, int *ex)
+{
+    switch (o) {
+    case 'C': q->collateral = arg; q->check = 1; return 1;
+    case 'M': q->expect_mrtd = arg; return 1;
+    case 'P': q->expect_compose = arg; return 1;
+    case 't': {
+        char *end;
+        long long t = strtoll(arg, &end, 10);
+        if (*end || end == arg || t < 0) {
+            cli_err("%s: --at must be a Unix time in seconds (got '%s')", q->cmd, arg);
+            *ex = EX_USAGE;
+        }
+        q->at = (int64_t)t;
+        return 1;
+    }
+    case 'R': {
+        if (arg[0] < '0' || arg[0] > '3' || arg[1] != '=') {
+            cli_err("%s: --expect-rtmr takes N=HEX with N from 0 to 3 (got '%s')", q->cmd, arg);
+            *ex = EX_USAGE;
+        } else {
+            q->expect_rtmr[arg[0] - '0'] = arg + 2;
+        }
+        return 1;
+    }
+    default: return 0;
+    }
+}
+
+int cmd_quote(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"check", no_argument, NULL, 'c'}, CLI_QUOTE_OPTS, CLI_COMMON_OPTS,
+                                         {NULL, 0, NULL, 0}};
+    struct cli_quote_opts qo = {0};
+    qo.cmd = "quote";
+    qo.at = (int64_t)time(NULL);
+    int o, ex = EX_OK;
+    while ((o = getopt_long(argc, argv, ":d:jh", opts, NULL)) != -1) {
+        if (o == 'h')
+            return cli_usage(usage, EX_OK);
+        if (o == 'c')
+            qo.check = 1;
+        else if (!cli_quote_option(&qo, o, optarg, &ex) && !cli_common(c, o))
+            return cli_bad_option("quote", argv);
+        if (ex)
+            return ex;
+    }
+    if (qo.expect_mrtd || qo.expect_compose || qo.expect_rtmr[0] || qo.expect_rtmr[1] ||
+        qo.expect_rtmr[2] || qo.expect_rtmr[3])
+        qo.check = 1;
+    if (argc - optind != 1) {
+        cli_err("quote: expected one FILE (see 'teemed quote --help')");
+        return EX_USAGE;
+    }
+    return cli_quote(c, argv[optind], &qo);
 }

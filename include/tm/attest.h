@@ -28,7 +28,7 @@ const char *tm_code_measurement(void);
 /* Canonical text of a document (owned, free()). */
 char *tm_canonical(const cJSON *doc);
 
-#define TM_CHECKS_MAX 24
+#define TM_CHECKS_MAX 32
 struct tm_check {
     char name[40];
     int ok;

@@ -36,6 +36,28 @@ v "$TD/dstack/verifier-fixtures/quote-report.json" "$C/tdx_quote_outdated_collat
 v "$TD/dstack/verifier-fixtures/tdx-lite-getquote.json" "$C/tdx_quote_outdated_collateral.json" 1774003274
 [ $rc = 1 ] && contains "$T/out" '"check":"pck-chain","ok":false'
 
+# teemed verify takes quotes too: DCAP, event log and the measurements the caller expects
+Q="$TD/dstack/verifier-fixtures/quote-report.json"
+CH=3763bc34552cf3a27ff71ad5f7a90471562a1a2df552dfc1998cba2d60da27e7
+R3=0f787c3877f3e95095d5a4d13dd0fe0233803b30120d8469866719dc28f519ce021fe1e53459121e7a5a4443147185a8
+expect_code 0 "$TEEMED" verify --json --collateral "$C/tdx_quote_outdated_collateral.json" --at 1774003274 \
+    --expect-compose-hash "$CH" --expect-rtmr "3=$R3" "$Q"
+contains "$T/out" '"verified":true'
+contains "$T/out" '"check":"event-log","ok":true'
+contains "$T/out" '"check":"expect-compose-hash","ok":true'
+expect_code 1 "$TEEMED" verify --at 1774003274 --expect-compose-hash "$(echo $CH | tr 3 4)" "$Q"
+contains "$T/err" "expect-compose-hash check failed"
+expect_code 1 "$TEEMED" verify --at 1774003274 --expect-rtmr "2=$R3" "$Q"
+contains "$T/err" "expect-rtmr2 check failed"
+# tdx-lite carries the compose hash in MRCONFIGID (0x01 || hash) as well as in its log
+L="$TD/dstack/verifier-fixtures/tdx-lite-getquote.json"
+LH=$(python3 -c "import json; print(json.load(open('$TD/expected.json'))['dstack_app_claims']['dstack/verifier-fixtures/tdx-lite-getquote.json']['compose_hash'])")
+expect_code 1 "$TEEMED" verify --json --at 1780000000 --expect-compose-hash "$LH" "$L"
+contains "$T/out" '"check":"expect-compose-hash","ok":true'
+contains "$T/out" '"check":"tcb","ok":false'   # verify without collateral never passes
+expect_code 0 "$TEEMED" quote --check --json --at 1780000000 --expect-compose-hash "$LH" "$L"
+expect_code 2 "$TEEMED" verify --expect-rtmr 7=00 "$Q"
+
 # tampered collateral: each part fails its own check
 tamper() { # tamper FIELD OFFSET -> $T/col.json
     python3 - "$C/tdx_quote_collateral.json" "$T/col.json" "$1" "$2" <<'PY'
