@@ -43,6 +43,7 @@ int cmd_demo(struct cli *c, int argc, char **argv);
 int cmd_quote(struct cli *c, int argc, char **argv);
 int cmd_x_background(struct cli *c, int argc, char **argv);
 int cmd_x_bench_compute(struct cli *c, int argc, char **argv);
+int cmd_x_bench_quote(struct cli *c, int argc, char **argv);
 int cmd_x_terms(struct cli *c, int argc, char **argv);
 int cmd_x_parse(struct cli *c, int argc, char **argv);
 

@@ -33,6 +33,7 @@ static const struct command {
     {"x-background", cmd_x_background, "(developers) build the background model"},
     {"x-terms", cmd_x_terms, "(developers) show ranked terms of raw input"},
     {"x-bench-compute", cmd_x_bench_compute, "(developers) time the computations"},
+    {"x-bench-quote", cmd_x_bench_quote, "(developers) DCAP verifications per second"},
     {"x-parse", cmd_x_parse, "(developers) parse input with cJSON only (bench reference)"},
 };
 

@@ -9,6 +9,7 @@
 #include "tm/crypto.h"
 #include "tm/dcap.h"
 #include "tm/embed.h"
+#include "quote_int.h"
 
 #include <openssl/bn.h>
 #include <openssl/ec.h>
@@ -359,20 +360,21 @@ enum tm_rc tm_dcap_verify(const uint8_t *buf, size_t len, const struct tm_quote 
                           struct tm_diag *d)
 {
     memset(out, 0, sizeof *out);
-    enum tm_rc rc = tm_quote_check(buf, len, q, at, v, d);
-    (void)rc; /* every check is recorded in v; the collateral checks follow */
     cJSON *col = cJSON_ParseWithLength(col_json, col_len), *tcb = NULL, *qei = NULL;
     X509_CRL *root_crl = NULL, *pck_crl = NULL;
     STACK_OF(X509) *pck = NULL;
     out->advisories = cJSON_CreateArray();
     snprintf(out->status, sizeof out->status, "none");
+    root_crl = cJSON_IsObject(col) ? hex_crl(jstr(col, "root_ca_crl")) : NULL;
+    pck_crl = cJSON_IsObject(col) ? hex_crl(jstr(col, "pck_crl")) : NULL;
+    X509_CRL *root_only[2] = {root_crl, NULL}, *both[3] = {root_crl, pck_crl, NULL};
+    /* the collateral-free checks, the PCK chain among them now checked for revocation */
+    enum tm_rc rc = quote_checks(buf, len, q, at, root_crl && pck_crl ? both : NULL, v, d);
+    (void)rc; /* every check is recorded in v */
     if (!cJSON_IsObject(col)) {
         check(v, "collateral", 0, "not a collateral JSON object");
         goto out;
     }
-    root_crl = hex_crl(jstr(col, "root_ca_crl"));
-    pck_crl = hex_crl(jstr(col, "pck_crl"));
-    X509_CRL *root_only[2] = {root_crl, NULL}, *both[3] = {root_crl, pck_crl, NULL};
     check(v, "crls", root_crl && pck_crl, root_crl && pck_crl ? "root CA CRL and PCK CRL decoded"
                                                                : "collateral lacks a decodable CRL");
     int sgx = q->body_type == 1;
@@ -389,11 +391,8 @@ enum tm_rc tm_dcap_verify(const uint8_t *buf, size_t len, const struct tm_quote 
         int okid = id && !strcmp(id, sgx ? "QE" : "TD_QE");
         check(v, "qe-identity-id", okid, "QE identity is %s", id ? id : "?");
     }
-    /* the PCK chain again, now with revocation */
-    char why[200];
     pck = pem_chain((const char *)q->pck_chain.ptr, q->pck_chain.len);
-    int pck_ok = root_crl && pck_crl && verify_chain(pck, both, at, why, sizeof why);
-    check(v, "pck-revocation", pck_ok, "%s", pck_ok ? "no certificate of the PCK chain is revoked, CRLs current" : why);
+    int pck_ok = v->ok && pck && sk_X509_num(pck) > 0;
     if (!tcb || !qei || !pck_ok)
         goto out;
     /* QE identity policy and the QE's TCB status */

@@ -1,0 +1,14 @@
+/* quote_int.h - quote checks shared by quote_verify.c and dcap.c (library-internal). */
+#ifndef TM_QUOTE_INT_H
+#define TM_QUOTE_INT_H
+
+#include <openssl/x509.h>
+#include "tm/attest.h"
+#include "tm/quote.h"
+
+/* tm_quote_check, with the PCK chain checked for revocation against crls (a
+ * NULL-terminated array; NULL: no revocation check) in the same path validation. */
+enum tm_rc quote_checks(const uint8_t *buf, size_t len, const struct tm_quote *q, int64_t at,
+                        X509_CRL **crls, struct tm_verify *v, struct tm_diag *d);
+
+#endif
