@@ -150,8 +150,18 @@ static int ecdsa_rs(EVP_PKEY *key, const void *msg, size_t n, const uint8_t rs[6
 
 /* A signed collateral part (TCB info, QE identity): window, chain, signature. Returns the
  * parsed JSON (owned) or NULL. */
+/* TCB info and QE identity usually share one issuer chain: its verdict is kept here
+ * so the same PEM text is validated once per verification. */
+struct chain_memo {
+    const char *pem;
+    STACK_OF(X509) *chain; /* parsed once, freed by the caller */
+    int ok;
+    char why[200];
+};
+
 static cJSON *signed_part(struct tm_verify *v, const cJSON *col, const char *name, const char *body_key,
-                          const char *sig_key, const char *chain_key, X509_CRL **crls, int64_t at)
+                          const char *sig_key, const char *chain_key, X509_CRL **crls, int64_t at,
+                          struct chain_memo *memo)
 {
     char cname[40], why[200];
     const char *text = jstr(col, body_key), *sig = jstr(col, sig_key), *pem = jstr(col, chain_key);
@@ -164,13 +174,28 @@ static cJSON *signed_part(struct tm_verify *v, const cJSON *col, const char *nam
     }
     int64_t issue = jtime(j, "issueDate"), next = jtime(j, "nextUpdate");
     int window = issue >= 0 && next >= 0 && issue <= at && at <= next;
-    STACK_OF(X509) *chain = pem_chain(pem, strlen(pem));
-    int chain_ok = verify_chain(chain, crls, at, why, sizeof why);
+    STACK_OF(X509) *chain;
+    int chain_ok;
+    if (memo->pem && !strcmp(memo->pem, pem)) {
+        chain = memo->chain;
+        chain_ok = memo->ok;
+        snprintf(why, sizeof why, "%s", memo->why);
+    } else {
+        chain = pem_chain(pem, strlen(pem));
+        chain_ok = verify_chain(chain, crls, at, why, sizeof why);
+        if (!memo->pem) { /* keep the first chain for the next part */
+            memo->pem = pem;
+            memo->chain = chain;
+            memo->ok = chain_ok;
+            snprintf(memo->why, sizeof memo->why, "%s", why);
+        }
+    }
     uint8_t rs[64];
     size_t n = 0;
     int sig_ok = chain_ok && !tm_unhex(sig, strlen(sig), rs, 64, &n) && n == 64 &&
                  ecdsa_rs(X509_get0_pubkey(sk_X509_value(chain, 0)), text, strlen(text), rs);
-    sk_X509_pop_free(chain, X509_free);
+    if (chain != memo->chain)
+        sk_X509_pop_free(chain, X509_free);
     if (!window)
         check(v, cname, 0, "not valid at this time (issueDate %s, nextUpdate %s)", jstr(j, "issueDate"),
               jstr(j, "nextUpdate"));
@@ -362,14 +387,15 @@ enum tm_rc tm_dcap_verify(const uint8_t *buf, size_t len, const struct tm_quote 
     memset(out, 0, sizeof *out);
     cJSON *col = cJSON_ParseWithLength(col_json, col_len), *tcb = NULL, *qei = NULL;
     X509_CRL *root_crl = NULL, *pck_crl = NULL;
-    STACK_OF(X509) *pck = NULL;
+    struct chain_memo memo = {NULL, NULL, 0, ""};
+    X509 *leaf = NULL;
     out->advisories = cJSON_CreateArray();
     snprintf(out->status, sizeof out->status, "none");
     root_crl = cJSON_IsObject(col) ? hex_crl(jstr(col, "root_ca_crl")) : NULL;
     pck_crl = cJSON_IsObject(col) ? hex_crl(jstr(col, "pck_crl")) : NULL;
     X509_CRL *root_only[2] = {root_crl, NULL}, *both[3] = {root_crl, pck_crl, NULL};
     /* the collateral-free checks, the PCK chain among them now checked for revocation */
-    enum tm_rc rc = quote_checks(buf, len, q, at, root_crl && pck_crl ? both : NULL, v, d);
+    enum tm_rc rc = quote_checks(buf, len, q, at, root_crl && pck_crl ? both : NULL, &leaf, v, d);
     (void)rc; /* every check is recorded in v */
     if (!cJSON_IsObject(col)) {
         check(v, "collateral", 0, "not a collateral JSON object");
@@ -378,9 +404,10 @@ enum tm_rc tm_dcap_verify(const uint8_t *buf, size_t len, const struct tm_quote 
     check(v, "crls", root_crl && pck_crl, root_crl && pck_crl ? "root CA CRL and PCK CRL decoded"
                                                                : "collateral lacks a decodable CRL");
     int sgx = q->body_type == 1;
-    tcb = signed_part(v, col, "tcb-info", "tcb_info", "tcb_info_signature", "tcb_info_issuer_chain", root_only, at);
+    tcb = signed_part(v, col, "tcb-info", "tcb_info", "tcb_info_signature", "tcb_info_issuer_chain", root_only,
+                      at, &memo);
     qei = signed_part(v, col, "qe-identity", "qe_identity", "qe_identity_signature",
-                      "qe_identity_issuer_chain", root_only, at);
+                      "qe_identity_issuer_chain", root_only, at, &memo);
     if (tcb) {
         const char *id = jstr(tcb, "id");
         int okid = id && !strcmp(id, sgx ? "SGX" : "TDX");
@@ -391,8 +418,7 @@ enum tm_rc tm_dcap_verify(const uint8_t *buf, size_t len, const struct tm_quote 
         int okid = id && !strcmp(id, sgx ? "QE" : "TD_QE");
         check(v, "qe-identity-id", okid, "QE identity is %s", id ? id : "?");
     }
-    pck = pem_chain((const char *)q->pck_chain.ptr, q->pck_chain.len);
-    int pck_ok = v->ok && pck && sk_X509_num(pck) > 0;
+    int pck_ok = v->ok && leaf;
     if (!tcb || !qei || !pck_ok)
         goto out;
     /* QE identity policy and the QE's TCB status */
@@ -409,7 +435,7 @@ enum tm_rc tm_dcap_verify(const uint8_t *buf, size_t len, const struct tm_quote 
           qr[258] | qr[259] << 8, qlvl ? jstr(qlvl, "tcbStatus") : "");
     /* the platform: the PCK extension against the TCB levels */
     struct pck_ext e;
-    if (parse_pck_ext(sk_X509_value(pck, 0), &e)) {
+    if (parse_pck_ext(leaf, &e)) {
         check(v, "pck-extension", 0, "the PCK certificate has no readable Intel SGX extension");
         goto out;
     }
@@ -498,7 +524,8 @@ enum tm_rc tm_dcap_verify(const uint8_t *buf, size_t len, const struct tm_quote 
 out:
     if (!out->evaluated && !strcmp(out->status, "none"))
         snprintf(out->status, sizeof out->status, "not evaluated");
-    sk_X509_pop_free(pck, X509_free);
+    sk_X509_pop_free(memo.chain, X509_free);
+    X509_free(leaf);
     X509_CRL_free(root_crl);
     X509_CRL_free(pck_crl);
     cJSON_Delete(tcb);

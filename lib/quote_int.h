@@ -9,6 +9,7 @@
 /* tm_quote_check, with the PCK chain checked for revocation against crls (a
  * NULL-terminated array; NULL: no revocation check) in the same path validation. */
 enum tm_rc quote_checks(const uint8_t *buf, size_t len, const struct tm_quote *q, int64_t at,
-                        X509_CRL **crls, struct tm_verify *v, struct tm_diag *d);
+                        X509_CRL **crls, X509 **leaf_out, struct tm_verify *v, struct tm_diag *d);
+/* leaf_out (may be NULL) receives the PCK leaf certificate (owned: X509_free). */
 
 #endif

@@ -144,11 +144,11 @@ out:
 enum tm_rc tm_quote_check(const uint8_t *buf, size_t len, const struct tm_quote *q, int64_t at,
                           struct tm_verify *v, struct tm_diag *d)
 {
-    return quote_checks(buf, len, q, at, NULL, v, d);
+    return quote_checks(buf, len, q, at, NULL, NULL, v, d);
 }
 
 enum tm_rc quote_checks(const uint8_t *buf, size_t len, const struct tm_quote *q, int64_t at,
-                        X509_CRL **crls, struct tm_verify *v, struct tm_diag *d)
+                        X509_CRL **crls, X509 **leaf_out, struct tm_verify *v, struct tm_diag *d)
 {
     (void)d;
     memset(v, 0, sizeof *v);
@@ -192,6 +192,9 @@ enum tm_rc quote_checks(const uint8_t *buf, size_t len, const struct tm_quote *q
         check(v, "td-attributes", !q->debug, q->debug ? "a debug TD: its memory is readable by the host"
                                                       : "not a debug TD");
     EVP_PKEY_free(ak);
-    X509_free(leaf);
+    if (leaf_out)
+        *leaf_out = leaf;
+    else
+        X509_free(leaf);
     return v->ok ? TM_OK : TM_EVERIFY;
 }
