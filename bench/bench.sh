@@ -73,4 +73,34 @@ if [ "$big" -gt 0 ]; then
         printf "teemed at %.0f MB: %.1f MB/s, peak RSS %.1f MB (%.2fx the RSS at the small corpus)\n",
                b / 1e6, b / 1e6 / t, r / 1024, r / r0 }'
 fi
+
+# DCAP quote verification: teemed against Phala's npm verifiers (wasm build of dcap-qvl and
+# the JS port), same quote, collateral and time, one core each. npm packages are installed
+# into build/bench/npm; without node/npm the teemed figure is printed alone.
+tdx="$shared/testdata/tdx/dcap-qvl"
+if [ -f "$tdx/tdx_quote" ]; then
+    now=1752919234
+    q=$($pin "$bin" x-bench-quote "$tdx/tdx_quote" "$tdx/tdx_quote_collateral.json" $now)
+    echo "$q"
+    npm_dir="$out/npm"
+    if command -v node > /dev/null && command -v npm > /dev/null; then
+        if [ ! -d "$npm_dir/node_modules/@phala/dcap-qvl-web" ]; then
+            mkdir -p "$npm_dir"
+            (cd "$npm_dir" && npm install --silent --no-audit --no-fund \
+                @phala/dcap-qvl-web@0.3.3 @phala/dcap-qvl@0.3.9 > /dev/null 2>&1) ||
+                echo "quote bench: npm install failed; npm figures skipped"
+        fi
+    fi
+    if [ -d "$npm_dir/node_modules/@phala/dcap-qvl-web" ]; then
+        n=$($pin node "$here/bench/quote-bench.mjs" "$npm_dir" "$tdx/tdx_quote" \
+            "$tdx/tdx_quote_collateral.json" $now)
+        echo "$n"
+        tq=$(echo "$q" | awk '/verifications\/s/ {print $(NF-1); exit}')
+        wq=$(echo "$n" | awk '/wasm/ {print $(NF-1); exit}')
+        awk -v t="$tq" -v w="$wq" 'BEGIN {
+            printf "ratio teemed / dcap-qvl-web (wasm): %.1fx (target >= 5x)\n", t / w }'
+    else
+        echo "quote bench: node/npm unavailable; npm verifier figures skipped"
+    fi
+fi
 rm -rf "$out/data"
