@@ -4,8 +4,10 @@
 //   node quote-bench.mjs NPM_DIR QUOTE COLLATERAL NOW
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
 
-const [, , dir, quotePath, colPath, now] = process.argv;
+const [, , dirArg, quotePath, colPath, now] = process.argv;
+const dir = resolve(dirArg);
 const require = createRequire(dir + '/');
 const quote = new Uint8Array(readFileSync(quotePath));
 const collateral = JSON.parse(readFileSync(colPath, 'utf8'));

@@ -80,16 +80,6 @@ static X509_CRL *hex_crl(const char *hex)
     return crl;
 }
 
-static X509 *root_ca(void)
-{
-    for (size_t i = 0; i < tm_nembedded; i++)
-        if (!strcmp(tm_embedded[i].name, "intel/sgx-root-ca.der")) {
-            const unsigned char *p = tm_embedded[i].data;
-            return d2i_X509(NULL, &p, (long)tm_embedded[i].len);
-        }
-    return NULL;
-}
-
 /* Verify leaf (the first of chain) to the pinned root at `at`, checking every
  * certificate against the CRLs given (NULL-terminated). */
 static int verify_chain(STACK_OF(X509) *chain, X509_CRL **crls, int64_t at, char *why, size_t wl)
@@ -98,7 +88,7 @@ static int verify_chain(STACK_OF(X509) *chain, X509_CRL **crls, int64_t at, char
     X509_STORE *st = X509_STORE_new();
     X509_STORE_CTX *ctx = X509_STORE_CTX_new();
     STACK_OF(X509) *untrusted = sk_X509_new_null();
-    X509 *root = root_ca();
+    X509 *root = tm_intel_root();
     snprintf(why, wl, "no certificates");
     if (!st || !ctx || !untrusted || !root || !chain || sk_X509_num(chain) < 1)
         goto out;
@@ -118,7 +108,6 @@ static int verify_chain(STACK_OF(X509) *chain, X509_CRL **crls, int64_t at, char
                                : X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
 out:
     ERR_clear_error();
-    X509_free(root);
     sk_X509_free(untrusted); /* the certificates belong to chain */
     X509_STORE_CTX_free(ctx);
     X509_STORE_free(st);
@@ -137,7 +126,7 @@ static int ecdsa_rs(EVP_PKEY *key, const void *msg, size_t n, const uint8_t rs[6
         dl = i2d_ECDSA_SIG(s, &der);
     }
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    ok = dl > 0 && ctx && EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key) == 1 &&
+    ok = dl > 0 && ctx && EVP_DigestVerifyInit(ctx, NULL, tm_md_sha256(), NULL, key) == 1 &&
          EVP_DigestVerify(ctx, der, (size_t)dl, msg, n) == 1;
     EVP_MD_CTX_free(ctx);
     OPENSSL_free(der);

@@ -12,4 +12,9 @@ enum tm_rc quote_checks(const uint8_t *buf, size_t len, const struct tm_quote *q
                         X509_CRL **crls, X509 **leaf_out, struct tm_verify *v, struct tm_diag *d);
 /* leaf_out (may be NULL) receives the PCK leaf certificate (owned: X509_free). */
 
+/* The pinned Intel SGX Root CA, parsed once (borrowed: never free it), and SHA-256
+ * fetched once; both safe to call from any thread. */
+X509 *tm_intel_root(void);
+const EVP_MD *tm_md_sha256(void);
+
 #endif

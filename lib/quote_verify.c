@@ -12,7 +12,10 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
 #include <openssl/x509.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -48,7 +51,7 @@ static int ecdsa_ok(EVP_PKEY *key, const uint8_t *msg, size_t n, const uint8_t s
         dl = i2d_ECDSA_SIG(s, &der);
     }
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    if (dl > 0 && ctx && EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key) == 1 &&
+    if (dl > 0 && ctx && EVP_DigestVerifyInit(ctx, NULL, tm_md_sha256(), NULL, key) == 1 &&
         EVP_DigestVerify(ctx, der, (size_t)dl, msg, n) == 1)
         ok = 1;
     EVP_MD_CTX_free(ctx);
@@ -60,29 +63,54 @@ static int ecdsa_ok(EVP_PKEY *key, const uint8_t *msg, size_t n, const uint8_t s
     return ok;
 }
 
-/* The attestation key (X||Y) as a P-256 public key: a fixed SPKI prefix and the point. */
+/* The attestation key (X||Y) as a P-256 public key, built from parameters rather than
+ * through d2i_PUBKEY, whose OpenSSL 3 decoder lookup cost more than the signature check. */
 static EVP_PKEY *p256_key(const uint8_t xy[64])
 {
-    static const uint8_t prefix[] = {0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce,
-                                     0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d,
-                                     0x03, 0x01, 0x07, 0x03, 0x42, 0x00, 0x04};
-    uint8_t spki[sizeof prefix + 64];
-    memcpy(spki, prefix, sizeof prefix);
-    memcpy(spki + sizeof prefix, xy, 64);
-    const unsigned char *p = spki;
-    EVP_PKEY *k = d2i_PUBKEY(NULL, &p, (long)sizeof spki);
+    uint8_t pt[65];
+    pt[0] = 0x04; /* uncompressed point */
+    memcpy(pt + 1, xy, 64);
+    char group[] = "prime256v1";
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0),
+                           OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof pt),
+                           OSSL_PARAM_construct_end()};
+    EVP_PKEY *k = NULL;
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+    if (!ctx || EVP_PKEY_fromdata_init(ctx) != 1 || EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_PUBLIC_KEY, params) != 1)
+        k = NULL;
+    EVP_PKEY_CTX_free(ctx);
     ERR_clear_error();
     return k;
 }
 
-static X509 *pinned_root(void)
+/* Parsed once per process and never freed: the pinned root (callers take their own
+ * reference through X509_STORE_add_cert) and an explicitly fetched SHA-256, which spares
+ * OpenSSL 3 a provider lookup in every EVP_DigestVerifyInit. */
+static X509 *g_root;
+static EVP_MD *g_sha256;
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+
+static void init_once(void)
 {
     for (size_t i = 0; i < tm_nembedded; i++)
         if (!strcmp(tm_embedded[i].name, "intel/sgx-root-ca.der")) {
             const unsigned char *p = tm_embedded[i].data;
-            return d2i_X509(NULL, &p, (long)tm_embedded[i].len);
+            g_root = d2i_X509(NULL, &p, (long)tm_embedded[i].len);
         }
-    return NULL;
+    g_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+    ERR_clear_error();
+}
+
+X509 *tm_intel_root(void)
+{
+    pthread_once(&g_once, init_once);
+    return g_root;
+}
+
+const EVP_MD *tm_md_sha256(void)
+{
+    pthread_once(&g_once, init_once);
+    return g_sha256 ? g_sha256 : tm_md_sha256();
 }
 
 /* Verify the PEM chain to the pinned root at time at, with revocation when crls (a
@@ -94,7 +122,7 @@ static int chain_ok(const struct tm_span pem, int64_t at, X509_CRL **crls, X509 
     STACK_OF(X509) *untrusted = sk_X509_new_null();
     X509_STORE *store = X509_STORE_new();
     X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-    X509 *root = pinned_root();
+    X509 *root = tm_intel_root();
     size_t n = pem.len;
     while (n && pem.ptr[n - 1] == 0) /* the blob ends with a NUL byte */
         n--;
@@ -134,7 +162,6 @@ static int chain_ok(const struct tm_span pem, int64_t at, X509_CRL **crls, X509 
 out:
     ERR_clear_error();
     BIO_free(bio);
-    X509_free(root);
     X509_STORE_CTX_free(ctx);
     X509_STORE_free(store);
     sk_X509_pop_free(untrusted, X509_free);
@@ -173,7 +200,7 @@ enum tm_rc quote_checks(const uint8_t *buf, size_t len, const struct tm_quote *q
     if (q->qe_report.len == 384 && q->attestation_key.len == 64) {
         EVP_MD_CTX *c = EVP_MD_CTX_new();
         unsigned int hl = 32;
-        bind = c && EVP_DigestInit_ex(c, EVP_sha256(), NULL) &&
+        bind = c && EVP_DigestInit_ex(c, tm_md_sha256(), NULL) &&
                EVP_DigestUpdate(c, q->attestation_key.ptr, 64) &&
                EVP_DigestUpdate(c, q->qe_auth_data.ptr ? (const void *)q->qe_auth_data.ptr : (const void *)"",
                                 q->qe_auth_data.len) &&
