@@ -48,7 +48,7 @@ static int show_result(struct tm_med *m, const char *rid, const char *who)
     free(pretty);
     cJSON_Delete(o);
     struct tm_verify v;
-    struct tm_verify_opts vo = {1};
+    struct tm_verify_opts vo = {.allow_simulated = 1};
     rc = tm_attest_verify(env, strlen(env), &vo, &v, &d);
     printf("attestation: %s (", rc ? "NOT VERIFIED" : "verified");
     for (size_t i = 0; i < v.nchecks; i++)
@@ -143,7 +143,7 @@ int cmd_demo(struct cli *c, int argc, char **argv)
         }
         cli_print_card_text(card);
         struct tm_verify v;
-        struct tm_verify_opts vo = {1};
+        struct tm_verify_opts vo = {.allow_simulated = 1};
         printf("  card attestation: %s\n\n",
                tm_attest_verify(card, strlen(card), &vo, &v, &d) ? "NOT VERIFIED" : "verified (simulated TEE)");
         free(card);

@@ -80,9 +80,20 @@ int cmd_verify(struct cli *c, int argc, char **argv)
         tm_buf_release(&b);
         return cli_fail(rc, &d);
     }
+    struct tm_buf col; /* collateral for a quote attached to a card or result */
+    tm_buf_init(&col);
+    if (qo.collateral && (rc = slurp(qo.collateral, &col, &d)) != TM_OK) {
+        tm_buf_release(&b);
+        tm_buf_release(&col);
+        return cli_fail(rc, &d);
+    }
+    vo.collateral = qo.collateral ? (col.ptr ? col.ptr : "") : NULL;
+    vo.collateral_len = col.len;
+    vo.at = qo.at;
     struct tm_verify v;
     rc = tm_attest_verify(b.ptr ? b.ptr : "", b.len, &vo, &v, &d);
     tm_buf_release(&b);
+    tm_buf_release(&col);
     if (rc == TM_EPARSE) /* not a teemed document: a quote, perhaps */
         return strcmp(argv[optind], "-") ? cli_quote(c, argv[optind], &qo) : cli_fail(rc, &d);
     if (c->json) {
@@ -91,7 +102,9 @@ int cmd_verify(struct cli *c, int argc, char **argv)
         cJSON_AddStringToObject(j, "kind", v.kind);
         cJSON_AddStringToObject(j, "backend", v.backend);
         cJSON_AddBoolToObject(j, "simulated", v.simulated);
-        cJSON_AddBoolToObject(j, "hardware_backed", 0);
+        cJSON_AddBoolToObject(j, "hardware_backed", v.hardware && v.ok);
+        if (v.tcb_status[0])
+            cJSON_AddStringToObject(j, "tcb_status", v.tcb_status);
         cJSON *cs = cJSON_CreateArray();
         for (size_t i = 0; i < v.nchecks; i++) {
             cJSON *x = cJSON_CreateObject();
@@ -110,7 +123,8 @@ int cmd_verify(struct cli *c, int argc, char **argv)
             printf("%-4s %-13s %s\n", v.checks[i].ok ? "ok" : "FAIL", v.checks[i].name,
                    v.checks[i].detail);
         printf("%s: %s %s\n", v.ok ? "verified" : "NOT VERIFIED", v.kind,
-               v.simulated ? "(simulated TEE, not hardware-backed)" : "");
+               v.simulated ? "(simulated TEE, not hardware-backed)"
+                           : v.hardware && v.ok ? "(hardware-backed: Intel TDX, DCAP verified)" : "");
     }
     if (!v.ok) {
         for (size_t i = 0; i < v.nchecks; i++)

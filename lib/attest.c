@@ -2,6 +2,8 @@
 #include "tm/attest.h"
 #include "tm/base.h"
 #include "tm/crypto.h"
+#include "tm/dcap.h"
+#include "tm/quote.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -79,7 +81,19 @@ enum tm_rc tm_attest_sign(const struct tm_tee *tee, cJSON *doc, const char *kind
     cJSON_AddStringToObject(a, "signer", signer);
     tm_hex(tee->report_data, 64, hex);
     cJSON_AddStringToObject(a, "report_data", hex);
-    cJSON_AddNullToObject(a, "quote");
+    if (tee->quote && tee->quote_len) {
+        char *qh = malloc(tee->quote_len * 2 + 1);
+        if (!qh) {
+            cJSON_Delete(extra);
+            cJSON_Delete(a);
+            return tm_fail(d, TM_EIO, "out of memory");
+        }
+        tm_hex(tee->quote, tee->quote_len, qh);
+        cJSON_AddStringToObject(a, "quote", qh);
+        free(qh);
+    } else {
+        cJSON_AddNullToObject(a, "quote");
+    }
     tm_format_time(now_ms, ts);
     cJSON_AddStringToObject(a, "signed_at", ts);
     while (extra && extra->child) {
@@ -110,6 +124,8 @@ enum tm_rc tm_attest_sign(const struct tm_tee *tee, cJSON *doc, const char *kind
 
 static void check(struct tm_verify *v, const char *name, int ok, const char *fmt, ...)
 {
+    if (!ok)
+        v->ok = 0; /* even when the list is full: a failure is never dropped */
     if (v->nchecks == TM_CHECKS_MAX)
         return;
     struct tm_check *c = &v->checks[v->nchecks++];
@@ -127,6 +143,42 @@ static const char *str(const cJSON *o, const char *k)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
     return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* The attestation's TDX quote: it parses, its report_data is this signer's binding (rdb,
+ * NULL when the binding itself failed), and with collateral the full DCAP verification,
+ * whose checks join v. */
+static void verify_quote(struct tm_verify *v, const char *hex, const uint8_t *rdb, const struct tm_verify_opts *o)
+{
+    size_t hl = strlen(hex), qn = 0;
+    uint8_t *qb = hl / 2 <= TM_QUOTE_MAX ? malloc(hl / 2 + 1) : NULL;
+    struct tm_quote q;
+    struct tm_diag qd = {{0}};
+    int parsed = qb && !tm_unhex(hex, hl, qb, hl / 2 + 1, &qn) && tm_quote_parse(qb, qn, &q, &qd) == TM_OK;
+    check(v, "quote", parsed, parsed ? "%s quote v%u attached" : "the attached quote does not parse%s%s",
+          parsed ? (q.body_type == 1 ? "SGX" : "TDX") : (qd.msg[0] ? ": " : ""), parsed ? q.version : 0u,
+          qd.msg);
+    if (!parsed)
+        goto out;
+    const struct tm_span qrd = q.body_type == 1 ? q.sgx_report_data : q.report_data;
+    int bind = rdb && qrd.len == 64 && tm_ct_equal(qrd.ptr, rdb, 64);
+    check(v, "quote-report-data", bind,
+          bind ? "the quote's report_data is this signer's key binding"
+               : "the quote's report_data does not bind this signer: a replayed or foreign quote");
+    if (!o || !o->collateral) {
+        check(v, "dcap", 0, "a hardware quote is attached: verifying it needs the collateral (--collateral FILE)");
+        goto out;
+    }
+    struct tm_verify qv;
+    struct tm_dcap dc;
+    if (tm_dcap_verify(qb, qn, &q, o->collateral, o->collateral_len, o->at, &dc, &qv, &qd) == TM_OK)
+        v->hardware = 1;
+    for (size_t i = 0; i < qv.nchecks; i++)
+        check(v, qv.checks[i].name, qv.checks[i].ok, "%s", qv.checks[i].detail);
+    snprintf(v->tcb_status, sizeof v->tcb_status, "%s", dc.status);
+    cJSON_Delete(dc.advisories);
+out:
+    free(qb);
 }
 
 enum tm_rc tm_attest_verify(const char *text, size_t len, const struct tm_verify_opts *o,
@@ -235,7 +287,7 @@ enum tm_rc tm_attest_verify(const char *text, size_t len, const struct tm_verify
                   : "simulated TEE (software keys): not hardware-backed; refused without "
                     "--allow-simulated");
     else
-        check(v, "tee", 0, "hardware quote verification is not available in this build");
+        verify_quote(v, quote->valuestring, rd_ok ? rdb : NULL, o);
     rc = v->ok ? TM_OK : TM_EVERIFY;
 out:
     free(canon);

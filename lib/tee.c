@@ -1,12 +1,14 @@
-/* tee.c - TEE backends (see tee.h). Only sim is implemented so far; dstack and tdx are
- * recognised names that init refuses until their backends exist. */
+/* tee.c - TEE backends (see tee.h): sim and tdx. dstack is a recognised name that init
+ * refuses until its backend exists. */
 #include "tm/tee.h"
 #include "tm/base.h"
 #include "tm/crypto.h"
+#include "tm/tsm.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -51,13 +53,31 @@ static enum tm_rc write_file(const char *path, const void *p, size_t n, mode_t m
     return TM_OK;
 }
 
+static const char *tsm_root(void)
+{
+    const char *r = getenv("TEEMED_TSM_ROOT");
+    return r && r[0] ? r : TM_TSM_ROOT;
+}
+
+static const char *master_name(enum tm_tee_kind kind)
+{
+    return kind == TM_TEE_TDX ? "tdx-master.key" : "sim-master.key";
+}
+
 enum tm_rc tm_tee_init(const char *dir, enum tm_tee_kind kind, struct tm_diag *d)
 {
     char path[4096];
-    if (kind != TM_TEE_SIM)
-        return tm_fail(d, TM_EINVAL,
-                       "TEE backend '%s' is not available in this build (only 'sim' so far)",
-                       tm_tee_name(kind));
+    if (kind == TM_TEE_DSTACK)
+        return tm_fail(d, TM_EINVAL, "TEE backend 'dstack' is not available in this build (use sim or tdx)");
+    if (kind == TM_TEE_TDX) {
+        struct stat st;
+        snprintf(path, sizeof path, "%s/report", tsm_root());
+        if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+            return tm_fail(d, TM_ESTATE,
+                           "no configfs-tsm at '%s' (a TDX guest with Linux >= 6.7 and configfs mounted "
+                           "is needed; set TEEMED_TSM_ROOT if it is mounted elsewhere)",
+                           path);
+    }
     snprintf(path, sizeof path, "%s/tee", dir);
     if (mkdir(path, 0700) != 0 && errno != EEXIST)
         return tm_fail(d, TM_EIO, "cannot create '%s': %s", path, strerror(errno));
@@ -68,13 +88,15 @@ enum tm_rc tm_tee_init(const char *dir, enum tm_tee_kind kind, struct tm_diag *d
     enum tm_rc rc = tm_random(master, sizeof master, d);
     if (rc)
         return rc;
-    snprintf(path, sizeof path, "%s/tee/sim-master.key", dir);
+    snprintf(path, sizeof path, "%s/tee/%s", dir, master_name(kind));
     rc = write_file(path, master, sizeof master, 0600, d);
     tm_cleanse(master, sizeof master);
     if (rc)
         return rc;
     snprintf(path, sizeof path, "%s/tee/backend", dir);
-    return write_file(path, "sim\n", 4, 0644, d);
+    char line[16];
+    int n = snprintf(line, sizeof line, "%s\n", tm_tee_name(kind));
+    return write_file(path, line, (size_t)n, 0644, d);
 }
 
 static enum tm_rc read_small(const char *path, uint8_t *buf, size_t cap, size_t *n,
@@ -106,9 +128,9 @@ enum tm_rc tm_tee_open(const char *dir, struct tm_tee *t, struct tm_diag *d)
         return rc;
     buf[n] = 0;
     buf[strcspn((char *)buf, "\n")] = 0;
-    if (tm_tee_parse((char *)buf, &t->kind) || t->kind != TM_TEE_SIM)
+    if (tm_tee_parse((char *)buf, &t->kind) || t->kind == TM_TEE_DSTACK)
         return tm_fail(d, TM_ESTATE, "unsupported TEE backend '%s' in '%s'", (char *)buf, path);
-    snprintf(path, sizeof path, "%s/tee/sim-master.key", dir);
+    snprintf(path, sizeof path, "%s/tee/%s", dir, master_name(t->kind));
     uint8_t master[32];
     rc = read_small(path, master, sizeof master, &n, d);
     if (!rc && n != 32)
@@ -124,12 +146,22 @@ enum tm_rc tm_tee_open(const char *dir, struct tm_tee *t, struct tm_diag *d)
         tm_tee_close(t);
         return rc;
     }
-    t->simulated = 1;
     tm_tee_report_data(t->pub, t->report_data);
+    t->simulated = t->kind == TM_TEE_SIM;
+    if (t->kind == TM_TEE_TDX) { /* one quote per process: report_data is fixed per key */
+        char entry[48];
+        snprintf(entry, sizeof entry, "teemed-%ld", (long)getpid());
+        rc = tm_tsm_quote(tsm_root(), entry, t->report_data, &t->quote, &t->quote_len, d);
+        if (rc) {
+            tm_tee_close(t);
+            return rc;
+        }
+    }
     return TM_OK;
 }
 
 void tm_tee_close(struct tm_tee *t)
 {
+    free(t->quote);
     tm_cleanse(t, sizeof *t);
 }

@@ -42,10 +42,15 @@ struct tm_verify {
     struct tm_check checks[TM_CHECKS_MAX];
     size_t nchecks;
     int ok;                 /* every required check passed */
+    int hardware;           /* an attached quote passed full DCAP verification */
+    char tcb_status[48];    /* its TCB status, "" when not evaluated */
 };
 
 struct tm_verify_opts {
     int allow_simulated;
+    const char *collateral; /* dcap-qvl collateral JSON for an attached quote, or NULL */
+    size_t collateral_len;
+    int64_t at;             /* verification time (Unix seconds) for the collateral */
 };
 
 /* Verify a signed document held in text[0..len). Fills *v with every check; returns

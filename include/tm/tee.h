@@ -1,5 +1,10 @@
 /* tee.h - TEE backends: where the mediator's keys and attestation come from.
  *
+ * tdx: Linux configfs-tsm (tsm.h) under $TEEMED_TSM_ROOT, else /sys/kernel/config/tsm.
+ * Keys as for sim (a random master secret in DATA/tee/tdx-master.key, so the data dir
+ * must live on the confidential VM's encrypted disk); the difference is that opening the
+ * backend fetches one TDX quote over report_data, which every attestation carries.
+ *
  * sim: a random master secret in DATA/tee/sim-master.key (0600); every attestation it
  * makes says "simulated" and carries no quote. The signing key (Ed25519) and the
  * sealing key (AES-256-GCM) are derived from the backend's root secret with HKDF, so a
@@ -22,6 +27,8 @@ struct tm_tee {
     uint8_t seal_key[32];
     uint8_t pub[32];
     uint8_t report_data[64];
+    uint8_t *quote; /* tdx: the quote over report_data (owned; NULL for sim) */
+    size_t quote_len;
 };
 
 const char *tm_tee_name(enum tm_tee_kind k);
