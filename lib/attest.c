@@ -94,6 +94,8 @@ enum tm_rc tm_attest_sign(const struct tm_tee *tee, cJSON *doc, const char *kind
     } else {
         cJSON_AddNullToObject(a, "quote");
     }
+    if (tee->event_log)
+        cJSON_AddStringToObject(a, "event_log", tee->event_log);
     tm_format_time(now_ms, ts);
     cJSON_AddStringToObject(a, "signed_at", ts);
     while (extra && extra->child) {

@@ -1,8 +1,8 @@
-/* tee.c - TEE backends (see tee.h): sim and tdx. dstack is a recognised name that init
- * refuses until its backend exists. */
+/* tee.c - TEE backends (see tee.h): sim, dstack and tdx. */
 #include "tm/tee.h"
 #include "tm/base.h"
 #include "tm/crypto.h"
+#include "tm/dstack.h"
 #include "tm/tsm.h"
 
 #include <errno.h>
@@ -59,6 +59,8 @@ static const char *tsm_root(void)
     return r && r[0] ? r : TM_TSM_ROOT;
 }
 
+#define DSTACK_ROOT_PATH "teemed/root/v1"
+
 static const char *master_name(enum tm_tee_kind kind)
 {
     return kind == TM_TEE_TDX ? "tdx-master.key" : "sim-master.key";
@@ -67,8 +69,17 @@ static const char *master_name(enum tm_tee_kind kind)
 enum tm_rc tm_tee_init(const char *dir, enum tm_tee_kind kind, struct tm_diag *d)
 {
     char path[4096];
-    if (kind == TM_TEE_DSTACK)
-        return tm_fail(d, TM_EINVAL, "TEE backend 'dstack' is not available in this build (use sim or tdx)");
+    if (kind == TM_TEE_DSTACK) { /* the agent must answer GetKey now, not at first use */
+        char sb[512];
+        uint8_t k[32];
+        const char *sock = tm_dstack_socket(sb, sizeof sb, d);
+        if (!sock)
+            return TM_ESTATE;
+        enum tm_rc krc = tm_dstack_key(sock, DSTACK_ROOT_PATH, k, d);
+        tm_cleanse(k, sizeof k);
+        if (krc)
+            return krc;
+    }
     if (kind == TM_TEE_TDX) {
         struct stat st;
         snprintf(path, sizeof path, "%s/report", tsm_root());
@@ -84,15 +95,17 @@ enum tm_rc tm_tee_init(const char *dir, enum tm_tee_kind kind, struct tm_diag *d
     snprintf(path, sizeof path, "%s/tee/backend", dir);
     if (access(path, F_OK) == 0)
         return tm_fail(d, TM_EEXIST, "'%s' is already initialised", dir);
-    uint8_t master[32];
-    enum tm_rc rc = tm_random(master, sizeof master, d);
-    if (rc)
-        return rc;
-    snprintf(path, sizeof path, "%s/tee/%s", dir, master_name(kind));
-    rc = write_file(path, master, sizeof master, 0600, d);
-    tm_cleanse(master, sizeof master);
-    if (rc)
-        return rc;
+    if (kind != TM_TEE_DSTACK) { /* dstack's secret never touches the disk */
+        uint8_t master[32];
+        enum tm_rc rc = tm_random(master, sizeof master, d);
+        if (rc)
+            return rc;
+        snprintf(path, sizeof path, "%s/tee/%s", dir, master_name(kind));
+        rc = write_file(path, master, sizeof master, 0600, d);
+        tm_cleanse(master, sizeof master);
+        if (rc)
+            return rc;
+    }
     snprintf(path, sizeof path, "%s/tee/backend", dir);
     char line[16];
     int n = snprintf(line, sizeof line, "%s\n", tm_tee_name(kind));
@@ -128,13 +141,20 @@ enum tm_rc tm_tee_open(const char *dir, struct tm_tee *t, struct tm_diag *d)
         return rc;
     buf[n] = 0;
     buf[strcspn((char *)buf, "\n")] = 0;
-    if (tm_tee_parse((char *)buf, &t->kind) || t->kind == TM_TEE_DSTACK)
+    if (tm_tee_parse((char *)buf, &t->kind))
         return tm_fail(d, TM_ESTATE, "unsupported TEE backend '%s' in '%s'", (char *)buf, path);
-    snprintf(path, sizeof path, "%s/tee/%s", dir, master_name(t->kind));
     uint8_t master[32];
-    rc = read_small(path, master, sizeof master, &n, d);
-    if (!rc && n != 32)
-        rc = tm_fail(d, TM_ESTATE, "'%s' is damaged (expected 32 bytes)", path);
+    char sb[512];
+    const char *sock = NULL;
+    if (t->kind == TM_TEE_DSTACK) {
+        sock = tm_dstack_socket(sb, sizeof sb, d);
+        rc = sock ? tm_dstack_key(sock, DSTACK_ROOT_PATH, master, d) : TM_ESTATE;
+    } else {
+        snprintf(path, sizeof path, "%s/tee/%s", dir, master_name(t->kind));
+        rc = read_small(path, master, sizeof master, &n, d);
+        if (!rc && n != 32)
+            rc = tm_fail(d, TM_ESTATE, "'%s' is damaged (expected 32 bytes)", path);
+    }
     if (!rc)
         rc = tm_hkdf(master, 32, NULL, 0, "teemed/sign/v1", t->sign_seed, 32, d);
     if (!rc)
@@ -148,7 +168,14 @@ enum tm_rc tm_tee_open(const char *dir, struct tm_tee *t, struct tm_diag *d)
     }
     tm_tee_report_data(t->pub, t->report_data);
     t->simulated = t->kind == TM_TEE_SIM;
-    if (t->kind == TM_TEE_TDX) { /* one quote per process: report_data is fixed per key */
+    if (t->kind == TM_TEE_DSTACK) { /* one quote per process: report_data is fixed per key */
+        rc = tm_dstack_quote(sock, t->report_data, &t->quote, &t->quote_len, &t->event_log, d);
+        if (rc) {
+            tm_tee_close(t);
+            return rc;
+        }
+    }
+    if (t->kind == TM_TEE_TDX) {
         char entry[48];
         snprintf(entry, sizeof entry, "teemed-%ld", (long)getpid());
         rc = tm_tsm_quote(tsm_root(), entry, t->report_data, &t->quote, &t->quote_len, d);
@@ -163,5 +190,6 @@ enum tm_rc tm_tee_open(const char *dir, struct tm_tee *t, struct tm_diag *d)
 void tm_tee_close(struct tm_tee *t)
 {
     free(t->quote);
+    free(t->event_log);
     tm_cleanse(t, sizeof *t);
 }

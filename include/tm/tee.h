@@ -1,5 +1,8 @@
 /* tee.h - TEE backends: where the mediator's keys and attestation come from.
  *
+ * dstack: the guest agent (dstack.h). The root secret is GetKey("teemed/root/v1"), the
+ * same on every replica and restart of the app, so a mediator keeps its signing key and
+ * can unseal its data; opening the backend fetches one quote and the event log.
  * tdx: Linux configfs-tsm (tsm.h) under $TEEMED_TSM_ROOT, else /sys/kernel/config/tsm.
  * Keys as for sim (a random master secret in DATA/tee/tdx-master.key, so the data dir
  * must live on the confidential VM's encrypted disk); the difference is that opening the
@@ -29,6 +32,7 @@ struct tm_tee {
     uint8_t report_data[64];
     uint8_t *quote; /* tdx: the quote over report_data (owned; NULL for sim) */
     size_t quote_len;
+    char *event_log; /* dstack: the event log JSON from GetQuote (owned; may be NULL) */
 };
 
 const char *tm_tee_name(enum tm_tee_kind k);

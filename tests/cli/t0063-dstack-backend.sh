@@ -1,0 +1,69 @@
+# The dstack backend against a fake guest agent on a unix socket (fake-dstack-agent.py)
+# replaying the real dstack quote and event log of the testdata. Keys come from GetKey
+# (two data dirs on the same app get the same signing key: replicas keep one identity);
+# cards carry the quote and event log; verify runs full DCAP with the collateral and
+# refuses the replayed quote for not binding the key.
+. "$(dirname "$0")/lib.sh"
+TD="$SHARED/testdata/tdx"
+FX="$TD/dstack/verifier-fixtures/quote-report.json"
+COL="$TD/dcap-qvl/tdx_quote_outdated_collateral.json"
+AT=1774003274
+AGENT="$(dirname "$0")/fake-dstack-agent.py"
+for s in 1 2 3; do
+    mkdir -p "$T/logs"
+    printf '{"type":"user","sessionId":"s%s","timestamp":"2026-01-1%sT10:00:00.000Z","message":{"role":"user","content":"The TDX quote and the rtmr3 event log of the compose hash."}}\n' "$s" "$s" > "$T/logs/s$s.jsonl"
+done
+start_agent() { # start_agent [--fail-getkey]
+    python3 "$AGENT" "$T/agent.sock" "$FX" "$T/agent.log" "$@" & apid=$!
+    i=0; while [ ! -S "$T/agent.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+    [ -S "$T/agent.sock" ] || fail "the fake agent did not start"
+}
+stop_agent() { kill $apid 2>/dev/null; wait $apid 2>/dev/null; rm -f "$T/agent.sock"; }
+trap 'stop_agent; rm -rf "$T"' EXIT
+export DSTACK_SIMULATOR_ENDPOINT="$T/agent.sock"
+
+# no agent: init names what it looked for; an agent error is passed on
+expect_code 3 "$TEEMED" init --tee dstack
+contains "$T/err" "cannot connect"
+start_agent --fail-getkey
+expect_code 3 "$TEEMED" init --tee dstack
+contains "$T/err" "KMS is not reachable"
+stop_agent
+[ ! -e "$T/data/tee/backend" ] || fail "a failed init left a backend behind"
+
+start_agent
+expect_code 0 "$TEEMED" init --tee dstack
+contains "$T/out" '"tee":"dstack"'
+[ ! -e "$T/data/tee/dstack-master.key" ] && [ ! -e "$T/data/tee/sim-master.key" ] || fail "a key file on disk"
+expect_code 0 "$TEEMED" onboard --as alice "$T/logs" --id ds1 --k 2
+cp "$T/out" "$T/card.json"
+contains "$T/card.json" '"backend":"dstack"'
+contains "$T/card.json" '"simulated":false'
+contains "$T/card.json" '"event_log":"[{'
+python3 - "$T/card.json" "$FX" "$T/agent.log" <<'PY' || fail "card attestation does not match the agent"
+import json, sys
+a = json.load(open(sys.argv[1]))['attestation']
+fx = json.load(open(sys.argv[2]))
+log = [json.loads(l) for l in open(sys.argv[3])]
+assert a['quote'] == fx['quote'], 'quote'
+assert a['event_log'] == fx['event_log'], 'event log'
+q = [l['body']['report_data'] for l in log if l['method'] == 'GetQuote']
+assert q and q[-1] == a['report_data'], 'GetQuote was not asked for the card report_data'
+assert any(l['method'] == 'GetKey' and l['body']['path'] == 'teemed/root/v1' for l in log), 'GetKey path'
+PY
+# a second data dir on the same app: the same signer (keys come from the agent, not the disk)
+signer() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['attestation']['signer'])" "$1"; }
+TEEMED_DATA="$T/data2" expect_code 0 "$TEEMED" init --tee dstack
+TEEMED_DATA="$T/data2" expect_code 0 "$TEEMED" onboard --as alice "$T/logs" --id ds1 --k 2
+[ "$(signer "$T/out")" = "$(signer "$T/card.json")" ] || fail "replicas of one app must share the signing key"
+stop_agent
+# verify is offline: no agent needed
+checks() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print(' '.join(c['check']+('' if c['ok'] else '!') for c in j['checks']))" "$T/out"; }
+expect_code 1 "$TEEMED" verify --json --collateral "$COL" --at "$AT" "$T/card.json"
+c=$(checks)
+case "$c" in *"quote-report-data! "*) ;; *) fail "binding: $c" ;; esac
+[ "$(echo "$c" | tr ' ' '\n' | grep -c '!$')" = 1 ] || fail "only the binding may fail: $c"
+contains "$T/out" '"tcb_status":"UpToDate"'
+# without the agent the data dir cannot be opened (its keys live in the agent)
+expect_code 3 "$TEEMED" onboard --as alice "$T/logs" --id ds2 --k 2
+contains "$T/err" "dstack"
