@@ -3,6 +3,7 @@
 #include "tm/base.h"
 #include "tm/crypto.h"
 #include "tm/dcap.h"
+#include "tm/eventlog.h"
 #include "tm/quote.h"
 
 #include <stdarg.h>
@@ -150,7 +151,8 @@ static const char *str(const cJSON *o, const char *k)
 /* The attestation's TDX quote: it parses, its report_data is this signer's binding (rdb,
  * NULL when the binding itself failed), and with collateral the full DCAP verification,
  * whose checks join v. */
-static void verify_quote(struct tm_verify *v, const char *hex, const uint8_t *rdb, const struct tm_verify_opts *o)
+static void verify_quote(struct tm_verify *v, const char *hex, const char *event_log, const uint8_t *rdb,
+                         const struct tm_verify_opts *o)
 {
     size_t hl = strlen(hex), qn = 0;
     uint8_t *qb = hl / 2 <= TM_QUOTE_MAX ? malloc(hl / 2 + 1) : NULL;
@@ -167,6 +169,17 @@ static void verify_quote(struct tm_verify *v, const char *hex, const uint8_t *rd
     check(v, "quote-report-data", bind,
           bind ? "the quote's report_data is this signer's key binding"
                : "the quote's report_data does not bind this signer: a replayed or foreign quote");
+    if (event_log) { /* dstack: the log must replay to RTMR0-3 of this very quote */
+        struct tm_eventlog el;
+        int el_ok = tm_eventlog_replay(event_log, strlen(event_log), &el, &qd) == TM_OK;
+        for (int i = 0; el_ok && i < 4; i++)
+            el_ok = q.rtmr[i].len == 48 && !memcmp(q.rtmr[i].ptr, el.rtmr[i], 48);
+        if (el_ok)
+            check(v, "event-log", 1, "the event log (%u events) replays to RTMR0-3 of the quote; compose hash %s",
+                  el.events, el.compose_hash[0] ? el.compose_hash : "none");
+        else
+            check(v, "event-log", 0, "the event log does not replay to the quote's RTMRs");
+    }
     if (!o || !o->collateral) {
         check(v, "dcap", 0, "a hardware quote is attached: verifying it needs the collateral (--collateral FILE)");
         goto out;
@@ -289,7 +302,11 @@ enum tm_rc tm_attest_verify(const char *text, size_t len, const struct tm_verify
                   : "simulated TEE (software keys): not hardware-backed; refused without "
                     "--allow-simulated");
     else
-        verify_quote(v, quote->valuestring, rd_ok ? rdb : NULL, o);
+        verify_quote(v, quote->valuestring,
+                     cJSON_IsString(cJSON_GetObjectItemCaseSensitive(a, "event_log"))
+                         ? cJSON_GetObjectItemCaseSensitive(a, "event_log")->valuestring
+                         : NULL,
+                     rd_ok ? rdb : NULL, o);
     rc = v->ok ? TM_OK : TM_EVERIFY;
 out:
     free(canon);

@@ -83,53 +83,10 @@ static long dechunk(char *p, size_t n)
     }
 }
 
-enum tm_rc tm_dstack_call(const char *sock, const char *method, const char *body, char **resp,
-                          struct tm_diag *d)
+enum tm_rc tm_dstack_parse_response(char *buf, size_t n, const char *method, char **resp, struct tm_diag *d)
 {
     enum tm_rc rc = TM_OK;
-    char *buf = NULL, head[512];
     *resp = NULL;
-    struct sockaddr_un sa = {0};
-    sa.sun_family = AF_UNIX;
-    if (strlen(sock) >= sizeof sa.sun_path)
-        return tm_fail(d, TM_EINVAL, "dstack: socket path too long");
-    memcpy(sa.sun_path, sock, strlen(sock) + 1);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-        rc = tm_fail(d, TM_EIO, "dstack: cannot connect to '%s': %s", sock, strerror(errno));
-        goto out;
-    }
-    size_t bl = strlen(body);
-    int hl = snprintf(head, sizeof head,
-                      "POST /%s HTTP/1.1\r\nHost: dstack\r\nContent-Type: application/json\r\n"
-                      "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-                      method, bl);
-    if (hl < 0 || (size_t)hl >= sizeof head || send_all(fd, head, (size_t)hl) || send_all(fd, body, bl)) {
-        rc = tm_fail(d, TM_EIO, "dstack: cannot send %s to '%s': %s", method, sock, strerror(errno));
-        goto out;
-    }
-    buf = malloc(TM_DSTACK_RESP_MAX + 1);
-    if (!buf) {
-        rc = tm_fail(d, TM_EIO, "out of memory");
-        goto out;
-    }
-    size_t n = 0;
-    for (;;) {
-        if (n == TM_DSTACK_RESP_MAX) {
-            rc = tm_fail(d, TM_ETOOBIG, "dstack: %s response over %u bytes", method, TM_DSTACK_RESP_MAX);
-            goto out;
-        }
-        ssize_t r = recv(fd, buf + n, TM_DSTACK_RESP_MAX - n, 0);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            rc = tm_fail(d, TM_EIO, "dstack: reading the %s response: %s", method, strerror(errno));
-            goto out;
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
-    }
     buf[n] = 0;
     int status = 0;
     char *hdr_end = strstr(buf, "\r\n\r\n");
@@ -178,6 +135,58 @@ enum tm_rc tm_dstack_call(const char *sock, const char *method, const char *body
         goto out;
     }
     memcpy(*resp, bodyp, blen + 1);
+out:
+    return rc;
+}
+
+enum tm_rc tm_dstack_call(const char *sock, const char *method, const char *body, char **resp,
+                          struct tm_diag *d)
+{
+    enum tm_rc rc = TM_OK;
+    char *buf = NULL, head[512];
+    *resp = NULL;
+    struct sockaddr_un sa = {0};
+    sa.sun_family = AF_UNIX;
+    if (strlen(sock) >= sizeof sa.sun_path)
+        return tm_fail(d, TM_EINVAL, "dstack: socket path too long");
+    memcpy(sa.sun_path, sock, strlen(sock) + 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        rc = tm_fail(d, TM_EIO, "dstack: cannot connect to '%s': %s", sock, strerror(errno));
+        goto out;
+    }
+    size_t bl = strlen(body);
+    int hl = snprintf(head, sizeof head,
+                      "POST /%s HTTP/1.1\r\nHost: dstack\r\nContent-Type: application/json\r\n"
+                      "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+                      method, bl);
+    if (hl < 0 || (size_t)hl >= sizeof head || send_all(fd, head, (size_t)hl) || send_all(fd, body, bl)) {
+        rc = tm_fail(d, TM_EIO, "dstack: cannot send %s to '%s': %s", method, sock, strerror(errno));
+        goto out;
+    }
+    buf = malloc(TM_DSTACK_RESP_MAX + 1);
+    if (!buf) {
+        rc = tm_fail(d, TM_EIO, "out of memory");
+        goto out;
+    }
+    size_t n = 0;
+    for (;;) {
+        if (n == TM_DSTACK_RESP_MAX) {
+            rc = tm_fail(d, TM_ETOOBIG, "dstack: %s response over %u bytes", method, TM_DSTACK_RESP_MAX);
+            goto out;
+        }
+        ssize_t r = recv(fd, buf + n, TM_DSTACK_RESP_MAX - n, 0);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            rc = tm_fail(d, TM_EIO, "dstack: reading the %s response: %s", method, strerror(errno));
+            goto out;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    rc = tm_dstack_parse_response(buf, n, method, resp, d);
 out:
     if (fd >= 0)
         close(fd);

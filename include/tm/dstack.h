@@ -23,6 +23,12 @@ const char *tm_dstack_socket(char *buf, size_t cap, struct tm_diag *d);
 enum tm_rc tm_dstack_call(const char *sock, const char *method, const char *body, char **resp,
                           struct tm_diag *d) TM_NODISCARD;
 
+/* Parse a raw HTTP response buf[0..n) (buf must have room for n + 1 bytes; it is
+ * modified in place): status, headers, body framing. *resp (free()) receives the body of
+ * a 2xx response; other statuses fail with the agent's error text. */
+enum tm_rc tm_dstack_parse_response(char *buf, size_t n, const char *method, char **resp,
+                                    struct tm_diag *d) TM_NODISCARD;
+
 /* GetKey(path): the 32-byte app key for path (the same bytes on every replica of the app). */
 enum tm_rc tm_dstack_key(const char *sock, const char *path, uint8_t key[32], struct tm_diag *d) TM_NODISCARD;
 

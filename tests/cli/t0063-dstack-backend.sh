@@ -64,6 +64,14 @@ c=$(checks)
 case "$c" in *"quote-report-data! "*) ;; *) fail "binding: $c" ;; esac
 [ "$(echo "$c" | tr ' ' '\n' | grep -c '!$')" = 1 ] || fail "only the binding may fail: $c"
 contains "$T/out" '"tcb_status":"UpToDate"'
+case "$c" in *"event-log "*) ;; *) fail "the event log must replay: $c" ;; esac
+contains "$T/out" "compose hash 3763bc34"
+# a changed boot-event digest no longer replays (and breaks the signature too)
+sed 's/8ae1e425/9ae1e425/' "$T/card.json" > "$T/bad.json"
+cmp -s "$T/bad.json" "$T/card.json" && fail "the tamper did not change the card"
+expect_code 1 "$TEEMED" verify --json --collateral "$COL" --at "$AT" "$T/bad.json"
+c=$(checks)
+case "$c" in *"event-log!"*) ;; *) fail "a changed event log must fail: $c" ;; esac
 # without the agent the data dir cannot be opened (its keys live in the agent)
 expect_code 3 "$TEEMED" onboard --as alice "$T/logs" --id ds2 --k 2
 contains "$T/err" "dstack"
