@@ -27,6 +27,7 @@ int cli_fail(enum tm_rc rc, const struct tm_diag *d);
  * index or -1 after printing usage (exit code in *ex). */
 int cli_usage(const char *usage, int ex);
 
+int cmd_attest(struct cli *c, int argc, char **argv);
 int cmd_init(struct cli *c, int argc, char **argv);
 int cmd_onboard(struct cli *c, int argc, char **argv);
 int cmd_cards(struct cli *c, int argc, char **argv);

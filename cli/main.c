@@ -29,6 +29,7 @@ static const struct command {
     {"audit", cmd_audit, "the hash-chained audit trail of your dataset"},
     {"policy", cmd_policy, "auto-approve rules and review for your dataset"},
     {"demo", cmd_demo, "the seed's scenarios end to end on the bundled samples"},
+    {"attest", cmd_attest, "print the mediator's own signed attestation"},
     {"quote", cmd_quote, "parse a TDX/SGX DCAP quote and show its fields"},
     {"x-background", cmd_x_background, "(developers) build the background model"},
     {"x-terms", cmd_x_terms, "(developers) show ranked terms of raw input"},

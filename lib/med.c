@@ -1,5 +1,6 @@
 /* med.c - open and initialise a data dir (see mediator.h). */
 #include "tm/mediator.h"
+#include "tm/attest.h"
 #include "tm/base.h"
 
 #include <errno.h>
@@ -71,4 +72,19 @@ void tm_med_close(struct tm_med *m)
     tm_background_release(&m->bg);
     free(m->dir);
     free(m);
+}
+
+enum tm_rc tm_med_attest(struct tm_med *m, int64_t now_ms, char **out, struct tm_diag *d)
+{
+    *out = NULL;
+    cJSON *doc = cJSON_CreateObject();
+    cJSON *me = cJSON_AddObjectToObject(doc, "mediator");
+    cJSON_AddStringToObject(me, "software", "teemed");
+    cJSON_AddStringToObject(me, "code_measurement", tm_code_measurement());
+    cJSON_AddStringToObject(me, "backend", tm_tee_name(m->tee.kind));
+    enum tm_rc rc = tm_attest_sign(&m->tee, doc, "mediator", NULL, now_ms, d);
+    if (!rc && !(*out = tm_canonical(doc)))
+        rc = tm_fail(d, TM_EIO, "out of memory");
+    cJSON_Delete(doc);
+    return rc;
 }

@@ -25,6 +25,12 @@ enum tm_rc tm_med_init(const char *data_dir, enum tm_tee_kind kind, struct tm_di
 enum tm_rc tm_med_open(const char *data_dir, struct tm_med **m, struct tm_diag *d) TM_NODISCARD;
 void tm_med_close(struct tm_med *m);
 
+/* The mediator's own attestation, for an owner to check before uploading anything: a
+ * document of kind "mediator" (software, code measurement, backend) signed by the
+ * mediator's key, whose attestation carries report_data and, on hardware backends, the
+ * quote and event log. `teemed verify` checks it like a card. *out: canonical text (free()). */
+enum tm_rc tm_med_attest(struct tm_med *m, int64_t now_ms, char **out, struct tm_diag *d) TM_NODISCARD;
+
 struct tm_onboard_opts {
     const char *owner;   /* account name, created on first use */
     const char *id;      /* dataset id */

@@ -54,3 +54,13 @@ contains "$T/err" "already exists"
 expect_code 0 "$TEEMED" card ds1
 cmp -s "$T/out" "$T/card.json" || fail "card changed"
 exit 0
+# the mediator's own attestation: signed by the key that signs cards, refused as simulated
+expect_code 0 "$TEEMED" attest
+cp "$T/out" "$T/mediator.json"
+contains "$T/mediator.json" '"kind":"mediator"'
+contains "$T/mediator.json" '"code_measurement"'
+python3 -c "import json,sys; a,b=(json.load(open(p))['attestation']['signer'] for p in sys.argv[1:]); sys.exit(a!=b)" \
+    "$T/mediator.json" "$T/card.json" || fail "attest and the card name different signers"
+expect_code 1 "$TEEMED" verify "$T/mediator.json"
+expect_code 0 "$TEEMED" verify --allow-simulated "$T/mediator.json"
+expect_code 2 "$TEEMED" attest extra-arg

@@ -56,8 +56,16 @@ signer() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['atte
 TEEMED_DATA="$T/data2" expect_code 0 "$TEEMED" init --tee dstack
 TEEMED_DATA="$T/data2" expect_code 0 "$TEEMED" onboard --as alice "$T/logs" --id ds1 --k 2
 [ "$(signer "$T/out")" = "$(signer "$T/card.json")" ] || fail "replicas of one app must share the signing key"
+expect_code 0 "$TEEMED" attest
+cp "$T/out" "$T/mediator.json"
+[ "$(signer "$T/mediator.json")" = "$(signer "$T/card.json")" ] || fail "attest names another signer"
 stop_agent
 # verify is offline: no agent needed
+expect_code 1 "$TEEMED" verify --json --collateral "$COL" --at "$AT" "$T/mediator.json"
+contains "$T/out" '"kind":"mediator"'
+contains "$T/out" '"check":"event-log","ok":true'
+contains "$T/out" '"check":"quote-report-data","ok":false'
+contains "$T/out" '"tcb_status":"UpToDate"'
 checks() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print(' '.join(c['check']+('' if c['ok'] else '!') for c in j['checks']))" "$T/out"; }
 expect_code 1 "$TEEMED" verify --json --collateral "$COL" --at "$AT" "$T/card.json"
 c=$(checks)

@@ -1,0 +1,48 @@
+/* cmd_attest.c - teemed attest: the mediator's own signed attestation. */
+#include "cli.h"
+#include "tm/attest.h"
+#include "tm/mediator.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+static const char usage[] =
+    "usage: teemed attest [--data DIR]\n"
+    "\n"
+    "Print the mediator's attestation: a document of kind \"mediator\" (software, code\n"
+    "measurement, TEE backend) signed by the mediator's key, whose attestation carries\n"
+    "report_data (the key's binding) and, on dstack/tdx, the TDX quote and event log.\n"
+    "Check it before uploading anything:\n"
+    "  teemed attest > mediator.json\n"
+    "  teemed verify --collateral COLLATERAL.json mediator.json\n"
+    "The output is the canonical signed JSON document (--json changes nothing).\n";
+
+int cmd_attest(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {CLI_COMMON_OPTS, {NULL, 0, NULL, 0}};
+    int o;
+    while ((o = getopt_long(argc, argv, ":d:jh", opts, NULL)) != -1) {
+        if (o == 'h')
+            return cli_usage(usage, EX_OK);
+        if (!cli_common(c, o))
+            return cli_bad_option("attest", argv);
+    }
+    if (optind < argc) {
+        cli_err("attest: unexpected argument '%s'", argv[optind]);
+        return EX_USAGE;
+    }
+    struct tm_diag d = {{0}};
+    struct tm_med *m;
+    enum tm_rc rc = tm_med_open(cli_data_dir(c), &m, &d);
+    if (rc)
+        return cli_fail(rc, &d);
+    char *doc = NULL;
+    rc = tm_med_attest(m, (int64_t)time(NULL) * 1000, &doc, &d);
+    tm_med_close(m);
+    if (rc)
+        return cli_fail(rc, &d);
+    puts(doc);
+    free(doc);
+    return EX_OK;
+}
