@@ -59,18 +59,6 @@ static int read_all(const char *path, char **buf, size_t *n, size_t cap)
     return EX_OK;
 }
 
-static void add_check(struct tm_verify *v, const char *name, int ok, const char *detail)
-{
-    if (v->nchecks == TM_CHECKS_MAX)
-        return;
-    struct tm_check *x = &v->checks[v->nchecks++];
-    snprintf(x->name, sizeof x->name, "%s", name);
-    x->ok = ok;
-    snprintf(x->detail, sizeof x->detail, "%s", detail);
-    if (!ok)
-        v->ok = 0;
-}
-
 static int hex_is(const char *want, const uint8_t *p, size_t n)
 {
     if (!want || !p)
@@ -134,10 +122,10 @@ int cli_quote(struct cli *c, const char *path, const struct cli_quote_opts *o)
     if (o->check) {
         rc = col ? tm_dcap_verify(bin, bl, &q, col, cl, o->at, &dc, &v, &d) : tm_quote_check(bin, bl, &q, o->at, &v, &d);
         if (ev)
-            add_check(&v, "event-log", el_ok, el_ok ? "the event log replays to RTMR0-3 of the quote"
+            tm_verify_add(&v, "event-log", el_ok, "%s", el_ok ? "the event log replays to RTMR0-3 of the quote"
                                                     : "the event log does not replay to the quote's RTMRs");
         if (o->expect_mrtd)
-            add_check(&v, "expect-mrtd", hex_is(o->expect_mrtd, q.mr_td.ptr, 48),
+            tm_verify_add(&v, "expect-mrtd", hex_is(o->expect_mrtd, q.mr_td.ptr, 48), "%s",
                       hex_is(o->expect_mrtd, q.mr_td.ptr, 48) ? "MRTD is as expected" : "MRTD differs");
         for (int i = 0; i < 4; i++)
             if (o->expect_rtmr[i]) {
@@ -145,7 +133,7 @@ int cli_quote(struct cli *c, const char *path, const struct cli_quote_opts *o)
                 int ok = hex_is(o->expect_rtmr[i], q.rtmr[i].ptr, 48);
                 snprintf(name, sizeof name, "expect-rtmr%d", i);
                 snprintf(det, sizeof det, "RTMR%d %s", i, ok ? "is as expected" : "differs");
-                add_check(&v, name, ok, det);
+                tm_verify_add(&v, name, ok, "%s", det);
             }
         if (o->expect_compose) {
             const char *w = !strncmp(o->expect_compose, "0x", 2) ? o->expect_compose + 2 : o->expect_compose;
@@ -154,13 +142,13 @@ int cli_quote(struct cli *c, const char *path, const struct cli_quote_opts *o)
                 ok = !strcasecmp(w, el.compose_hash) && el_ok;
             else /* MRCONFIGID v1: 0x01 || compose_hash || zeros */
                 ok = q.mr_config_id.ptr && q.mr_config_id.ptr[0] == 1 && hex_is(w, q.mr_config_id.ptr + 1, 32);
-            add_check(&v, "expect-compose-hash", ok,
+            tm_verify_add(&v, "expect-compose-hash", ok, "%s",
                       ok ? (from_log ? "the replayed event log holds the expected compose hash"
                                      : "MRCONFIGID holds the expected compose hash")
                          : "the compose hash differs (or no event log and no MRCONFIGID v1)");
         }
         if (!col && o->require_collateral)
-            add_check(&v, "tcb", 0, "the TCB status was not evaluated: give the collateral (--collateral FILE)");
+            tm_verify_add(&v, "tcb", 0, "%s", "the TCB status was not evaluated: give the collateral (--collateral FILE)");
         cJSON *cs = cJSON_AddArrayToObject(j, "checks");
         for (size_t i = 0; i < v.nchecks; i++) {
             cJSON *x = cJSON_CreateObject();

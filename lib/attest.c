@@ -61,6 +61,21 @@ const char *tm_code_measurement(void)
     return hex;
 }
 
+void tm_verify_add(struct tm_verify *v, const char *name, int ok, const char *fmt, ...)
+{
+    if (!ok)
+        v->ok = 0; /* even when the list is full: a failure is never dropped */
+    if (v->nchecks == TM_CHECKS_MAX)
+        return;
+    struct tm_check *c = &v->checks[v->nchecks++];
+    snprintf(c->name, sizeof c->name, "%s", name);
+    c->ok = ok;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->detail, sizeof c->detail, fmt, ap);
+    va_end(ap);
+}
+
 enum tm_rc tm_attest_sign(const struct tm_tee *tee, cJSON *doc, const char *kind,
                           cJSON *extra, int64_t now_ms, struct tm_diag *d)
 {
@@ -125,23 +140,6 @@ enum tm_rc tm_attest_sign(const struct tm_tee *tee, cJSON *doc, const char *kind
     return TM_OK;
 }
 
-static void check(struct tm_verify *v, const char *name, int ok, const char *fmt, ...)
-{
-    if (!ok)
-        v->ok = 0; /* even when the list is full: a failure is never dropped */
-    if (v->nchecks == TM_CHECKS_MAX)
-        return;
-    struct tm_check *c = &v->checks[v->nchecks++];
-    snprintf(c->name, sizeof c->name, "%s", name);
-    c->ok = ok;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(c->detail, sizeof c->detail, fmt, ap);
-    va_end(ap);
-    if (!ok)
-        v->ok = 0;
-}
-
 static const char *str(const cJSON *o, const char *k)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
@@ -159,14 +157,14 @@ static void verify_quote(struct tm_verify *v, const char *hex, const char *event
     struct tm_quote q;
     struct tm_diag qd = {{0}};
     int parsed = qb && !tm_unhex(hex, hl, qb, hl / 2 + 1, &qn) && tm_quote_parse(qb, qn, &q, &qd) == TM_OK;
-    check(v, "quote", parsed, parsed ? "%s quote v%u attached" : "the attached quote does not parse%s%s",
-          parsed ? (q.body_type == 1 ? "SGX" : "TDX") : (qd.msg[0] ? ": " : ""), parsed ? q.version : 0u,
-          qd.msg);
-    if (!parsed)
+    if (!parsed) {
+        tm_verify_add(v, "quote", 0, "the attached quote does not parse%s%s", qd.msg[0] ? ": " : "", qd.msg);
         goto out;
+    }
+    tm_verify_add(v, "quote", 1, "%s quote v%u attached", q.body_type == 1 ? "SGX" : "TDX", (unsigned)q.version);
     const struct tm_span qrd = q.body_type == 1 ? q.sgx_report_data : q.report_data;
     int bind = rdb && qrd.len == 64 && tm_ct_equal(qrd.ptr, rdb, 64);
-    check(v, "quote-report-data", bind,
+    tm_verify_add(v, "quote-report-data", bind,
           bind ? "the quote's report_data is this signer's key binding"
                : "the quote's report_data does not bind this signer: a replayed or foreign quote");
     if (event_log) { /* dstack: the log must replay to RTMR0-3 of this very quote */
@@ -175,13 +173,13 @@ static void verify_quote(struct tm_verify *v, const char *hex, const char *event
         for (int i = 0; el_ok && i < 4; i++)
             el_ok = q.rtmr[i].len == 48 && !memcmp(q.rtmr[i].ptr, el.rtmr[i], 48);
         if (el_ok)
-            check(v, "event-log", 1, "the event log (%u events) replays to RTMR0-3 of the quote; compose hash %s",
+            tm_verify_add(v, "event-log", 1, "the event log (%u events) replays to RTMR0-3 of the quote; compose hash %s",
                   el.events, el.compose_hash[0] ? el.compose_hash : "none");
         else
-            check(v, "event-log", 0, "the event log does not replay to the quote's RTMRs");
+            tm_verify_add(v, "event-log", 0, "the event log does not replay to the quote's RTMRs");
     }
     if (!o || !o->collateral) {
-        check(v, "dcap", 0, "a hardware quote is attached: verifying it needs the collateral (--collateral FILE)");
+        tm_verify_add(v, "dcap", 0, "a hardware quote is attached: verifying it needs the collateral (--collateral FILE)");
         goto out;
     }
     struct tm_verify qv;
@@ -189,7 +187,7 @@ static void verify_quote(struct tm_verify *v, const char *hex, const char *event
     if (tm_dcap_verify(qb, qn, &q, o->collateral, o->collateral_len, o->at, &dc, &qv, &qd) == TM_OK)
         v->hardware = 1;
     for (size_t i = 0; i < qv.nchecks; i++)
-        check(v, qv.checks[i].name, qv.checks[i].ok, "%s", qv.checks[i].detail);
+        tm_verify_add(v, qv.checks[i].name, qv.checks[i].ok, "%s", qv.checks[i].detail);
     snprintf(v->tcb_status, sizeof v->tcb_status, "%s", dc.status);
     cJSON_Delete(dc.advisories);
 out:
@@ -228,7 +226,7 @@ enum tm_rc tm_attest_verify(const char *text, size_t len, const struct tm_verify
     if (tl && text[tl - 1] == '\n')
         tl--;
     int canonical = cl == tl && memcmp(canon, text, cl) == 0;
-    check(v, "canonical", canonical, canonical ? "document is in canonical form"
+    tm_verify_add(v, "canonical", canonical, canonical ? "document is in canonical form"
                                                : "document bytes differ from its canonical form "
                                                  "(reformatted or edited)");
 
@@ -246,12 +244,12 @@ enum tm_rc tm_attest_verify(const char *text, size_t len, const struct tm_verify
     tm_sha256(payload, strlen(payload), h);
     char hx[129];
     tm_hex(h, 32, hx);
-    check(v, "payload-hash", ph && !strcmp(ph, hx),
+    tm_verify_add(v, "payload-hash", ph && !strcmp(ph, hx),
           ph && !strcmp(ph, hx) ? "payload_sha256 matches the document"
                                 : "payload_sha256 does not match the document");
     message(v->kind, h, msg, &n);
     int sig_ok = have_pub && have_sig && tm_ed25519_verify(pub, msg, n, sig) == TM_OK;
-    check(v, "signature", sig_ok,
+    tm_verify_add(v, "signature", sig_ok,
           !have_pub ? "signer is not an ed25519 public key"
           : !have_sig ? "signature is not 64 bytes of base64"
           : sig_ok ? "Ed25519 signature by %.24s... is valid" : "Ed25519 signature does not verify",
@@ -278,7 +276,7 @@ enum tm_rc tm_attest_verify(const char *text, size_t len, const struct tm_verify
         free(pc);
         char name[40];
         snprintf(name, sizeof name, "%s-hash", parts[k]);
-        check(v, name, ok, ok ? "%s_sha256 matches the %s" : "%s_sha256 does not match the %s",
+        tm_verify_add(v, name, ok, ok ? "%s_sha256 matches the %s" : "%s_sha256 does not match the %s",
               parts[k], parts[k]);
     }
 
@@ -288,7 +286,7 @@ enum tm_rc tm_attest_verify(const char *text, size_t len, const struct tm_verify
         tm_tee_report_data(pub, want);
         rd_ok = tm_ct_equal(want, rdb, 64);
     }
-    check(v, "report-data", rd_ok, rd_ok ? "report_data binds the signing key"
+    tm_verify_add(v, "report-data", rd_ok, rd_ok ? "report_data binds the signing key"
                                          : "report_data does not bind the signing key");
 
     /* 4. hardware backing */
@@ -296,7 +294,7 @@ enum tm_rc tm_attest_verify(const char *text, size_t len, const struct tm_verify
     const cJSON *quote = cJSON_GetObjectItemCaseSensitive(a, "quote");
     v->simulated = !cJSON_IsFalse(simj) || !cJSON_IsString(quote);
     if (v->simulated)
-        check(v, "tee", o && o->allow_simulated,
+        tm_verify_add(v, "tee", o && o->allow_simulated,
               o && o->allow_simulated
                   ? "simulated TEE (software keys): accepted because --allow-simulated was given"
                   : "simulated TEE (software keys): not hardware-backed; refused without "

@@ -18,26 +18,10 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-static void check(struct tm_verify *v, const char *name, int ok, const char *fmt, ...)
-{
-    if (v->nchecks == TM_CHECKS_MAX)
-        return;
-    struct tm_check *c = &v->checks[v->nchecks++];
-    snprintf(c->name, sizeof c->name, "%s", name);
-    c->ok = ok;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(c->detail, sizeof c->detail, fmt, ap);
-    va_end(ap);
-    if (!ok)
-        v->ok = 0;
-}
 
 static const char *jstr(const cJSON *o, const char *k)
 {
@@ -157,7 +141,7 @@ static cJSON *signed_part(struct tm_verify *v, const cJSON *col, const char *nam
     cJSON *j = text ? cJSON_Parse(text) : NULL;
     snprintf(cname, sizeof cname, "%s", name);
     if (!j || !sig || !pem) {
-        check(v, cname, 0, "collateral lacks %s, %s or %s", body_key, sig_key, chain_key);
+        tm_verify_add(v, cname, 0, "collateral lacks %s, %s or %s", body_key, sig_key, chain_key);
         cJSON_Delete(j);
         return NULL;
     }
@@ -186,12 +170,12 @@ static cJSON *signed_part(struct tm_verify *v, const cJSON *col, const char *nam
     if (chain != memo->chain)
         sk_X509_pop_free(chain, X509_free);
     if (!window)
-        check(v, cname, 0, "not valid at this time (issueDate %s, nextUpdate %s)", jstr(j, "issueDate"),
+        tm_verify_add(v, cname, 0, "not valid at this time (issueDate %s, nextUpdate %s)", jstr(j, "issueDate"),
               jstr(j, "nextUpdate"));
     else if (!chain_ok)
-        check(v, cname, 0, "issuer chain: %s", why);
+        tm_verify_add(v, cname, 0, "issuer chain: %s", why);
     else
-        check(v, cname, sig_ok, sig_ok ? "signed by Intel, valid until %s" : "signature does not verify",
+        tm_verify_add(v, cname, sig_ok, sig_ok ? "signed by Intel, valid until %s" : "signature does not verify",
               jstr(j, "nextUpdate"));
     if (!window || !chain_ok || !sig_ok) {
         cJSON_Delete(j);
@@ -387,10 +371,10 @@ enum tm_rc tm_dcap_verify(const uint8_t *buf, size_t len, const struct tm_quote 
     enum tm_rc rc = quote_checks(buf, len, q, at, root_crl && pck_crl ? both : NULL, &leaf, v, d);
     (void)rc; /* every check is recorded in v */
     if (!cJSON_IsObject(col)) {
-        check(v, "collateral", 0, "not a collateral JSON object");
+        tm_verify_add(v, "collateral", 0, "not a collateral JSON object");
         goto out;
     }
-    check(v, "crls", root_crl && pck_crl, root_crl && pck_crl ? "root CA CRL and PCK CRL decoded"
+    tm_verify_add(v, "crls", root_crl && pck_crl, root_crl && pck_crl ? "root CA CRL and PCK CRL decoded"
                                                                : "collateral lacks a decodable CRL");
     int sgx = q->body_type == 1;
     tcb = signed_part(v, col, "tcb-info", "tcb_info", "tcb_info_signature", "tcb_info_issuer_chain", root_only,
@@ -400,12 +384,12 @@ enum tm_rc tm_dcap_verify(const uint8_t *buf, size_t len, const struct tm_quote 
     if (tcb) {
         const char *id = jstr(tcb, "id");
         int okid = id && !strcmp(id, sgx ? "SGX" : "TDX");
-        check(v, "tcb-info-id", okid, "TCB info is for %s", id ? id : "?");
+        tm_verify_add(v, "tcb-info-id", okid, "TCB info is for %s", id ? id : "?");
     }
     if (qei) {
         const char *id = jstr(qei, "id");
         int okid = id && !strcmp(id, sgx ? "QE" : "TD_QE");
-        check(v, "qe-identity-id", okid, "QE identity is %s", id ? id : "?");
+        tm_verify_add(v, "qe-identity-id", okid, "QE identity is %s", id ? id : "?");
     }
     int pck_ok = v->ok && leaf;
     if (!tcb || !qei || !pck_ok)
@@ -418,21 +402,21 @@ enum tm_rc tm_dcap_verify(const uint8_t *buf, size_t len, const struct tm_quote 
               masked_eq(qr + 16, jstr(qei, "miscselect"), jstr(qei, "miscselectMask"), 4) &&
               masked_eq(qr + 48, jstr(qei, "attributes"), jstr(qei, "attributesMask"), 16) && !(qr[48] & 2);
     const cJSON *qlvl = svn_level(cJSON_GetObjectItemCaseSensitive(qei, "tcbLevels"), qr[258] | qr[259] << 8);
-    check(v, "qe-identity-policy", pol && qlvl,
+    tm_verify_add(v, "qe-identity-policy", pol && qlvl,
           !pol ? "the QE is not Intel's quoting enclave for this collateral"
                : qlvl ? "QE ISVSVN %d: %s" : "QE ISVSVN %d is below every QE TCB level",
           qr[258] | qr[259] << 8, qlvl ? jstr(qlvl, "tcbStatus") : "");
     /* the platform: the PCK extension against the TCB levels */
     struct pck_ext e;
     if (parse_pck_ext(leaf, &e)) {
-        check(v, "pck-extension", 0, "the PCK certificate has no readable Intel SGX extension");
+        tm_verify_add(v, "pck-extension", 0, "the PCK certificate has no readable Intel SGX extension");
         goto out;
     }
     int fm = hexeq(jstr(tcb, "fmspc"), e.fmspc, 6);
     if (fm)
-        check(v, "fmspc", 1, "FMSPC %s matches the TCB info", jstr(tcb, "fmspc"));
+        tm_verify_add(v, "fmspc", 1, "FMSPC %s matches the TCB info", jstr(tcb, "fmspc"));
     else
-        check(v, "fmspc", 0, "FMSPC mismatch: PCK %02X%02X%02X%02X%02X%02X, TCB info %s", e.fmspc[0],
+        tm_verify_add(v, "fmspc", 0, "FMSPC mismatch: PCK %02X%02X%02X%02X%02X%02X, TCB info %s", e.fmspc[0],
               e.fmspc[1], e.fmspc[2], e.fmspc[3], e.fmspc[4], e.fmspc[5],
               jstr(tcb, "fmspc") ? jstr(tcb, "fmspc") : "?");
     if (!fm)
@@ -461,7 +445,7 @@ enum tm_rc tm_dcap_verify(const uint8_t *buf, size_t len, const struct tm_quote 
             break;
         }
     }
-    check(v, "tcb-level", plvl != NULL, plvl ? "platform TCB level: %s" : "No matching TCB level for this platform",
+    tm_verify_add(v, "tcb-level", plvl != NULL, plvl ? "platform TCB level: %s" : "No matching TCB level for this platform",
           plvl ? jstr(plvl, "tcbStatus") : "");
     if (!plvl)
         goto out;
@@ -488,10 +472,10 @@ enum tm_rc tm_dcap_verify(const uint8_t *buf, size_t len, const struct tm_quote 
             module_ok = mlvl != NULL;
         }
         if (module_ok)
-            check(v, "tdx-module", 1, "TDX module major %u, SVN %u: %s", tee[1], tee[0],
+            tm_verify_add(v, "tdx-module", 1, "TDX module major %u, SVN %u: %s", tee[1], tee[0],
                   mlvl ? jstr(mlvl, "tcbStatus") : "identity matches");
         else
-            check(v, "tdx-module", 0, "TDX module major %u, SVN %u: unknown identity or below every level",
+            tm_verify_add(v, "tdx-module", 0, "TDX module major %u, SVN %u: unknown identity or below every level",
                   tee[1], tee[0]);
         if (!module_ok)
             goto out;
@@ -508,7 +492,7 @@ enum tm_rc tm_dcap_verify(const uint8_t *buf, size_t len, const struct tm_quote 
         add_advisories(out->advisories, mlvl);
     if (qlvl)
         add_advisories(out->advisories, qlvl);
-    check(v, "tcb-status", severity(st) < 6, "TCB status %s", out->status);
+    tm_verify_add(v, "tcb-status", severity(st) < 6, "TCB status %s", out->status);
     out->evaluated = 1;
 out:
     if (!out->evaluated && !strcmp(out->status, "none"))

@@ -16,27 +16,11 @@
 #include <openssl/params.h>
 #include <openssl/x509.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 static const uint8_t intel_qe_vendor[16] = {0x93, 0x9a, 0x72, 0x33, 0xf7, 0x9c, 0x4c, 0xa9,
                                             0x94, 0x0a, 0x0d, 0xb3, 0x95, 0x7f, 0x06, 0x07};
-
-static void check(struct tm_verify *v, const char *name, int ok, const char *fmt, ...)
-{
-    if (v->nchecks == TM_CHECKS_MAX)
-        return;
-    struct tm_check *c = &v->checks[v->nchecks++];
-    snprintf(c->name, sizeof c->name, "%s", name);
-    c->ok = ok;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(c->detail, sizeof c->detail, fmt, ap);
-    va_end(ap);
-    if (!ok)
-        v->ok = 0;
-}
 
 /* ECDSA P-256 / SHA-256: sig is r||s (32 + 32 bytes, big-endian). */
 static int ecdsa_ok(EVP_PKEY *key, const uint8_t *msg, size_t n, const uint8_t sig[64])
@@ -183,16 +167,16 @@ enum tm_rc quote_checks(const uint8_t *buf, size_t len, const struct tm_quote *q
     snprintf(v->kind, sizeof v->kind, "%s", q->body_type == 1 ? "sgx-quote" : "tdx-quote");
     snprintf(v->backend, sizeof v->backend, "dcap");
     int intel = q->qe_vendor_id.len == 16 && !memcmp(q->qe_vendor_id.ptr, intel_qe_vendor, 16);
-    check(v, "header", intel, intel ? "quote v%u, ECDSA P-256 key, Intel QE" : "QE vendor is not Intel",
+    tm_verify_add(v, "header", intel, intel ? "quote v%u, ECDSA P-256 key, Intel QE" : "QE vendor is not Intel",
           q->version);
     X509 *leaf = NULL;
     char why[200];
     int chain = chain_ok(q->pck_chain, at, crls, &leaf, why, sizeof why);
-    check(v, "pck-chain", chain, "%s%s", why, crls ? "" : " (revocation needs the collateral's CRLs)");
+    tm_verify_add(v, "pck-chain", chain, "%s%s", why, crls ? "" : " (revocation needs the collateral's CRLs)");
     EVP_PKEY *pck = leaf ? X509_get0_pubkey(leaf) : NULL;
     int qsig = pck && q->qe_report.len == 384 &&
                ecdsa_ok(pck, q->qe_report.ptr, q->qe_report.len, q->qe_report_signature.ptr);
-    check(v, "qe-report-signature", qsig, qsig ? "the PCK leaf key signed the QE report"
+    tm_verify_add(v, "qe-report-signature", qsig, qsig ? "the PCK leaf key signed the QE report"
                                                : "the QE report signature does not verify");
     /* QE.REPORTDATA = SHA-256(attestation key || QE auth data) || 32 zero bytes */
     uint8_t h[32];
@@ -209,14 +193,14 @@ enum tm_rc quote_checks(const uint8_t *buf, size_t len, const struct tm_quote *q
         static const uint8_t zero[32];
         bind = bind && tm_ct_equal(q->qe_report.ptr + 320, h, 32) && !memcmp(q->qe_report.ptr + 352, zero, 32);
     }
-    check(v, "qe-report-data", bind, bind ? "the QE report binds the attestation key"
+    tm_verify_add(v, "qe-report-data", bind, bind ? "the QE report binds the attestation key"
                                           : "the QE report does not bind the attestation key");
     EVP_PKEY *ak = q->attestation_key.len == 64 ? p256_key(q->attestation_key.ptr) : NULL;
     int sig = ak && q->signature.len == 64 && q->signed_len <= len && ecdsa_ok(ak, buf, q->signed_len, q->signature.ptr);
-    check(v, "quote-signature", sig, sig ? "the attestation key signed the quote"
+    tm_verify_add(v, "quote-signature", sig, sig ? "the attestation key signed the quote"
                                          : "the quote signature does not verify");
     if (q->body_type != 1)
-        check(v, "td-attributes", !q->debug, q->debug ? "a debug TD: its memory is readable by the host"
+        tm_verify_add(v, "td-attributes", !q->debug, q->debug ? "a debug TD: its memory is readable by the host"
                                                       : "not a debug TD");
     EVP_PKEY_free(ak);
     if (leaf_out)

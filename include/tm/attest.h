@@ -46,6 +46,10 @@ struct tm_verify {
     char tcb_status[48];    /* its TCB status, "" when not evaluated */
 };
 
+/* Record one check in v (name, pass/fail, printf-style reason). A failure marks v as
+ * failed even when the list is full (TM_CHECKS_MAX), so no failure is ever lost. */
+void tm_verify_add(struct tm_verify *v, const char *name, int ok, const char *fmt, ...) TM_PRINTF(4, 5);
+
 struct tm_verify_opts {
     int allow_simulated;
     const char *collateral; /* dcap-qvl collateral JSON for an attached quote, or NULL */

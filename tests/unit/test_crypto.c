@@ -10,6 +10,7 @@
 void test_merkle_matches_rfc6962_vectors(void);
 void test_seal_detects_tampering(void);
 void test_attest_sign_and_verify_card(void);
+void test_verify_never_drops_a_failure(void);
 
 void test_merkle_matches_rfc6962_vectors(void)
 {
@@ -117,4 +118,20 @@ void test_attest_sign_and_verify_card(void)
 done:
     free(text);
     cJSON_Delete(doc);
+}
+
+void test_verify_never_drops_a_failure(void)
+{
+    struct tm_verify v;
+    memset(&v, 0, sizeof v);
+    v.ok = 1;
+    for (int i = 0; i < TM_CHECKS_MAX; i++)
+        tm_verify_add(&v, "filler", 1, "check %d passes", i);
+    CHECK_INT_EQ(v.nchecks, TM_CHECKS_MAX);
+    CHECK_INT_EQ(v.ok, 1);
+    tm_verify_add(&v, "late", 0, "a failure after the list is full");
+    CHECK_INT_EQ(v.nchecks, TM_CHECKS_MAX); /* no overflow of the array */
+    CHECK_INT_EQ(v.ok, 0);                  /* but the verdict is failed */
+    CHECK_STR_EQ(v.checks[3].detail, "check 3 passes");
+done:;
 }
