@@ -59,19 +59,6 @@ static int read_all(const char *path, char **buf, size_t *n, size_t cap)
     return EX_OK;
 }
 
-static int hex_is(const char *want, const uint8_t *p, size_t n)
-{
-    if (!want || !p)
-        return 0;
-    if (!strncmp(want, "0x", 2))
-        want += 2;
-    char got[200];
-    if (2 * n + 1 > sizeof got)
-        return 0;
-    tm_hex(p, n, got);
-    return strlen(want) == 2 * n && !strcasecmp(want, got);
-}
-
 int cli_quote(struct cli *c, const char *path, const struct cli_quote_opts *o)
 {
     char *buf = NULL, *col = NULL, *ev = NULL;
@@ -124,29 +111,10 @@ int cli_quote(struct cli *c, const char *path, const struct cli_quote_opts *o)
         if (ev)
             tm_verify_add(&v, "event-log", el_ok, "%s", el_ok ? "the event log replays to RTMR0-3 of the quote"
                                                     : "the event log does not replay to the quote's RTMRs");
-        if (o->expect_mrtd)
-            tm_verify_add(&v, "expect-mrtd", hex_is(o->expect_mrtd, q.mr_td.ptr, 48), "%s",
-                      hex_is(o->expect_mrtd, q.mr_td.ptr, 48) ? "MRTD is as expected" : "MRTD differs");
-        for (int i = 0; i < 4; i++)
-            if (o->expect_rtmr[i]) {
-                char name[24], det[64];
-                int ok = hex_is(o->expect_rtmr[i], q.rtmr[i].ptr, 48);
-                snprintf(name, sizeof name, "expect-rtmr%d", i);
-                snprintf(det, sizeof det, "RTMR%d %s", i, ok ? "is as expected" : "differs");
-                tm_verify_add(&v, name, ok, "%s", det);
-            }
-        if (o->expect_compose) {
-            const char *w = !strncmp(o->expect_compose, "0x", 2) ? o->expect_compose + 2 : o->expect_compose;
-            int from_log = ev && el.compose_hash[0], ok;
-            if (from_log)
-                ok = !strcasecmp(w, el.compose_hash) && el_ok;
-            else /* MRCONFIGID v1: 0x01 || compose_hash || zeros */
-                ok = q.mr_config_id.ptr && q.mr_config_id.ptr[0] == 1 && hex_is(w, q.mr_config_id.ptr + 1, 32);
-            tm_verify_add(&v, "expect-compose-hash", ok, "%s",
-                      ok ? (from_log ? "the replayed event log holds the expected compose hash"
-                                     : "MRCONFIGID holds the expected compose hash")
-                         : "the compose hash differs (or no event log and no MRCONFIGID v1)");
-        }
+        struct tm_expect want = {o->expect_mrtd,
+                                 {o->expect_rtmr[0], o->expect_rtmr[1], o->expect_rtmr[2], o->expect_rtmr[3]},
+                                 o->expect_compose};
+        tm_quote_expect(&q, ev ? &el : NULL, el_ok, &want, &v);
         if (!col && o->require_collateral)
             tm_verify_add(&v, "tcb", 0, "%s", "the TCB status was not evaluated: give the collateral (--collateral FILE)");
         cJSON *cs = cJSON_AddArrayToObject(j, "checks");

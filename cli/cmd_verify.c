@@ -1,5 +1,6 @@
 /* cmd_verify.c - teemed verify: check a signed card or result offline. */
 #include "cli.h"
+#include "tm/dcap.h"
 #include "tm/attest.h"
 #include "tm/base.h"
 
@@ -90,6 +91,10 @@ int cmd_verify(struct cli *c, int argc, char **argv)
     vo.collateral = qo.collateral ? (col.ptr ? col.ptr : "") : NULL;
     vo.collateral_len = col.len;
     vo.at = qo.at;
+    struct tm_expect want = {qo.expect_mrtd,
+                             {qo.expect_rtmr[0], qo.expect_rtmr[1], qo.expect_rtmr[2], qo.expect_rtmr[3]},
+                             qo.expect_compose};
+    vo.expect = tm_expect_any(&want) ? &want : NULL;
     struct tm_verify v;
     rc = tm_attest_verify(b.ptr ? b.ptr : "", b.len, &vo, &v, &d);
     tm_buf_release(&b);

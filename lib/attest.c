@@ -167,9 +167,10 @@ static void verify_quote(struct tm_verify *v, const char *hex, const char *event
     tm_verify_add(v, "quote-report-data", bind,
           bind ? "the quote's report_data is this signer's key binding"
                : "the quote's report_data does not bind this signer: a replayed or foreign quote");
+    struct tm_eventlog el;
+    int el_ok = 0;
     if (event_log) { /* dstack: the log must replay to RTMR0-3 of this very quote */
-        struct tm_eventlog el;
-        int el_ok = tm_eventlog_replay(event_log, strlen(event_log), &el, &qd) == TM_OK;
+        el_ok = tm_eventlog_replay(event_log, strlen(event_log), &el, &qd) == TM_OK;
         for (int i = 0; el_ok && i < 4; i++)
             el_ok = q.rtmr[i].len == 48 && !memcmp(q.rtmr[i].ptr, el.rtmr[i], 48);
         if (el_ok)
@@ -178,6 +179,8 @@ static void verify_quote(struct tm_verify *v, const char *hex, const char *event
         else
             tm_verify_add(v, "event-log", 0, "the event log does not replay to the quote's RTMRs");
     }
+    if (o && o->expect)
+        tm_quote_expect(&q, event_log ? &el : NULL, el_ok, o->expect, v);
     if (!o || !o->collateral) {
         tm_verify_add(v, "dcap", 0, "a hardware quote is attached: verifying it needs the collateral (--collateral FILE)");
         goto out;
@@ -293,6 +296,8 @@ enum tm_rc tm_attest_verify(const char *text, size_t len, const struct tm_verify
     const cJSON *simj = cJSON_GetObjectItemCaseSensitive(a, "simulated");
     const cJSON *quote = cJSON_GetObjectItemCaseSensitive(a, "quote");
     v->simulated = !cJSON_IsFalse(simj) || !cJSON_IsString(quote);
+    if (v->simulated && o && tm_expect_any(o->expect))
+        tm_verify_add(v, "expect", 0, "measurements were expected, but the attestation carries no quote");
     if (v->simulated)
         tm_verify_add(v, "tee", o && o->allow_simulated,
               o && o->allow_simulated

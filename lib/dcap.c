@@ -8,6 +8,7 @@
 #include "tm/base.h"
 #include "tm/crypto.h"
 #include "tm/dcap.h"
+#include "tm/eventlog.h"
 #include "tm/embed.h"
 #include "quote_int.h"
 
@@ -505,4 +506,53 @@ out:
     cJSON_Delete(qei);
     cJSON_Delete(col);
     return v->ok ? TM_OK : TM_EVERIFY;
+}
+
+/* want (hex, optional 0x) equals p[0..n) */
+static int hex_is(const char *want, const uint8_t *p, size_t n)
+{
+    if (!want || !p)
+        return 0;
+    if (!strncmp(want, "0x", 2))
+        want += 2;
+    char got[200];
+    if (2 * n + 1 > sizeof got)
+        return 0;
+    tm_hex(p, n, got);
+    return strlen(want) == 2 * n && !strcasecmp(want, got);
+}
+
+int tm_expect_any(const struct tm_expect *x)
+{
+    return x && (x->mrtd || x->compose_hash || x->rtmr[0] || x->rtmr[1] || x->rtmr[2] || x->rtmr[3]);
+}
+
+void tm_quote_expect(const struct tm_quote *q, const struct tm_eventlog *el, int el_ok, const struct tm_expect *x,
+                     struct tm_verify *v)
+{
+    if (!x)
+        return;
+    if (x->mrtd) {
+        int ok = q->mr_td.len == 48 && hex_is(x->mrtd, q->mr_td.ptr, 48);
+        tm_verify_add(v, "expect-mrtd", ok, "%s", ok ? "MRTD is as expected" : "MRTD differs");
+    }
+    for (int i = 0; i < 4; i++)
+        if (x->rtmr[i]) {
+            char name[24];
+            int ok = q->rtmr[i].len == 48 && hex_is(x->rtmr[i], q->rtmr[i].ptr, 48);
+            snprintf(name, sizeof name, "expect-rtmr%d", i);
+            tm_verify_add(v, name, ok, "RTMR%d %s", i, ok ? "is as expected" : "differs");
+        }
+    if (x->compose_hash) {
+        const char *w = !strncmp(x->compose_hash, "0x", 2) ? x->compose_hash + 2 : x->compose_hash;
+        int from_log = el && el->compose_hash[0], ok;
+        if (from_log)
+            ok = !strcasecmp(w, el->compose_hash) && el_ok;
+        else
+            ok = q->mr_config_id.len >= 33 && q->mr_config_id.ptr[0] == 1 && hex_is(w, q->mr_config_id.ptr + 1, 32);
+        tm_verify_add(v, "expect-compose-hash", ok, "%s",
+                      ok ? (from_log ? "the replayed event log holds the expected compose hash"
+                                     : "MRCONFIGID holds the expected compose hash")
+                         : "the compose hash differs (or no event log and no MRCONFIGID v1)");
+    }
 }

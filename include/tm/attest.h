@@ -50,8 +50,10 @@ struct tm_verify {
  * failed even when the list is full (TM_CHECKS_MAX), so no failure is ever lost. */
 void tm_verify_add(struct tm_verify *v, const char *name, int ok, const char *fmt, ...) TM_PRINTF(4, 5);
 
+struct tm_expect; /* dcap.h */
 struct tm_verify_opts {
     int allow_simulated;
+    const struct tm_expect *expect; /* measurements the attached quote must show, or NULL */
     const char *collateral; /* dcap-qvl collateral JSON for an attached quote, or NULL */
     size_t collateral_len;
     int64_t at;             /* verification time (Unix seconds) for the collateral */

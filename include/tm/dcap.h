@@ -24,4 +24,16 @@ enum tm_rc tm_dcap_verify(const uint8_t *quote, size_t qlen, const struct tm_quo
                           const char *collateral, size_t clen, int64_t at, struct tm_dcap *out,
                           struct tm_verify *v, struct tm_diag *d) TM_NODISCARD;
 
+/* Measurements the verifier demands (hex, optional 0x; NULL: not checked). */
+struct tm_expect {
+    const char *mrtd, *rtmr[4], *compose_hash;
+};
+struct tm_eventlog;
+int tm_expect_any(const struct tm_expect *x);
+/* Add an expect-* check to v for each expectation in x. The compose hash is read from
+ * the replayed event log el (NULL when there is none; el_ok: it replayed to the quote's
+ * RTMRs), else from MRCONFIGID v1 (0x01 || compose hash || zeros). */
+void tm_quote_expect(const struct tm_quote *q, const struct tm_eventlog *el, int el_ok, const struct tm_expect *x,
+                     struct tm_verify *v);
+
 #endif

@@ -64,3 +64,6 @@ python3 -c "import json,sys; a,b=(json.load(open(p))['attestation']['signer'] fo
 expect_code 1 "$TEEMED" verify "$T/mediator.json"
 expect_code 0 "$TEEMED" verify --allow-simulated "$T/mediator.json"
 expect_code 2 "$TEEMED" attest extra-arg
+# measurement expectations cannot be met without a quote, even when simulation is allowed
+expect_code 1 "$TEEMED" verify --allow-simulated --expect-mrtd "$(printf '0%.0s' $(seq 96))" "$T/card.json"
+contains "$T/err" "no quote"

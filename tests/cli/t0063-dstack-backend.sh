@@ -74,6 +74,15 @@ case "$c" in *"quote-report-data! "*) ;; *) fail "binding: $c" ;; esac
 contains "$T/out" '"tcb_status":"UpToDate"'
 case "$c" in *"event-log "*) ;; *) fail "the event log must replay: $c" ;; esac
 contains "$T/out" "compose hash 3763bc34"
+# measurement expectations apply to cards: the right compose hash passes, a wrong one fails
+ch=$(python3 -c "import json,sys; print([c['detail'] for c in json.load(open(sys.argv[1]))['checks'] if c['check']=='event-log'][0].split()[-1])" "$T/out")
+expect_code 1 "$TEEMED" verify --json --collateral "$COL" --at "$AT" --expect-compose-hash "$ch" "$T/card.json"
+contains "$T/out" '"check":"expect-compose-hash","ok":true'
+bad=$(echo "$ch" | sed 's/^./0/; t; s/^/0/'); [ "$bad" != "$ch" ] || bad=$(echo "$ch" | sed 's/^./1/')
+expect_code 1 "$TEEMED" verify --json --collateral "$COL" --at "$AT" --expect-compose-hash "$bad" "$T/card.json"
+contains "$T/out" '"check":"expect-compose-hash","ok":false'
+expect_code 1 "$TEEMED" verify --json --collateral "$COL" --at "$AT" --expect-rtmr "3=$(printf '0%.0s' $(seq 96))" "$T/card.json"
+contains "$T/out" '"check":"expect-rtmr3","ok":false'
 # a changed boot-event digest no longer replays (and breaks the signature too)
 sed 's/8ae1e425/9ae1e425/' "$T/card.json" > "$T/bad.json"
 cmp -s "$T/bad.json" "$T/card.json" && fail "the tamper did not change the card"
