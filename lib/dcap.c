@@ -99,29 +99,6 @@ out:
     return ok;
 }
 
-static int ecdsa_rs(EVP_PKEY *key, const void *msg, size_t n, const uint8_t rs[64])
-{
-    int ok = 0;
-    ECDSA_SIG *s = ECDSA_SIG_new();
-    BIGNUM *r = BN_bin2bn(rs, 32, NULL), *ss = BN_bin2bn(rs + 32, 32, NULL);
-    unsigned char *der = NULL;
-    int dl = 0;
-    if (s && r && ss && ECDSA_SIG_set0(s, r, ss)) {
-        r = ss = NULL;
-        dl = i2d_ECDSA_SIG(s, &der);
-    }
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    ok = dl > 0 && ctx && EVP_DigestVerifyInit(ctx, NULL, tm_md_sha256(), NULL, key) == 1 &&
-         EVP_DigestVerify(ctx, der, (size_t)dl, msg, n) == 1;
-    EVP_MD_CTX_free(ctx);
-    OPENSSL_free(der);
-    BN_free(r);
-    BN_free(ss);
-    ECDSA_SIG_free(s);
-    ERR_clear_error();
-    return ok;
-}
-
 /* A signed collateral part (TCB info, QE identity): window, chain, signature. Returns the
  * parsed JSON (owned) or NULL. */
 /* TCB info and QE identity usually share one issuer chain: its verdict is kept here
@@ -167,7 +144,7 @@ static cJSON *signed_part(struct tm_verify *v, const cJSON *col, const char *nam
     uint8_t rs[64];
     size_t n = 0;
     int sig_ok = chain_ok && !tm_unhex(sig, strlen(sig), rs, 64, &n) && n == 64 &&
-                 ecdsa_rs(X509_get0_pubkey(sk_X509_value(chain, 0)), text, strlen(text), rs);
+                 tm_ecdsa_p256_ok(X509_get0_pubkey(sk_X509_value(chain, 0)), (const uint8_t *)text, strlen(text), rs);
     if (chain != memo->chain)
         sk_X509_pop_free(chain, X509_free);
     if (!window)

@@ -17,4 +17,8 @@ enum tm_rc quote_checks(const uint8_t *buf, size_t len, const struct tm_quote *q
 X509 *tm_intel_root(void);
 const EVP_MD *tm_md_sha256(void);
 
+/* ECDSA P-256 with SHA-256 over msg[0..n); sig is r || s (32 + 32 bytes, big-endian),
+ * as in quotes and in the collateral's signatures. */
+int tm_ecdsa_p256_ok(EVP_PKEY *key, const uint8_t *msg, size_t n, const uint8_t sig[64]);
+
 #endif

@@ -23,7 +23,7 @@ static const uint8_t intel_qe_vendor[16] = {0x93, 0x9a, 0x72, 0x33, 0xf7, 0x9c, 
                                             0x94, 0x0a, 0x0d, 0xb3, 0x95, 0x7f, 0x06, 0x07};
 
 /* ECDSA P-256 / SHA-256: sig is r||s (32 + 32 bytes, big-endian). */
-static int ecdsa_ok(EVP_PKEY *key, const uint8_t *msg, size_t n, const uint8_t sig[64])
+int tm_ecdsa_p256_ok(EVP_PKEY *key, const uint8_t *msg, size_t n, const uint8_t sig[64])
 {
     int ok = 0;
     ECDSA_SIG *s = ECDSA_SIG_new();
@@ -175,7 +175,7 @@ enum tm_rc quote_checks(const uint8_t *buf, size_t len, const struct tm_quote *q
     tm_verify_add(v, "pck-chain", chain, "%s%s", why, crls ? "" : " (revocation needs the collateral's CRLs)");
     EVP_PKEY *pck = leaf ? X509_get0_pubkey(leaf) : NULL;
     int qsig = pck && q->qe_report.len == 384 &&
-               ecdsa_ok(pck, q->qe_report.ptr, q->qe_report.len, q->qe_report_signature.ptr);
+               tm_ecdsa_p256_ok(pck, q->qe_report.ptr, q->qe_report.len, q->qe_report_signature.ptr);
     tm_verify_add(v, "qe-report-signature", qsig, qsig ? "the PCK leaf key signed the QE report"
                                                : "the QE report signature does not verify");
     /* QE.REPORTDATA = SHA-256(attestation key || QE auth data) || 32 zero bytes */
@@ -196,7 +196,7 @@ enum tm_rc quote_checks(const uint8_t *buf, size_t len, const struct tm_quote *q
     tm_verify_add(v, "qe-report-data", bind, bind ? "the QE report binds the attestation key"
                                           : "the QE report does not bind the attestation key");
     EVP_PKEY *ak = q->attestation_key.len == 64 ? p256_key(q->attestation_key.ptr) : NULL;
-    int sig = ak && q->signature.len == 64 && q->signed_len <= len && ecdsa_ok(ak, buf, q->signed_len, q->signature.ptr);
+    int sig = ak && q->signature.len == 64 && q->signed_len <= len && tm_ecdsa_p256_ok(ak, buf, q->signed_len, q->signature.ptr);
     tm_verify_add(v, "quote-signature", sig, sig ? "the attestation key signed the quote"
                                          : "the quote signature does not verify");
     if (q->body_type != 1)
