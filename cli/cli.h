@@ -59,6 +59,10 @@ const char *cli_data_dir(const struct cli *c);
 /* Report an unknown option or missing argument the getopt way; returns EX_USAGE. */
 int cli_bad_option(const char *cmd, char **argv);
 
+/* Read path ("-": stdin) into b, at most cap bytes (TM_ETOOBIG beyond). */
+struct tm_buf;
+enum tm_rc cli_read_file(const char *path, size_t cap, struct tm_buf *b, struct tm_diag *d);
+
 /* Quote handling shared by quote and verify (cmd_quote.c). */
 struct cli_quote_opts {
     const char *cmd;
@@ -74,7 +78,10 @@ struct cli_quote_opts {
         {"expect-rtmr", required_argument, NULL, 'R'},                                     \
         {"expect-compose-hash", required_argument, NULL, 'P'}
 int cli_quote_option(struct cli_quote_opts *q, int o, const char *arg, int *ex);
-int cli_quote(struct cli *c, const char *path, const struct cli_quote_opts *o);
+/* Show (and with o->check, verify) the quote in data[0..n); col[0..cl) is the collateral
+ * named by o->collateral, already read (NULL when none). */
+int cli_quote(struct cli *c, const char *data, size_t n, const char *col, size_t cl,
+              const struct cli_quote_opts *o);
 
 /* Print a card as readable text on stdout. */
 void cli_print_card_text(const char *card_json);

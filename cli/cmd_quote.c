@@ -8,7 +8,6 @@
 #include "tm/eventlog.h"
 #include "tm/quote.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,34 +38,13 @@ static const char usage[] =
     "                 require these measurements (the compose hash from the event log, or\n"
     "                 from MRCONFIGID 0x01 || compose_hash)\n";
 
-static int read_all(const char *path, char **buf, size_t *n, size_t cap)
+int cli_quote(struct cli *c, const char *data, size_t n, const char *col, size_t cl,
+              const struct cli_quote_opts *o)
 {
-    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-    if (!f) {
-        cli_err("cannot read '%s': %s", path, strerror(errno));
-        return EX_INPUT;
-    }
-    *buf = malloc(cap + 1);
-    *n = *buf ? fread(*buf, 1, cap + 1, f) : 0;
-    if (f != stdin)
-        fclose(f);
-    if (*n > cap) {
-        cli_err("'%s' is larger than %zu bytes", path, cap);
-        free(*buf);
-        *buf = NULL;
-        return EX_INPUT;
-    }
-    return EX_OK;
-}
-
-int cli_quote(struct cli *c, const char *path, const struct cli_quote_opts *o)
-{
-    char *buf = NULL, *col = NULL, *ev = NULL;
-    size_t n = 0, cl = 0, bl = 0;
+    char *ev = NULL;
+    size_t bl = 0;
     uint8_t *bin = NULL;
-    int ex = read_all(path, &buf, &n, 4 * TM_QUOTE_MAX);
-    if (!ex && o->collateral)
-        ex = read_all(o->collateral, &col, &cl, TM_QUOTE_MAX);
+    int ex = EX_OK;
     struct tm_diag d = {{0}};
     struct tm_quote q;
     struct tm_verify v;
@@ -76,7 +54,7 @@ int cli_quote(struct cli *c, const char *path, const struct cli_quote_opts *o)
     enum tm_rc rc = TM_OK;
     if (ex)
         goto out;
-    rc = tm_quote_decode(buf, n, &bin, &bl, &ev, &d);
+    rc = tm_quote_decode(data, n, &bin, &bl, &ev, &d);
     if (!rc)
         rc = tm_quote_parse(bin, bl, &q, &d);
     if (!rc && ev)
@@ -144,8 +122,6 @@ int cli_quote(struct cli *c, const char *path, const struct cli_quote_opts *o)
 out:
     cJSON_Delete(j);
     cJSON_Delete(dc.advisories);
-    free(buf);
-    free(col);
     free(bin);
     free(ev);
     return ex;
@@ -206,5 +182,16 @@ int cmd_quote(struct cli *c, int argc, char **argv)
         cli_err("quote: expected one FILE (see 'teemed quote --help')");
         return EX_USAGE;
     }
-    return cli_quote(c, argv[optind], &qo);
+    struct tm_buf q, col;
+    tm_buf_init(&q);
+    tm_buf_init(&col);
+    struct tm_diag d = {{0}};
+    enum tm_rc rc = cli_read_file(argv[optind], 4 * TM_QUOTE_MAX, &q, &d);
+    if (!rc && qo.collateral)
+        rc = cli_read_file(qo.collateral, TM_QUOTE_MAX, &col, &d);
+    ex = rc ? cli_fail(rc, &d)
+            : cli_quote(c, q.ptr ? q.ptr : "", q.len, qo.collateral ? (col.ptr ? col.ptr : "") : NULL, col.len, &qo);
+    tm_buf_release(&q);
+    tm_buf_release(&col);
+    return ex;
 }

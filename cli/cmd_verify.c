@@ -5,7 +5,6 @@
 #include "tm/base.h"
 
 #include <cjson/cJSON.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,28 +24,6 @@ static const char usage[] =
     "of 'teemed quote --check', full DCAP verification with --collateral, the event log\n"
     "replay and the expected measurements (see 'teemed quote --help').\n"
     "Exit 0 only when every check passes, 1 when one fails.\n";
-
-static enum tm_rc slurp(const char *path, struct tm_buf *b, struct tm_diag *d)
-{
-    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-    if (!f)
-        return tm_fail(d, TM_EIO, "cannot read '%s': %s", path, strerror(errno));
-    char tmp[65536];
-    size_t n;
-    enum tm_rc rc = TM_OK;
-    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0) {
-        if (b->len + n > VERIFY_MAX) {
-            rc = tm_fail(d, TM_ETOOBIG, "'%s' is larger than %u bytes", path, VERIFY_MAX);
-            break;
-        }
-        tm_buf_add(b, tmp, n);
-    }
-    if (!rc && ferror(f))
-        rc = tm_fail(d, TM_EIO, "cannot read '%s': %s", path, strerror(errno));
-    if (f != stdin)
-        fclose(f);
-    return rc;
-}
 
 int cmd_verify(struct cli *c, int argc, char **argv)
 {
@@ -76,14 +53,14 @@ int cmd_verify(struct cli *c, int argc, char **argv)
     struct tm_buf b;
     tm_buf_init(&b);
     struct tm_diag d = {{0}};
-    enum tm_rc rc = slurp(argv[optind], &b, &d);
+    enum tm_rc rc = cli_read_file(argv[optind], VERIFY_MAX, &b, &d);
     if (rc) {
         tm_buf_release(&b);
         return cli_fail(rc, &d);
     }
     struct tm_buf col; /* collateral for a quote attached to a card or result */
     tm_buf_init(&col);
-    if (qo.collateral && (rc = slurp(qo.collateral, &col, &d)) != TM_OK) {
+    if (qo.collateral && (rc = cli_read_file(qo.collateral, VERIFY_MAX, &col, &d)) != TM_OK) {
         tm_buf_release(&b);
         tm_buf_release(&col);
         return cli_fail(rc, &d);
@@ -97,10 +74,14 @@ int cmd_verify(struct cli *c, int argc, char **argv)
     vo.expect = tm_expect_any(&want) ? &want : NULL;
     struct tm_verify v;
     rc = tm_attest_verify(b.ptr ? b.ptr : "", b.len, &vo, &v, &d);
+    if (rc == TM_EPARSE) { /* not a teemed document: a quote, perhaps (the bytes already read) */
+        int qex = cli_quote(c, b.ptr ? b.ptr : "", b.len, vo.collateral, col.len, &qo);
+        tm_buf_release(&b);
+        tm_buf_release(&col);
+        return qex;
+    }
     tm_buf_release(&b);
     tm_buf_release(&col);
-    if (rc == TM_EPARSE) /* not a teemed document: a quote, perhaps */
-        return strcmp(argv[optind], "-") ? cli_quote(c, argv[optind], &qo) : cli_fail(rc, &d);
     if (c->json) {
         cJSON *j = cJSON_CreateObject();
         cJSON_AddBoolToObject(j, "ok", v.ok);

@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "tm/base.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,4 +180,26 @@ int main(int argc, char **argv)
     }
     cli_err("unknown command '%s' (see 'teemed --help')", name);
     return EX_USAGE;
+}
+
+enum tm_rc cli_read_file(const char *path, size_t cap, struct tm_buf *b, struct tm_diag *d)
+{
+    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+    if (!f)
+        return tm_fail(d, TM_EIO, "cannot read '%s': %s", path, strerror(errno));
+    char tmp[65536];
+    size_t n;
+    enum tm_rc rc = TM_OK;
+    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0) {
+        if (b->len + n > cap) {
+            rc = tm_fail(d, TM_ETOOBIG, "'%s' is larger than %zu bytes", path, cap);
+            break;
+        }
+        tm_buf_add(b, tmp, n);
+    }
+    if (!rc && ferror(f))
+        rc = tm_fail(d, TM_EIO, "cannot read '%s': %s", path, strerror(errno));
+    if (f != stdin)
+        fclose(f);
+    return rc;
 }
