@@ -168,23 +168,17 @@ enum tm_rc tm_tee_open(const char *dir, struct tm_tee *t, struct tm_diag *d)
     }
     tm_tee_report_data(t->pub, t->report_data);
     t->simulated = t->kind == TM_TEE_SIM;
-    if (t->kind == TM_TEE_DSTACK) { /* one quote per process: report_data is fixed per key */
+    /* one quote per process: report_data is fixed per key */
+    if (t->kind == TM_TEE_DSTACK) {
         rc = tm_dstack_quote(sock, t->report_data, &t->quote, &t->quote_len, &t->event_log, d);
-        if (rc) {
-            tm_tee_close(t);
-            return rc;
-        }
-    }
-    if (t->kind == TM_TEE_TDX) {
+    } else if (t->kind == TM_TEE_TDX) {
         char entry[48];
         snprintf(entry, sizeof entry, "teemed-%ld", (long)getpid());
         rc = tm_tsm_quote(tsm_root(), entry, t->report_data, &t->quote, &t->quote_len, d);
-        if (rc) {
-            tm_tee_close(t);
-            return rc;
-        }
     }
-    return TM_OK;
+    if (rc)
+        tm_tee_close(t);
+    return rc;
 }
 
 void tm_tee_close(struct tm_tee *t)
