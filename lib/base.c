@@ -484,8 +484,7 @@ void tm_set64_init(struct tm_set64 *s) { memset(s, 0, sizeof *s); }
 
 void tm_set64_release(struct tm_set64 *s)
 {
-    free(s->keys);
-    free(s->gens);
+    free(s->slot);
     memset(s, 0, sizeof *s);
 }
 
@@ -494,8 +493,8 @@ void tm_set64_clear(struct tm_set64 *s)
     s->gen++;
     s->count = 0;
     if (s->gen == 0) { /* wrapped: really clear */
-        if (s->gens)
-            memset(s->gens, 0, s->cap * sizeof *s->gens);
+        for (uint32_t i = 0; i < s->cap; i++)
+            s->slot[i].tag = 0;
         s->gen = 1;
     }
 }
@@ -503,23 +502,19 @@ void tm_set64_clear(struct tm_set64 *s)
 static void set64_grow(struct tm_set64 *s)
 {
     uint32_t ncap = s->cap ? s->cap * 2 : 4096;
-    uint64_t *keys = tm_xmalloc(ncap * sizeof *keys);
-    uint32_t *gens = tm_xcalloc(ncap, sizeof *gens);
+    struct tm_slot64 *slot = tm_xcalloc(ncap, sizeof *slot);
     if (!s->gen)
         s->gen = 1;
     for (uint32_t i = 0; i < s->cap; i++) {
-        if (s->gens[i] != s->gen)
+        if (s->slot[i].tag != s->gen)
             continue;
-        uint32_t j = (uint32_t)mix64(s->keys[i]) & (ncap - 1);
-        while (gens[j] == s->gen)
+        uint32_t j = (uint32_t)mix64(s->slot[i].key) & (ncap - 1);
+        while (slot[j].tag == s->gen)
             j = (j + 1) & (ncap - 1);
-        keys[j] = s->keys[i];
-        gens[j] = s->gen;
+        slot[j] = s->slot[i];
     }
-    free(s->keys);
-    free(s->gens);
-    s->keys = keys;
-    s->gens = gens;
+    free(s->slot);
+    s->slot = slot;
     s->cap = ncap;
 }
 
@@ -529,13 +524,14 @@ int tm_set64_add(struct tm_set64 *s, uint64_t key)
         set64_grow(s);
     uint32_t mask = s->cap - 1;
     for (uint32_t j = (uint32_t)mix64(key) & mask;; j = (j + 1) & mask) {
-        if (s->gens[j] != s->gen) {
-            s->gens[j] = s->gen;
-            s->keys[j] = key;
+        struct tm_slot64 *e = &s->slot[j];
+        if (e->tag != s->gen) {
+            e->tag = s->gen;
+            e->key = key;
             s->count++;
             return 1;
         }
-        if (s->keys[j] == key)
+        if (e->key == key)
             return 0;
     }
 }
@@ -546,8 +542,7 @@ void tm_map64_init(struct tm_map64 *m) { memset(m, 0, sizeof *m); }
 
 void tm_map64_release(struct tm_map64 *m)
 {
-    free(m->keys);
-    free(m->vals);
+    free(m->slot);
     memset(m, 0, sizeof *m);
 }
 
@@ -557,10 +552,11 @@ uint32_t tm_map64_get(const struct tm_map64 *m, uint64_t key)
         return UINT32_MAX;
     uint32_t mask = m->cap - 1;
     for (uint32_t j = (uint32_t)mix64(key) & mask;; j = (j + 1) & mask) {
-        if (!m->vals[j])
+        const struct tm_slot64 *e = &m->slot[j];
+        if (!e->tag)
             return UINT32_MAX;
-        if (m->keys[j] == key)
-            return m->vals[j] - 1;
+        if (e->key == key)
+            return e->tag - 1;
     }
 }
 
@@ -568,33 +564,30 @@ void tm_map64_put(struct tm_map64 *m, uint64_t key, uint32_t val)
 {
     if ((uint64_t)(m->count + 1) * 2 > m->cap) {
         uint32_t ncap = m->cap ? m->cap * 2 : 4096;
-        uint64_t *keys = tm_xmalloc(ncap * sizeof *keys);
-        uint32_t *vals = tm_xcalloc(ncap, sizeof *vals);
+        struct tm_slot64 *slot = tm_xcalloc(ncap, sizeof *slot);
         for (uint32_t i = 0; i < m->cap; i++) {
-            if (!m->vals[i])
+            if (!m->slot[i].tag)
                 continue;
-            uint32_t j = (uint32_t)mix64(m->keys[i]) & (ncap - 1);
-            while (vals[j])
+            uint32_t j = (uint32_t)mix64(m->slot[i].key) & (ncap - 1);
+            while (slot[j].tag)
                 j = (j + 1) & (ncap - 1);
-            keys[j] = m->keys[i];
-            vals[j] = m->vals[i];
+            slot[j] = m->slot[i];
         }
-        free(m->keys);
-        free(m->vals);
-        m->keys = keys;
-        m->vals = vals;
+        free(m->slot);
+        m->slot = slot;
         m->cap = ncap;
     }
     uint32_t mask = m->cap - 1;
     for (uint32_t j = (uint32_t)mix64(key) & mask;; j = (j + 1) & mask) {
-        if (!m->vals[j]) {
-            m->keys[j] = key;
-            m->vals[j] = val + 1;
+        struct tm_slot64 *e = &m->slot[j];
+        if (!e->tag) {
+            e->key = key;
+            e->tag = val + 1;
             m->count++;
             return;
         }
-        if (m->keys[j] == key) {
-            m->vals[j] = val + 1;
+        if (e->key == key) {
+            e->tag = val + 1;
             return;
         }
     }

@@ -7,6 +7,7 @@
  * "password=" or "Bearer" make the following value secret. Lines that start with git
  * identity headers (Author:, Co-Authored-By:, Signed-off-by:, ...) lose their rest. */
 #include "tm/scrub.h"
+#include "simd.h"
 
 #include <string.h>
 
@@ -478,6 +479,8 @@ static size_t ident_line(const char *p, size_t n, size_t *head)
     size_t i = 0;
     while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '>' || p[i] == '#' || p[i] == '+'))
         i++;
+    if (i >= n || !strchr("acfrst", lower((unsigned char)p[i])) || !p[i])
+        return 0; /* no header starts with this letter: most lines end here */
     for (size_t h = 0; h < sizeof ident_heads / sizeof *ident_heads; h++) {
         if (ieq_prefix(p + i, n - i, ident_heads[h])) {
             size_t st = i + strlen(ident_heads[h]);
@@ -735,6 +738,19 @@ void tm_scrub(struct tm_scrub *s, const char *text, size_t len, struct tm_buf *o
         }
         size_t st = i, lim = pem_at < len ? pem_at : len;
         uint8_t acc = 0; /* one table load and one OR per byte */
+        if (lim - i >= 16) {
+            /* most chunks are a short word ending at a separator: classify 16 bytes at
+             * once; anything else takes the byte loop from the start */
+            unsigned lo, w = tm_word16(text + i, &lo), nw = ~w & 0xffffu;
+            if (nw) {
+                unsigned p = (unsigned)__builtin_ctz(nw), all = (1u << p) - 1;
+                if (chunk_cls[(unsigned char)text[i + p]] & K_STOP) {
+                    acc = (lo & all) == all ? 0 : K_NOTLOWER;
+                    i += p;
+                    lim = i; /* the byte loop below has nothing left to do */
+                }
+            }
+        }
         while (i < lim) {
             uint8_t f = chunk_cls[(unsigned char)text[i]];
             if (f & K_STOP)

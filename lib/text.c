@@ -2,6 +2,7 @@
 #include "tm/text.h"
 #include "tm/base.h"
 #include "tm/scrub.h"
+#include "simd.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -238,6 +239,12 @@ void tm_scan_runs(const char *text, size_t len, tm_run_fn fn, void *ctx)
         if ((k & K_AN) || ((k & K_US) && i + 1 < len && (kc[(unsigned char)text[i + 1]] & K_AN))) {
             size_t st = i;
             while (i < len) {
+                if (len - i >= 16) { /* skip word bytes sixteen at a time */
+                    unsigned lo, nw = ~tm_word16(text + i, &lo) & 0xffffu;
+                    i += nw ? (size_t)__builtin_ctz(nw) : 16;
+                    if (!nw)
+                        continue;
+                }
                 uint8_t d = kc[(unsigned char)text[i]];
                 if (d & (K_AN | K_US))
                     i++;

@@ -60,9 +60,14 @@ void tm_map_filter(struct tm_map *m, const uint8_t *keep, uint32_t *newidx);
 
 /* A set of 64-bit values that is cleared in O(1) (a generation counter), for
  * per-file bookkeeping on the hot path. */
+struct tm_slot64 {
+    uint64_t key;
+    uint32_t tag; /* set: the generation that wrote the slot; map: value + 1 (0 = empty) */
+    uint32_t pad;
+};
+/* Keys and tags share a slot, so a probe costs one cache line, not two. */
 struct tm_set64 {
-    uint64_t *keys;
-    uint32_t *gens;
+    struct tm_slot64 *slot;
     uint32_t cap, count, gen;
 };
 void tm_set64_init(struct tm_set64 *s);
@@ -73,8 +78,7 @@ int tm_set64_add(struct tm_set64 *s, uint64_t key);
 
 /* A map from 64-bit keys to 32-bit values (no removal), for hot-path lookups. */
 struct tm_map64 {
-    uint64_t *keys;
-    uint32_t *vals; /* value + 1; 0 = empty slot */
+    struct tm_slot64 *slot;
     uint32_t cap, count;
 };
 void tm_map64_init(struct tm_map64 *m);
