@@ -11,6 +11,7 @@ void test_analyze_k_threshold_counts_sessions(void);
 void test_analyze_generic_words_are_never_expertise(void);
 void test_analyze_interleaved_sessions_counted_exactly(void);
 void test_analyze_identity_words_withheld(void);
+void test_analyze_word_cache_tells_runs_apart(void);
 
 static const struct tm_pterm *term(const struct tm_profile *p, const char *t)
 {
@@ -232,5 +233,49 @@ void test_analyze_episodes_cluster_by_problem(void)
     CHECK_STR_EQ(a->solution, "whitelist the compose hash"); /* the resolved one represents */
 done:
     tm_profile_release(&p);
+    tm_an_free(an);
+}
+
+struct found {
+    const char *want;
+    uint64_t mentions;
+};
+
+static void find_term(void *ctx, const char *t, size_t len, uint64_t mentions, uint32_t df)
+{
+    struct found *f = ctx;
+    (void)df;
+    if (len == strlen(f->want) && !memcmp(t, f->want, len))
+        f->mentions = mentions;
+}
+
+/* The word cache compares short runs as overlapping words: two runs of one length that
+ * differ in any single byte must never share an entry. */
+void test_analyze_word_cache_tells_runs_apart(void)
+{
+    static const size_t lens[] = {2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 23, 24};
+    const char *letters = "zqxjkvbwpfghmntyuioaelcdr";
+    struct tm_an *an = tm_an_new(NULL, NULL);
+    char base[32], var[32], buf[256];
+    tm_an_file(an);
+    tm_an_unit(an, 0);
+    for (size_t l = 0; l < sizeof lens / sizeof *lens; l++) {
+        size_t n = lens[l];
+        memcpy(base, letters, n);
+        base[n] = 0;
+        for (size_t k = 0; k < n; k++) {
+            memcpy(var, base, n + 1);
+            var[k] = 'q' == base[k] ? 'x' : 'q';
+            snprintf(buf, sizeof buf, "%s %s %s %s %s", base, var, base, var, base);
+            tm_an_text(an, buf, strlen(buf));
+            struct found fb = {var, 0};
+            tm_an_dump(an, 0, 1, find_term, &fb);
+            CHECK_INT_EQ(fb.mentions, 2); /* each variant only here, twice */
+        }
+        struct found fb = {base, 0};
+        tm_an_dump(an, 0, 1, find_term, &fb);
+        CHECK_INT_EQ(fb.mentions, 3 * n);
+    }
+done:
     tm_an_free(an);
 }
