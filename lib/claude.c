@@ -265,7 +265,9 @@ static const char *error_line(const char *text)
         const char *nl = strchr(line, '\n');
         size_t len = nl ? (size_t)(nl - line) : strlen(line);
         char buf[512];
-        snprintf(buf, sizeof buf, "%.*s", (int)(len < 511 ? len : 511), line);
+        size_t bl = len < sizeof buf - 1 ? len : sizeof buf - 1;
+        memcpy(buf, line, bl);
+        buf[bl] = 0;
         int score = 0;
         for (size_t i = 0; i < sizeof strong / sizeof *strong; i++)
             score += strstr(buf, strong[i]) ? 3 : 0;
@@ -497,12 +499,11 @@ static void block_tool_result(struct tm_ingest *in, uint32_t b)
         snprintf(idbuf, sizeof idbuf, "%.*s", (int)(n < 47 ? n : 47), s);
     }
     const char *tool = idbuf[0] ? tool_name_of(in, idbuf) : NULL;
-    char *t = tm_xstrndup(text, tl);
-    if (failed && !strstr(t, "doesn't want to proceed") && !starts(t, tl, "User rejected"))
-        episode_error(in, t, tool);
+    /* text is NUL-terminated (tbuf); no copy and no scan of a long successful result */
+    if (failed && !memmem(text, tl, "doesn't want to proceed", 23) && !starts(text, tl, "User rejected"))
+        episode_error(in, text, tool);
     else if (!failed && in->es.open && in->es.fixed && tool && !strcmp(tool, in->es.fail_tool))
         in->es.ep.resolved = 1; /* the failing tool succeeded after a fix */
-    free(t);
 }
 
 static void blocks(struct tm_ingest *in, uint32_t content, int assistant)
