@@ -261,11 +261,10 @@ size_t tm_json_parse(struct tm_jdoc *d, const char *s, size_t n)
     return p.i;
 }
 
-uint32_t tm_json_get(const struct tm_jdoc *d, uint32_t o, const char *key)
+uint32_t tm_json_getn(const struct tm_jdoc *d, uint32_t o, const char *key, size_t kl)
 {
     if (o >= d->n || d->t[o].type != TM_J_OBJECT)
         return UINT32_MAX;
-    size_t kl = strlen(key);
     for (uint32_t i = o + 1; i < d->t[o].end; i = d->t[i + 1].end) {
         const struct tm_jtok *k = &d->t[i];
         if (k->len == kl && memcmp(d->src + k->start, key, kl) == 0)
@@ -274,11 +273,10 @@ uint32_t tm_json_get(const struct tm_jdoc *d, uint32_t o, const char *key)
     return UINT32_MAX;
 }
 
-int tm_json_is(const struct tm_jdoc *d, uint32_t i, const char *lit)
+int tm_json_isn(const struct tm_jdoc *d, uint32_t i, const char *lit, size_t l)
 {
     if (i >= d->n || d->t[i].type != TM_J_STRING)
         return 0;
-    size_t l = strlen(lit);
     return d->t[i].len == l && memcmp(d->src + d->t[i].start, lit, l) == 0;
 }
 

@@ -389,11 +389,17 @@ static int secret_at(const char *p, size_t n)
     return pfx_at(secret_pfx, sizeof secret_pfx / sizeof *secret_pfx, p, n);
 }
 
-static const char *const secret_keys[] = {
-    "password", "passwd", "pwd", "secret", "token", "api_key", "apikey", "api-key",
-    "access_key", "secret_key", "private_key", "client_secret", "auth", "credential",
-    "passphrase", "mnemonic", "seed_phrase", "x-api-key", "authorization",
+#define SK(s) {s, sizeof s - 1}
+static const struct {
+    const char *lit;
+    size_t len;
+} secret_keys[] = {
+    SK("password"), SK("passwd"), SK("pwd"), SK("secret"), SK("token"), SK("api_key"),
+    SK("apikey"), SK("api-key"), SK("access_key"), SK("secret_key"), SK("private_key"),
+    SK("client_secret"), SK("auth"), SK("credential"), SK("passphrase"), SK("mnemonic"),
+    SK("seed_phrase"), SK("x-api-key"), SK("authorization"),
 };
+#undef SK
 
 /* Does the key before '=' or ':' name a secret ("DB_PASSWORD", "github_token")? */
 static int secret_key(const char *p, size_t n)
@@ -404,8 +410,9 @@ static int secret_key(const char *p, size_t n)
     for (size_t i = 0; i < n; i++)
         k[i] = (char)lower((unsigned char)p[i]);
     for (size_t i = 0; i < sizeof secret_keys / sizeof *secret_keys; i++) {
-        size_t l = strlen(secret_keys[i]);
-        if (n >= l && memcmp(k + n - l, secret_keys[i], l) == 0)
+        size_t l = secret_keys[i].len;
+        if (n >= l && k[n - 1] == secret_keys[i].lit[l - 1] &&
+            memcmp(k + n - l, secret_keys[i].lit, l) == 0)
             return 1;
     }
     return 0;

@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include "tm/base.h"
 
 #define TM_JSON_DEPTH 256
@@ -43,11 +44,19 @@ size_t tm_json_parse(struct tm_jdoc *d, const char *s, size_t n);
 
 /* Member value of object token o whose key is key (bytes compared raw; keys with
  * escapes never match), or UINT32_MAX. */
-uint32_t tm_json_get(const struct tm_jdoc *d, uint32_t o, const char *key);
+uint32_t tm_json_getn(const struct tm_jdoc *d, uint32_t o, const char *key, size_t keylen);
+static inline uint32_t tm_json_get(const struct tm_jdoc *d, uint32_t o, const char *key)
+{
+    return tm_json_getn(d, o, key, strlen(key)); /* folded for a literal key */
+}
 /* The text of string token i: a pointer into the source when it has no escapes, else
  * decoded into scratch (reset first). *len receives its length. */
 const char *tm_json_str(const struct tm_jdoc *d, uint32_t i, struct tm_buf *scratch, size_t *len);
 /* Does string token i equal lit exactly (raw bytes)? */
-int tm_json_is(const struct tm_jdoc *d, uint32_t i, const char *lit);
+int tm_json_isn(const struct tm_jdoc *d, uint32_t i, const char *lit, size_t litlen);
+static inline int tm_json_is(const struct tm_jdoc *d, uint32_t i, const char *lit)
+{
+    return tm_json_isn(d, i, lit, strlen(lit));
+}
 
 #endif
