@@ -501,7 +501,7 @@ static int hex_is(const char *want, const uint8_t *p, size_t n)
 
 int tm_expect_any(const struct tm_expect *x)
 {
-    return x && (x->mrtd || x->compose_hash || x->app_id || x->rtmr[0] || x->rtmr[1] || x->rtmr[2] || x->rtmr[3]);
+    return x && (x->mrtd || x->compose_hash || x->app_id || x->code_measurement || x->rtmr[0] || x->rtmr[1] || x->rtmr[2] || x->rtmr[3]);
 }
 
 void tm_quote_expect(const struct tm_quote *q, const struct tm_eventlog *el, int el_ok, const struct tm_expect *x,
@@ -550,5 +550,14 @@ void tm_quote_expect(const struct tm_quote *q, const struct tm_eventlog *el, int
             tm_verify_add(v, "expect-app-id", 0, "the app id differs: the replayed event log says %s", el->app_id);
         else
             tm_verify_add(v, "expect-app-id", 1, "%s", "the replayed event log holds the expected app id");
+    }
+    if (x->code_measurement) {
+        const char *w = !strncmp(x->code_measurement, "0x", 2) ? x->code_measurement + 2 : x->code_measurement;
+        int ok = el && el_ok && el->teemed_events && strlen(w) == 64 && !strcasecmp(w, el->teemed_measurement);
+        tm_verify_add(v, "expect-code-measurement", ok, "%s",
+                      ok ? "RTMR3's last teemed-code-measurement event holds the expected binary"
+                      : !el || !el_ok ? "no event log that replays to the quote"
+                      : !el->teemed_events ? "the replayed event log has no teemed-code-measurement event"
+                                           : "the last teemed-code-measurement event holds another binary");
     }
 }

@@ -115,6 +115,13 @@ enum tm_rc tm_eventlog_replay(const char *json, size_t len, struct tm_eventlog *
                 tm_buf_add(&pre, payload, pn);
             }
             sha384(pre.ptr, pre.len, NULL, 0, digest);
+            if (!strcmp(nm, TM_MEASUREMENT_EVENT)) { /* our own event; the last one counts */
+                out->teemed_events++;
+                if (pn == 32)
+                    save_hex(out->teemed_measurement, sizeof out->teemed_measurement, payload, pn);
+                else
+                    out->teemed_measurement[0] = 0;
+            }
             if (ready)
                 out->app_events++;
             else

@@ -17,12 +17,18 @@
 #include <stdint.h>
 #include "tm/err.h"
 
+/* The RTMR3 event a dstack mediator emits once per boot (tee.c): payload = the 32-byte
+ * SHA-256 of its binary (tm_code_measurement). */
+#define TM_MEASUREMENT_EVENT "teemed-code-measurement"
+
 struct tm_eventlog {
     uint8_t rtmr[4][48];
     uint32_t events, per_imr[4];
     char compose_hash[65], app_id[41], instance_id[41], os_image_hash[65];
     char key_provider[256];
     uint32_t app_events; /* emitted by the application after system-ready */
+    char teemed_measurement[65]; /* payload of the last teemed-code-measurement event, or "" */
+    uint32_t teemed_events;      /* how many there were */
     uint32_t seen;       /* claims recorded so far (bit per claim name) */
     char duplicate[24];  /* name of the first claim seen twice before system-ready, or "" */
 };
