@@ -70,13 +70,15 @@ struct cli_quote_opts {
     int require_collateral; /* verify: without collateral, no pass */
     const char *collateral;
     int64_t at;
-    const char *expect_mrtd, *expect_rtmr[4], *expect_compose;
+    const char *expect_mrtd, *expect_rtmr[4], *expect_compose, *expect_app_id, *expect_code;
 };
 #define CLI_QUOTE_OPTS                                                                     \
     {"collateral", required_argument, NULL, 'C'}, {"at", required_argument, NULL, 't'},    \
         {"expect-mrtd", required_argument, NULL, 'M'},                                     \
         {"expect-rtmr", required_argument, NULL, 'R'},                                     \
-        {"expect-compose-hash", required_argument, NULL, 'P'}
+        {"expect-compose-hash", required_argument, NULL, 'P'},                             \
+        {"expect-app-id", required_argument, NULL, 'A'},                                   \
+        {"expect-code-measurement", required_argument, NULL, 'K'}
 int cli_quote_option(struct cli_quote_opts *q, int o, const char *arg, int *ex);
 /* Show (and with o->check, verify) the quote in data[0..n); col[0..cl) is the collateral
  * named by o->collateral, already read (NULL when none). */

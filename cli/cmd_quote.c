@@ -16,7 +16,8 @@
 
 static const char usage[] =
     "usage: teemed quote [--check] [--collateral FILE] [--at UNIX_TIME] [--expect-mrtd HEX]\n"
-    "                    [--expect-rtmr N=HEX]... [--expect-compose-hash HEX] FILE\n"
+    "                    [--expect-rtmr N=HEX]... [--expect-compose-hash HEX]\n"
+    "                    [--expect-app-id HEX] [--expect-code-measurement HEX] FILE\n"
     "\n"
     "Parse an Intel DCAP quote (TDX v4/v5, SGX v3) given as binary, hex (with or without\n"
     "0x) or a dstack GetQuote JSON response, and print its fields: header, TD report\n"
@@ -34,9 +35,12 @@ static const char usage[] =
     "                 revocation, QE policy, TCB level, TDX module; prints the TCB status\n"
     "                 and advisories\n"
     "  --at T         verify at Unix time T (default: now)\n"
-    "  --expect-mrtd HEX, --expect-rtmr N=HEX, --expect-compose-hash HEX\n"
+    "  --expect-mrtd HEX, --expect-rtmr N=HEX, --expect-compose-hash HEX,\n"
+    "  --expect-app-id HEX, --expect-code-measurement HEX\n"
     "                 require these measurements (the compose hash from the event log, or\n"
-    "                 from MRCONFIGID 0x01 || compose_hash)\n";
+    "                 from MRCONFIGID 0x01 || compose_hash; the app id (20 bytes) from the\n"
+    "                 event log's app-id event, which must replay to RTMR3; the teemed\n"
+    "                 binary's SHA-256 from the log's last teemed-code-measurement event)\n";
 
 int cli_quote(struct cli *c, const char *data, size_t n, const char *col, size_t cl,
               const struct cli_quote_opts *o)
@@ -91,7 +95,7 @@ int cli_quote(struct cli *c, const char *data, size_t n, const char *col, size_t
                                                     : "the event log does not replay to the quote's RTMRs");
         struct tm_expect want = {o->expect_mrtd,
                                  {o->expect_rtmr[0], o->expect_rtmr[1], o->expect_rtmr[2], o->expect_rtmr[3]},
-                                 o->expect_compose};
+                                 o->expect_compose, o->expect_app_id, o->expect_code};
         tm_quote_expect(&q, ev ? &el : NULL, el_ok, &want, &v);
         if (!col && o->require_collateral)
             tm_verify_add(&v, "tcb", 0, "%s", "the TCB status was not evaluated: give the collateral (--collateral FILE)");
@@ -134,6 +138,8 @@ int cli_quote_option(struct cli_quote_opts *q, int o, const char *arg, int *ex)
     case 'C': q->collateral = arg; q->check = 1; return 1;
     case 'M': q->expect_mrtd = arg; return 1;
     case 'P': q->expect_compose = arg; return 1;
+    case 'A': q->expect_app_id = arg; return 1;
+    case 'K': q->expect_code = arg; return 1;
     case 't': {
         char *end;
         long long t = strtoll(arg, &end, 10);
@@ -175,7 +181,7 @@ int cmd_quote(struct cli *c, int argc, char **argv)
         if (ex)
             return ex;
     }
-    if (qo.expect_mrtd || qo.expect_compose || qo.expect_rtmr[0] || qo.expect_rtmr[1] ||
+    if (qo.expect_mrtd || qo.expect_compose || qo.expect_app_id || qo.expect_code || qo.expect_rtmr[0] || qo.expect_rtmr[1] ||
         qo.expect_rtmr[2] || qo.expect_rtmr[3])
         qo.check = 1;
     if (argc - optind != 1) {

@@ -14,7 +14,8 @@
 
 static const char usage[] =
     "usage: teemed verify [--allow-simulated] [--collateral FILE] [--at UNIX_TIME]\n"
-    "                     [--expect-mrtd HEX] [--expect-rtmr N=HEX]... [--expect-compose-hash HEX] FILE\n"
+    "                     [--expect-mrtd HEX] [--expect-rtmr N=HEX]... [--expect-compose-hash HEX]\n"
+    "                     [--expect-app-id HEX] [--expect-code-measurement HEX] FILE\n"
     "\n"
     "Check, with no access to the mediator, a signed card or result (FILE, or - for\n"
     "stdin): canonical form (any changed byte fails), payload hash, Ed25519 signature,\n"
@@ -70,7 +71,7 @@ int cmd_verify(struct cli *c, int argc, char **argv)
     vo.at = qo.at;
     struct tm_expect want = {qo.expect_mrtd,
                              {qo.expect_rtmr[0], qo.expect_rtmr[1], qo.expect_rtmr[2], qo.expect_rtmr[3]},
-                             qo.expect_compose};
+                             qo.expect_compose, qo.expect_app_id, qo.expect_code};
     vo.expect = tm_expect_any(&want) ? &want : NULL;
     struct tm_verify v;
     rc = tm_attest_verify(b.ptr ? b.ptr : "", b.len, &vo, &v, &d);

@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!buf)
         return 0;
     memcpy(buf, data, size);
-    if (tm_dstack_parse_response(buf, size, "GetQuote", &resp, &d) == TM_OK) {
+    if (tm_dstack_parse_response(buf, size, "GetQuote", &resp, NULL, &d) == TM_OK) {
         if (!resp || strlen(resp) > size)
             abort();
     } else if (resp) {

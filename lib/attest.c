@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <openssl/evp.h>
 
 char *tm_canonical(const cJSON *doc)
@@ -112,6 +113,15 @@ enum tm_rc tm_attest_sign(const struct tm_tee *tee, cJSON *doc, const char *kind
     }
     if (tee->event_log)
         cJSON_AddStringToObject(a, "event_log", tee->event_log);
+    if (tee->kind == TM_TEE_DSTACK && tee->has_info) { /* the agent's Info: claims the verifier checks */
+        cJSON *ds = cJSON_AddObjectToObject(a, "dstack");
+        cJSON_AddStringToObject(ds, "api", tm_agent_api_name(tee->agent.api));
+        cJSON_AddStringToObject(ds, "app_id", tee->info.app_id);
+        cJSON_AddStringToObject(ds, "instance_id", tee->info.instance_id);
+        cJSON_AddStringToObject(ds, "compose_hash", tee->info.compose_hash);
+        if (tee->info.os_image_hash[0])
+            cJSON_AddStringToObject(ds, "os_image_hash", tee->info.os_image_hash);
+    }
     tm_format_time(now_ms, ts);
     cJSON_AddStringToObject(a, "signed_at", ts);
     while (extra && extra->child) {
@@ -149,8 +159,69 @@ static const char *str(const cJSON *o, const char *k)
 /* The attestation's TDX quote: it parses, its report_data is this signer's binding (rdb,
  * NULL when the binding itself failed), and with collateral the full DCAP verification,
  * whose checks join v. */
+/* The agent's Info in the attestation (ds): each claim must equal the replayed log's. */
+static void verify_info(struct tm_verify *v, const cJSON *ds, const struct tm_eventlog *el, int el_ok)
+{
+    static const char *const keys[] = {"app_id", "instance_id", "compose_hash", "os_image_hash"};
+    if (!el || !el_ok) {
+        tm_verify_add(v, "dstack-info", 0, "%s", "the agent's Info cannot be checked: no event log replays to the quote");
+        return;
+    }
+    const char *const want[] = {el->app_id, el->instance_id, el->compose_hash, el->os_image_hash};
+    for (size_t i = 0; i < 4; i++) {
+        const cJSON *c = cJSON_GetObjectItemCaseSensitive(ds, keys[i]);
+        if (!c && i == 3)
+            continue; /* os_image_hash is claimed only when the log measures it */
+        if (!cJSON_IsString(c) || strcmp(c->valuestring, want[i]) || el->duplicate[0]) {
+            tm_verify_add(v, "dstack-info", 0, "the agent's Info says %s %.64s, the replayed event log %.64s%s", keys[i],
+                          cJSON_IsString(c) ? c->valuestring : "(missing)", want[i][0] ? want[i] : "(no event)",
+                          el->duplicate[0] ? " (and repeats a boot claim)" : "");
+            return;
+        }
+    }
+    tm_verify_add(v, "dstack-info", 1, "%s", "the agent's Info (app id, instance id, compose hash) matches the replayed event log");
+}
+
+/* A mediator document: the app-compose text it ships must hash to the measured compose
+ * hash, and its code measurement must be the teemed event the log records. */
+static void verify_mediator(struct tm_verify *v, const cJSON *med, const struct tm_eventlog *el, int el_ok,
+                            const struct tm_verify_opts *o)
+{
+    const cJSON *ac = cJSON_GetObjectItemCaseSensitive(med, "app_compose");
+    const cJSON *cm = cJSON_GetObjectItemCaseSensitive(med, "code_measurement");
+    if (cJSON_IsString(ac)) {
+        uint8_t h[32];
+        char hx[65];
+        tm_sha256(ac->valuestring, strlen(ac->valuestring), h);
+        tm_hex(h, 32, hx);
+        int ok = el && el_ok && !el->duplicate[0] && !strcmp(hx, el->compose_hash);
+        tm_verify_add(v, "app-compose", ok, ok ? "the shipped app-compose.json hashes to the measured compose hash %.16s..."
+                                           : "the shipped app-compose.json hashes to %.16s..., not the measured compose hash",
+                      hx);
+    }
+    if (!el || !el_ok || !cJSON_IsString(cm))
+        return;
+    if (!el->teemed_events) {
+        tm_verify_add(v, "measurement-event", 1, "%s",
+                      "no " TM_MEASUREMENT_EVENT " event in the log (the agent has no EmitEvent, or it was not emitted)");
+    } else {
+        int ok = !strcmp(cm->valuestring, el->teemed_measurement);
+        tm_verify_add(v, "measurement-event", ok,
+                      ok ? "RTMR3 records this binary's measurement (%u teemed event(s) this boot)"
+                         : "the code measurement is not the one RTMR3 records last (%u teemed event(s))",
+                      el->teemed_events);
+    }
+    if (o && o->expect && o->expect->code_measurement) {
+        const char *w = o->expect->code_measurement;
+        w += !strncmp(w, "0x", 2) ? 2 : 0;
+        int ok = !strcasecmp(w, cm->valuestring);
+        tm_verify_add(v, "expect-code-measurement-doc", ok, "%s",
+                      ok ? "the document's code measurement is as expected" : "the document's code measurement differs");
+    }
+}
+
 static void verify_quote(struct tm_verify *v, const char *hex, const char *event_log, const uint8_t *rdb,
-                         const struct tm_verify_opts *o)
+                         const cJSON *ds, const cJSON *med, const struct tm_verify_opts *o)
 {
     size_t hl = strlen(hex), qn = 0;
     uint8_t *qb = hl / 2 <= TM_QUOTE_MAX ? malloc(hl / 2 + 1) : NULL;
@@ -179,6 +250,10 @@ static void verify_quote(struct tm_verify *v, const char *hex, const char *event
         else
             tm_verify_add(v, "event-log", 0, "the event log does not replay to the quote's RTMRs");
     }
+    if (ds)
+        verify_info(v, ds, event_log ? &el : NULL, el_ok);
+    if (med)
+        verify_mediator(v, med, event_log ? &el : NULL, el_ok, o);
     if (o && o->expect)
         tm_quote_expect(&q, event_log ? &el : NULL, el_ok, o->expect, v);
     if (!o || !o->collateral) {
@@ -309,7 +384,8 @@ enum tm_rc tm_attest_verify(const char *text, size_t len, const struct tm_verify
                      cJSON_IsString(cJSON_GetObjectItemCaseSensitive(a, "event_log"))
                          ? cJSON_GetObjectItemCaseSensitive(a, "event_log")->valuestring
                          : NULL,
-                     rd_ok ? rdb : NULL, o);
+                     rd_ok ? rdb : NULL, cJSON_GetObjectItemCaseSensitive(a, "dstack"),
+                     !strcmp(v->kind, "mediator") ? cJSON_GetObjectItemCaseSensitive(doc, "mediator") : NULL, o);
     rc = v->ok ? TM_OK : TM_EVERIFY;
 out:
     free(canon);

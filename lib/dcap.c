@@ -501,7 +501,7 @@ static int hex_is(const char *want, const uint8_t *p, size_t n)
 
 int tm_expect_any(const struct tm_expect *x)
 {
-    return x && (x->mrtd || x->compose_hash || x->rtmr[0] || x->rtmr[1] || x->rtmr[2] || x->rtmr[3]);
+    return x && (x->mrtd || x->compose_hash || x->app_id || x->code_measurement || x->rtmr[0] || x->rtmr[1] || x->rtmr[2] || x->rtmr[3]);
 }
 
 void tm_quote_expect(const struct tm_quote *q, const struct tm_eventlog *el, int el_ok, const struct tm_expect *x,
@@ -523,13 +523,41 @@ void tm_quote_expect(const struct tm_quote *q, const struct tm_eventlog *el, int
     if (x->compose_hash) {
         const char *w = !strncmp(x->compose_hash, "0x", 2) ? x->compose_hash + 2 : x->compose_hash;
         int from_log = el && el->compose_hash[0], ok;
-        if (from_log)
+        if (el && el->duplicate[0])
+            ok = 0;
+        else if (from_log)
             ok = !strcasecmp(w, el->compose_hash) && el_ok;
         else
             ok = q->mr_config_id.len >= 33 && q->mr_config_id.ptr[0] == 1 && hex_is(w, q->mr_config_id.ptr + 1, 32);
         tm_verify_add(v, "expect-compose-hash", ok, "%s",
                       ok ? (from_log ? "the replayed event log holds the expected compose hash"
                                      : "MRCONFIGID holds the expected compose hash")
-                         : "the compose hash differs (or no event log and no MRCONFIGID v1)");
+                      : el && el->duplicate[0] ? "the event log repeats a boot claim before system-ready"
+                                               : "the compose hash differs (or no event log and no MRCONFIGID v1)");
+    }
+    if (x->app_id) {
+        const char *w = !strncmp(x->app_id, "0x", 2) ? x->app_id + 2 : x->app_id;
+        if (!el || !el_ok)
+            tm_verify_add(v, "expect-app-id", 0, "%s",
+                          el ? "the event log does not replay to the quote, so its app id is not evidence"
+                             : "no event log: the app id is only measured in RTMR3's app-id event");
+        else if (el->duplicate[0])
+            tm_verify_add(v, "expect-app-id", 0, "the event log repeats the %s event before system-ready",
+                          el->duplicate);
+        else if (!el->app_id[0])
+            tm_verify_add(v, "expect-app-id", 0, "%s", "the replayed event log has no app-id event");
+        else if (strlen(w) != 40 || strcasecmp(w, el->app_id))
+            tm_verify_add(v, "expect-app-id", 0, "the app id differs: the replayed event log says %s", el->app_id);
+        else
+            tm_verify_add(v, "expect-app-id", 1, "%s", "the replayed event log holds the expected app id");
+    }
+    if (x->code_measurement) {
+        const char *w = !strncmp(x->code_measurement, "0x", 2) ? x->code_measurement + 2 : x->code_measurement;
+        int ok = el && el_ok && el->teemed_events && strlen(w) == 64 && !strcasecmp(w, el->teemed_measurement);
+        tm_verify_add(v, "expect-code-measurement", ok, "%s",
+                      ok ? "RTMR3's last teemed-code-measurement event holds the expected binary"
+                      : !el || !el_ok ? "no event log that replays to the quote"
+                      : !el->teemed_events ? "the replayed event log has no teemed-code-measurement event"
+                                           : "the last teemed-code-measurement event holds another binary");
     }
 }

@@ -29,6 +29,30 @@ static void save_hex(char *dst, size_t cap, const uint8_t *p, size_t n)
     tm_hex(p, n, dst);
 }
 
+/* Record a boot-time claim: the first event of each name counts, a repeat is flagged. */
+static void claim(struct tm_eventlog *out, const char *nm, const uint8_t *payload, size_t pn)
+{
+    static const char *const names[] = {"compose-hash", "app-id", "instance-id", "os-image-hash", "key-provider"};
+    char *const dst[] = {out->compose_hash, out->app_id, out->instance_id, out->os_image_hash, out->key_provider};
+    const size_t cap[] = {sizeof out->compose_hash, sizeof out->app_id, sizeof out->instance_id,
+                          sizeof out->os_image_hash, sizeof out->key_provider};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (strcmp(nm, names[i]))
+            continue;
+        if (out->seen & (1u << i)) {
+            if (!out->duplicate[0])
+                snprintf(out->duplicate, sizeof out->duplicate, "%s", nm);
+            return;
+        }
+        out->seen |= 1u << i;
+        if (i == 4) /* key-provider: JSON text, kept as text */
+            snprintf(dst[i], cap[i], "%.*s", (int)(pn < cap[i] - 1 ? pn : cap[i] - 1), payload);
+        else
+            save_hex(dst[i], cap[i], payload, pn);
+        return;
+    }
+}
+
 enum tm_rc tm_eventlog_replay(const char *json, size_t len, struct tm_eventlog *out, struct tm_diag *d)
 {
     memset(out, 0, sizeof *out);
@@ -91,18 +115,17 @@ enum tm_rc tm_eventlog_replay(const char *json, size_t len, struct tm_eventlog *
                 tm_buf_add(&pre, payload, pn);
             }
             sha384(pre.ptr, pre.len, NULL, 0, digest);
+            if (!strcmp(nm, TM_MEASUREMENT_EVENT)) { /* our own event; the last one counts */
+                out->teemed_events++;
+                if (pn == 32)
+                    save_hex(out->teemed_measurement, sizeof out->teemed_measurement, payload, pn);
+                else
+                    out->teemed_measurement[0] = 0;
+            }
             if (ready)
                 out->app_events++;
-            else if (!strcmp(nm, "compose-hash"))
-                save_hex(out->compose_hash, sizeof out->compose_hash, payload, pn);
-            else if (!strcmp(nm, "app-id"))
-                save_hex(out->app_id, sizeof out->app_id, payload, pn);
-            else if (!strcmp(nm, "instance-id"))
-                save_hex(out->instance_id, sizeof out->instance_id, payload, pn);
-            else if (!strcmp(nm, "os-image-hash"))
-                save_hex(out->os_image_hash, sizeof out->os_image_hash, payload, pn);
-            else if (!strcmp(nm, "key-provider"))
-                snprintf(out->key_provider, sizeof out->key_provider, "%.*s", (int)(pn < 255 ? pn : 255), payload);
+            else
+                claim(out, nm, payload, pn);
             if (!strcmp(nm, "system-ready"))
                 ready = 1;
         } else {

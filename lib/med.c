@@ -2,6 +2,7 @@
 #include "tm/mediator.h"
 #include "tm/attest.h"
 #include "tm/base.h"
+#include "tm/eventlog.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -82,6 +83,14 @@ enum tm_rc tm_med_attest(struct tm_med *m, int64_t now_ms, char **out, struct tm
     cJSON_AddStringToObject(me, "software", "teemed");
     cJSON_AddStringToObject(me, "code_measurement", tm_code_measurement());
     cJSON_AddStringToObject(me, "backend", tm_tee_name(m->tee.kind));
+    if (m->tee.kind == TM_TEE_DSTACK) {
+        if (m->tee.has_info && m->tee.info.app_compose) /* the compose hash's preimage, for owners to read */
+            cJSON_AddStringToObject(me, "app_compose", m->tee.info.app_compose);
+        cJSON *ev = cJSON_AddObjectToObject(me, "measurement_event");
+        cJSON_AddStringToObject(ev, "event", TM_MEASUREMENT_EVENT);
+        cJSON_AddStringToObject(ev, "status", m->tee.event_status);
+        cJSON_AddStringToObject(ev, "detail", m->tee.event_detail);
+    }
     enum tm_rc rc = tm_attest_sign(&m->tee, doc, "mediator", NULL, now_ms, d);
     if (!rc && !(*out = tm_canonical(doc)))
         rc = tm_fail(d, TM_EIO, "out of memory");

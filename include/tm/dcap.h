@@ -27,12 +27,17 @@ enum tm_rc tm_dcap_verify(const uint8_t *quote, size_t qlen, const struct tm_quo
 /* Measurements the verifier demands (hex, optional 0x; NULL: not checked). */
 struct tm_expect {
     const char *mrtd, *rtmr[4], *compose_hash;
+    const char *app_id; /* dstack app id (20 bytes), from the event log's "app-id" event */
+    const char *code_measurement; /* teemed binary SHA-256, from the last teemed-code-measurement event */
 };
 struct tm_eventlog;
 int tm_expect_any(const struct tm_expect *x);
 /* Add an expect-* check to v for each expectation in x. The compose hash is read from
  * the replayed event log el (NULL when there is none; el_ok: it replayed to the quote's
- * RTMRs), else from MRCONFIGID v1 (0x01 || compose hash || zeros). */
+ * RTMRs), else from MRCONFIGID v1 (0x01 || compose hash || zeros). The app id only from
+ * the replayed log (MRCONFIGID v2 hashes it with Keccak, which gives nothing to compare).
+ * A log whose claims repeat before system-ready (el->duplicate) fails both. The code
+ * measurement from the last teemed-code-measurement event of the replayed log. */
 void tm_quote_expect(const struct tm_quote *q, const struct tm_eventlog *el, int el_ok, const struct tm_expect *x,
                      struct tm_verify *v);
 

@@ -19,6 +19,7 @@
 #define TM_TEE_H
 
 #include <stdint.h>
+#include "tm/dstack.h"
 #include "tm/err.h"
 
 enum tm_tee_kind { TM_TEE_SIM, TM_TEE_DSTACK, TM_TEE_TDX };
@@ -33,7 +34,15 @@ struct tm_tee {
     uint8_t *quote; /* tdx: the quote over report_data (owned; NULL for sim) */
     size_t quote_len;
     char *event_log; /* dstack: the event log JSON from GetQuote (owned; may be NULL) */
+    /* dstack only: */
+    struct tm_agent agent;      /* the agent and API the keys and quote came from */
+    struct tm_dstack_info info; /* Info's claims (owned), valid when has_info */
+    int has_info;
+    char event_status[16];      /* the code-measurement RTMR3 event (eventlog.h): emitted, already-emitted,
+                                 * unsupported, failed, skipped ("" on other backends) */
+    char event_detail[200];
 };
+
 
 const char *tm_tee_name(enum tm_tee_kind k);
 int tm_tee_parse(const char *name, enum tm_tee_kind *k);

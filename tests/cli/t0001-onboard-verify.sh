@@ -67,3 +67,5 @@ expect_code 2 "$TEEMED" attest extra-arg
 # measurement expectations cannot be met without a quote, even when simulation is allowed
 expect_code 1 "$TEEMED" verify --allow-simulated --expect-mrtd "$(printf '0%.0s' $(seq 96))" "$T/card.json"
 contains "$T/err" "no quote"
+expect_code 1 "$TEEMED" verify --allow-simulated --expect-app-id 3763bc34552cf3a27ff71ad5f7a90471562a1a2d "$T/card.json"
+contains "$T/err" "no quote"

@@ -49,6 +49,21 @@ expect_code 1 "$TEEMED" verify --at 1774003274 --expect-compose-hash "$(echo $CH
 contains "$T/err" "expect-compose-hash check failed"
 expect_code 1 "$TEEMED" verify --at 1774003274 --expect-rtmr "2=$R3" "$Q"
 contains "$T/err" "expect-rtmr2 check failed"
+# the app id comes from the replayed log's app-id event (expected.json: dstack_app_claims)
+AID=$(python3 -c "import json; print(json.load(open('$TD/expected.json'))['dstack_app_claims']['dstack/verifier-fixtures/quote-report.json']['app_id'])")
+expect_code 0 "$TEEMED" verify --json --collateral "$C/tdx_quote_outdated_collateral.json" --at 1774003274 \
+    --expect-app-id "0x$AID" "$Q"
+contains "$T/out" '"check":"expect-app-id","ok":true'
+expect_code 0 "$TEEMED" quote --json --at 1774003274 --expect-app-id "$AID" "$Q"
+contains "$T/out" '"check":"expect-app-id","ok":true'
+expect_code 1 "$TEEMED" quote --json --at 1774003274 --expect-app-id "$(echo $AID | tr 3 4)" "$Q"
+contains "$T/out" '"check":"expect-app-id","ok":false'
+contains "$T/err" "expect-app-id check failed: the app id differs: the replayed event log says $AID"
+# the compose hash is not the app id, even though this app id is its first 20 bytes
+expect_code 1 "$TEEMED" quote --at 1774003274 --expect-app-id "$CH" "$Q"
+# a quote without an event log: no app id to compare
+expect_code 1 "$TEEMED" quote --at 1752919234 --expect-app-id "$AID" "$C/tdx_quote"
+contains "$T/err" "expect-app-id check failed: no event log"
 # tdx-lite carries the compose hash in MRCONFIGID (0x01 || hash) as well as in its log
 L="$TD/dstack/verifier-fixtures/tdx-lite-getquote.json"
 LH=$(python3 -c "import json; print(json.load(open('$TD/expected.json'))['dstack_app_claims']['dstack/verifier-fixtures/tdx-lite-getquote.json']['compose_hash'])")

@@ -81,6 +81,12 @@ contains "$T/out" '"check":"expect-compose-hash","ok":true'
 bad=$(echo "$ch" | sed 's/^./0/; t; s/^/0/'); [ "$bad" != "$ch" ] || bad=$(echo "$ch" | sed 's/^./1/')
 expect_code 1 "$TEEMED" verify --json --collateral "$COL" --at "$AT" --expect-compose-hash "$bad" "$T/card.json"
 contains "$T/out" '"check":"expect-compose-hash","ok":false'
+# the app id of the replayed log, right and wrong
+AID=3763bc34552cf3a27ff71ad5f7a90471562a1a2d
+expect_code 1 "$TEEMED" verify --json --collateral "$COL" --at "$AT" --expect-app-id "$AID" "$T/card.json"
+contains "$T/out" '"check":"expect-app-id","ok":true'
+expect_code 1 "$TEEMED" verify --json --collateral "$COL" --at "$AT" --expect-app-id "${AID%?}e" "$T/card.json"
+contains "$T/out" '"check":"expect-app-id","ok":false'
 expect_code 1 "$TEEMED" verify --json --collateral "$COL" --at "$AT" --expect-rtmr "3=$(printf '0%.0s' $(seq 96))" "$T/card.json"
 contains "$T/out" '"check":"expect-rtmr3","ok":false'
 # a changed boot-event digest no longer replays (and breaks the signature too)
