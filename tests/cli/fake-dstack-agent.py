@@ -2,7 +2,7 @@
 """A fake dstack guest agent for the tests: HTTP/1.1 on a unix socket.
 
   fake-dstack-agent.py SOCKET FIXTURE LOG [--fail-getkey] [--tappd] [--key-salt S]
-                       [--info] [--lie-info] [--app-compose FILE] [--emit]
+                       [--info] [--lie-info] [--app-compose FILE] [--emit] [--bind]
 
 GetKey returns a fixed key derived from the path (as the real agent's keys are fixed per
 app and path; --key-salt S stands for another app); GetQuote replays the fixture's real
@@ -18,6 +18,8 @@ request's method and body is appended to LOG as one JSON line.
                  SHA-256(F) and RTMR3 of the quote is recomputed (its signature breaks)
   --emit         serve EmitEvent: append the event to the log and extend RTMR3 of the
                  quote, as the real agent does (again the quote's signature breaks)
+  --bind         write the asked report_data into the quote, as real hardware would: the
+                 key binding then holds and only Intel's signature over the quote breaks
 Without --emit, EmitEvent answers 404 like an agent older than dstack 0.5."""
 import hashlib, json, os, socket, sys
 
@@ -34,6 +36,7 @@ events = json.loads(fx['event_log'])
 event_log_text = fx['event_log']  # served verbatim until something changes the log
 DSTACK_EVENT = 0x08000001
 RTMR3_AT = 48 + 472  # v4 quote: header + TD report offset of RTMR3
+REPORT_DATA_AT = 48 + 520  # ... and of REPORTDATA (64 bytes)
 
 def v1_digest(name, payload):
     return hashlib.sha384(DSTACK_EVENT.to_bytes(4, 'little') + b':' + name.encode() + b':' + payload).digest()
@@ -123,6 +126,8 @@ while True:
             if tappd and req.get('hash_algorithm') != 'raw':
                 reply(conn, 400, {'error': 'this fake only serves hash_algorithm raw'})
                 continue
+            if opt('--bind'):
+                quote[REPORT_DATA_AT:REPORT_DATA_AT + 64] = bytes.fromhex(req['report_data'])
             reply(conn, 200, {'quote': quote.hex(), 'event_log': event_log_text,
                               'report_data': req['report_data'], 'vm_config': fx['vm_config']}, chunked=True)
         elif method == 'Info' and (opt('--info') or opt('--lie-info')):

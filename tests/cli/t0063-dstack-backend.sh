@@ -98,3 +98,26 @@ case "$c" in *"event-log!"*) ;; *) fail "a changed event log must fail: $c" ;; e
 # without the agent the data dir cannot be opened (its keys live in the agent)
 expect_code 3 "$TEEMED" onboard --as alice "$T/logs" --id ds2 --k 2
 contains "$T/err" "dstack"
+
+# With --bind the agent writes the asked report_data into the quote, as the hardware
+# does. Every teemed-level check of a dstack card and result then passes, the key
+# binding included; what fails is only Intel's signature over the changed quote (a real
+# quote over this key needs TDX hardware).
+start_agent --bind
+expect_code 0 "$TEEMED" onboard --as bob "$T/logs" --id ds3 --k 2
+cp "$T/out" "$T/card3.json"
+expect_code 0 "$TEEMED" request overlap ds1 ds3 --as bob
+R=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['request_id'])" "$T/out")
+expect_code 0 "$TEEMED" approve "$R" --as alice
+expect_code 0 "$TEEMED" result "$R" --as bob
+cp "$T/out" "$T/result3.json"
+contains "$T/result3.json" '"jaccard_similarity"'
+stop_agent
+for doc in card3 result3; do
+    expect_code 1 "$TEEMED" verify --json --collateral "$COL" --at "$AT" --expect-app-id "$AID" "$T/$doc.json"
+    c=$(checks)
+    case " $c " in *" quote-report-data "*) ;; *) fail "$doc: the binding must hold: $c" ;; esac
+    case " $c " in *" event-log "*) ;; *) fail "$doc: the event log must replay: $c" ;; esac
+    case " $c " in *" expect-app-id "*) ;; *) fail "$doc: app id: $c" ;; esac
+    [ "$(echo "$c" | tr ' ' '\n' | grep '!$')" = "quote-signature!" ] || fail "$doc: only Intel's signature may fail: $c"
+done
