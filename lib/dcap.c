@@ -37,18 +37,6 @@ static int64_t jtime(const cJSON *o, const char *k)
     return s && !tm_parse_time(s, strlen(s), &ms) ? ms / 1000 : -1;
 }
 
-static STACK_OF(X509) *pem_chain(const char *pem, size_t n)
-{
-    STACK_OF(X509) *sk = sk_X509_new_null();
-    BIO *b = BIO_new_mem_buf(pem, (int)n);
-    X509 *c;
-    while (sk && b && (c = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
-        sk_X509_push(sk, c);
-    ERR_clear_error();
-    BIO_free(b);
-    return sk;
-}
-
 static X509_CRL *hex_crl(const char *hex)
 {
     if (!hex)
@@ -63,40 +51,6 @@ static X509_CRL *hex_crl(const char *hex)
     free(der);
     ERR_clear_error();
     return crl;
-}
-
-/* Verify leaf (the first of chain) to the pinned root at `at`, checking every
- * certificate against the CRLs given (NULL-terminated). */
-static int verify_chain(STACK_OF(X509) *chain, X509_CRL **crls, int64_t at, char *why, size_t wl)
-{
-    int ok = 0;
-    X509_STORE *st = X509_STORE_new();
-    X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-    STACK_OF(X509) *untrusted = sk_X509_new_null();
-    X509 *root = tm_intel_root();
-    snprintf(why, wl, "no certificates");
-    if (!st || !ctx || !untrusted || !root || !chain || sk_X509_num(chain) < 1)
-        goto out;
-    X509_STORE_add_cert(st, root);
-    for (int i = 0; crls && crls[i]; i++)
-        X509_STORE_add_crl(st, crls[i]);
-    for (int i = 1; i < sk_X509_num(chain); i++)
-        sk_X509_push(untrusted, sk_X509_value(chain, i));
-    if (!X509_STORE_CTX_init(ctx, st, sk_X509_value(chain, 0), untrusted))
-        goto out;
-    X509_VERIFY_PARAM *p = X509_STORE_CTX_get0_param(ctx);
-    X509_VERIFY_PARAM_set_time(p, (time_t)at);
-    if (crls && crls[0])
-        X509_VERIFY_PARAM_set_flags(p, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
-    ok = X509_verify_cert(ctx) == 1;
-    snprintf(why, wl, "%s", ok ? "chain to the pinned Intel SGX Root CA, CRLs checked"
-                               : X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
-out:
-    ERR_clear_error();
-    sk_X509_free(untrusted); /* the certificates belong to chain */
-    X509_STORE_CTX_free(ctx);
-    X509_STORE_free(st);
-    return ok;
 }
 
 /* A signed collateral part (TCB info, QE identity): window, chain, signature. Returns the
@@ -132,8 +86,8 @@ static cJSON *signed_part(struct tm_verify *v, const cJSON *col, const char *nam
         chain_ok = memo->ok;
         snprintf(why, sizeof why, "%s", memo->why);
     } else {
-        chain = pem_chain(pem, strlen(pem));
-        chain_ok = verify_chain(chain, crls, at, why, sizeof why);
+        chain = tm_pem_certs(pem, strlen(pem));
+        chain_ok = tm_chain_verify(chain, crls, at, why, sizeof why);
         if (!memo->pem) { /* keep the first chain for the next part */
             memo->pem = pem;
             memo->chain = chain;

@@ -15,6 +15,7 @@
 #include <openssl/core_names.h>
 #include <openssl/params.h>
 #include <openssl/x509.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -71,6 +72,8 @@ static EVP_PKEY *p256_key(const uint8_t xy[64])
  * reference through X509_STORE_add_cert) and an explicitly fetched SHA-256, which spares
  * OpenSSL 3 a provider lookup in every EVP_DigestVerifyInit. */
 static X509 *g_root;
+static const uint8_t *g_root_der;
+static size_t g_root_len;
 static EVP_MD *g_sha256;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
@@ -80,6 +83,8 @@ static void init_once(void)
         if (!strcmp(tm_embedded[i].name, "intel/sgx-root-ca.der")) {
             const unsigned char *p = tm_embedded[i].data;
             g_root = d2i_X509(NULL, &p, (long)tm_embedded[i].len);
+            g_root_der = tm_embedded[i].data;
+            g_root_len = tm_embedded[i].len;
         }
     g_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
     ERR_clear_error();
@@ -97,58 +102,95 @@ const EVP_MD *tm_md_sha256(void)
     return g_sha256 ? g_sha256 : tm_md_sha256();
 }
 
-/* Verify the PEM chain to the pinned root at time at, with revocation when crls (a
- * NULL-terminated array) is given; *leaf receives the leaf (owned). */
+STACK_OF(X509) *tm_pem_certs(const char *pem, size_t n)
+{
+    STACK_OF(X509) *sk = sk_X509_new_null();
+    X509 *root = tm_intel_root();
+    while (n && pem[n - 1] == 0) /* a quote's blob ends with a NUL byte */
+        n--;
+    BIO *bio = n <= INT_MAX ? BIO_new_mem_buf(pem, (int)n) : NULL;
+    char *name = NULL, *header = NULL;
+    unsigned char *der = NULL;
+    long len = 0;
+    while (sk && bio && PEM_read_bio(bio, &name, &header, &der, &len) == 1) {
+        int cert = !strcmp(name, "CERTIFICATE") || !strcmp(name, "X509 CERTIFICATE");
+        X509 *c = NULL;
+        if (cert && root && (size_t)len == g_root_len && !memcmp(der, g_root_der, g_root_len)) {
+            if (X509_up_ref(root) == 1)
+                c = root; /* the pinned root again: the same bytes, parsed once per process */
+        } else if (cert) {
+            const unsigned char *p = der;
+            c = d2i_X509(NULL, &p, len);
+        }
+        OPENSSL_free(name);
+        OPENSSL_free(header);
+        OPENSSL_free(der);
+        name = header = NULL;
+        der = NULL;
+        if (cert && !c)
+            break; /* as PEM_read_bio_X509: stop at a certificate that does not parse */
+        if (c && !sk_X509_push(sk, c)) {
+            X509_free(c);
+            break;
+        }
+    }
+    ERR_clear_error();
+    BIO_free(bio);
+    return sk;
+}
+
+int tm_chain_verify(STACK_OF(X509) *chain, X509_CRL **crls, int64_t at, char *why, size_t wl)
+{
+    int ok = 0;
+    X509_STORE *st = X509_STORE_new();
+    X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+    STACK_OF(X509) *untrusted = sk_X509_new_null();
+    X509 *root = tm_intel_root();
+    snprintf(why, wl, "no certificates");
+    if (!st || !ctx || !untrusted || !root || !chain || sk_X509_num(chain) < 1)
+        goto out;
+    X509_STORE_add_cert(st, root);
+    for (int i = 0; crls && crls[i]; i++)
+        X509_STORE_add_crl(st, crls[i]);
+    for (int i = 1; i < sk_X509_num(chain); i++)
+        sk_X509_push(untrusted, sk_X509_value(chain, i));
+    if (!X509_STORE_CTX_init(ctx, st, sk_X509_value(chain, 0), untrusted))
+        goto out;
+    X509_VERIFY_PARAM *p = X509_STORE_CTX_get0_param(ctx);
+    X509_VERIFY_PARAM_set_time(p, (time_t)at);
+    if (crls && crls[0])
+        X509_VERIFY_PARAM_set_flags(p, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
+    ok = X509_verify_cert(ctx) == 1;
+    if (ok)
+        snprintf(why, wl, "chain of %d certificates to the pinned Intel SGX Root CA%s",
+                 X509_STORE_CTX_get0_chain(ctx) ? sk_X509_num(X509_STORE_CTX_get0_chain(ctx)) : 0,
+                 crls && crls[0] ? ", none revoked" : "");
+    else
+        snprintf(why, wl, "%s", X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
+out:
+    ERR_clear_error();
+    sk_X509_free(untrusted); /* the certificates belong to chain */
+    X509_STORE_CTX_free(ctx);
+    X509_STORE_free(st);
+    return ok;
+}
+
+/* The quote's PCK chain to the pinned root; *leaf receives the leaf (owned). */
 static int chain_ok(const struct tm_span pem, int64_t at, X509_CRL **crls, X509 **leaf, char *why,
                     size_t whylen)
 {
-    int ok = 0;
-    STACK_OF(X509) *untrusted = sk_X509_new_null();
-    X509_STORE *store = X509_STORE_new();
-    X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-    X509 *root = tm_intel_root();
-    size_t n = pem.len;
-    while (n && pem.ptr[n - 1] == 0) /* the blob ends with a NUL byte */
-        n--;
-    BIO *bio = BIO_new_mem_buf(pem.ptr, (int)n);
+    char w[200];
+    STACK_OF(X509) *chain = tm_pem_certs((const char *)pem.ptr, pem.len);
     *leaf = NULL;
-    snprintf(why, whylen, "no PEM certificates in the quote");
-    if (!untrusted || !store || !ctx || !root || !bio)
-        goto out;
-    X509 *c;
-    while ((c = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
-        if (!*leaf)
-            *leaf = c;
-        else
-            sk_X509_push(untrusted, c);
+    if (!chain || sk_X509_num(chain) < 1) {
+        snprintf(why, whylen, "no PEM certificates in the quote");
+        sk_X509_pop_free(chain, X509_free);
+        return 0;
     }
-    ERR_clear_error();
-    if (!*leaf)
-        goto out;
-    X509_STORE_add_cert(store, root);
-    for (int i = 0; crls && crls[i]; i++)
-        X509_STORE_add_crl(store, crls[i]);
-    if (!X509_STORE_CTX_init(ctx, store, *leaf, untrusted))
-        goto out;
-    X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
-    X509_VERIFY_PARAM_set_time(param, (time_t)at);
-    if (crls && crls[0])
-        X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
-    if (X509_verify_cert(ctx) == 1) {
-        ok = 1;
-        snprintf(why, whylen, "PCK chain of %d certificates leads to the pinned Intel SGX Root CA%s",
-                 X509_STORE_CTX_get0_chain(ctx) ? sk_X509_num(X509_STORE_CTX_get0_chain(ctx)) : 0,
-                 crls && crls[0] ? ", none revoked" : "");
-    } else {
-        snprintf(why, whylen, "PCK chain does not verify: %s",
-                 X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
-    }
-out:
-    ERR_clear_error();
-    BIO_free(bio);
-    X509_STORE_CTX_free(ctx);
-    X509_STORE_free(store);
-    sk_X509_pop_free(untrusted, X509_free);
+    int ok = tm_chain_verify(chain, crls, at, w, sizeof w);
+    snprintf(why, whylen, ok ? "PCK %s" : "PCK chain does not verify: %s", w);
+    *leaf = sk_X509_shift(chain);
+    sk_X509_pop_free(chain, X509_free);
     return ok;
 }
 
