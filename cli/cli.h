@@ -23,9 +23,14 @@ struct cli {
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Map a library failure to its exit code after printing its message. */
 int cli_fail(enum tm_rc rc, const struct tm_diag *d);
-/* Parse options shared by every command (--data, --json, --help); returns the getopt
- * index or -1 after printing usage (exit code in *ex). */
+/* Print usage (on stdout for --help, stderr otherwise); return ex. */
 int cli_usage(const char *usage, int ex);
+/* For a command with only the common options and min..max operands (described by
+ * `operands` in the error): parse argv; return CLI_GO to go on with the operands at
+ * argv[optind..], else the exit code to return (EX_OK after --help). */
+#define CLI_GO (-1)
+int cli_plain_args(struct cli *c, int argc, char **argv, const char *cmd, const char *usage,
+                   int min, int max, const char *operands);
 
 int cmd_attest(struct cli *c, int argc, char **argv);
 int cmd_init(struct cli *c, int argc, char **argv);

@@ -20,18 +20,9 @@ static const char usage[] =
 
 int cmd_attest(struct cli *c, int argc, char **argv)
 {
-    static const struct option opts[] = {CLI_COMMON_OPTS, {NULL, 0, NULL, 0}};
-    int o;
-    while ((o = getopt_long(argc, argv, ":d:jh", opts, NULL)) != -1) {
-        if (o == 'h')
-            return cli_usage(usage, EX_OK);
-        if (!cli_common(c, o))
-            return cli_bad_option("attest", argv);
-    }
-    if (optind < argc) {
-        cli_err("attest: unexpected argument '%s'", argv[optind]);
-        return EX_USAGE;
-    }
+    int ex = cli_plain_args(c, argc, argv, "attest", usage, 0, 0, NULL);
+    if (ex != CLI_GO)
+        return ex;
     struct tm_diag d = {{0}};
     struct tm_med *m;
     enum tm_rc rc = tm_med_open(cli_data_dir(c), &m, &d);

@@ -141,18 +141,9 @@ int cmd_cards(struct cli *c, int argc, char **argv)
 
 int cmd_card(struct cli *c, int argc, char **argv)
 {
-    static const struct option opts[] = {CLI_COMMON_OPTS, {NULL, 0, NULL, 0}};
-    int o;
-    while ((o = getopt_long(argc, argv, ":d:jh", opts, NULL)) != -1) {
-        if (o == 'h')
-            return cli_usage(usage_card, EX_OK);
-        if (!cli_common(c, o))
-            return cli_bad_option("card", argv);
-    }
-    if (argc - optind != 1) {
-        cli_err("card: expected one dataset ID (see 'teemed card --help')");
-        return EX_USAGE;
-    }
+    int ex = cli_plain_args(c, argc, argv, "card", usage_card, 1, 1, "one dataset ID");
+    if (ex != CLI_GO)
+        return ex;
     struct tm_diag d = {{0}};
     struct tm_med *m;
     enum tm_rc rc = tm_med_open(cli_data_dir(c), &m, &d);

@@ -102,14 +102,9 @@ static int scenario(struct tm_med *m, struct tm_request_opts *ro, const char *ow
 
 int cmd_demo(struct cli *c, int argc, char **argv)
 {
-    static const struct option opts[] = {CLI_COMMON_OPTS, {NULL, 0, NULL, 0}};
-    int o;
-    while ((o = getopt_long(argc, argv, ":d:jh", opts, NULL)) != -1) {
-        if (o == 'h')
-            return cli_usage(usage, EX_OK);
-        if (!cli_common(c, o))
-            return cli_bad_option("demo", argv);
-    }
+    int ex = cli_plain_args(c, argc, argv, "demo", usage, 0, 1, "at most one DIR of example datasets");
+    if (ex != CLI_GO)
+        return ex;
     const char *ex_dir = optind < argc ? argv[optind] : "examples";
     char tmpl[] = "/tmp/teemed-demo-XXXXXX", dir[600], path[3][700];
     if (!mkdtemp(tmpl)) {
@@ -119,7 +114,7 @@ int cmd_demo(struct cli *c, int argc, char **argv)
     snprintf(dir, sizeof dir, "%s/data", tmpl);
     struct tm_diag d = {{0}};
     struct tm_med *m = NULL;
-    int ex = EX_OK;
+    ex = EX_OK;
     enum tm_rc rc = tm_med_init(dir, TM_TEE_SIM, &d);
     if (!rc)
         rc = tm_med_open(dir, &m, &d);

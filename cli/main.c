@@ -117,6 +117,27 @@ int cli_bad_option(const char *cmd, char **argv)
     return EX_USAGE;
 }
 
+int cli_plain_args(struct cli *c, int argc, char **argv, const char *cmd, const char *usage,
+                   int min, int max, const char *operands)
+{
+    static const struct option opts[] = {CLI_COMMON_OPTS, {NULL, 0, NULL, 0}};
+    int o;
+    while ((o = getopt_long(argc, argv, ":d:jh", opts, NULL)) != -1) {
+        if (o == 'h')
+            return cli_usage(usage, EX_OK);
+        if (!cli_common(c, o))
+            return cli_bad_option(cmd, argv);
+    }
+    int n = argc - optind;
+    if (n >= min && n <= max)
+        return CLI_GO;
+    if (max == 0)
+        cli_err("%s: unexpected argument '%s'", cmd, argv[optind]);
+    else
+        cli_err("%s: expected %s (see 'teemed %s --help')", cmd, operands, cmd);
+    return EX_USAGE;
+}
+
 const char *cli_data_dir(const struct cli *c)
 {
     static char buf[4096];
