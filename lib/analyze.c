@@ -2,8 +2,10 @@
  *
  * Hot path: every token costs one interning probe for the unigram and, when it follows
  * another part in the same phrase, one for the bigram. Document frequency counts units
- * (sessions) with a last-unit stamp per term, plus a per-file set of (term, unit) pairs
- * so that sessions interleaved inside one file are counted exactly. A unit that comes
+ * (sessions) with a last-unit stamp per term, plus the (term, unit) pairs of the file
+ * so that sessions interleaved inside one file are counted exactly. The pairs are only
+ * logged (one sequential store) until a unit comes back inside the file; then they go
+ * into a hash set, which most files, one session each, never need. A unit that comes
  * back in a later file, after other units, is counted in `revisits`, and the published
  * df is df - revisits: never more than the true number of sessions. */
 #include "tm/profile.h"
@@ -37,7 +39,11 @@ struct tm_an {
     uint32_t ucap;
     uint32_t file_no, file_units;
     int first_in_file, prev_multi;
-    struct tm_set64 pairs; /* (term, unit) pairs seen in this file */
+    struct tm_set64 pairs; /* (term, unit) pairs seen in this file, once a unit came back */
+    uint64_t *plog;        /* ... and before that, logged in order */
+    size_t plen, pcap;
+    int pairs_live;        /* the set is in use */
+    int pruned_in_file;    /* a prune dropped this file's pairs */
     struct tm_map64 bimap; /* (term a, term b) -> bigram term: skips building keys */
     uint32_t prev_idx;
     int carry; /* adjacency carried into the next run */
@@ -84,6 +90,7 @@ void tm_an_free(struct tm_an *an)
     free(an->mh);
     free(an->unit_file);
     tm_set64_release(&an->pairs);
+    free(an->plog);
     tm_map64_release(&an->bimap);
     tm_map_release(&an->epmap);
     free(an->wcache);
@@ -160,6 +167,40 @@ void tm_an_file(struct tm_an *an)
     an->file_units = 0;
     an->first_in_file = 1;
     tm_set64_clear(&an->pairs);
+    an->plen = 0;
+    an->pairs_live = 0;
+    an->pruned_in_file = 0;
+}
+
+/* Is (term or topic, unit) new in this file? Called when the key's unit stamp differs
+ * from the current unit. Until a unit comes back inside the file every unit has one
+ * stretch in it, so a key first seen in the current stretch is new in the file: it is
+ * only logged. */
+static int pair_new(struct tm_an *an, uint64_t key)
+{
+    if (an->pairs_live)
+        return tm_set64_add(&an->pairs, key);
+    if (an->plen == an->pcap) {
+        an->pcap = an->pcap ? an->pcap * 2 : 4096;
+        an->plog = tm_xrealloc(an->plog, an->pcap * sizeof *an->plog);
+    }
+    an->plog[an->plen++] = key;
+    return 1;
+}
+
+/* A unit came back inside this file: from now on the pairs are looked up. */
+static void pairs_go_live(struct tm_an *an)
+{
+    if (an->pruned_in_file) { /* pairs from before the prune are gone */
+        an->revisits++;
+        an->pruned_in_file = 0;
+    }
+    if (an->pairs_live)
+        return;
+    for (size_t k = 0; k < an->plen; k++)
+        tm_set64_add(&an->pairs, an->plog[k]);
+    an->plen = 0;
+    an->pairs_live = 1;
 }
 
 void tm_an_unit(struct tm_an *an, uint32_t unit)
@@ -182,6 +223,8 @@ void tm_an_unit(struct tm_an *an, uint32_t unit)
     }
     if (!same && an->unit_file[unit] && an->unit_file[unit] != an->file_no)
         an->revisits++; /* back from an earlier file */
+    if (!same && an->unit_file[unit] == an->file_no)
+        pairs_go_live(an); /* back inside this file */
     if (an->unit_file[unit] != an->file_no) {
         an->unit_file[unit] = an->file_no;
         an->file_units++;
@@ -221,7 +264,7 @@ static void count_idx(struct tm_an *an, uint32_t i, int phrase, int joined)
     if (st->last != an->unit) {
         st->last = an->unit;
         st->cur = 0;
-        if (tm_set64_add(&an->pairs, (uint64_t)i << 32 | an->unit))
+        if (pair_new(an, (uint64_t)i << 32 | an->unit))
             st->df++;
         if (!phrase)
             for (int j = 0; j < MH; j++) {
@@ -476,7 +519,7 @@ void tm_an_record_end(struct tm_an *an)
         an->topic_records[t]++;
         if (an->topic_last[t] != an->unit) {
             an->topic_last[t] = an->unit;
-            if (tm_set64_add(&an->pairs, (uint64_t)(0x80000000u | (uint32_t)t) << 32 | an->unit))
+            if (pair_new(an, (uint64_t)(0x80000000u | (uint32_t)t) << 32 | an->unit))
                 an->topic_df[t]++;
         }
     }
@@ -505,6 +548,9 @@ static void prune(struct tm_an *an)
     /* the pair set names terms by index: start it afresh, and if this file interleaves
      * sessions count a revisit so that df stays an upper bound never exceeded */
     tm_set64_clear(&an->pairs);
+    an->plen = 0;
+    if (an->file_units <= 1)
+        an->pruned_in_file = 1; /* if a unit comes back later in this file: a revisit */
     tm_map64_release(&an->bimap); /* also by index */
     if (an->wcache)
         memset(an->wcache, 0, WC_SLOTS * sizeof *an->wcache);
