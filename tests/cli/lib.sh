@@ -13,3 +13,5 @@ expect_code() {
 }
 contains() { grep -qF -- "$2" "$1" || fail "'$2' not in $1: $(head -c 400 "$1")"; }
 lacks() { ! grep -qF -- "$2" "$1" || fail "'$2' unexpectedly in $1"; }
+# checks: the checks of the `verify --json` output in $T/out, "name" or "name!" (failed)
+checks() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print(' '.join(c['check']+('' if c['ok'] else '!') for c in j['checks']))" "$T/out"; }

@@ -57,7 +57,6 @@ rd=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['attestatio
 python3 -c "import json,sys; a=json.load(open(sys.argv[1]))['attestation']; sys.exit(bytes.fromhex(a['quote']) != open(sys.argv[2],'rb').read())" "$T/card.json" "$Q" ||
     fail "the card's quote is not the quote served"
 
-checks() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print(' '.join(c['check']+('' if c['ok'] else '!') for c in j['checks']))" "$T/out"; }
 # without collateral: parsed, but a replayed quote and no DCAP
 expect_code 1 "$TEEMED" verify --json "$T/card.json"
 c=$(checks)

@@ -8,19 +8,11 @@ TD="$SHARED/testdata/tdx"
 FX="$TD/dstack/verifier-fixtures/quote-report.json"
 COL="$TD/dcap-qvl/tdx_quote_outdated_collateral.json"
 AT=1774003274
-AGENT="$(dirname "$0")/fake-dstack-agent.py"
 for s in 1 2 3; do
     mkdir -p "$T/logs"
     printf '{"type":"user","sessionId":"s%s","timestamp":"2026-01-1%sT10:00:00.000Z","message":{"role":"user","content":"The TDX quote and the rtmr3 event log of the compose hash."}}\n' "$s" "$s" > "$T/logs/s$s.jsonl"
 done
-start_agent() { # start_agent [--fail-getkey]
-    python3 "$AGENT" "$T/agent.sock" "$FX" "$T/agent.log" "$@" & apid=$!
-    i=0; while [ ! -S "$T/agent.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-    [ -S "$T/agent.sock" ] || fail "the fake agent did not start"
-}
-stop_agent() { kill $apid 2>/dev/null; wait $apid 2>/dev/null; rm -f "$T/agent.sock"; }
-trap 'stop_agent; rm -rf "$T"' EXIT
-export DSTACK_SIMULATOR_ENDPOINT="$T/agent.sock"
+. "$(dirname "$0")/agent.sh"
 
 # no agent: init names what it looked for; an agent error is passed on
 expect_code 3 "$TEEMED" init --tee dstack
@@ -66,7 +58,6 @@ contains "$T/out" '"kind":"mediator"'
 contains "$T/out" '"check":"event-log","ok":true'
 contains "$T/out" '"check":"quote-report-data","ok":false'
 contains "$T/out" '"tcb_status":"UpToDate"'
-checks() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print(' '.join(c['check']+('' if c['ok'] else '!') for c in j['checks']))" "$T/out"; }
 expect_code 1 "$TEEMED" verify --json --collateral "$COL" --at "$AT" "$T/card.json"
 c=$(checks)
 case "$c" in *"quote-report-data! "*) ;; *) fail "binding: $c" ;; esac

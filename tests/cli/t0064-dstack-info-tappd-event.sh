@@ -10,20 +10,10 @@ FX="$TD/dstack/verifier-fixtures/quote-report.json"
 COL="$TD/dcap-qvl/tdx_quote_outdated_collateral.json"
 AT=1774003274
 AID=3763bc34552cf3a27ff71ad5f7a90471562a1a2d
-AGENT="$(dirname "$0")/fake-dstack-agent.py"
-start_agent() { # start_agent [fake options]
-    rm -f "$T/agent.log"
-    python3 "$AGENT" "$T/agent.sock" "$FX" "$T/agent.log" "$@" & apid=$!
-    i=0; while [ ! -S "$T/agent.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-    [ -S "$T/agent.sock" ] || fail "the fake agent did not start"
-}
-stop_agent() { kill $apid 2>/dev/null; wait $apid 2>/dev/null; rm -f "$T/agent.sock"; }
-trap 'stop_agent; rm -rf "$T"' EXIT
-export DSTACK_SIMULATOR_ENDPOINT="$T/agent.sock"
+. "$(dirname "$0")/agent.sh"
 echo 11111111-2222-3333-4444-555555555555 > "$T/boot1"
 echo 66666666-7777-8888-9999-000000000000 > "$T/boot2"
 export TEEMED_BOOT_ID_PATH="$T/boot1"
-checks() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print(' '.join(c['check']+('' if c['ok'] else '!') for c in j['checks']))" "$T/out"; }
 has() { case " $(checks) " in *" $1 "*) ;; *) fail "want check '$1' in: $(checks)" ;; esac; }
 calls() { grep -c "\"method\": \"$1\"" "$T/agent.log"; }
 field() { python3 -c "import json,sys; d=json.load(open(sys.argv[1]))

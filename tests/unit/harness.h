@@ -53,5 +53,8 @@ extern int harness_failed;
 
 /* Where the shared test data lives (../shared/testdata), or NULL. */
 const char *harness_shared(void);
+/* Mentions the analyser counted for term (terms with df >= min_df), or 0. */
+struct tm_an;
+unsigned long long harness_mentions(struct tm_an *an, const char *term, unsigned min_df);
 
 #endif

@@ -1,6 +1,7 @@
 /* main.c - the unit test runner: runs every test in tests.h (or those named on the
  * command line) and prints "N passed, N failed". */
 #include "harness.h"
+#include "tm/profile.h"
 
 #include <stdlib.h>
 #include <unistd.h>
@@ -19,6 +20,26 @@ static const struct {
 #include "tests.h"
 #undef T
 };
+
+struct found {
+    const char *term;
+    uint64_t mentions;
+};
+
+static void found(void *ctx, const char *t, size_t len, uint64_t mentions, uint32_t df)
+{
+    struct found *f = ctx;
+    (void)df;
+    if (len == strlen(f->term) && !memcmp(t, f->term, len))
+        f->mentions = mentions;
+}
+
+unsigned long long harness_mentions(struct tm_an *an, const char *term, unsigned min_df)
+{
+    struct found f = {term, 0};
+    tm_an_dump(an, min_df, 1, found, &f);
+    return f.mentions;
+}
 
 const char *harness_shared(void)
 {

@@ -236,19 +236,6 @@ done:
     tm_an_free(an);
 }
 
-struct found {
-    const char *want;
-    uint64_t mentions;
-};
-
-static void find_term(void *ctx, const char *t, size_t len, uint64_t mentions, uint32_t df)
-{
-    struct found *f = ctx;
-    (void)df;
-    if (len == strlen(f->want) && !memcmp(t, f->want, len))
-        f->mentions = mentions;
-}
-
 /* The word cache compares short runs as overlapping words: two runs of one length that
  * differ in any single byte must never share an entry. */
 void test_analyze_word_cache_tells_runs_apart(void)
@@ -268,13 +255,9 @@ void test_analyze_word_cache_tells_runs_apart(void)
             var[k] = 'q' == base[k] ? 'x' : 'q';
             snprintf(buf, sizeof buf, "%s %s %s %s %s", base, var, base, var, base);
             tm_an_text(an, buf, strlen(buf));
-            struct found fb = {var, 0};
-            tm_an_dump(an, 0, 1, find_term, &fb);
-            CHECK_INT_EQ(fb.mentions, 2); /* each variant only here, twice */
+            CHECK_INT_EQ(harness_mentions(an, var, 0), 2); /* each variant only here, twice */
         }
-        struct found fb = {base, 0};
-        tm_an_dump(an, 0, 1, find_term, &fb);
-        CHECK_INT_EQ(fb.mentions, 3 * n);
+        CHECK_INT_EQ(harness_mentions(an, base, 0), 3 * n);
     }
 done:
     tm_an_free(an);

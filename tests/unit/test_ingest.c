@@ -30,18 +30,6 @@ static uint64_t type_count(const struct tm_volume *v, const char *t)
     return i == UINT32_MAX ? 0 : v->type_counts[i];
 }
 
-struct find {
-    const char *term;
-    uint64_t m;
-};
-
-static void find_term(void *ctx, const char *t, size_t len, uint64_t m, uint32_t df)
-{
-    struct find *f = ctx;
-    (void)df;
-    if (strlen(f->term) == len && !memcmp(t, f->term, len))
-        f->m = m;
-}
 
 /* How often the analyser counted term in the text of buf. */
 static uint64_t mentions(const char *buf, const char *term)
@@ -50,10 +38,9 @@ static uint64_t mentions(const char *buf, const char *term)
     struct tm_ingest *ing = tm_ingest_new(an, NULL);
     tm_ingest_buffer(ing, "t.jsonl", buf, strlen(buf));
     tm_ingest_free(ing);
-    struct find f = {term, 0};
-    tm_an_dump(an, 1, 1, find_term, &f);
+    uint64_t m = harness_mentions(an, term, 1);
     tm_an_free(an);
-    return f.m;
+    return m;
 }
 
 void test_ingest_splits_back_to_back_objects(void)
