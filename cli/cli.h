@@ -64,6 +64,10 @@ const char *cli_data_dir(const struct cli *c);
 /* Report an unknown option or missing argument the getopt way; returns EX_USAGE. */
 int cli_bad_option(const char *cmd, char **argv);
 
+/* Open the mediator of the data dir; EX_OK, or the exit code after printing why. */
+struct tm_med;
+int cli_open_med(const struct cli *c, struct tm_med **m);
+
 /* Read path ("-": stdin) into b, at most cap bytes (TM_ETOOBIG beyond). */
 struct tm_buf;
 enum tm_rc cli_read_file(const char *path, size_t cap, struct tm_buf *b, struct tm_diag *d);

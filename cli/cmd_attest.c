@@ -23,13 +23,13 @@ int cmd_attest(struct cli *c, int argc, char **argv)
     int ex = cli_plain_args(c, argc, argv, "attest", usage, 0, 0, NULL);
     if (ex != CLI_GO)
         return ex;
-    struct tm_diag d = {{0}};
     struct tm_med *m;
-    enum tm_rc rc = tm_med_open(cli_data_dir(c), &m, &d);
-    if (rc)
-        return cli_fail(rc, &d);
+    ex = cli_open_med(c, &m);
+    if (ex)
+        return ex;
+    struct tm_diag d = {{0}};
     char *doc = NULL;
-    rc = tm_med_attest(m, (int64_t)time(NULL) * 1000, &doc, &d);
+    enum tm_rc rc = tm_med_attest(m, (int64_t)time(NULL) * 1000, &doc, &d);
     tm_med_close(m);
     if (rc)
         return cli_fail(rc, &d);

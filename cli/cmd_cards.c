@@ -122,15 +122,15 @@ int cmd_cards(struct cli *c, int argc, char **argv)
         cli_err("cards: unexpected argument '%s' (did you mean --search?)", argv[optind]);
         return EX_USAGE;
     }
-    struct tm_diag d = {{0}};
     struct tm_med *m;
-    enum tm_rc rc = tm_med_open(cli_data_dir(c), &m, &d);
-    if (rc)
-        return cli_fail(rc, &d);
+    int ex = cli_open_med(c, &m);
+    if (ex)
+        return ex;
+    struct tm_diag d = {{0}};
     struct list l = {c, 0};
     if (c->json)
         putchar('[');
-    rc = tm_store_cards(m->store, search, each, &l, &d);
+    enum tm_rc rc = tm_store_cards(m->store, search, each, &l, &d);
     if (c->json)
         puts("]");
     else if (!l.n)
@@ -144,13 +144,13 @@ int cmd_card(struct cli *c, int argc, char **argv)
     int ex = cli_plain_args(c, argc, argv, "card", usage_card, 1, 1, "one dataset ID");
     if (ex != CLI_GO)
         return ex;
-    struct tm_diag d = {{0}};
     struct tm_med *m;
-    enum tm_rc rc = tm_med_open(cli_data_dir(c), &m, &d);
-    if (rc)
-        return cli_fail(rc, &d);
+    ex = cli_open_med(c, &m);
+    if (ex)
+        return ex;
+    struct tm_diag d = {{0}};
     char *card = NULL, *budget = NULL;
-    rc = tm_store_card(m->store, argv[optind], &card, &d);
+    enum tm_rc rc = tm_store_card(m->store, argv[optind], &card, &d);
     if (!rc && !c->json && !tm_budget(m, argv[optind], &budget, NULL)) {
         /* the budget changes as queries run, so it is not part of the signed card */
         cJSON *b = cJSON_Parse(budget);

@@ -121,13 +121,13 @@ int cmd_onboard(struct cli *c, int argc, char **argv)
     oo.warn = warn;
     oo.progress = progress;
 
-    struct tm_diag d = {{0}};
     struct tm_med *m;
-    enum tm_rc rc = tm_med_open(cli_data_dir(c), &m, &d);
-    if (rc)
-        return cli_fail(rc, &d);
+    int ex = cli_open_med(c, &m);
+    if (ex)
+        return ex;
+    struct tm_diag d = {{0}};
     char *card = NULL;
-    rc = tm_onboard(m, &oo, &card, &d);
+    enum tm_rc rc = tm_onboard(m, &oo, &card, &d);
     clear_bar(&u);
     tm_med_close(m);
     if (u.warnings > MAX_WARN && !u.quiet)

@@ -37,13 +37,6 @@ static int emit(const struct cli *c, char *json)
     return EX_OK;
 }
 
-static int open_med(struct cli *c, struct tm_med **m)
-{
-    struct tm_diag d = {{0}};
-    enum tm_rc rc = tm_med_open(cli_data_dir(c), m, &d);
-    return rc ? cli_fail(rc, &d) : EX_OK;
-}
-
 int cmd_request(struct cli *c, int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -110,7 +103,7 @@ int cmd_request(struct cli *c, int argc, char **argv)
         return EX_USAGE;
     }
     struct tm_med *m;
-    int ex = open_med(c, &m);
+    int ex = cli_open_med(c, &m);
     if (ex)
         return ex;
     struct tm_request_opts ro = {as, kind, ds, n, query, limit, now_ms()};
@@ -157,7 +150,7 @@ int cmd_inbox(struct cli *c, int argc, char **argv)
     if (ex)
         return ex < 0 ? EX_OK : ex;
     struct tm_med *m;
-    ex = open_med(c, &m);
+    ex = cli_open_med(c, &m);
     if (ex)
         return ex;
     struct tm_diag d = {{0}};
@@ -200,7 +193,7 @@ static int decide(struct cli *c, int argc, char **argv, int approve)
         return EX_USAGE;
     }
     struct tm_med *m;
-    int ex = open_med(c, &m);
+    int ex = cli_open_med(c, &m);
     if (ex)
         return ex;
     struct tm_diag d = {{0}};
@@ -227,7 +220,7 @@ int cmd_result(struct cli *c, int argc, char **argv)
     if (ex)
         return ex < 0 ? EX_OK : ex;
     struct tm_med *m;
-    ex = open_med(c, &m);
+    ex = cli_open_med(c, &m);
     if (ex)
         return ex;
     struct tm_diag d = {{0}};
@@ -250,7 +243,7 @@ int cmd_audit(struct cli *c, int argc, char **argv)
     if (ex)
         return ex < 0 ? EX_OK : ex;
     struct tm_med *m;
-    ex = open_med(c, &m);
+    ex = cli_open_med(c, &m);
     if (ex)
         return ex;
     struct tm_diag d = {{0}};
@@ -363,7 +356,7 @@ int cmd_policy(struct cli *c, int argc, char **argv)
         cJSON_Delete(rules);
     }
     struct tm_med *m;
-    int ex = open_med(c, &m);
+    int ex = cli_open_med(c, &m);
     if (ex) {
         free(pj);
         return ex;

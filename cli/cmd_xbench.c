@@ -52,14 +52,14 @@ int cmd_x_bench_compute(struct cli *c, int argc, char **argv)
         cli_err("usage: teemed x-bench-compute DATASET_A DATASET_B");
         return EX_USAGE;
     }
-    struct tm_diag d = {{0}};
     struct tm_med *m;
-    enum tm_rc rc = tm_med_open(cli_data_dir(c), &m, &d);
-    if (rc)
-        return cli_fail(rc, &d);
+    int ex = cli_open_med(c, &m);
+    if (ex)
+        return ex;
+    struct tm_diag d = {{0}};
     struct tm_profile a = {0}, b = {0}, dbg = {0};
     double t0 = now();
-    rc = tm_med_profile(m, argv[1], &a, &d);
+    enum tm_rc rc = tm_med_profile(m, argv[1], &a, &d);
     if (!rc)
         rc = tm_med_profile(m, argv[2], &b, &d);
     if (rc) {

@@ -2,6 +2,7 @@
  * Every command calls the same library functions that `teemed serve` will call. */
 #include "cli.h"
 #include "tm/base.h"
+#include "tm/mediator.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -115,6 +116,13 @@ int cli_bad_option(const char *cmd, char **argv)
     else
         cli_err("%s: bad option '%s' (see 'teemed %s --help')", cmd, argv[optind - 1], cmd);
     return EX_USAGE;
+}
+
+int cli_open_med(const struct cli *c, struct tm_med **m)
+{
+    struct tm_diag d = {{0}};
+    enum tm_rc rc = tm_med_open(cli_data_dir(c), m, &d);
+    return rc ? cli_fail(rc, &d) : EX_OK;
 }
 
 int cli_plain_args(struct cli *c, int argc, char **argv, const char *cmd, const char *usage,
