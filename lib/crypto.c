@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,12 +22,29 @@ static enum tm_rc ossl_fail(struct tm_diag *d, const char *what)
     return tm_fail(d, TM_ECRYPTO, "%s failed: %s", what, buf);
 }
 
-void tm_sha256(const void *p, size_t n, uint8_t out[32])
+/* SHA-256 is fetched from the provider once per process: with EVP_sha256() OpenSSL 3
+ * looks the algorithm up again on every init, which cost more than hashing a typical
+ * 1.5 KB record (Merkle leaves and nodes are hashed once per record). The object lives
+ * until exit. */
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_fetch(void) { sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL); }
+
+/* H(a || b), two parts so that a Merkle prefix byte needs no copy of the data */
+static void sha256_2(const void *a, size_t an, const void *b, size_t bn, uint8_t out[32])
 {
-    unsigned int len = 32;
-    if (!EVP_Digest(p, n, out, &len, EVP_sha256(), NULL))
-        abort(); /* cannot fail with a built-in digest */
+    pthread_once(&sha256_once, sha256_fetch);
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    unsigned int l = 32;
+    if (!sha256_md || !ctx || !EVP_DigestInit_ex2(ctx, sha256_md, NULL) ||
+        !EVP_DigestUpdate(ctx, a, an) || (bn && !EVP_DigestUpdate(ctx, b, bn)) ||
+        !EVP_DigestFinal_ex(ctx, out, &l))
+        abort(); /* cannot fail with the default provider's digest */
+    EVP_MD_CTX_free(ctx);
 }
+
+void tm_sha256(const void *p, size_t n, uint8_t out[32]) { sha256_2(p, n, NULL, 0, out); }
 
 void tm_sha512(const void *p, size_t n, uint8_t out[64])
 {
@@ -208,13 +226,8 @@ static void node(const uint8_t l[32], const uint8_t r[32], uint8_t out[32])
 void tm_merkle_leaf(struct tm_merkle *m, const void *data, size_t n)
 {
     uint8_t h[32];
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    unsigned int l = 32;
     static const uint8_t zero = 0;
-    if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) || !EVP_DigestUpdate(ctx, &zero, 1) ||
-        !EVP_DigestUpdate(ctx, data, n) || !EVP_DigestFinal_ex(ctx, h, &l))
-        abort();
-    EVP_MD_CTX_free(ctx);
+    sha256_2(&zero, 1, data, n, h);
     m->leaves++;
     /* push, then merge equal-sized perfect subtrees */
     memcpy(m->stack[m->top], h, 32);
