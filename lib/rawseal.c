@@ -1,4 +1,7 @@
 /* rawseal.c - streaming sealed raw-record file (see rawseal.h). */
+#ifdef __linux__
+#define _GNU_SOURCE /* sync_file_range */
+#endif
 #include "rawseal.h"
 #include "tm/crypto.h"
 
@@ -7,8 +10,34 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/file.h>
+#include <sys/uio.h>
 #include <string.h>
 #include <unistd.h>
+
+/* Start writeback every this many bytes, so that the final fsync waits for the last
+ * stretch only, not for the whole file (about 0.08 s for 210 MB here). */
+#define WRITEBACK_STEP (8u << 20)
+
+static int writev_all(int fd, struct iovec *v, int nv)
+{
+    while (nv) {
+        ssize_t w = writev(fd, v, nv);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        while (nv && (size_t)w >= v->iov_len) {
+            w -= (ssize_t)v->iov_len;
+            v++;
+            nv--;
+        }
+        if (nv) {
+            v->iov_base = (uint8_t *)v->iov_base + w;
+            v->iov_len -= (size_t)w;
+        }
+    }
+    return 0;
+}
 
 static int write_all(int fd, const void *p, size_t n)
 {
@@ -71,11 +100,20 @@ static void flush(struct rawseal *w, int final)
         return;
     for (int i = 0; i < 4; i++)
         len[i] = (uint8_t)(n >> (8 * i));
-    if (write_all(w->fd, len, 4) || write_all(w->fd, w->ct, n) || write_all(w->fd, tag, 16)) {
+    struct iovec v[3] = {{len, 4}, {w->ct, n}, {tag, 16}};
+    if (writev_all(w->fd, v, 3)) {
         w->err = tm_fail(&w->diag, TM_EIO, "cannot write sealed records: %s", strerror(errno));
         return;
     }
     w->bytes += 4 + n + 16;
+#ifdef __linux__
+    /* asynchronous: a failure here shows again at the final fsync */
+    if (w->bytes - w->queued >= WRITEBACK_STEP) {
+        (void)sync_file_range(w->fd, (off_t)(24 + w->queued), (off_t)(w->bytes - w->queued),
+                              SYNC_FILE_RANGE_WRITE);
+        w->queued = w->bytes;
+    }
+#endif
     w->chunk++;
     w->plain.len = 0;
 }

@@ -25,7 +25,8 @@ struct rawseal {
     uint64_t chunk;
     struct tm_buf plain;
     uint8_t *ct;
-    uint64_t bytes;
+    uint64_t bytes;  /* after the header */
+    uint64_t queued; /* bytes handed to writeback so far */
     enum tm_rc err;
     struct tm_diag diag;
 };
