@@ -33,6 +33,8 @@ struct tm_an {
     struct tm_map terms;
     struct tstat *ts; /* by term index: what one occurrence updates, in one place */
     uint32_t (*mh)[MH];
+    uint32_t umh[MH]; /* the current unit's min-hash values ... */
+    uint32_t umh_unit; /* ... and the unit they were made for */
     uint32_t cap;
     uint32_t unit, units, revisits;
     uint32_t *unit_file;  /* last file number a unit was active in (0: never) */
@@ -266,12 +268,16 @@ static void count_idx(struct tm_an *an, uint32_t i, int phrase, int joined)
         st->cur = 0;
         if (pair_new(an, (uint64_t)i << 32 | an->unit))
             st->df++;
-        if (!phrase)
-            for (int j = 0; j < MH; j++) {
-                uint32_t h = mix(an->unit * 0x9e3779b9u + (uint32_t)j * 0x85ebca6bu);
-                if (h < an->mh[i][j])
-                    an->mh[i][j] = h;
+        if (!phrase) {
+            if (an->umh_unit != an->unit) { /* once per unit, not per (term, unit) */
+                for (int j = 0; j < MH; j++)
+                    an->umh[j] = mix(an->unit * 0x9e3779b9u + (uint32_t)j * 0x85ebca6bu);
+                an->umh_unit = an->unit;
             }
+            for (int j = 0; j < MH; j++)
+                if (an->umh[j] < an->mh[i][j])
+                    an->mh[i][j] = an->umh[j];
+        }
     }
     if (st->cur < TM_DP_CLIP) {
         st->clipped++;
