@@ -550,6 +550,13 @@ static void drop_name_before(struct tm_scrub *s, struct tm_buf *out)
     tm_buf_add(out, tail, keep);
 }
 
+/* A word after which the next word is a credential ("Bearer XYZ", "token XYZ"). */
+static int is_scheme(const char *p, size_t n)
+{
+    return (n == 6 && memcmp(p, "Bearer", 6) == 0) || (n == 5 && memcmp(p, "Basic", 5) == 0) ||
+           (n == 5 && (memcmp(p, "token", 5) == 0 || memcmp(p, "Token", 5) == 0));
+}
+
 static void scrub_chunk(struct tm_scrub *s, const char *p, size_t n, struct tm_buf *out,
                         int *secret_next, int after_lt)
 {
@@ -567,9 +574,7 @@ static void scrub_chunk(struct tm_scrub *s, const char *p, size_t n, struct tm_b
         tm_buf_add(out, p + b, n - b);
         return;
     }
-    int scheme = (m == 6 && memcmp(c, "Bearer", 6) == 0) || (m == 5 && memcmp(c, "Basic", 5) == 0) ||
-                 (m == 5 && (memcmp(c, "token", 5) == 0 || memcmp(c, "Token", 5) == 0));
-    if (scheme) {
+    if (is_scheme(c, m)) {
         tm_buf_add(out, c, m); /* "Bearer XYZ": the value is the secret */
         *secret_next = 1;
     } else if (*secret_next) {
@@ -805,8 +810,9 @@ void tm_scrub(struct tm_scrub *s, const char *text, size_t len, struct tm_buf *o
             flushed = i;
         } else if ((plain && n < 16) || n < 7) {
             /* an ordinary word: nothing to scrub, except a word that announces a
-             * secret value ("Bearer", "token") */
-            if (n >= 5 && n <= 6 && (text[st] == 'B' || text[st] == 't' || text[st] == 'T')) {
+             * secret value ("Bearer", "token"); scrub_chunk leaves every other word
+             * of this kind as it is, so only those four go there */
+            if (is_scheme(text + st, n)) {
                 FLUSH_TO(st);
                 scrub_chunk(s, text + st, n, out, &secret_next, 0);
                 flushed = st + n;
