@@ -2,10 +2,8 @@
 #include "tm/text.h"
 #include "tm/base.h"
 #include "tm/scrub.h"
-#include "cls64.h"
 #include "simd.h"
 
-#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -231,105 +229,54 @@ int tm_split_run(const char *p, size_t n, tm_tok_fn fn, void *ctx)
     return e.adj;
 }
 
-/* The run scanner's classes as 64-bit masks (cls64.h): a window of up to 64 bytes and
- * what follows from its masks. */
-enum { R_AN = 1, R_US = 2, R_HY = 4, R_BL = 8, R_HI = 16, R_MK = 32 };
-static struct tm_cls64 rtab;
-static pthread_once_t rtab_once = PTHREAD_ONCE_INIT;
-
-static void init_rtab(void)
-{
-    init_kc();
-    for (int c = 0; c < 128; c++) {
-        uint8_t k = kc[c], r = 0;
-        r |= (k & K_AN) ? R_AN : 0;
-        r |= (k & K_US) ? R_US : 0;
-        r |= (k & K_HY) ? R_HY : 0;
-        r |= (k & K_BL) ? R_BL : 0;
-        r |= c == TM_MARK ? R_MK : 0;
-        rtab.ascii[c] = r;
-    }
-    rtab.high = R_HI;
-    tm_cls64_init(&rtab);
-}
-
-struct rwin {
-    size_t base, n;  /* text[base, base + n), n <= 64 */
-    uint64_t start;  /* a run may start here: a letter or digit, or '_' before one */
-    uint64_t in_run; /* a run goes on here: letters, digits, '_', '-' before one */
-    uint64_t blank, mark, high;
-};
-
-static void rwin_load(struct rwin *w, const char *text, size_t len, size_t at)
-{
-    uint64_t m[8];
-    w->base = at;
-    w->n = len - at < 64 ? len - at : 64;
-    tm_cls64(&rtab, text + at, w->n, m);
-    uint64_t an = m[0], next_an = an >> 1;
-    if (w->n == 64 && at + 64 < len && (kc[(unsigned char)text[at + 64]] & K_AN))
-        next_an |= 1ull << 63;
-    w->start = an | (m[1] & next_an);
-    w->in_run = an | m[1] | (m[2] & next_an);
-    w->blank = m[3];
-    w->mark = m[5];
-    w->high = m[4];
-}
-
-/* Runs: a letter or digit, or '_' before one, then letters, digits, '_' and each '-'
- * that has a letter or digit after it. A run that runs into non-ASCII letters is no
- * ASCII term and is skipped; only blanks between two runs keep them adjacent; a marker
- * byte hides the kind letter after it. Word and gap lengths come from ctz over the
- * masks of the current 64-byte window (tests/unit/test_cls64.c holds the byte loop
- * this replaced and compares the two). */
 void tm_scan_runs(const char *text, size_t len, tm_run_fn fn, void *ctx)
 {
-    pthread_once(&rtab_once, init_rtab);
-    struct rwin w = {0, 0, 0, 0, 0, 0, 0};
+    init_kc();
     size_t i = 0;
     int after_blank = 0;
     while (i < len) {
-        if (i >= w.base + w.n)
-            rwin_load(&w, text, len, i);
-        size_t off = i - w.base, avail = w.n - off;
-        uint64_t s = w.start >> off;
-        size_t gap = s ? (size_t)__builtin_ctzll(s) : avail;
-        if (gap) {
-            uint64_t g = (gap >= 64 ? ~0ull : (1ull << gap) - 1) << off;
-            if (w.mark & g) {
-                size_t at = w.base + (size_t)__builtin_ctzll(w.mark & g);
-                i = at + 2 <= len ? at + 2 : len;
+        uint8_t k = kc[(unsigned char)text[i]];
+        if ((k & K_AN) || ((k & K_US) && i + 1 < len && (kc[(unsigned char)text[i + 1]] & K_AN))) {
+            size_t st = i;
+            while (i < len) {
+                if (len - i >= 16) { /* skip word bytes sixteen at a time */
+                    unsigned lo, nw = ~tm_word16(text + i, &lo) & 0xffffu;
+                    i += nw ? (size_t)__builtin_ctz(nw) : 16;
+                    if (!nw)
+                        continue;
+                }
+                uint8_t d = kc[(unsigned char)text[i]];
+                if (d & (K_AN | K_US))
+                    i++;
+                else if ((d & K_HY) && i > st && i + 1 < len && (kc[(unsigned char)text[i + 1]] & K_AN))
+                    i++;
+                else
+                    break;
+            }
+            if (i < len && (kc[(unsigned char)text[i]] & K_HI)) {
+                /* a word that runs into non-ASCII letters is not an ASCII term */
+                while (i < len && (kc[(unsigned char)text[i]] & (K_HI | K_AN)))
+                    i++;
                 after_blank = 0;
                 continue;
             }
-            if (~w.blank & g)
-                after_blank = 0;
-            i += gap;
+            fn(ctx, text + st, i - st, after_blank);
+            after_blank = 1; /* until something other than blanks comes */
             continue;
         }
-        size_t st = i;
-        for (;;) {
-            uint64_t stop = ~(w.in_run >> off);
-            size_t run = stop ? (size_t)__builtin_ctzll(stop) : 64;
-            if (run > avail)
-                run = avail;
-            i += run;
-            if (i < w.base + w.n || w.n < 64 || i >= len)
-                break;
-            rwin_load(&w, text, len, i); /* the run goes on into the next window */
-            off = 0;
-            avail = w.n;
-        }
-        if (i < len && (i < w.base + w.n ? (w.high >> (i - w.base)) & 1
-                                         : (kc[(unsigned char)text[i]] & K_HI) != 0)) {
-            /* a word that runs into non-ASCII letters is not an ASCII term */
-            while (i < len && (kc[(unsigned char)text[i]] & (K_HI | K_AN)))
+        if (k & K_BL) {
+            /* blanks keep adjacency */
+            while (i < len && (kc[(unsigned char)text[i]] & K_BL))
                 i++;
-            after_blank = 0;
             continue;
         }
-        fn(ctx, text + st, i - st, after_blank);
-        after_blank = 1; /* until something other than blanks comes */
+        if (text[i] == TM_MARK && i + 1 < len)
+            i++; /* skip the kind letter */
+        else if (k & K_HI)
+            while (i + 1 < len && ((unsigned char)text[i + 1] & 0xc0) == 0x80)
+                i++;
+        after_blank = 0;
+        i++;
     }
 }
 
