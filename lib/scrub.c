@@ -9,6 +9,7 @@
 #include "tm/scrub.h"
 #include "simd.h"
 
+#include <pthread.h>
 #include <string.h>
 
 enum {
@@ -20,11 +21,12 @@ static uint8_t cls[256];
 /* For the chunk scan: where a chunk stops, and what its bytes are not. */
 enum { K_STOP = 1, K_NONWORD = 2, K_NOTLOWER = 4 };
 static uint8_t chunk_cls[256];
+static void init_pfx_first(void);
 
-static void init_cls(void)
+static pthread_once_t cls_once = PTHREAD_ONCE_INIT;
+
+static void fill_cls(void)
 {
-    if (cls['a'])
-        return;
     for (int c = 0; c < 256; c++) {
         uint8_t f = 0;
         if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v')
@@ -44,11 +46,15 @@ static void init_cls(void)
         cls[c] = f;
     }
     cls[TM_MARK] |= C_SPACE; /* never let input forge or merge a marker */
+    init_pfx_first();
     for (int c = 0; c < 256; c++)
         chunk_cls[c] = (uint8_t)(((cls[c] & (C_SPACE | C_DELIM)) ? K_STOP : 0) |
                                  (!(cls[c] & C_WORD) ? K_NONWORD : 0) |
                                  (!(cls[c] & C_ALPHA) || (cls[c] & C_UPPER) ? K_NOTLOWER : 0));
 }
+
+/* Once per process, and complete before any thread scrubs (the server runs several). */
+static void init_cls(void) { pthread_once(&cls_once, fill_cls); }
 
 static const char letters[TM_S_NKINDS] = {'P', 'E', 'N', 'H', 'I', 'U', 'X', 'K', 'C', 'L', 'D', 'B'};
 static const char *const names[TM_S_NKINDS] = {
@@ -376,8 +382,22 @@ static const struct pfx secret_pfx[] = {
 static const struct pfx id_pfx[] = {P("msg_", 8), P("toolu_", 8), P("req_", 8), P("srvtoolu_", 8),
                                     P("call_", 8), P("chatcmpl-", 8)};
 
+/* First bytes of the prefixes: bit 1 a secret's, bit 2 an id's. Most words start with
+ * none of them and skip both lists. */
+static uint8_t pfx_first[256];
+
+static void init_pfx_first(void)
+{
+    for (size_t i = 0; i < sizeof secret_pfx / sizeof *secret_pfx; i++)
+        pfx_first[(unsigned char)secret_pfx[i].lit[0]] |= 1;
+    for (size_t i = 0; i < sizeof id_pfx / sizeof *id_pfx; i++)
+        pfx_first[(unsigned char)id_pfx[i].lit[0]] |= 2;
+}
+
 static int pfx_at(const struct pfx *v, size_t nv, const char *p, size_t n)
 {
+    if (!n || !pfx_first[(unsigned char)p[0]])
+        return 0;
     for (size_t i = 0; i < nv; i++)
         if (p[0] == v[i].lit[0] && n >= v[i].len + v[i].minrest && memcmp(p, v[i].lit, v[i].len) == 0)
             return 1;
@@ -550,11 +570,19 @@ static void drop_name_before(struct tm_scrub *s, struct tm_buf *out)
     tm_buf_add(out, tail, keep);
 }
 
-/* A word after which the next word is a credential ("Bearer XYZ", "token XYZ"). */
-static int is_scheme(const char *p, size_t n)
+/* Punctuation that ends a sentence or emphasises a word: . : ! ? * */
+static inline int prose_punct(char c)
 {
-    return (n == 6 && memcmp(p, "Bearer", 6) == 0) || (n == 5 && memcmp(p, "Basic", 5) == 0) ||
-           (n == 5 && (memcmp(p, "token", 5) == 0 || memcmp(p, "Token", 5) == 0));
+    return c == '.' || c == ':' || c == '!' || c == '?' || c == '*';
+}
+
+/* A word after which the next word is a credential ("Bearer XYZ", "token XYZ"). */
+static inline int is_scheme(const char *p, size_t n)
+{
+    if (n == 6)
+        return memcmp(p, "Bearer", 6) == 0;
+    return n == 5 && (memcmp(p, "Basic", 5) == 0 || memcmp(p, "token", 5) == 0 ||
+                      memcmp(p, "Token", 5) == 0);
 }
 
 static void scrub_chunk(struct tm_scrub *s, const char *p, size_t n, struct tm_buf *out,
@@ -562,7 +590,7 @@ static void scrub_chunk(struct tm_scrub *s, const char *p, size_t n, struct tm_b
 {
     /* Trim edge punctuation that belongs to prose, not to the token. */
     size_t a = 0, b = n;
-    while (b > a && strchr(".:!?*", p[b - 1]))
+    while (b > a && (prose_punct(p[b - 1]) || !p[b - 1])) /* NUL too, as strchr did */
         b--;
     while (a < b && strchr("*", p[a]))
         a++;
@@ -788,7 +816,7 @@ void tm_scrub(struct tm_scrub *s, const char *text, size_t len, struct tm_buf *o
         if (!simple && !secret_next) {
             /* "value." or "*word*": prose punctuation around a plain word */
             size_t a = st, b = i;
-            while (b > a && strchr(".:!?*", text[b - 1]) && text[b - 1])
+            while (b > a && prose_punct(text[b - 1]))
                 b--;
             while (a < b && text[a] == '*')
                 a++;
