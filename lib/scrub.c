@@ -850,6 +850,10 @@ void tm_scrub(struct tm_scrub *s, const char *text, size_t len, struct tm_buf *o
             scrub_parts(s, text + st, n, out);
             flushed = st + n;
         }
+        /* the usual separator, one space before the next word: what the loop's top
+         * would do with it is nothing */
+        if (i + 1 < len && text[i] == ' ' && !(chunk_cls[(unsigned char)text[i + 1]] & K_STOP))
+            i++;
     }
     FLUSH_TO(len);
 #undef FLUSH_TO
