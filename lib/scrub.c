@@ -862,10 +862,12 @@ void tm_scrub(struct tm_scrub *s, const char *text, size_t len, struct tm_buf *o
 void tm_scrub_render(const char *text, size_t len, struct tm_buf *out)
 {
     for (size_t i = 0; i < len; i++) {
-        if (text[i] != TM_MARK) {
-            tm_buf_addc(out, text[i]);
-            continue;
-        }
+        const char *m = memchr(text + i, TM_MARK, len - i);
+        size_t plain = m ? (size_t)(m - (text + i)) : len - i;
+        tm_buf_add(out, text + i, plain); /* the text up to the next marker, at once */
+        i += plain;
+        if (i >= len)
+            break;
         const char *nm = "redacted";
         if (i + 1 < len)
             for (int k = 0; k < TM_S_NKINDS; k++)
