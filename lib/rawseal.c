@@ -17,6 +17,7 @@
 /* Start writeback every this many bytes, so that the final fsync waits for the last
  * stretch only, not for the whole file (about 0.08 s for 210 MB here). */
 #define WRITEBACK_STEP (8u << 20)
+#define HDR_LEN 24 /* "TMRAW1\0\0" || salt */
 
 static int writev_all(int fd, struct iovec *v, int nv)
 {
@@ -35,21 +36,6 @@ static int writev_all(int fd, struct iovec *v, int nv)
             v->iov_base = (uint8_t *)v->iov_base + w;
             v->iov_len -= (size_t)w;
         }
-    }
-    return 0;
-}
-
-static int write_all(int fd, const void *p, size_t n)
-{
-    const uint8_t *b = p;
-    while (n) {
-        ssize_t w = write(fd, b, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        b += w;
-        n -= (size_t)w;
     }
     return 0;
 }
@@ -74,10 +60,11 @@ enum tm_rc rawseal_open(struct rawseal *w, const char *path, const uint8_t seal_
     /* held until rawseal_close: the store's garbage collector leaves locked files alone */
     if (flock(w->fd, LOCK_EX | LOCK_NB) != 0)
         return tm_fail(d, TM_EIO, "cannot lock '%s': %s", path, strerror(errno));
-    uint8_t hdr[24];
+    uint8_t hdr[HDR_LEN];
     memcpy(hdr, "TMRAW1\0\0", 8);
     memcpy(hdr + 8, w->salt, 16);
-    if (write_all(w->fd, hdr, sizeof hdr))
+    struct iovec v = {hdr, sizeof hdr};
+    if (writev_all(w->fd, &v, 1))
         return tm_fail(d, TM_EIO, "cannot write '%s': %s", path, strerror(errno));
     w->ct = tm_xmalloc(RAW_CHUNK + 64);
     tm_buf_reserve(&w->plain, RAW_CHUNK + 64);
@@ -109,7 +96,7 @@ static void flush(struct rawseal *w, int final)
 #ifdef __linux__
     /* asynchronous: a failure here shows again at the final fsync */
     if (w->bytes - w->queued >= WRITEBACK_STEP) {
-        (void)sync_file_range(w->fd, (off_t)(24 + w->queued), (off_t)(w->bytes - w->queued),
+        (void)sync_file_range(w->fd, (off_t)(HDR_LEN + w->queued), (off_t)(w->bytes - w->queued),
                               SYNC_FILE_RANGE_WRITE);
         w->queued = w->bytes;
     }
