@@ -861,7 +861,8 @@ void tm_scrub(struct tm_scrub *s, const char *text, size_t len, struct tm_buf *o
 
 void tm_scrub_render(const char *text, size_t len, struct tm_buf *out)
 {
-    for (size_t i = 0; i < len; i++) {
+    size_t i = 0;
+    while (i < len) {
         const char *m = memchr(text + i, TM_MARK, len - i);
         size_t plain = m ? (size_t)(m - (text + i)) : len - i;
         tm_buf_add(out, text + i, plain); /* the text up to the next marker, at once */
@@ -874,6 +875,6 @@ void tm_scrub_render(const char *text, size_t len, struct tm_buf *out)
                 if (letters[k] == text[i + 1])
                     nm = names[k];
         tm_buf_addf(out, "<%s>", nm);
-        i++;
+        i += 2; /* the marker and its kind letter */
     }
 }
