@@ -382,21 +382,22 @@ static const struct pfx secret_pfx[] = {
 static const struct pfx id_pfx[] = {P("msg_", 8), P("toolu_", 8), P("req_", 8), P("srvtoolu_", 8),
                                     P("call_", 8), P("chatcmpl-", 8)};
 
-/* First bytes of the prefixes: bit 1 a secret's, bit 2 an id's. Most words start with
- * none of them and skip both lists. */
+/* First bytes of the prefixes: bit PFX_SECRET a secret's, bit PFX_ID an id's. Most
+ * words start with neither and skip the list. */
+enum { PFX_SECRET = 1, PFX_ID = 2 };
 static uint8_t pfx_first[256];
 
 static void init_pfx_first(void)
 {
     for (size_t i = 0; i < sizeof secret_pfx / sizeof *secret_pfx; i++)
-        pfx_first[(unsigned char)secret_pfx[i].lit[0]] |= 1;
+        pfx_first[(unsigned char)secret_pfx[i].lit[0]] |= PFX_SECRET;
     for (size_t i = 0; i < sizeof id_pfx / sizeof *id_pfx; i++)
-        pfx_first[(unsigned char)id_pfx[i].lit[0]] |= 2;
+        pfx_first[(unsigned char)id_pfx[i].lit[0]] |= PFX_ID;
 }
 
-static int pfx_at(const struct pfx *v, size_t nv, const char *p, size_t n)
+static int pfx_at(const struct pfx *v, size_t nv, int list, const char *p, size_t n)
 {
-    if (!n || !pfx_first[(unsigned char)p[0]])
+    if (!n || !(pfx_first[(unsigned char)p[0]] & list))
         return 0;
     for (size_t i = 0; i < nv; i++)
         if (p[0] == v[i].lit[0] && n >= v[i].len + v[i].minrest && memcmp(p, v[i].lit, v[i].len) == 0)
@@ -406,7 +407,7 @@ static int pfx_at(const struct pfx *v, size_t nv, const char *p, size_t n)
 
 static int secret_at(const char *p, size_t n)
 {
-    return pfx_at(secret_pfx, sizeof secret_pfx / sizeof *secret_pfx, p, n);
+    return pfx_at(secret_pfx, sizeof secret_pfx / sizeof *secret_pfx, PFX_SECRET, p, n);
 }
 
 #define SK(s) {s, sizeof s - 1}
@@ -478,7 +479,7 @@ static void scrub_parts(struct tm_scrub *s, const char *p, size_t n, struct tm_b
                 kind = TM_S_HEX;
             else if (is_random(p + i, wl))
                 kind = TM_S_ID;
-            else if (pfx_at(id_pfx, sizeof id_pfx / sizeof *id_pfx, p + i, wl))
+            else if (pfx_at(id_pfx, sizeof id_pfx / sizeof *id_pfx, PFX_ID, p + i, wl))
                 kind = TM_S_ID;
         }
         if (kind != TM_S_NKINDS) {
@@ -639,10 +640,6 @@ static void scrub_chunk(struct tm_scrub *s, const char *p, size_t n, struct tm_b
                 mark(s, out, TM_S_SECRET);
             else
                 *secret_next = 1; /* "password: hunter2" */
-        } else if ((m == 6 && memcmp(c, "Bearer", 6) == 0) ||
-                   (m == 5 && memcmp(c, "Basic", 5) == 0) || (m == 5 && memcmp(c, "token", 5) == 0)) {
-            tm_buf_add(out, c, m);
-            *secret_next = 1;
         } else if (eq < m && eq + 1 < m && (is_path(c + eq + 1, m - eq - 1) ||
                                             has_sub(c + eq + 1, m - eq - 1, "://"))) {
             tm_buf_add(out, c, eq + 1); /* --out=/home/x, url:http://... */
@@ -850,9 +847,9 @@ void tm_scrub(struct tm_scrub *s, const char *text, size_t len, struct tm_buf *o
             scrub_parts(s, text + st, n, out);
             flushed = st + n;
         }
-        /* the usual separator, one space before the next word: what the loop's top
-         * would do with it is nothing */
-        if (i + 1 < len && text[i] == ' ' && !(chunk_cls[(unsigned char)text[i + 1]] & K_STOP))
+        /* blanks after a word need nothing from the loop's top (only a newline or a
+         * marker byte does): step over them here */
+        while (i < len && (text[i] == ' ' || text[i] == '\t'))
             i++;
     }
     FLUSH_TO(len);

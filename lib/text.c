@@ -262,8 +262,8 @@ void tm_scan_runs(const char *text, size_t len, tm_run_fn fn, void *ctx)
             }
             fn(ctx, text + st, i - st, after_blank);
             after_blank = 1; /* until something other than blanks comes */
-            if (i + 1 < len && text[i] == ' ' && (kc[(unsigned char)text[i + 1]] & K_AN))
-                i++; /* the usual one space before the next word, stepped over here */
+            while (i < len && (kc[(unsigned char)text[i]] & K_BL))
+                i++; /* blanks keep adjacency: step over them here, not round the loop */
             continue;
         }
         if (k & K_BL) {
