@@ -8,6 +8,7 @@
 
 #include <getopt.h>
 #include <stdint.h>
+#include "tm/dcap.h"
 #include "tm/err.h"
 
 enum { EX_OK = 0, EX_VERIFY = 1, EX_USAGE = 2, EX_INPUT = 3, EX_NOTFOUND = 4, EX_EXISTS = 5,
@@ -79,7 +80,7 @@ struct cli_quote_opts {
     int require_collateral; /* verify: without collateral, no pass */
     const char *collateral;
     int64_t at;
-    const char *expect_mrtd, *expect_rtmr[4], *expect_compose, *expect_app_id, *expect_code;
+    struct tm_expect expect; /* the --expect-* options */
 };
 #define CLI_QUOTE_OPTS                                                                     \
     {"collateral", required_argument, NULL, 'C'}, {"at", required_argument, NULL, 't'},    \

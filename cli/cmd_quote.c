@@ -93,10 +93,7 @@ int cli_quote(struct cli *c, const char *data, size_t n, const char *col, size_t
         if (ev)
             tm_verify_add(&v, "event-log", el_ok, "%s", el_ok ? "the event log replays to RTMR0-3 of the quote"
                                                     : "the event log does not replay to the quote's RTMRs");
-        struct tm_expect want = {o->expect_mrtd,
-                                 {o->expect_rtmr[0], o->expect_rtmr[1], o->expect_rtmr[2], o->expect_rtmr[3]},
-                                 o->expect_compose, o->expect_app_id, o->expect_code};
-        tm_quote_expect(&q, ev ? &el : NULL, el_ok, &want, &v);
+        tm_quote_expect(&q, ev ? &el : NULL, el_ok, &o->expect, &v);
         if (!col && o->require_collateral)
             tm_verify_add(&v, "tcb", 0, "%s", "the TCB status was not evaluated: give the collateral (--collateral FILE)");
         cJSON *cs = cJSON_AddArrayToObject(j, "checks");
@@ -136,10 +133,10 @@ int cli_quote_option(struct cli_quote_opts *q, int o, const char *arg, int *ex)
 {
     switch (o) {
     case 'C': q->collateral = arg; q->check = 1; return 1;
-    case 'M': q->expect_mrtd = arg; return 1;
-    case 'P': q->expect_compose = arg; return 1;
-    case 'A': q->expect_app_id = arg; return 1;
-    case 'K': q->expect_code = arg; return 1;
+    case 'M': q->expect.mrtd = arg; return 1;
+    case 'P': q->expect.compose_hash = arg; return 1;
+    case 'A': q->expect.app_id = arg; return 1;
+    case 'K': q->expect.code_measurement = arg; return 1;
     case 't': {
         char *end;
         long long t = strtoll(arg, &end, 10);
@@ -155,7 +152,7 @@ int cli_quote_option(struct cli_quote_opts *q, int o, const char *arg, int *ex)
             cli_err("%s: --expect-rtmr takes N=HEX with N from 0 to 3 (got '%s')", q->cmd, arg);
             *ex = EX_USAGE;
         } else {
-            q->expect_rtmr[arg[0] - '0'] = arg + 2;
+            q->expect.rtmr[arg[0] - '0'] = arg + 2;
         }
         return 1;
     }
@@ -181,8 +178,7 @@ int cmd_quote(struct cli *c, int argc, char **argv)
         if (ex)
             return ex;
     }
-    if (qo.expect_mrtd || qo.expect_compose || qo.expect_app_id || qo.expect_code || qo.expect_rtmr[0] || qo.expect_rtmr[1] ||
-        qo.expect_rtmr[2] || qo.expect_rtmr[3])
+    if (tm_expect_any(&qo.expect))
         qo.check = 1;
     if (argc - optind != 1) {
         cli_err("quote: expected one FILE (see 'teemed quote --help')");

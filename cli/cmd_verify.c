@@ -69,10 +69,7 @@ int cmd_verify(struct cli *c, int argc, char **argv)
     vo.collateral = qo.collateral ? (col.ptr ? col.ptr : "") : NULL;
     vo.collateral_len = col.len;
     vo.at = qo.at;
-    struct tm_expect want = {qo.expect_mrtd,
-                             {qo.expect_rtmr[0], qo.expect_rtmr[1], qo.expect_rtmr[2], qo.expect_rtmr[3]},
-                             qo.expect_compose, qo.expect_app_id, qo.expect_code};
-    vo.expect = tm_expect_any(&want) ? &want : NULL;
+    vo.expect = tm_expect_any(&qo.expect) ? &qo.expect : NULL;
     struct tm_verify v;
     rc = tm_attest_verify(b.ptr ? b.ptr : "", b.len, &vo, &v, &d);
     if (rc == TM_EPARSE) { /* not a teemed document: a quote, perhaps (the bytes already read) */
