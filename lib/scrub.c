@@ -849,8 +849,7 @@ void tm_scrub(struct tm_scrub *s, const char *text, size_t len, struct tm_buf *o
         }
         /* blanks after a word need nothing from the loop's top (only a newline or a
          * marker byte does): step over them here */
-        while (i < len && (text[i] == ' ' || text[i] == '\t'))
-            i++;
+        i = tm_skip_blanks(text, i, len);
     }
     FLUSH_TO(len);
 #undef FLUSH_TO

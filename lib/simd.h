@@ -4,6 +4,8 @@
 #ifndef TM_SIMD_H
 #define TM_SIMD_H
 
+#include <stddef.h>
+
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -35,6 +37,57 @@ static inline unsigned tm_word16(const char *p, unsigned *lower)
     *lower = l;
     return w;
 #endif
+}
+
+/* Nonzero when one of the 32 bytes at p is not ASCII. */
+static inline unsigned tm_high32(const char *p)
+{
+#ifdef __SSE2__
+    const __m128i a = _mm_loadu_si128((const __m128i *)(const void *)p);
+    const __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
+    return (unsigned)_mm_movemask_epi8(_mm_or_si128(a, b));
+#else
+    unsigned h = 0;
+    for (int k = 0; k < 32; k++)
+        h |= (unsigned char)p[k] & 0x80u;
+    return h;
+#endif
+}
+
+/* Bit k of the result is set when p[k] is a space or a tab. */
+static inline unsigned tm_blank16(const char *p)
+{
+#ifdef __SSE2__
+    const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    return (unsigned)_mm_movemask_epi8(
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'))));
+#else
+    unsigned m = 0;
+    for (int k = 0; k < 16; k++)
+        m |= (unsigned)(p[k] == ' ' || p[k] == '\t') << k;
+    return m;
+#endif
+}
+
+/* The index of the first byte at or after i that is not a space or a tab. One blank
+ * (between words) is stepped over in place; longer runs (indentation) sixteen at a
+ * time. */
+static inline size_t tm_skip_blanks(const char *p, size_t i, size_t len)
+{
+    if (i < len && (p[i] == ' ' || p[i] == '\t')) {
+        i++;
+        if (i < len && (p[i] == ' ' || p[i] == '\t')) {
+            while (len - i >= 16) {
+                unsigned nb = ~tm_blank16(p + i) & 0xffffu;
+                if (nb)
+                    return i + (size_t)__builtin_ctz(nb);
+                i += 16;
+            }
+            while (i < len && (p[i] == ' ' || p[i] == '\t'))
+                i++;
+        }
+    }
+    return i;
 }
 
 #endif

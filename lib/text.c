@@ -262,14 +262,11 @@ void tm_scan_runs(const char *text, size_t len, tm_run_fn fn, void *ctx)
             }
             fn(ctx, text + st, i - st, after_blank);
             after_blank = 1; /* until something other than blanks comes */
-            while (i < len && (kc[(unsigned char)text[i]] & K_BL))
-                i++; /* blanks keep adjacency: step over them here, not round the loop */
+            i = tm_skip_blanks(text, i, len); /* blanks keep adjacency: step over them here */
             continue;
         }
         if (k & K_BL) {
-            /* blanks keep adjacency */
-            while (i < len && (kc[(unsigned char)text[i]] & K_BL))
-                i++;
+            i = tm_skip_blanks(text, i, len); /* blanks keep adjacency */
             continue;
         }
         if (text[i] == TM_MARK && i + 1 < len)

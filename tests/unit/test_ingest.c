@@ -168,5 +168,20 @@ void test_utf8_validation(void)
     CHECK(!tm_utf8_valid("\xf4\x90\x80\x80", 4));  /* > U+10FFFF */
     CHECK(!tm_utf8_valid("\xe2\x82", 2));          /* truncated */
     CHECK(!tm_utf8_valid("abcdefgh\xff", 9));
+    /* past the 32- and 8-byte ASCII steps: a bad or a good sequence at every offset */
+    for (size_t at = 0; at + 2 <= 80; at++) {
+        char b[80];
+        memset(b, 'a', sizeof b);
+        b[at] = (char)0xff;
+        if (tm_utf8_valid(b, sizeof b))
+            FAILF("0xff at %zu passed", at);
+        b[at] = (char)0xc3;
+        b[at + 1] = (char)0xa9;
+        if (!tm_utf8_valid(b, sizeof b))
+            FAILF("U+00E9 at %zu failed", at);
+        b[at + 1] = 'a'; /* a lead byte without its continuation */
+        if (tm_utf8_valid(b, sizeof b))
+            FAILF("a lone lead byte at %zu passed", at);
+    }
 done:;
 }

@@ -1,5 +1,6 @@
 /* test_text.c - tokenizer and canonical terms. */
 #include "harness.h"
+#include "tm/base.h"
 #include "tm/text.h"
 
 void test_canon_merges_spelling_variants(void);
@@ -47,4 +48,41 @@ void test_canon_folds_plurals_carefully(void)
         CHECK_STR_EQ(out, cases[i].out);
     }
 done:;
+}
+
+static void log_run(void *ctx, const char *run, size_t n, int after_blank)
+{
+    struct tm_buf *log = ctx;
+    tm_buf_add(log, run, n);
+    tm_buf_addf(log, "|%d ", after_blank);
+}
+
+/* Blank runs of every length (the sixteen-at-a-time step and its tail) keep adjacency;
+ * anything else among them breaks it; the words around them come out whole. */
+void test_scan_runs_blank_runs(void);
+void test_scan_runs_blank_runs(void)
+{
+    struct tm_buf text, log;
+    tm_buf_init(&text);
+    tm_buf_init(&log);
+    for (size_t n = 1; n <= 40; n++) {
+        for (int brk = 0; brk < 2; brk++) {
+            tm_buf_reset(&text);
+            tm_buf_reset(&log);
+            tm_buf_add(&text, "alpha", 5);
+            for (size_t k = 0; k < n; k++)
+                tm_buf_addc(&text, k % 3 == 2 ? '\t' : ' ');
+            if (brk)
+                text.ptr[text.len - 1 - (n - 1) / 2] = ','; /* one byte among the blanks */
+            tm_buf_add(&text, "beta\n", 5);
+            tm_scan_runs(text.ptr, text.len, log_run, &log);
+            tm_buf_addc(&log, 0);
+            const char *want = brk ? "alpha|0 beta|0 " : "alpha|0 beta|1 ";
+            if (strcmp(log.ptr, want) != 0)
+                FAILF("%zu blanks%s: got '%s'", n, brk ? " with a comma" : "", log.ptr);
+        }
+    }
+done:
+    tm_buf_release(&text);
+    tm_buf_release(&log);
 }
