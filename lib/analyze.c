@@ -9,6 +9,7 @@
  * back in a later file, after other units, is counted in `revisits`, and the published
  * df is df - revisits: never more than the true number of sessions. */
 #include "tm/profile.h"
+#include "tm/scrub.h"
 #include "tm/text.h"
 
 #include <math.h>
@@ -508,17 +509,35 @@ static void an_run(void *ctx, const char *run, size_t n, int after_blank)
     an_run_miss(an, run, n, start_carry, h, e);
 }
 
-void tm_an_text(struct tm_an *an, const char *text, size_t len)
+static void text_begin(struct tm_an *an)
 {
     if (!an->unit)
         tm_an_unit(an, 0);
     if (!an->wcache)
         an->wcache = tm_xcalloc(WC_SLOTS, sizeof *an->wcache);
     an->have_prev = an->have_prev2 = an->carry = 0;
-    tm_scan_runs(text, len, an_run, an);
+}
+
+static void text_end(struct tm_an *an)
+{
     an->have_prev = an->have_prev2 = an->carry = 0;
     if (an->terms.count > TERMS_SOFT_CAP)
         prune(an);
+}
+
+void tm_an_text(struct tm_an *an, const char *text, size_t len)
+{
+    text_begin(an);
+    tm_scan_runs(text, len, an_run, an);
+    text_end(an);
+}
+
+void tm_an_scrub_text(struct tm_an *an, struct tm_scrub *s, const char *text, size_t len,
+                      struct tm_buf *tmp)
+{
+    text_begin(an);
+    tm_scrub_runs(s, text, len, tmp, an_run, an);
+    text_end(an);
 }
 
 void tm_an_record_end(struct tm_an *an)

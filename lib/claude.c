@@ -74,14 +74,12 @@ void ingest_set_unit(struct tm_ingest *in, const char *key, size_t n, int is_ses
         tm_an_unit(in->an, u);
 }
 
-/* Scrub, then analyse. */
+/* Scrub, then analyse (one pass: see tm_an_scrub_text). */
 void ingest_text(struct tm_ingest *in, const char *s, size_t n)
 {
     if (!in->an || !n)
         return;
-    tm_buf_reset(&in->sbuf);
-    tm_scrub(&in->scrub, s, n, &in->sbuf);
-    tm_an_text(in->an, in->sbuf.ptr, in->sbuf.len);
+    tm_an_scrub_text(in->an, &in->scrub, s, n, &in->sbuf);
 }
 
 static void text_of(struct tm_ingest *in, uint32_t i)

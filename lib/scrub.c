@@ -722,10 +722,22 @@ static size_t pem_end(const char *text, size_t len, size_t i)
     return len;
 }
 
-void tm_scrub(struct tm_scrub *s, const char *text, size_t len, struct tm_buf *out)
+/* An ordinary word is passed on unchanged when the gap since the output's end holds
+ * nothing the analyser must see: no bytes, or one blank. */
+static inline int blank_gap(const char *text, size_t from, size_t to)
+{
+    return to == from || (to == from + 1 && (text[from] == ' ' || text[from] == '\t'));
+}
+
+/* The scrubber, writing to out (fn NULL) or handing runs to fn (see tm_scrub_runs).
+ * Inlined into both, so that the first has no trace of the second. */
+static inline __attribute__((always_inline)) void scrub_text(struct tm_scrub *s, const char *text,
+                                                             size_t len, struct tm_buf *out,
+                                                             tm_run_fn fn, void *ctx)
 {
     init_cls();
     tm_buf_reserve(out, len + 16);
+    int ab = 0; /* with fn: after_blank where the runs handed on so far end */
     /* Unchanged text is not copied byte by byte: `flushed` trails the scan and spans
      * are copied only when something must be replaced, and at the end. */
     size_t i = 0, flushed = 0, pem_at = next_pem(text, len, 0);
@@ -841,6 +853,21 @@ void tm_scrub(struct tm_scrub *s, const char *text, size_t len, struct tm_buf *o
                 FLUSH_TO(st);
                 scrub_chunk(s, text + st, n, out, &secret_next, 0);
                 flushed = st + n;
+            } else if (fn && (cls[(unsigned char)text[st]] & (C_DIGIT | C_ALPHA)) &&
+                       !(cls[(unsigned char)text[st]] & C_UPPER)) {
+                /* letters, digits and '_' between separators, not capitalised (a name
+                 * before an e-mail may still be dropped from the output): a run by
+                 * itself, handed on now, after the output that precedes it */
+                if (out->len) {
+                    FLUSH_TO(st);
+                    tm_scan_runs_ab(out->ptr, out->len, fn, ctx, &ab);
+                    out->len = 0;
+                } else if (!blank_gap(text, flushed, st)) {
+                    tm_scan_runs_ab(text + flushed, st - flushed, fn, ctx, &ab); /* as it is */
+                }
+                fn(ctx, text + st, n, ab);
+                ab = 1;
+                flushed = st + n;
             }
         } else {
             FLUSH_TO(st);
@@ -852,7 +879,23 @@ void tm_scrub(struct tm_scrub *s, const char *text, size_t len, struct tm_buf *o
         i = tm_skip_blanks(text, i, len);
     }
     FLUSH_TO(len);
+    if (fn) {
+        tm_scan_runs_ab(out->ptr, out->len, fn, ctx, &ab);
+        out->len = 0;
+    }
 #undef FLUSH_TO
+}
+
+void tm_scrub(struct tm_scrub *s, const char *text, size_t len, struct tm_buf *out)
+{
+    scrub_text(s, text, len, out, NULL, NULL);
+}
+
+void tm_scrub_runs(struct tm_scrub *s, const char *text, size_t len, struct tm_buf *tmp,
+                   tm_run_fn fn, void *ctx)
+{
+    tm_buf_reset(tmp);
+    scrub_text(s, text, len, tmp, fn, ctx);
 }
 
 void tm_scrub_render(const char *text, size_t len, struct tm_buf *out)

@@ -231,9 +231,15 @@ int tm_split_run(const char *p, size_t n, tm_tok_fn fn, void *ctx)
 
 void tm_scan_runs(const char *text, size_t len, tm_run_fn fn, void *ctx)
 {
+    int after_blank = 0;
+    tm_scan_runs_ab(text, len, fn, ctx, &after_blank);
+}
+
+void tm_scan_runs_ab(const char *text, size_t len, tm_run_fn fn, void *ctx, int *ab)
+{
     init_kc();
     size_t i = 0;
-    int after_blank = 0;
+    int after_blank = *ab;
     while (i < len) {
         uint8_t k = kc[(unsigned char)text[i]];
         if ((k & K_AN) || ((k & K_US) && i + 1 < len && (kc[(unsigned char)text[i + 1]] & K_AN))) {
@@ -277,6 +283,7 @@ void tm_scan_runs(const char *text, size_t len, tm_run_fn fn, void *ctx)
         after_blank = 0;
         i++;
     }
+    *ab = after_blank;
 }
 
 struct tok {

@@ -13,6 +13,8 @@
 #include "tm/base.h"
 #include "tm/taxonomy.h"
 
+struct tm_scrub;
+
 #define TM_K_DEFAULT 3
 #define TM_K_MIN 2
 /* Differential privacy: each session contributes at most this many mentions to the
@@ -102,6 +104,10 @@ void tm_an_file(struct tm_an *an);
 void tm_an_unit(struct tm_an *an, uint32_t unit);
 /* Count the terms of scrubbed text (see tm_scrub). */
 void tm_an_text(struct tm_an *an, const char *text, size_t len);
+/* Scrub raw text with s and count its terms in one pass: the same counts as tm_scrub
+ * into a buffer and tm_an_text on it. tmp is scratch. */
+void tm_an_scrub_text(struct tm_an *an, struct tm_scrub *s, const char *text, size_t len,
+                      struct tm_buf *tmp);
 /* Close a record: topic shares count records that mention a topic. */
 void tm_an_record_end(struct tm_an *an);
 /* Identity words: strict ones are never published, soft ones unless public vocabulary. */

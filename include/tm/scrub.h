@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 #include "tm/base.h"
+#include "tm/text.h"
 
 #define TM_MARK '\x1a'
 
@@ -40,6 +41,13 @@ struct tm_scrub {
 
 /* Append a scrubbed copy of text[0..len) to out. Never fails; never reads past len. */
 void tm_scrub(struct tm_scrub *s, const char *text, size_t len, struct tm_buf *out);
+
+/* Scrub text and hand its identifier runs straight to fn: the same calls, with the same
+ * after_blank, as tm_scan_runs over tm_scrub's output, without a second pass over the
+ * text. Most words (lowercase letters between separators) go to fn from the input; the
+ * rest of the output is assembled in tmp (scratch, reset here) and scanned there. */
+void tm_scrub_runs(struct tm_scrub *s, const char *text, size_t len, struct tm_buf *tmp,
+                   tm_run_fn fn, void *ctx);
 
 /* Letter used after TM_MARK for kind, and the placeholder name ("path", ...). */
 char tm_scrub_letter(enum tm_scrub_kind k);

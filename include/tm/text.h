@@ -27,6 +27,10 @@ void tm_tokenize(const char *text, size_t len, tm_tok_fn fn, void *ctx);
  * after_blank says that only blanks separate it from the previous run. */
 typedef void (*tm_run_fn)(void *ctx, const char *run, size_t n, int after_blank);
 void tm_scan_runs(const char *text, size_t len, tm_run_fn fn, void *ctx);
+/* The same over text that continues other text: *ab is after_blank where the other
+ * text ended (0 at its start) and is updated to where this one ends. The split must not
+ * fall inside a run or between a run and the byte that decides whether it ends there. */
+void tm_scan_runs_ab(const char *text, size_t len, tm_run_fn fn, void *ctx, int *ab);
 /* Split one run into canonical parts. A part adjacent to whatever preceded the run gets
  * TM_TOK_CARRY instead of TM_TOK_ADJ (the caller knows whether that was a term).
  * Returns the adjacency after the run: 0 broken, 1 a term ended it, 2 unchanged (the

@@ -162,3 +162,82 @@ done:
     tm_buf_release(&b);
     tm_map_release(&br);
 }
+
+/* ---- the one-pass path (tm_scrub_runs) against scrub-then-scan ---- */
+
+static void log_run(void *ctx, const char *run, size_t n, int after_blank)
+{
+    struct tm_buf *log = ctx;
+    tm_buf_add(log, run, n);
+    tm_buf_addf(log, "|%d\n", after_blank);
+}
+
+/* Fragments that steer the scrubber down each of its paths, and the separators between
+ * them; every text is a deterministic mix. */
+static const char *const frags[] = {
+    "plain", "words", "van", "The", "Alice", "Smith", "<alice@example.com>", "bob@corp.example",
+    "token", "Bearer", "abc123def", "password:", "hunter2", "key=sk-ant-api03-aaaaaaaaaaaaaaaaaaaa",
+    "/home/bob/src/zebra/main.c", "https://example.com/x?y=1", "10.0.0.1", "fe80::1", "build.example.com",
+    "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----", "-----END X-----tail",
+    "\x1a", "\x1aP", "caf\xc3\xa9", "na\xc3\xafve", "__init__", "_x", "x_", "foo-bar", "-bar", "foo-",
+    "checkout", "-b", "feature/login", "branch", "origin", "main", "42", "x86_64", "v2", "fooBar",
+    "HTTPServer", "550e8400-e29b-41d4-a716-446655440000", "3f9a2b7c1d4e5f60", "value.", "*word*",
+    "key:", "end.", "why?", "**bold**", "Author: Jane Doe", "Co-Authored-By: Jane <j@x.io>",
+    "aaaaaaaaaaaaaaaaaaaaaaa", "abcdefghijklmnopqrstuvwxyz", "wordwordwordword", "a", "I", "x",
+};
+static const char *const seps[] = {" ", " ", " ", "", "\n", ", ", "\t", "  ", "(", ")", "\"", ". ",
+                                   "\n    ", "<", ">", " - ", "\x1a", "\xc3\xa9"};
+
+void test_scrub_runs_match_two_passes(void);
+void test_scrub_runs_match_two_passes(void)
+{
+    struct tm_map deny1, soft1, deny2, soft2;
+    struct tm_buf text, out, tmp, log1, log2;
+    tm_map_init(&deny1);
+    tm_map_init(&soft1);
+    tm_map_init(&deny2);
+    tm_map_init(&soft2);
+    tm_buf_init(&text);
+    tm_buf_init(&out);
+    tm_buf_init(&tmp);
+    tm_buf_init(&log1);
+    tm_buf_init(&log2);
+    uint64_t rng = 0x243f6a8885a308d3ull;
+    size_t nf = sizeof frags / sizeof *frags, ns = sizeof seps / sizeof *seps, with_runs = 0;
+    for (int round = 0; round < 4000; round++) {
+        tm_buf_reset(&text);
+        int parts = 1 + round % 12;
+        for (int k = 0; k < parts; k++) {
+            rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+            const char *f = frags[(rng >> 33) % nf], *sep = seps[(rng >> 17) % ns];
+            tm_buf_add(&text, f, strlen(f));
+            if (k + 1 < parts || (rng >> 60) & 1)
+                tm_buf_add(&text, sep, strlen(sep));
+        }
+        struct tm_scrub a = {{0}, &deny1, &soft1, NULL}, b = {{0}, &deny2, &soft2, NULL};
+        tm_buf_reset(&out);
+        tm_buf_reset(&log1);
+        tm_buf_reset(&log2);
+        tm_scrub(&a, text.ptr, text.len, &out);
+        tm_scan_runs(out.ptr ? out.ptr : "", out.len, log_run, &log1);
+        tm_scrub_runs(&b, text.ptr, text.len, &tmp, log_run, &log2);
+        if (log1.len != log2.len || memcmp(log1.ptr, log2.ptr, log1.len) != 0 ||
+            memcmp(a.hits, b.hits, sizeof a.hits) != 0)
+            FAILF("round %d: the one-pass runs differ from scrub-then-scan", round);
+        with_runs += log1.len > 0;
+    }
+    CHECK(with_runs > 3000);                     /* the texts had runs to compare */
+    CHECK_INT_EQ(deny1.count, deny2.count);   /* the same identities harvested */
+    CHECK_INT_EQ(soft1.count, soft2.count);
+    CHECK(deny1.count > 0 && soft1.count > 0);
+done:
+    tm_buf_release(&text);
+    tm_buf_release(&out);
+    tm_buf_release(&tmp);
+    tm_buf_release(&log1);
+    tm_buf_release(&log2);
+    tm_map_release(&deny1);
+    tm_map_release(&soft1);
+    tm_map_release(&deny2);
+    tm_map_release(&soft2);
+}
