@@ -664,7 +664,7 @@ static int common_branch(const char *p, size_t n)
 
 /* A word after which git names a branch: "On branch X", "checkout -b X", "switch X",
  * "push origin X", "--branch X". */
-static int announces_branch(const char *p, size_t n)
+static int announces_branch_at(const char *p, size_t n)
 {
     switch (n) {
     case 2: return !memcmp(p, "-b", 2) || !memcmp(p, "-B", 2);
@@ -673,6 +673,16 @@ static int announces_branch(const char *p, size_t n)
     case 8: return !memcmp(p, "checkout", 8) || !memcmp(p, "--branch", 8);
     default: return 0;
     }
+}
+
+/* Asked of every word: first the lengths (2, 6, 7, 8) and first letters of those words,
+ * inline; most words stop there. */
+static inline int announces_branch(const char *p, size_t n)
+{
+    unsigned char c = (unsigned char)p[0];
+    if (n > 8 || !((0x1c4u >> n) & 1) || !(c == '-' || c == 'b' || c == 's' || c == 'o' || c == 'c'))
+        return 0;
+    return announces_branch_at(p, n);
 }
 
 /* A ref name with a separator ("alex/fix", "feature-x", "v2_wip"): prose words after

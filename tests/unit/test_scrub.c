@@ -55,6 +55,10 @@ static const struct {
     {"On branch qqbob/fix-sealing-bug", "qqbob", "<branch>"},
     {"git checkout -b feature-zebracorn", "zebracorn", "<branch>"},
     {"git push origin HEAD:qqx/secret", "qqx", "<branch>"},
+    {"git switch qqy/topic-one", "qqy", "<branch>"},
+    {"git clone --branch qqz-wip repo", "qqz", "<branch>"},
+    {"branch: qqw/draft", "qqw", "<branch>"},
+    {"git checkout -B qqv_rework", "qqv", "<branch>"},
     {"blob aGVsbG8gd29ybGQgdGhpcyBpcyBhIGxvbmcgYmFzZTY0IGJsb2I9", "aGVsbG8", "<id>"},
 };
 
