@@ -22,13 +22,18 @@ struct p {
     int depth;
 };
 
-static uint32_t push(struct p *p, uint8_t type, size_t start)
+__attribute__((noinline)) static void grow(struct tm_jdoc *d)
+{
+    d->cap = d->cap ? d->cap * 2 : 256;
+    d->t = tm_xrealloc(d->t, d->cap * sizeof *d->t);
+}
+
+/* push and ws run for every value: inlined, the table's growth out of line. */
+static inline __attribute__((always_inline)) uint32_t push(struct p *p, uint8_t type, size_t start)
 {
     struct tm_jdoc *d = p->d;
-    if (d->n == d->cap) {
-        d->cap = d->cap ? d->cap * 2 : 256;
-        d->t = tm_xrealloc(d->t, d->cap * sizeof *d->t);
-    }
+    if (d->n == d->cap)
+        grow(d);
     struct tm_jtok *t = &d->t[d->n];
     t->type = type;
     t->start = (uint32_t)start;
@@ -38,7 +43,7 @@ static uint32_t push(struct p *p, uint8_t type, size_t start)
     return d->n++;
 }
 
-static void ws(struct p *p)
+static inline __attribute__((always_inline)) void ws(struct p *p)
 {
     while (p->i < p->n) {
         char c = p->s[p->i];
