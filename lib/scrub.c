@@ -675,8 +675,10 @@ static int announces_branch_at(const char *p, size_t n)
     }
 }
 
-/* Asked of every word: first the lengths (2, 6, 7, 8) and first letters of those words,
- * inline; most words stop there. */
+/* Asked of every word: first the lengths (2, 6, 7, 8) and first letters of the words in
+ * announces_branch_at, inline; most words stop there. A word added there is added here
+ * too, with a case in test_scrub.c. (A table both read from measured 0.6-0.8
+ * instructions per input byte more: its loop is slower than the switch.) */
 static inline int announces_branch(const char *p, size_t n)
 {
     unsigned char c = (unsigned char)p[0];
