@@ -53,6 +53,7 @@ int cmd_x_bench_compute(struct cli *c, int argc, char **argv);
 int cmd_x_bench_quote(struct cli *c, int argc, char **argv);
 int cmd_x_terms(struct cli *c, int argc, char **argv);
 int cmd_x_parse(struct cli *c, int argc, char **argv);
+int cmd_x_floor(struct cli *c, int argc, char **argv);
 
 /* Options every command accepts, and their handling inside a getopt loop. */
 #define CLI_COMMON_OPTS                                                                    \

@@ -134,3 +134,41 @@ int cmd_onboard(struct cli *c, int argc, char **argv)
         fprintf(stderr, "teemed: warning: %u more malformed lines not shown\n", u.warnings - MAX_WARN);
     return rc ? cli_fail(rc, &d) : cli_emit_card(c, card);
 }
+
+/* teemed x-floor (split|parse) PATH...: onboarding cut short (tm_onboard_floor), for the
+ * floor figures `make bench` prints. */
+int cmd_x_floor(struct cli *c, int argc, char **argv)
+{
+    static const char xusage[] = "usage: teemed x-floor split|parse PATH...\n";
+    int ex = cli_plain_args(c, argc, argv, "x-floor", xusage, 2, 1 << 20, "split|parse PATH...");
+    if (ex != CLI_GO)
+        return ex;
+    const char *how = argv[optind];
+    enum tm_ingest_depth depth;
+    if (strcmp(how, "split") == 0)
+        depth = TM_INGEST_SPLIT;
+    else if (strcmp(how, "parse") == 0)
+        depth = TM_INGEST_PARSE;
+    else {
+        cli_err("x-floor: depth must be 'split' or 'parse' (got '%s')", how);
+        return EX_USAGE;
+    }
+    struct tm_onboard_opts oo = {0};
+    oo.owner = "floor";
+    oo.id = "floor";
+    oo.k = TM_K_DEFAULT;
+    oo.paths = (const char *const *)(argv + optind + 1);
+    oo.npaths = (size_t)(argc - optind - 1);
+    struct tm_med *m;
+    ex = cli_open_med(c, &m);
+    if (ex)
+        return ex;
+    struct tm_diag d = {{0}};
+    uint64_t records = 0;
+    enum tm_rc rc = tm_onboard_floor(m, &oo, depth, &records, &d);
+    tm_med_close(m);
+    if (rc)
+        return cli_fail(rc, &d);
+    printf("%llu records\n", (unsigned long long)records);
+    return EX_OK;
+}

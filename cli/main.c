@@ -38,6 +38,7 @@ static const struct command {
     {"x-bench-compute", cmd_x_bench_compute, "(developers) time the computations"},
     {"x-bench-quote", cmd_x_bench_quote, "(developers) DCAP verifications per second"},
     {"x-parse", cmd_x_parse, "(developers) parse input with cJSON only (bench reference)"},
+    {"x-floor", cmd_x_floor, "(developers) onboarding cut short: split|parse (bench floors)"},
 };
 
 static const char usage_main[] =

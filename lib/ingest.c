@@ -298,6 +298,12 @@ static void json_line(struct tm_ingest *in, const char *s, size_t n)
 {
     if (blank(s, n))
         return;
+    if (in->depth == TM_INGEST_SPLIT) {
+        in->vol.records++;
+        if (in->h.record)
+            in->h.record(in->h.ctx, s, n);
+        return;
+    }
     if (!tm_utf8_valid(s, n)) {
         ingest_warn(in, "invalid UTF-8");
         return;
@@ -320,7 +326,8 @@ static void json_line(struct tm_ingest *in, const char *s, size_t n)
         in->vol.records++;
         if (in->h.record)
             in->h.record(in->h.ctx, s + off, used);
-        ingest_record(in);
+        if (in->depth == TM_INGEST_FULL)
+            ingest_record(in);
         off += used;
     }
 }
@@ -529,6 +536,11 @@ void tm_ingest_buffer(struct tm_ingest *in, const char *name, const char *buf, s
     in->vol.files++;
     process(in, -1, buf, len, 0, NULL, &rc);
     end_file(in, name, before);
+}
+
+void tm_ingest_set_depth(struct tm_ingest *in, enum tm_ingest_depth depth)
+{
+    in->depth = depth;
 }
 
 const struct tm_volume *tm_ingest_volume(struct tm_ingest *in)

@@ -17,6 +17,7 @@ struct episode_state {
 struct tm_ingest {
     struct tm_an *an;
     struct tm_ingest_hooks h;
+    enum tm_ingest_depth depth;
     struct tm_volume vol;
     struct tm_scrub scrub;
     struct tm_map units;    /* "s:<sessionId>" -> unit */

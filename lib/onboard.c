@@ -60,6 +60,45 @@ static enum tm_rc check_opts(struct tm_med *m, const struct tm_onboard_opts *o, 
     return TM_OK;
 }
 
+/* Collect the inputs and open the sealed raw-record file as DATA/sealed/.<rawname>.tmp
+ * (name receives <rawname>, tmp the path). On failure nothing is left behind. */
+static enum tm_rc open_raw(struct tm_med *m, const struct tm_onboard_opts *o, struct run *r,
+                           struct tm_filelist *fl, char name[160], char tmp[4200], struct tm_diag *d)
+{
+    enum tm_rc rc = tm_ingest_collect(o->paths, o->npaths, fl, d);
+    if (rc)
+        return rc;
+    if (!fl->n)
+        return tm_fail(d, TM_EINVAL, "no input files (.jsonl, .md, .txt) under the given paths");
+    r->total = fl->bytes;
+    uint8_t nonce[8];
+    rc = tm_random(nonce, sizeof nonce, d);
+    if (rc)
+        return rc;
+    char hx[17];
+    tm_hex(nonce, sizeof nonce, hx);
+    snprintf(name, 160, "%s.%s.raw", o->id, hx);
+    snprintf(tmp, 4200, "%s/sealed/.%s.tmp", m->dir, name);
+    rc = rawseal_open(&r->raw, tmp, m->tee.seal_key, o->id, d);
+    if (rc) {
+        rawseal_abort(&r->raw);
+        unlink(tmp);
+        return rc;
+    }
+    tm_merkle_init(&r->merkle);
+    return TM_OK;
+}
+
+static enum tm_rc read_all(struct tm_ingest *in, const struct tm_filelist *fl, struct tm_diag *d)
+{
+    for (size_t i = 0; i < fl->n; i++) {
+        enum tm_rc rc = tm_ingest_file(in, &fl->v[i], d);
+        if (rc)
+            return rc;
+    }
+    return TM_OK;
+}
+
 enum tm_rc tm_onboard(struct tm_med *m, const struct tm_onboard_opts *o, char **card_out,
                       struct tm_diag *d)
 {
@@ -69,7 +108,7 @@ enum tm_rc tm_onboard(struct tm_med *m, const struct tm_onboard_opts *o, char **
     struct tm_profile prof = {0};
     cJSON *card = NULL;
     char *card_json = NULL, *prof_json = NULL, *search = NULL;
-    uint8_t *sealed = NULL, nonce_hex[8];
+    uint8_t *sealed = NULL;
     size_t sealed_len = 0;
     char tmp[4200], final[4200], rawname[160];
     int raw_open = 0;
@@ -80,39 +119,17 @@ enum tm_rc tm_onboard(struct tm_med *m, const struct tm_onboard_opts *o, char **
     enum tm_rc rc = check_opts(m, o, d);
     if (rc)
         return rc;
-    rc = tm_ingest_collect(o->paths, o->npaths, &fl, d);
+    rc = open_raw(m, o, &r, &fl, rawname, tmp, d);
     if (rc)
         goto out;
-    if (!fl.n) {
-        rc = tm_fail(d, TM_EINVAL, "no input files (.jsonl, .md, .txt) under the given paths");
-        goto out;
-    }
-    r.total = fl.bytes;
-    rc = tm_random(nonce_hex, sizeof nonce_hex, d);
-    if (rc)
-        goto out;
-    char hx[17];
-    tm_hex(nonce_hex, 8, hx);
-    snprintf(rawname, sizeof rawname, "%s.%s.raw", o->id, hx);
-    snprintf(tmp, sizeof tmp, "%s/sealed/.%s.tmp", m->dir, rawname);
-    snprintf(final, sizeof final, "%s/sealed/%s", m->dir, rawname);
-    rc = rawseal_open(&r.raw, tmp, m->tee.seal_key, o->id, d);
-    if (rc) {
-        rawseal_abort(&r.raw);
-        unlink(tmp);
-        goto out;
-    }
     raw_open = 1;
-    tm_merkle_init(&r.merkle);
-
+    snprintf(final, sizeof final, "%s/sealed/%s", m->dir, rawname);
     an = tm_an_new(&m->tax, &m->bg);
     struct tm_ingest_hooks hooks = {&r, on_record, on_warn, on_progress};
     in = tm_ingest_new(an, &hooks);
-    for (size_t i = 0; i < fl.n; i++) {
-        rc = tm_ingest_file(in, &fl.v[i], d);
-        if (rc)
-            goto out;
-    }
+    rc = read_all(in, &fl, d);
+    if (rc)
+        goto out;
     const struct tm_volume *vol = tm_ingest_volume(in);
     if (!vol->records) {
         rc = tm_fail(d, TM_EINVAL, "no records found in the input (%llu malformed lines)",
@@ -186,5 +203,38 @@ out:
     free(prof_json);
     free(search);
     free(sealed);
+    return rc;
+}
+
+enum tm_rc tm_onboard_floor(struct tm_med *m, const struct tm_onboard_opts *o,
+                            enum tm_ingest_depth depth, uint64_t *records, struct tm_diag *d)
+{
+    struct tm_filelist fl = {0};
+    struct tm_ingest *in = NULL;
+    char tmp[4200], rawname[160];
+    struct run r = {0};
+    r.o = o;
+    *records = 0;
+    enum tm_rc rc = check_opts(m, o, d);
+    if (rc)
+        return rc;
+    rc = open_raw(m, o, &r, &fl, rawname, tmp, d);
+    if (rc)
+        goto out;
+    struct tm_ingest_hooks hooks = {&r, on_record, on_warn, on_progress};
+    in = tm_ingest_new(NULL, &hooks);
+    tm_ingest_set_depth(in, depth);
+    rc = read_all(in, &fl, d);
+    if (!rc) {
+        uint8_t root[32];
+        tm_merkle_root(&r.merkle, root);
+        rc = rawseal_finish(&r.raw, d); /* the fsync is part of the cost */
+        *records = tm_ingest_volume(in)->records;
+    }
+    rawseal_abort(&r.raw);
+    unlink(tmp);
+out:
+    tm_ingest_free(in);
+    tm_filelist_release(&fl);
     return rc;
 }

@@ -70,6 +70,13 @@ void tm_ingest_free(struct tm_ingest *in);
 enum tm_rc tm_ingest_file(struct tm_ingest *in, const struct tm_file *f, struct tm_diag *d) TM_NODISCARD;
 /* Stream one in-memory buffer as if it were a JSONL file (tests, fuzzing). */
 void tm_ingest_buffer(struct tm_ingest *in, const char *name, const char *buf, size_t len);
+/* How far each record goes, for measuring the cost of the stages (`make bench`, `teemed
+ * x-floor`); onboarding always runs FULL. SPLIT: each line is one record, handed to the
+ * record sink and nothing else (no UTF-8 check, no JSON); PARSE: UTF-8 checked, JSON
+ * parsed and objects split, then handed to the sink, but no record is interpreted. Text
+ * files are always read in full. */
+enum tm_ingest_depth { TM_INGEST_FULL, TM_INGEST_PARSE, TM_INGEST_SPLIT };
+void tm_ingest_set_depth(struct tm_ingest *in, enum tm_ingest_depth depth);
 /* Final figures (borrowed: valid while in lives). */
 const struct tm_volume *tm_ingest_volume(struct tm_ingest *in);
 const struct tm_scrub *tm_ingest_scrub_stats(struct tm_ingest *in);

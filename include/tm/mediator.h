@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include "tm/background.h"
 #include "tm/err.h"
+#include "tm/ingest.h"
 #include "tm/store.h"
 #include "tm/taxonomy.h"
 #include "tm/tee.h"
@@ -49,6 +50,14 @@ struct tm_onboard_opts {
  * dataset remains. */
 enum tm_rc tm_onboard(struct tm_med *m, const struct tm_onboard_opts *o, char **card,
                       struct tm_diag *d) TM_NODISCARD;
+
+/* For `make bench`: the onboarding pipeline cut at depth (see tm_ingest_set_depth) -
+ * inputs read, every record committed and sealed to a file that is fsynced and then
+ * removed - so that the cost of what onboarding must do before any analysis is measured
+ * on the same code. Publishes nothing; *records receives the records read. */
+enum tm_rc tm_onboard_floor(struct tm_med *m, const struct tm_onboard_opts *o,
+                            enum tm_ingest_depth depth, uint64_t *records,
+                            struct tm_diag *d) TM_NODISCARD;
 
 /* Unseal and parse a dataset's profile (owned: tm_profile_release). For computations
  * inside the mediator only: a profile holds terms that are never published. */

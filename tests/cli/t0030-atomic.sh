@@ -14,6 +14,17 @@ for delay in 0.05 0.2; do
     left=$(ls -A "$TEEMED_DATA/sealed")
     [ -z "$left" ] || fail "sealed files left after the next open: $left"
 done
+# the bench floor (x-floor) runs the same write path but leaves nothing behind
+for depth in split parse; do
+    expect_code 0 "$TEEMED" x-floor "$depth" "$T/logs"
+    records=$(grep -o '^[0-9]*' "$T/out")
+    [ "${records:-0}" -gt 1000 ] || fail "x-floor $depth read only '${records}' records"
+    left=$(ls -A "$TEEMED_DATA/sealed")
+    [ -z "$left" ] || fail "x-floor $depth left sealed files: $left"
+done
+expect_code 0 "$TEEMED" cards --json
+[ "$(cat "$T/out")" = "[]" ] || fail "x-floor published a dataset"
+expect_code 2 "$TEEMED" x-floor deep "$T/logs"
 expect_code 0 "$TEEMED" onboard --as o --id big --quiet "$T/logs"
 contains "$T/out" '"dataset_id":"big"'
 [ "$(ls "$TEEMED_DATA/sealed" | wc -l)" = 1 ] || fail "expected one sealed file"

@@ -11,6 +11,7 @@ void test_ingest_handles_bom_crlf_blank_and_no_final_newline(void);
 void test_ingest_counts_unknown_kinds_and_reads_generic_text(void);
 void test_ingest_huge_line(void);
 void test_utf8_validation(void);
+void test_ingest_depth_cuts_the_pipeline(void);
 
 struct warns {
     int n;
@@ -184,4 +185,55 @@ void test_utf8_validation(void)
             FAILF("a lone lead byte at %zu passed", at);
     }
 done:;
+}
+
+struct sink {
+    int n;
+    size_t bytes;
+};
+
+static void on_record(void *ctx, const char *bytes, size_t len)
+{
+    (void)bytes;
+    struct sink *k = ctx;
+    k->n++;
+    k->bytes += len;
+}
+
+/* The floors `make bench` measures: SPLIT hands every non-blank line to the sink as it
+ * is (no JSON, no UTF-8 check); PARSE splits objects and drops malformed lines but reads
+ * nothing inside a record; FULL interprets them (sessions, types, text). */
+void test_ingest_depth_cuts_the_pipeline(void)
+{
+    static const char buf[] =
+        "{\"type\":\"user\",\"sessionId\":\"a\",\"message\":{\"content\":\"kubernetes\"}}"
+        "{\"type\":\"system\",\"sessionId\":\"b\"}\n"
+        "\n"
+        "{\"type\":\"user\",\"x\":\"\xc3\x28\"}\n"
+        "not json\n";
+    static const enum tm_ingest_depth depth[3] = {TM_INGEST_SPLIT, TM_INGEST_PARSE, TM_INGEST_FULL};
+    static const uint64_t records[3] = {3, 2, 2}, malformed[3] = {0, 2, 2};
+    /* a file whose records name no session is one session (generic JSONL) */
+    static const uint64_t sessions[3] = {1, 1, 2}, kube[3] = {0, 0, 1};
+    static const int sunk[3] = {3, 2, 2};
+    for (int i = 0; i < 3; i++) {
+        struct sink k = {0};
+        struct tm_ingest_hooks h = {&k, on_record, NULL, NULL};
+        struct tm_an *an = tm_an_new(NULL, NULL);
+        struct tm_ingest *ing = tm_ingest_new(an, &h);
+        tm_ingest_set_depth(ing, depth[i]);
+        tm_ingest_buffer(ing, "x.jsonl", buf, strlen(buf));
+        const struct tm_volume *v = tm_ingest_volume(ing);
+        uint64_t got[4] = {v->records, v->malformed, v->sessions, 0};
+        tm_ingest_free(ing);
+        got[3] = harness_mentions(an, "kubernetes", 1);
+        tm_an_free(an);
+        CHECK_INT_EQ(got[0], records[i]);
+        CHECK_INT_EQ(got[1], malformed[i]);
+        CHECK_INT_EQ(got[2], sessions[i]);
+        CHECK_INT_EQ(got[3], kube[i]);
+        CHECK_INT_EQ(k.n, sunk[i]);
+    }
+done:
+    return;
 }
