@@ -196,6 +196,104 @@ char *tm_card_search_text(const cJSON *card)
     return tm_buf_detach(&b);
 }
 
+/* ---- the profile's terms array, written by hand ----
+ * A profile holds up to tens of thousands of terms (25,000 for the 40 real transcripts),
+ * and cJSON spends about 3,500 instructions on each fractional number (sprintf "%1.15g",
+ * then sscanf to check it): on the real transcripts that was a tenth of onboarding
+ * outside the crypto. These write the same JSON values cJSON would: strings escaped as
+ * cJSON escapes them, integers in decimal, scores rounded to three decimals (the double
+ * "12.345" parses to is the one round3 computes: both are 12345 / 1000 rounded once). */
+static void put_u64(struct tm_buf *b, uint64_t v)
+{
+    char t[24];
+    size_t n = sizeof t;
+    do {
+        t[--n] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    tm_buf_add(b, t + n, sizeof t - n);
+}
+
+static void put_str(struct tm_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    tm_buf_addc(b, '"');
+    for (const unsigned char *q = (const unsigned char *)s; *q; q++) {
+        size_t run = 0; /* bytes that need no escape, copied at once */
+        while (q[run] >= 0x20 && q[run] != '"' && q[run] != '\\')
+            run++;
+        tm_buf_add(b, q, run);
+        q += run;
+        if (!*q)
+            break;
+        char e[6] = {'\\', (char)*q, 0, 0, 0, 0};
+        size_t n = 2;
+        switch (*q) {
+        case '"': case '\\': break;
+        case '\b': e[1] = 'b'; break;
+        case '\f': e[1] = 'f'; break;
+        case '\n': e[1] = 'n'; break;
+        case '\r': e[1] = 'r'; break;
+        case '\t': e[1] = 't'; break;
+        default:
+            memcpy(e + 1, "u00", 3);
+            e[4] = hex[*q >> 4];
+            e[5] = hex[*q & 15];
+            n = 6;
+        }
+        tm_buf_add(b, e, n);
+    }
+    tm_buf_addc(b, '"');
+}
+
+static void put_milli(struct tm_buf *b, double x)
+{
+    if (!isfinite(x)) {
+        tm_buf_adds(b, "null"); /* as cJSON prints NaN and infinities */
+        return;
+    }
+    if (!(fabs(x) < 1e12)) {
+        tm_buf_addf(b, "%.17g", round3(x));
+        return;
+    }
+    double m = floor(x * 1000 + 0.5);
+    uint64_t u = (uint64_t)fabs(m);
+    if (m < 0)
+        tm_buf_addc(b, '-');
+    put_u64(b, u / 1000);
+    unsigned f = (unsigned)(u % 1000);
+    if (f) {
+        char d[4] = {'.', (char)('0' + f / 100), (char)('0' + f / 10 % 10), (char)('0' + f % 10)};
+        size_t n = 4;
+        while (d[n - 1] == '0')
+            n--;
+        tm_buf_add(b, d, n);
+    }
+}
+
+static void terms_json(struct tm_buf *b, const struct tm_profile *p)
+{
+    tm_buf_addc(b, '[');
+    for (size_t i = 0; i < p->nterms; i++) {
+        const struct tm_pterm *t = &p->terms[i];
+        tm_buf_adds(b, i ? ",[" : "[");
+        put_str(b, t->term);
+        tm_buf_addc(b, ',');
+        put_u64(b, t->mentions);
+        tm_buf_addc(b, ',');
+        put_u64(b, t->df);
+        tm_buf_addc(b, ',');
+        put_u64(b, t->flags);
+        tm_buf_addc(b, ',');
+        put_milli(b, t->score);
+        tm_buf_addc(b, ',');
+        put_u64(b, t->clipped);
+        tm_buf_addc(b, ']');
+    }
+    tm_buf_addc(b, ']');
+    tm_buf_addc(b, 0);
+}
+
 char *tm_profile_to_json(const struct tm_profile *p, const struct tm_taxonomy *tax)
 {
     cJSON *o = cJSON_CreateObject();
@@ -204,19 +302,11 @@ char *tm_profile_to_json(const struct tm_profile *p, const struct tm_taxonomy *t
     cJSON_AddNumberToObject(o, "tokens", (double)p->tokens);
     cJSON_AddNumberToObject(o, "content_records", (double)p->content_records);
     cJSON_AddNumberToObject(o, "units", p->units);
-    cJSON *terms = cJSON_CreateArray();
-    for (size_t i = 0; i < p->nterms; i++) {
-        const struct tm_pterm *t = &p->terms[i];
-        cJSON *e = cJSON_CreateArray();
-        cJSON_AddItemToArray(e, cJSON_CreateString(t->term));
-        cJSON_AddItemToArray(e, cJSON_CreateNumber((double)t->mentions));
-        cJSON_AddItemToArray(e, cJSON_CreateNumber(t->df));
-        cJSON_AddItemToArray(e, cJSON_CreateNumber(t->flags));
-        cJSON_AddItemToArray(e, cJSON_CreateNumber(round3(t->score)));
-        cJSON_AddItemToArray(e, cJSON_CreateNumber((double)t->clipped));
-        cJSON_AddItemToArray(terms, e);
-    }
-    cJSON_AddItemToObject(o, "terms", terms);
+    struct tm_buf tb;
+    tm_buf_init(&tb);
+    terms_json(&tb, p);
+    cJSON_AddItemToObject(o, "terms", cJSON_CreateRaw(tb.ptr));
+    tm_buf_release(&tb);
     cJSON *topics = cJSON_CreateArray();
     for (size_t i = 0; i < p->ntopics; i++) {
         const struct tm_ptopic *t = &p->topics[i];
