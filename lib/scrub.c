@@ -87,13 +87,26 @@ static int ieq_prefix(const char *p, size_t n, const char *lit)
     return 1;
 }
 
+/* The first i >= from where lit (l > 0 bytes) occurs in p[0..n), or n. memchr finds
+ * the candidates: paths and URLs are long, and a compare at every byte was 5% of
+ * onboarding the real transcripts. */
+static size_t next_sub(const char *p, size_t n, size_t from, const char *lit, size_t l)
+{
+    while (from + l <= n) {
+        const char *q = memchr(p + from, lit[0], n - l + 1 - from);
+        if (!q)
+            break;
+        from = (size_t)(q - p);
+        if (memcmp(q, lit, l) == 0)
+            return from;
+        from++;
+    }
+    return n;
+}
+
 static int has_sub(const char *p, size_t n, const char *lit)
 {
-    size_t l = strlen(lit);
-    for (size_t i = 0; i + l <= n; i++)
-        if (memcmp(p + i, lit, l) == 0)
-            return 1;
-    return 0;
+    return next_sub(p, n, 0, lit, strlen(lit)) < n;
 }
 
 /* Add lowercased alnum words of p[0..n) to m; with caps_only, only words written with a
@@ -136,9 +149,8 @@ static void harvest_home(struct tm_map *strict, const char *p, size_t n)
         return;
     for (size_t r = 0; r < sizeof home_roots / sizeof *home_roots; r++) {
         size_t rl = strlen(home_roots[r]);
-        for (size_t i = 0; i + rl < n; i++) {
-            if (memcmp(p + i, home_roots[r], rl) != 0)
-                continue;
+        for (size_t i = next_sub(p, n, 0, home_roots[r], rl); i + rl < n;
+             i = next_sub(p, n, i + 1, home_roots[r], rl)) {
             size_t j = i + rl;
             while (j < n && p[j] != '/' && p[j] != '\\')
                 j++;
