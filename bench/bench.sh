@@ -26,6 +26,8 @@ corpus() { # corpus MB [DOMAIN SEED] -> dir
     echo "$d"
 }
 
+min() { echo "$1 $2" | awk '{print ($2 < $1) ? $2 : $1}'; }
+
 # run LABEL CMD...: wall seconds and peak RSS (KB) of CMD into $secs / $rss
 run() {
     label=$1; shift
@@ -69,7 +71,7 @@ floor() { # floor DEPTH -> fsecs (best of three)
         rm -rf "$out/fdata"
         "$bin" --data "$out/fdata" init > /dev/null
         run floor $pin "$bin" --data "$out/fdata" x-floor "$1" "$dir"
-        fsecs=$(echo "$fsecs $secs" | awk '{print ($2 < $1) ? $2 : $1}')
+        fsecs=$(min "$fsecs" "$secs")
     done
 }
 floor split; s_secs=$fsecs
@@ -102,8 +104,8 @@ if [ -d "$real" ]; then
     rbytes=$(find "$real" -name '*.jsonl' -exec cat {} + | wc -c)
     tb=999; pb=999
     for i in 1 2 3; do
-        onboard "$real"; tb=$(echo "$tb $secs" | awk '{print ($2 < $1) ? $2 : $1}')
-        run python $pin python3 "$yard" "$real"; pb=$(echo "$pb $secs" | awk '{print ($2 < $1) ? $2 : $1}')
+        onboard "$real"; tb=$(min "$tb" "$secs")
+        run python $pin python3 "$yard" "$real"; pb=$(min "$pb" "$secs")
     done
     awk -v b="$rbytes" -v t="$tb" -v p="$pb" 'BEGIN {
         printf "real transcripts (%.1f MB): teemed %.1f MB/s, yardstick %.1f MB/s, ratio %.1fx\n",

@@ -60,12 +60,17 @@ static enum tm_rc check_opts(struct tm_med *m, const struct tm_onboard_opts *o, 
     return TM_OK;
 }
 
-/* Collect the inputs and open the sealed raw-record file as DATA/sealed/.<rawname>.tmp
- * (name receives <rawname>, tmp the path). On failure nothing is left behind. */
-static enum tm_rc open_raw(struct tm_med *m, const struct tm_onboard_opts *o, struct run *r,
-                           struct tm_filelist *fl, char name[160], char tmp[4200], struct tm_diag *d)
+/* Check the options, collect the inputs and open the sealed raw-record file as
+ * DATA/sealed/.<rawname>.tmp (name receives <rawname>, tmp the path). On failure nothing
+ * is left behind but what fl holds. */
+static enum tm_rc start(struct tm_med *m, const struct tm_onboard_opts *o, struct run *r,
+                        struct tm_filelist *fl, char name[160], char tmp[4200], struct tm_diag *d)
 {
-    enum tm_rc rc = tm_ingest_collect(o->paths, o->npaths, fl, d);
+    r->o = o;
+    enum tm_rc rc = check_opts(m, o, d);
+    if (rc)
+        return rc;
+    rc = tm_ingest_collect(o->paths, o->npaths, fl, d);
     if (rc)
         return rc;
     if (!fl->n)
@@ -113,13 +118,9 @@ enum tm_rc tm_onboard(struct tm_med *m, const struct tm_onboard_opts *o, char **
     char tmp[4200], final[4200], rawname[160];
     int raw_open = 0;
     struct run r = {0};
-    r.o = o;
     *card_out = NULL;
 
-    enum tm_rc rc = check_opts(m, o, d);
-    if (rc)
-        return rc;
-    rc = open_raw(m, o, &r, &fl, rawname, tmp, d);
+    enum tm_rc rc = start(m, o, &r, &fl, rawname, tmp, d);
     if (rc)
         goto out;
     raw_open = 1;
@@ -213,12 +214,8 @@ enum tm_rc tm_onboard_floor(struct tm_med *m, const struct tm_onboard_opts *o,
     struct tm_ingest *in = NULL;
     char tmp[4200], rawname[160];
     struct run r = {0};
-    r.o = o;
     *records = 0;
-    enum tm_rc rc = check_opts(m, o, d);
-    if (rc)
-        return rc;
-    rc = open_raw(m, o, &r, &fl, rawname, tmp, d);
+    enum tm_rc rc = start(m, o, &r, &fl, rawname, tmp, d);
     if (rc)
         goto out;
     struct tm_ingest_hooks hooks = {&r, on_record, on_warn, on_progress};
@@ -226,8 +223,6 @@ enum tm_rc tm_onboard_floor(struct tm_med *m, const struct tm_onboard_opts *o,
     tm_ingest_set_depth(in, depth);
     rc = read_all(in, &fl, d);
     if (!rc) {
-        uint8_t root[32];
-        tm_merkle_root(&r.merkle, root);
         rc = rawseal_finish(&r.raw, d); /* the fsync is part of the cost */
         *records = tm_ingest_volume(in)->records;
     }
