@@ -18,17 +18,17 @@ WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
 OPT     ?= -O2 -g
 HARDEN   = -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 REPRO    = -ffile-prefix-map=$(CURDIR)=. -fdebug-prefix-map=$(CURDIR)=.
-CFLAGS_ALL = -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude $(WARN) $(OPT) $(HARDEN) $(REPRO) \
+CFLAGS_ALL = -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -Ilib $(WARN) $(OPT) $(HARDEN) $(REPRO) \
              $(PKG_CFLAGS) $(SAN) $(CFLAGS)
 LDFLAGS_ALL = -pie -Wl,-z,relro,-z,now $(SAN) $(LDFLAGS)
 LIBS     = $(PKG_LIBS) -lm
 
-LIB_SRC  = $(sort $(wildcard lib/*.c))
+LIB_SRC  = $(sort $(wildcard lib/*/*.c))
 CLI_SRC  = $(sort $(wildcard cli/*.c))
 TEST_SRC = $(sort $(wildcard tests/unit/*.c))
 DATA     = $(sort $(wildcard data/taxonomy/*.json)) $(wildcard data/background.tsv) \
            $(wildcard data/intel/*.der)
-HDRS     = $(wildcard include/tm/*.h lib/*.h cli/*.h tests/unit/*.h)
+HDRS     = $(wildcard include/tm/*.h lib/*/*.h cli/*.h tests/unit/*.h)
 
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embed.o
 CLI_OBJ  = $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -36,29 +36,34 @@ TEST_OBJ = $(TEST_SRC:%.c=$(BUILD)/%.o)
 
 all: $(BUILD)/teemed
 
+# Quiet by default; `make V=1` prints every command.
+Q = $(if $(V),,@)
+
 $(BUILD)/%.o: %.c $(HDRS) | deps
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -c $< -o $@
+	@$(if $(V),,echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 $(BUILD)/gen/embed.c: $(DATA) scripts/embed.sh
 	@mkdir -p $(@D)
 	sh scripts/embed.sh $@ $(DATA)
 
-$(BUILD)/gen/embed.o: $(BUILD)/gen/embed.c include/tm/embed.h
-	$(CC) $(CFLAGS_ALL) -c $< -o $@
+$(BUILD)/gen/embed.o: $(BUILD)/gen/embed.c lib/base/embed.h
+	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 $(BUILD)/libteemed.a: $(LIB_OBJ)
-	rm -f $@
-	ar rcD $@ $(LIB_OBJ)
+	$(Q)rm -f $@
+	$(Q)ar rcD $@ $(LIB_OBJ)
 
 $(BUILD)/teemed: $(CLI_OBJ) $(BUILD)/libteemed.a
-	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(BUILD)/libteemed.a $(LIBS)
+	@$(if $(V),,echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(BUILD)/libteemed.a $(LIBS)
 
 $(BUILD)/test-unit: $(TEST_OBJ) $(BUILD)/libteemed.a
-	$(CC) $(LDFLAGS_ALL) -o $@ $(TEST_OBJ) $(BUILD)/libteemed.a $(LIBS)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(TEST_OBJ) $(BUILD)/libteemed.a $(LIBS)
 
 $(BUILD)/fuzz-replay-%: fuzz/fuzz_%.c fuzz/replay.c $(BUILD)/libteemed.a
-	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ fuzz/fuzz_$*.c fuzz/replay.c $(BUILD)/libteemed.a $(LIBS)
+	$(Q)$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ fuzz/fuzz_$*.c fuzz/replay.c $(BUILD)/libteemed.a $(LIBS)
 
 FUZZ_TARGETS = $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
 
@@ -92,7 +97,7 @@ fuzz: deps
 	$(MAKE) build/fuzz/libteemed.a BUILD=build/fuzz CC=clang OPT="-O1 -g" \
 	    SAN="-fsanitize=fuzzer-no-link,address,undefined" WARN="-Wall -Werror"
 	@for t in $(FUZZ_TARGETS); do \
-	  clang -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -g -O1 $(PKG_CFLAGS) \
+	  clang -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -Ilib -g -O1 $(PKG_CFLAGS) \
 	    -fsanitize=fuzzer,address,undefined -o build/fuzz/fuzz-$$t fuzz/fuzz_$$t.c \
 	    build/fuzz/libteemed.a $(LIBS) || exit 1; \
 	  mkdir -p build/fuzz/corpus-$$t; \

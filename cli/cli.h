@@ -8,7 +8,7 @@
 
 #include <getopt.h>
 #include <stdint.h>
-#include "tm/dcap.h"
+#include "attest/dcap.h"
 #include "tm/err.h"
 
 enum { EX_OK = 0, EX_VERIFY = 1, EX_USAGE = 2, EX_INPUT = 3, EX_NOTFOUND = 4, EX_EXISTS = 5,

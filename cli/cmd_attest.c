@@ -1,7 +1,7 @@
 /* cmd_attest.c - teemed attest: the mediator's own signed attestation. */
 #include "cli.h"
-#include "tm/attest.h"
-#include "tm/mediator.h"
+#include "attest/attest.h"
+#include "core/mediator.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* cmd_cards.c - teemed cards / teemed card: discover datasets by their public cards. */
 #include "cli.h"
-#include "tm/mediator.h"
-#include "tm/workflow.h"
+#include "core/mediator.h"
+#include "core/workflow.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>

@@ -1,9 +1,9 @@
 /* cmd_demo.c - teemed demo: the seed's scenarios end to end on the bundled samples, in
  * a throw-away data dir, through the same library calls as every other command. */
 #include "cli.h"
-#include "tm/attest.h"
-#include "tm/mediator.h"
-#include "tm/workflow.h"
+#include "attest/attest.h"
+#include "core/mediator.h"
+#include "core/workflow.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* cmd_init.c - teemed init: create a data dir with a TEE backend. */
 #include "cli.h"
-#include "tm/mediator.h"
+#include "core/mediator.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>

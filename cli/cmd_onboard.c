@@ -1,7 +1,7 @@
 /* cmd_onboard.c - teemed onboard: logs in, signed card out. */
 #include "cli.h"
-#include "tm/mediator.h"
-#include "tm/profile.h"
+#include "core/mediator.h"
+#include "pipeline/profile.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,11 +2,11 @@
  * quote, run the collateral-free checks or full DCAP verification, replay a dstack event
  * log, compare measurements with what the caller expects, print every check. */
 #include "cli.h"
-#include "tm/attest.h"
-#include "tm/base.h"
-#include "tm/dcap.h"
-#include "tm/eventlog.h"
-#include "tm/quote.h"
+#include "attest/attest.h"
+#include "base/base.h"
+#include "attest/dcap.h"
+#include "attest/eventlog.h"
+#include "attest/quote.h"
 
 #include <stdio.h>
 #include <stdlib.h>

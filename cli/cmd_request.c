@@ -1,7 +1,7 @@
 /* cmd_request.c - the collaboration commands: request, inbox, approve, reject, result,
  * audit, policy. Each prints JSON (indented on a terminal, one line when piped). */
 #include "cli.h"
-#include "tm/workflow.h"
+#include "core/workflow.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>

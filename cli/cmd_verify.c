@@ -1,8 +1,8 @@
 /* cmd_verify.c - teemed verify: check a signed card or result offline. */
 #include "cli.h"
-#include "tm/dcap.h"
-#include "tm/attest.h"
-#include "tm/base.h"
+#include "attest/dcap.h"
+#include "attest/attest.h"
+#include "base/base.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>

@@ -2,11 +2,11 @@
  * Overlap and gap run on two onboarded datasets (profiles already built); debug runs on
  * a profile whose episodes come from 10,000 sessions. Prints median and p99 in ms. */
 #include "cli.h"
-#include "tm/compute.h"
-#include "tm/mediator.h"
-#include "tm/attest.h"
-#include "tm/dcap.h"
-#include "tm/quote.h"
+#include "compute/compute.h"
+#include "core/mediator.h"
+#include "attest/attest.h"
+#include "attest/dcap.h"
+#include "attest/quote.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,10 +2,10 @@
  * scripts/make-background.sh feeds it Debian's man pages (as text) and ordinary
  * coding transcripts; its output is data/background.tsv. */
 #include "cli.h"
-#include "tm/ingest.h"
-#include "tm/profile.h"
-#include "tm/background.h"
-#include "tm/taxonomy.h"
+#include "pipeline/ingest.h"
+#include "pipeline/profile.h"
+#include "pipeline/background.h"
+#include "pipeline/taxonomy.h"
 #include <cjson/cJSON.h>
 #include <unistd.h>
 

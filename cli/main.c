@@ -1,8 +1,8 @@
 /* main.c - the teemed tool: global options, the command table, error reporting.
  * Every command calls the same library functions that `teemed serve` will call. */
 #include "cli.h"
-#include "tm/base.h"
-#include "tm/mediator.h"
+#include "base/base.h"
+#include "core/mediator.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -5,9 +5,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include "tm/attest.h"
-#include "tm/dcap.h"
-#include "tm/eventlog.h"
+#include "attest/attest.h"
+#include "attest/dcap.h"
+#include "attest/eventlog.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -3,8 +3,8 @@
  * plus the objects a line can hold; nothing crashes or leaks. */
 #include <stdint.h>
 #include <stdlib.h>
-#include "tm/ingest.h"
-#include "tm/profile.h"
+#include "pipeline/ingest.h"
+#include "pipeline/profile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

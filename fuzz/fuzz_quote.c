@@ -2,7 +2,7 @@
  * every span the parser returns lies inside the input. */
 #include <stdint.h>
 #include <stdlib.h>
-#include "tm/quote.h"
+#include "attest/quote.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -5,8 +5,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "tm/scrub.h"
-#include "tm/text.h"
+#include "pipeline/scrub.h"
+#include "pipeline/text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -2,7 +2,7 @@
  * agrees with its checks (accepted only when every listed check passed). */
 #include <stdint.h>
 #include <stdlib.h>
-#include "tm/attest.h"
+#include "attest/attest.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,7 +1,7 @@
 /* main.c - the unit test runner: runs every test in tests.h (or those named on the
  * command line) and prints "N passed, N failed". */
 #include "harness.h"
-#include "tm/profile.h"
+#include "pipeline/profile.h"
 
 #include <stdlib.h>
 #include <unistd.h>

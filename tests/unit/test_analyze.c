@@ -1,9 +1,9 @@
 /* test_analyze.c - counting, ranking, the k-threshold and the identity filters. */
 #include "harness.h"
-#include "tm/profile.h"
-#include "tm/scrub.h"
-#include "tm/taxonomy.h"
-#include "tm/text.h"
+#include "pipeline/profile.h"
+#include "pipeline/scrub.h"
+#include "pipeline/taxonomy.h"
+#include "pipeline/text.h"
 
 #include <stdlib.h>
 

@@ -1,6 +1,6 @@
 /* test_base.c - base.c: time parsing, the interning map. */
 #include "harness.h"
-#include "tm/base.h"
+#include "base/base.h"
 
 #include <stdlib.h>
 

@@ -1,9 +1,9 @@
 /* test_card.c - the profile's serialisation: the hand-written terms array against what
  * cJSON prints for the same values, and the round trip through tm_profile_from_json. */
 #include "harness.h"
-#include "tm/card.h"
-#include "tm/json.h"
-#include "tm/profile.h"
+#include "pipeline/card.h"
+#include "base/json.h"
+#include "pipeline/profile.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>

@@ -1,7 +1,7 @@
 /* test_compute.c - the computations on planted fixtures: recall and precision of shared
  * and unique topics (a non-TEE domain), gap exclusions and counts, debug patterns. */
 #include "harness.h"
-#include "tm/compute.h"
+#include "compute/compute.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,9 +1,10 @@
 #define _GNU_SOURCE /* memmem */
 /* test_crypto.c - Merkle commitment (RFC 6962 vectors), sealing, signatures. */
 #include "harness.h"
-#include "tm/attest.h"
-#include "tm/base.h"
-#include "tm/crypto.h"
+#include "attest/attest.h"
+#include "tee/tee.h"
+#include "base/base.h"
+#include "base/crypto.h"
 
 #include <stdlib.h>
 
@@ -86,11 +87,11 @@ void test_attest_sign_and_verify_card(void)
     tee.simulated = 1;
     memset(tee.sign_seed, 7, 32);
     CHECK_INT_EQ(tm_ed25519_public(tee.sign_seed, tee.pub, &d), TM_OK);
-    tm_tee_report_data(tee.pub, tee.report_data);
+    tm_report_data(tee.pub, tee.report_data);
     doc = cJSON_CreateObject();
     cJSON_AddStringToObject(doc, "dataset_id", "x");
     cJSON_AddNumberToObject(doc, "records", 41435);
-    CHECK_INT_EQ(tm_attest_sign(&tee, doc, "card", NULL, 1767225600000, &d), TM_OK);
+    CHECK_INT_EQ(tm_tee_sign(&tee, doc, "card", NULL, 1767225600000, &d), TM_OK);
     text = tm_canonical(doc);
     struct tm_verify_opts allow = {.allow_simulated = 1}, strict = {0};
     CHECK_INT_EQ(tm_attest_verify(text, strlen(text), &allow, &v, &d), TM_OK);

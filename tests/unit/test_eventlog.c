@@ -2,10 +2,10 @@
  * claim counts, a repeat before system-ready is flagged, and the expectations (compose
  * hash, app id) fail on a flagged log, on a log that does not replay, and on no log. */
 #include "harness.h"
-#include "tm/attest.h"
-#include "tm/dcap.h"
-#include "tm/eventlog.h"
-#include "tm/quote.h"
+#include "attest/attest.h"
+#include "attest/dcap.h"
+#include "attest/eventlog.h"
+#include "attest/quote.h"
 
 #include <string.h>
 

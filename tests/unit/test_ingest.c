@@ -1,7 +1,7 @@
 /* test_ingest.c - the log reader on messy input: what is counted, split, skipped. */
 #include "harness.h"
-#include "tm/ingest.h"
-#include "tm/profile.h"
+#include "pipeline/ingest.h"
+#include "pipeline/profile.h"
 
 #include <stdlib.h>
 

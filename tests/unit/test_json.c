@@ -1,6 +1,6 @@
 /* test_json.c - the hot-path scanner: RFC 8259 strictness, decoding, lookup. */
 #include "harness.h"
-#include "tm/json.h"
+#include "base/json.h"
 
 #include <stdlib.h>
 

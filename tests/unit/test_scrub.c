@@ -1,6 +1,6 @@
 /* test_scrub.c - the privacy filter: what is removed, what is kept, what is harvested. */
 #include "harness.h"
-#include "tm/scrub.h"
+#include "pipeline/scrub.h"
 
 #include <stdlib.h>
 

@@ -1,7 +1,7 @@
 /* test_text.c - tokenizer and canonical terms. */
 #include "harness.h"
-#include "tm/base.h"
-#include "tm/text.h"
+#include "base/base.h"
+#include "pipeline/text.h"
 
 void test_canon_merges_spelling_variants(void);
 void test_canon_folds_plurals_carefully(void);

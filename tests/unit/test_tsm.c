@@ -3,7 +3,7 @@
  * written to inblob, moves the generation counter, and returns the "quote"). */
 #include "harness.h"
 #include "tm/err.h"
-#include "tm/tsm.h"
+#include "tee/tsm.h"
 
 #include <fcntl.h>
 #include <pthread.h>

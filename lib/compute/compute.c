@@ -1,0 +1,638 @@
+/* compute.c - overlap, gap analysis and debugging patterns (see compute.h). */
+#include "compute/compute.h"
+#include "base/crypto.h"
+#include "pipeline/text.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CANDIDATES 80 /* distinctive terms per dataset that overlap compares */
+
+double tm_laplace(double b)
+{
+    uint64_t r = 0;
+    if (tm_random(&r, sizeof r, NULL))
+        abort(); /* no randomness: never release an un-noised count */
+    double u = ((double)(r >> 11) + 0.5) / 9007199254740992.0 - 0.5; /* (-0.5, 0.5) */
+    return u < 0 ? b * log(1 + 2 * u) : -b * log(1 - 2 * u);
+}
+
+/* A count to release: exact, or with the dataset's differential-privacy noise (scale
+ * sensitivity / epsilon, epsilon already split among the counts released). */
+static double release(double value, double sensitivity, double eps)
+{
+    if (eps <= 0)
+        return value;
+    double v = floor(value + tm_laplace(sensitivity / eps) + 0.5);
+    return v < 0 ? 0 : v;
+}
+
+static int limit_of(const cJSON *params, int dflt)
+{
+    const cJSON *l = cJSON_GetObjectItemCaseSensitive(params, "limit");
+    if (cJSON_IsNumber(l) && l->valuedouble >= 1 && l->valuedouble <= 1000)
+        return (int)l->valuedouble;
+    return dflt;
+}
+
+/* The dataset's distinctive publishable terms, best first (borrowed from the profile). */
+static size_t distinctive(const struct tm_profile *p, const struct tm_pterm **out, size_t max)
+{
+    return tm_profile_top(p, out, max);
+}
+
+static const struct tm_pterm *find_term(const struct tm_profile *p, const char *t)
+{
+    for (size_t i = 0; i < p->nterms; i++)
+        if (!strcmp(p->terms[i].term, t))
+            return &p->terms[i];
+    return NULL;
+}
+
+static int rank_in(const struct tm_pterm *const *v, size_t n, const char *t)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(v[i]->term, t))
+            return (int)i;
+    return -1;
+}
+
+/* The label of a dataset's strongest publishable taxonomy topic, or its best term. */
+static const char *focus_of(const struct tm_compute_in *in, const struct tm_profile *p)
+{
+    for (size_t i = 0; i < p->ntopics; i++)
+        if (p->topics[i].publishable && p->topics[i].share >= 0.03)
+            return in->tax->topics[p->topics[i].topic].label;
+    const struct tm_pterm *top[1];
+    return distinctive(p, top, 1) ? top[0]->term : "its own topics";
+}
+
+struct ranked {
+    const char *term;
+    double key;
+};
+
+static int by_key(const void *a, const void *b)
+{
+    const struct ranked *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return strcmp(x->term, y->term);
+}
+
+static cJSON *overlap(const struct tm_compute_in *in, struct tm_diag *d)
+{
+    (void)d;
+    int limit = limit_of(in->params, 20);
+    const struct tm_pterm *a[CANDIDATES], *b[CANDIDATES];
+    size_t na = distinctive(in->prof[0], a, CANDIDATES), nb = distinctive(in->prof[1], b, CANDIDATES);
+    struct ranked *shared = tm_xcalloc(na + 1, sizeof *shared);
+    struct ranked *ua = tm_xcalloc(na + 1, sizeof *ua), *ub = tm_xcalloc(nb + 1, sizeof *ub);
+    size_t ns = 0, nua = 0, nub = 0;
+    for (size_t i = 0; i < na; i++) {
+        int r = rank_in(b, nb, a[i]->term);
+        if (r >= 0)
+            shared[ns++] = (struct ranked){a[i]->term, (double)i + (double)r};
+        else
+            ua[nua++] = (struct ranked){a[i]->term, (double)i};
+    }
+    for (size_t i = 0; i < nb; i++)
+        if (rank_in(a, na, b[i]->term) < 0)
+            ub[nub++] = (struct ranked){b[i]->term, (double)i};
+    qsort(shared, ns, sizeof *shared, by_key);
+    size_t uni = na + nb - ns;
+    double j = uni ? (double)ns / (double)uni : 0;
+    cJSON *res = cJSON_CreateObject(), *o = cJSON_AddObjectToObject(res, "overlap");
+    cJSON *sa = cJSON_AddArrayToObject(o, "shared_topics");
+    for (size_t i = 0; i < ns && (int)i < limit; i++)
+        cJSON_AddItemToArray(sa, cJSON_CreateString(shared[i].term));
+    cJSON_AddNumberToObject(o, "jaccard_similarity", floor(j * 100 + 0.5) / 100);
+    cJSON *x = cJSON_AddArrayToObject(o, "unique_to_dataset_1");
+    for (size_t i = 0; i < nua && (int)i < limit; i++)
+        cJSON_AddItemToArray(x, cJSON_CreateString(ua[i].term));
+    x = cJSON_AddArrayToObject(o, "unique_to_dataset_2");
+    for (size_t i = 0; i < nub && (int)i < limit; i++)
+        cJSON_AddItemToArray(x, cJSON_CreateString(ub[i].term));
+    cJSON_AddNumberToObject(o, "compared_terms", (double)uni);
+
+    char insight[600];
+    const char *f1 = focus_of(in, in->prof[0]), *f2 = focus_of(in, in->prof[1]);
+    if (!ns)
+        snprintf(insight, sizeof insight,
+                 "Unrelated - no distinctive topic in common (Jaccard 0.00): %s vs %s", f1, f2);
+    else if (j >= 0.6)
+        snprintf(insight, sizeof insight,
+                 "Near duplicates - they cover largely the same ground (Jaccard %.2f): combining "
+                 "them adds little beyond %s", j, f1);
+    else if (j < 0.05)
+        snprintf(insight, sizeof insight,
+                 "Mostly unrelated - few distinctive topics in common (Jaccard %.2f, e.g. %s): %s "
+                 "vs %s", j, shared[0].term, f1, f2);
+    else
+        snprintf(insight, sizeof insight,
+                 "Datasets are complementary - they share %s%s%s and each adds its own; combine "
+                 "for knowledge spanning %s + %s", shared[0].term, ns > 1 ? ", " : "",
+                 ns > 1 ? shared[1].term : "", strcmp(f1, f2) ? f1 : (nua ? ua[0].term : f1),
+                 strcmp(f1, f2) ? f2 : (nub ? ub[0].term : f2));
+    cJSON_AddStringToObject(res, "insight", insight);
+    free(shared);
+    free(ua);
+    free(ub);
+    return res;
+}
+
+/* ---- gap analysis ---- */
+
+static const struct tm_ptopic *topic_in(const struct tm_profile *p, int topic)
+{
+    for (size_t i = 0; i < p->ntopics; i++)
+        if (p->topics[i].topic == topic)
+            return &p->topics[i];
+    return NULL;
+}
+
+/* Does "mine" cover a topic? Real use, not a passing mention: at least 3% of its
+ * content, and (when the target has it) at least a quarter of the target's depth. */
+static int covers(const struct tm_profile *mine, const struct tm_profile *target, int topic)
+{
+    const struct tm_ptopic *t = topic_in(mine, topic), *g = target ? topic_in(target, topic) : NULL;
+    if (!t || t->mentions < 5)
+        return 0;
+    double need = 0.03;
+    if (g && g->share * 0.25 > need)
+        need = g->share * 0.25;
+    return t->share >= need;
+}
+
+struct missing {
+    int topic;
+    uint64_t mentions;
+};
+
+static int by_mentions(const void *a, const void *b)
+{
+    const struct missing *x = a, *y = b;
+    if (x->mentions != y->mentions)
+        return x->mentions < y->mentions ? 1 : -1;
+    return x->topic - y->topic;
+}
+
+/* The target's publishable terms of a topic, most mentioned first. */
+static cJSON *keywords(const struct tm_compute_in *in, const struct tm_profile *p, int topic)
+{
+    const struct tm_topic *t = &in->tax->topics[topic];
+    struct ranked r[64];
+    size_t n = 0;
+    for (size_t i = 0; i < t->nterms && n < 64; i++) {
+        const struct tm_pterm *pt = find_term(p, t->terms[i]);
+        if (pt && (pt->flags & TM_T_PUBLIC))
+            r[n++] = (struct ranked){pt->term, -(double)pt->mentions};
+    }
+    qsort(r, n, sizeof *r, by_key);
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; i < n && i < 5; i++)
+        cJSON_AddItemToArray(a, cJSON_CreateString(r[i].term));
+    return a;
+}
+
+static cJSON *gap(const struct tm_compute_in *in, struct tm_diag *d)
+{
+    (void)d;
+    const struct tm_profile *target = in->prof[0], *mine = in->prof[1];
+    int limit = limit_of(in->params, 10);
+    cJSON *res = cJSON_CreateObject(), *g = cJSON_AddObjectToObject(res, "gap_analysis");
+    cJSON *covered = cJSON_AddArrayToObject(g, "beginner_covered");
+    cJSON *mi = cJSON_AddArrayToObject(g, "missing_intermediate");
+    cJSON *ma = cJSON_AddArrayToObject(g, "missing_advanced");
+    cJSON *mo = cJSON_AddArrayToObject(g, "missing_other");
+    cJSON *next = cJSON_AddArrayToObject(g, "recommended_next_topics");
+    struct missing miss[TM_TOPICS_MAX];
+    size_t nmiss = 0;
+    uint8_t is_missing[TM_TOPICS_MAX] = {0};
+    /* covered: what "mine" already knows, basics first */
+    for (int lvl = TM_LEVEL_BASIC; lvl <= TM_LEVEL_ADVANCED; lvl++)
+        for (size_t t = 0; t < in->tax->ntopics; t++)
+            if ((int)in->tax->topics[t].level == lvl && covers(mine, target, (int)t))
+                cJSON_AddItemToArray(covered, cJSON_CreateString(in->tax->topics[t].label));
+    /* with differential privacy every candidate count is noised before anything is
+     * ranked or selected (selection is then post-processing). The candidates are the
+     * taxonomy's topics, a public set; the counts are clipped mentions (one session
+     * changes each by at most TM_DP_CLIP); epsilon is split over them. Terms outside
+     * the taxonomy (missing_other) are a data-dependent set and are not released. */
+    double eps = in->dp_epsilon[0];
+    double eps_each = eps > 0 ? eps / (double)(in->tax->ntopics ? in->tax->ntopics : 1) : 0;
+    for (size_t i = 0; i < target->ntopics; i++) {
+        const struct tm_ptopic *t = &target->topics[i];
+        if (!t->publishable)
+            continue;
+        double m = eps > 0 ? release((double)t->clipped, TM_DP_CLIP, eps_each) : (double)t->mentions;
+        if (m < 3 || covers(mine, target, t->topic))
+            continue;
+        is_missing[t->topic] = 1;
+        miss[nmiss++] = (struct missing){t->topic, (uint64_t)m};
+    }
+    qsort(miss, nmiss, sizeof *miss, by_mentions);
+    for (size_t i = 0; i < nmiss; i++) {
+        const struct tm_topic *t = &in->tax->topics[miss[i].topic];
+        cJSON *a = t->level == TM_LEVEL_ADVANCED ? ma : mi; /* basics missing count as intermediate */
+        if (cJSON_GetArraySize(a) >= limit)
+            continue;
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "topic", t->label);
+        cJSON_AddItemToObject(e, "keywords", keywords(in, target, miss[i].topic));
+        cJSON_AddNumberToObject(e, "mentions", (double)miss[i].mentions);
+        cJSON_AddItemToArray(a, e);
+    }
+    /* beyond every taxonomy: the target's distinctive terms that mine never uses */
+    const struct tm_pterm *top[CANDIDATES];
+    size_t nt = eps > 0 ? 0 : distinctive(target, top, CANDIDATES), no = 0;
+    struct ranked other[CANDIDATES];
+    for (size_t i = 0; i < nt && no < (size_t)limit; i++) {
+        if (top[i]->flags & TM_T_TAXONOMY)
+            continue;
+        const struct tm_pterm *m = find_term(mine, top[i]->term);
+        if (m && m->mentions >= 2)
+            continue;
+        other[no++] = (struct ranked){top[i]->term, -(double)top[i]->mentions};
+    }
+    qsort(other, no, sizeof *other, by_key); /* the most distinctive, ranked by mentions */
+    for (size_t i = 0; i < no; i++) {
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "topic", other[i].term);
+        cJSON *kw = cJSON_AddArrayToObject(e, "keywords");
+        cJSON_AddItemToArray(kw, cJSON_CreateString(other[i].term));
+        cJSON_AddNumberToObject(e, "mentions", -other[i].key);
+        cJSON_AddItemToArray(mo, e);
+    }
+    /* next: the taxonomy's links out of what mine covers, then the strongest gaps */
+    uint8_t named[TM_TOPICS_MAX] = {0};
+    int added = 0;
+    for (size_t t = 0; t < in->tax->ntopics && added < 5; t++) {
+        if (!covers(mine, target, (int)t))
+            continue;
+        for (size_t k = 0; k < in->tax->topics[t].nnext && added < 5; k++) {
+            int nx = tm_taxonomy_find(in->tax, in->tax->topics[t].next[k]);
+            if (nx < 0 || named[nx] || !is_missing[nx])
+                continue;
+            named[nx] = 1;
+            cJSON_AddItemToArray(next, cJSON_CreateString(in->tax->topics[nx].label));
+            added++;
+        }
+    }
+    for (size_t i = 0; i < nmiss && added < 5; i++) {
+        if (named[miss[i].topic])
+            continue;
+        named[miss[i].topic] = 1;
+        cJSON_AddItemToArray(next, cJSON_CreateString(in->tax->topics[miss[i].topic].label));
+        added++;
+    }
+    if (eps > 0) {
+        cJSON *dp = cJSON_AddObjectToObject(res, "differential_privacy");
+        cJSON_AddNumberToObject(dp, "epsilon", eps);
+        cJSON_AddStringToObject(dp, "mechanism", "Laplace on clipped mention counts (each session "
+                                                 "contributes at most 10), epsilon split over the "
+                                                 "taxonomy's topics; missing_other withheld");
+    }
+    return res;
+}
+
+/* ---- debugging patterns ---- */
+
+struct qterms {
+    char t[64][2 * TM_TERM_MAX + 2];
+    size_t n;
+    char prev[TM_TERM_MAX + 1];
+    int has_prev;
+};
+
+static void add_q(struct qterms *q, const char *w, size_t n)
+{
+    for (size_t i = 0; i < q->n; i++)
+        if (strlen(q->t[i]) == n && !memcmp(q->t[i], w, n))
+            return;
+    if (q->n < 64 && n < sizeof q->t[0]) {
+        memcpy(q->t[q->n], w, n);
+        q->t[q->n++][n] = 0;
+    }
+}
+
+/* Collect unigrams and adjacent bigrams of a text. */
+static void q_part(void *ctx, const char *w, size_t n, int flags)
+{
+    struct qterms *q = ctx;
+    add_q(q, w, n);
+    if ((flags & TM_TOK_ADJ) && q->has_prev) {
+        char b[2 * TM_TERM_MAX + 2];
+        size_t pl = strlen(q->prev);
+        memcpy(b, q->prev, pl);
+        b[pl] = '_';
+        memcpy(b + pl + 1, w, n);
+        add_q(q, b, pl + 1 + n);
+    }
+    memcpy(q->prev, w, n);
+    q->prev[n] = 0;
+    q->has_prev = 1;
+}
+
+static void terms_of(const char *text, struct qterms *q)
+{
+    memset(q, 0, sizeof *q);
+    if (text)
+        tm_tokenize(text, strlen(text), q_part, q);
+}
+
+static int has_term(const struct qterms *q, const char *t)
+{
+    for (size_t i = 0; i < q->n; i++)
+        if (!strcmp(q->t[i], t))
+            return 1;
+    return 0;
+}
+
+struct match {
+    const struct tm_episode *e;
+    size_t ds;
+    double score;
+    double covered; /* share of the query's words it contains */
+    struct qterms terms;
+    int group;
+};
+
+static int by_score_desc(const void *a, const void *b)
+{
+    const struct match *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score < y->score ? 1 : -1;
+    return strcmp(x->e->signature ? x->e->signature : "", y->e->signature ? y->e->signature : "");
+}
+
+static double jaccard_terms(const struct qterms *a, const struct qterms *b)
+{
+    size_t inter = 0;
+    for (size_t i = 0; i < a->n; i++)
+        inter += has_term(b, a->t[i]);
+    size_t uni = a->n + b->n - inter;
+    return uni ? (double)inter / (double)uni : 0;
+}
+
+/* Words of free text that may be published: vocabulary (background, taxonomy), the
+ * dataset's publishable terms, function words, short numbers. Others become "...". */
+struct vocab {
+    const struct tm_compute_in *in;
+    const struct tm_profile *p;
+};
+
+static int allowed_word(const struct vocab *v, const char *run, size_t n)
+{
+    char canon[128];
+    int digits = 1;
+    for (size_t i = 0; i < n; i++)
+        digits &= run[i] >= '0' && run[i] <= '9';
+    if (digits)
+        return n <= 4;
+    size_t cl = tm_canon(run, n, canon, sizeof canon);
+    if (!cl)
+        return 1; /* only function words */
+    size_t st = 0;
+    for (size_t i = 0; i <= cl; i++) { /* every part must be allowed */
+        if (i < cl && canon[i] != '_')
+            continue;
+        size_t pl = i - st;
+        int ok = (v->in->bg && tm_background_count(v->in->bg, canon + st, pl) > 0) ||
+                 (v->in->tax && tm_taxonomy_mask(v->in->tax, canon + st, pl)) || tm_is_stopword(canon + st, pl);
+        if (!ok) {
+            char part[TM_TERM_MAX * 2 + 2];
+            snprintf(part, sizeof part, "%.*s", (int)pl, canon + st);
+            const struct tm_pterm *t = find_term(v->p, part);
+            ok = t && (t->flags & TM_T_PUBLIC);
+        }
+        if (!ok)
+            return 0;
+        st = i + 1;
+    }
+    return 1;
+}
+
+static char *publishable_text(const struct vocab *v, const char *text)
+{
+    struct tm_buf b;
+    tm_buf_init(&b);
+    size_t n = text ? strlen(text) : 0, i = 0;
+    while (i < n) {
+        unsigned char c = (unsigned char)text[i];
+        int word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c >= 0x80;
+        if (!word) {
+            tm_buf_addc(&b, (char)c);
+            i++;
+            continue;
+        }
+        size_t st = i;
+        while (i < n) {
+            unsigned char d = (unsigned char)text[i];
+            if ((d >= 'a' && d <= 'z') || (d >= 'A' && d <= 'Z') || (d >= '0' && d <= '9') || d == '_' || d >= 0x80)
+                i++;
+            else
+                break;
+        }
+        int ascii = 1;
+        for (size_t k = st; k < i; k++)
+            ascii &= (unsigned char)text[k] < 0x80;
+        if (ascii && allowed_word(v, text + st, i - st))
+            tm_buf_add(&b, text + st, i - st);
+        else if (!b.len || b.ptr[b.len - 1] != '.')
+            tm_buf_adds(&b, "...");
+    }
+    return tm_buf_detach(&b);
+}
+
+static cJSON *debug(const struct tm_compute_in *in, struct tm_diag *d)
+{
+    (void)d;
+    const cJSON *qj = cJSON_GetObjectItemCaseSensitive(in->params, "query");
+    int limit = limit_of(in->params, 5);
+    struct qterms q;
+    terms_of(cJSON_IsString(qj) ? qj->valuestring : "", &q);
+    size_t qwords = 0;
+    for (size_t i = 0; i < q.n; i++)
+        qwords += !strchr(q.t[i], '_');
+    /* BM25 over the episodes' problem text (k1 = 1.2, b = 0.75) */
+    size_t total = 0;
+    for (size_t k = 0; k < in->n; k++)
+        total += in->prof[k]->nepisodes;
+    struct match *m = tm_xcalloc(total + 1, sizeof *m);
+    size_t nm = 0;
+    double avgdl = 0;
+    for (size_t k = 0; k < in->n; k++)
+        for (size_t i = 0; i < in->prof[k]->nepisodes; i++) {
+            m[nm].e = &in->prof[k]->episodes[i];
+            m[nm].ds = k;
+            m[nm].group = -1;
+            terms_of(m[nm].e->problem, &m[nm].terms);
+            avgdl += (double)m[nm].terms.n;
+            nm++;
+        }
+    avgdl = nm ? avgdl / (double)nm : 1;
+    double idf[64];
+    for (size_t t = 0; t < q.n; t++) { /* document frequency of each query term, once */
+        size_t df = 0;
+        for (size_t j = 0; j < nm; j++)
+            df += has_term(&m[j].terms, q.t[t]);
+        idf[t] = log(((double)nm - (double)df + 0.5) / ((double)df + 0.5) + 1.0);
+    }
+    for (size_t i = 0; i < nm; i++) {
+        double sc = 0;
+        size_t hit_words = 0;
+        for (size_t t = 0; t < q.n; t++) {
+            if (!has_term(&m[i].terms, q.t[t]))
+                continue;
+            double tf = 1, dl = (double)m[i].terms.n;
+            sc += idf[t] * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * dl / avgdl));
+            hit_words += !strchr(q.t[t], '_');
+        }
+        m[i].score = sc;
+        m[i].covered = qwords ? (double)hit_words / (double)qwords : 0;
+    }
+    qsort(m, nm, sizeof *m, by_score_desc);
+    /* a good match contains at least half of the query's words */
+    size_t good = 0;
+    while (good < nm && m[good].score > 0 && m[good].covered >= 0.5)
+        good++;
+    /* the same problem across sessions is one pattern */
+    int ngroups = 0;
+    for (size_t i = 0; i < good; i++) {
+        if (m[i].group >= 0)
+            continue;
+        m[i].group = ngroups;
+        for (size_t j = i + 1; j < good; j++)
+            if (m[j].group < 0 && m[j].ds == m[i].ds && jaccard_terms(&m[i].terms, &m[j].terms) >= 0.3)
+                m[j].group = ngroups;
+        ngroups++;
+    }
+    cJSON *res = cJSON_CreateObject(), *pats = cJSON_AddArrayToObject(res, "matching_patterns");
+    uint32_t total_sessions = 0, total_projects = 0, withheld = 0;
+    double best_cover = 0;
+    uint32_t best_sessions = 0;
+    for (int g = 0; g < ngroups; g++) {
+        uint32_t units[TM_EP_UNITS * 4], projects[TM_EP_PROJECTS * 4], nu = 0, np = 0, count = 0;
+        const struct match *rep = NULL;
+        size_t ds = 0;
+        for (size_t i = 0; i < good; i++) {
+            if (m[i].group != g)
+                continue;
+            ds = m[i].ds;
+            count += m[i].e->count;
+            for (uint32_t k = 0; k < m[i].e->nunits; k++) {
+                int seen = 0;
+                for (uint32_t x = 0; x < nu; x++)
+                    seen |= units[x] == m[i].e->units[k];
+                if (!seen && nu < TM_EP_UNITS * 4)
+                    units[nu++] = m[i].e->units[k];
+            }
+            for (uint32_t k = 0; k < m[i].e->nprojects; k++) {
+                int seen = 0;
+                for (uint32_t x = 0; x < np; x++)
+                    seen |= projects[x] == m[i].e->projects[k];
+                if (!seen && np < TM_EP_PROJECTS * 4)
+                    projects[np++] = m[i].e->projects[k];
+            }
+            if (!rep || (!(rep->e->resolved && rep->e->solution) && m[i].e->resolved && m[i].e->solution))
+                rep = &m[i];
+        }
+        int k = in->prof[ds]->k >= 2 ? in->prof[ds]->k : 2;
+        if (nu < (uint32_t)k) { /* seen in fewer than k sessions: it would reveal a session */
+            withheld++;
+            continue;
+        }
+        if (cJSON_GetArraySize(pats) >= limit)
+            continue;
+        struct vocab v = {in, in->prof[ds]};
+        cJSON *p = cJSON_CreateObject();
+        char *t = publishable_text(&v, rep->e->problem);
+        cJSON_AddStringToObject(p, "problem", t);
+        free(t);
+        cJSON *steps = cJSON_AddArrayToObject(p, "investigation_steps");
+        for (size_t s2 = 0; s2 < rep->e->nsteps; s2++) {
+            t = publishable_text(&v, rep->e->steps[s2]);
+            cJSON_AddItemToArray(steps, cJSON_CreateString(t));
+            free(t);
+        }
+        t = rep->e->solution ? publishable_text(&v, rep->e->solution) : NULL;
+        if (t)
+            cJSON_AddStringToObject(p, "solution", t);
+        else
+            cJSON_AddNullToObject(p, "solution");
+        free(t);
+        char freq[64];
+        double eps = in->dp_epsilon[ds];
+        if (eps > 0) { /* sessions change by one per session: Laplace(3/eps) over the three counts */
+            double ns = release(nu, 1, eps / 3), nc = release(count < nu * TM_DP_CLIP ? count : nu * TM_DP_CLIP, TM_DP_CLIP, eps / 3);
+            snprintf(freq, sizeof freq, "Seen about %.0f times in %s", nc, in->n == 1 ? "dataset" : "the datasets");
+            cJSON_AddStringToObject(p, "frequency", freq);
+            cJSON_AddNumberToObject(p, "sessions", ns);
+            cJSON_AddNumberToObject(p, "projects", release(np, 1, eps / 3));
+        } else {
+            snprintf(freq, sizeof freq, "Seen %u time%s in %s", count, count == 1 ? "" : "s",
+                     in->n == 1 ? "dataset" : "the datasets");
+            cJSON_AddStringToObject(p, "frequency", freq);
+            cJSON_AddNumberToObject(p, "sessions", nu);
+            cJSON_AddNumberToObject(p, "projects", np);
+        }
+        cJSON *sim = cJSON_AddArrayToObject(p, "similar_issues");
+        for (size_t i = 0; i < nm && cJSON_GetArraySize(sim) < 3; i++) {
+            if (&m[i] == rep || (m[i].group >= 0 && m[i].group != g) || m[i].score <= 0)
+                continue;
+            if (m[i].ds != ds || m[i].e->sessions == 0)
+                continue;
+            t = publishable_text(&v, m[i].e->problem);
+            int dup = 0;
+            const cJSON *x;
+            cJSON_ArrayForEach(x, sim) dup |= !strcmp(x->valuestring, t);
+            if (!dup && strcmp(t, cJSON_GetObjectItemCaseSensitive(p, "problem")->valuestring))
+                cJSON_AddItemToArray(sim, cJSON_CreateString(t));
+            free(t);
+        }
+        cJSON_AddItemToArray(pats, p);
+        total_sessions += nu;
+        total_projects += np;
+        if (rep->covered > best_cover || (rep->covered == best_cover && nu > best_sessions)) {
+            best_cover = rep->covered;
+            best_sessions = nu;
+        }
+    }
+    const char *conf = !cJSON_GetArraySize(pats) ? "low"
+                       : best_cover >= 0.75 && best_sessions >= 3 ? "high" : "medium";
+    cJSON_AddStringToObject(res, "confidence", conf);
+    char src[120];
+    snprintf(src, sizeof src, "%u debugging session%s across %u project%s", total_sessions,
+             total_sessions == 1 ? "" : "s", total_projects, total_projects == 1 ? "" : "s");
+    cJSON_AddStringToObject(res, "sources", src);
+    if (withheld)
+        cJSON_AddNumberToObject(res, "withheld_patterns", withheld);
+    free(m);
+    return res;
+}
+
+static const struct tm_computation table[] = {
+    {"overlap", 2, 2, 1, 0, 0,
+     "the two datasets' shared and unique distinctive topics (terms seen in >= k sessions, "
+     "at most 'limit' each) and their Jaccard similarity, to the requester and both owners",
+     overlap},
+    {"gap", 2, 2, 0, 0, 1,
+     "which taxonomy topics and distinctive terms of the target are missing from 'mine', with "
+     "the target's mention counts and keywords, to the requester",
+     gap},
+    {"debug", 1, TM_COMPUTE_MAX_DS, 0, 1, 1,
+     "anonymized debugging patterns (problem, investigation steps, solution) matching the query, "
+     "seen in >= k sessions, with their frequency, to the requester",
+     debug},
+};
+
+const struct tm_computation *tm_computation(const char *name)
+{
+    for (size_t i = 0; i < sizeof table / sizeof *table; i++)
+        if (!strcmp(table[i].name, name))
+            return &table[i];
+    return NULL;
+}

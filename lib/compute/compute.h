@@ -1,0 +1,45 @@
+/* compute.h - collaborative computations over sealed profiles.
+ *
+ * Each computation is one entry of a table (name, how many datasets, what it releases,
+ * its function), so a new one (N-way overlap, aggregate statistics) plugs in without
+ * touching the request workflow. A computation sees only profiles and returns the
+ * result JSON; everything it puts there must already be publishable (k-threshold,
+ * identity filters, scrubbed text). */
+#ifndef TM_COMPUTE_H
+#define TM_COMPUTE_H
+
+#include <cjson/cJSON.h>
+#include "pipeline/background.h"
+#include "tm/err.h"
+#include "pipeline/profile.h"
+#include "pipeline/taxonomy.h"
+
+#define TM_COMPUTE_MAX_DS 8
+
+struct tm_compute_in {
+    const struct tm_taxonomy *tax;
+    const struct tm_background *bg;
+    const char *ids[TM_COMPUTE_MAX_DS];
+    const struct tm_profile *prof[TM_COMPUTE_MAX_DS];
+    size_t n;
+    const cJSON *params; /* the request's parameters: {"limit": 20, "query": "..."} */
+    double dp_epsilon[TM_COMPUTE_MAX_DS]; /* > 0: release noisy counts of that dataset */
+};
+
+struct tm_computation {
+    const char *name;           /* "overlap", "gap", "debug" */
+    size_t min_ds, max_ds;
+    int all_owners_read;        /* the owners of the datasets read the result too */
+    int needs_query;            /* takes the request's query text */
+    int releases_counts;        /* spends differential-privacy budget when it is on */
+    const char *releases;       /* what leaves the mediator, for the owners' inbox */
+    cJSON *(*run)(const struct tm_compute_in *in, struct tm_diag *d);
+};
+
+/* Laplace noise with scale b (the differential-privacy mechanism for counts). */
+double tm_laplace(double b);
+
+/* The computation called name, or NULL. */
+const struct tm_computation *tm_computation(const char *name);
+
+#endif

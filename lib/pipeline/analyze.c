@@ -1,0 +1,874 @@
+/* analyze.c - term counting, ranking and the k-threshold (see profile.h).
+ *
+ * Hot path: every token costs one interning probe for the unigram and, when it follows
+ * another part in the same phrase, one for the bigram. Document frequency counts units
+ * (sessions) with a last-unit stamp per term, plus the (term, unit) pairs of the file
+ * so that sessions interleaved inside one file are counted exactly. The pairs are only
+ * logged (one sequential store) until a unit comes back inside the file; then they go
+ * into a hash set, which most files, one session each, never need. A unit that comes
+ * back in a later file, after other units, is counted in `revisits`, and the published
+ * df is df - revisits: never more than the true number of sessions. */
+#include "pipeline/profile.h"
+#include "pipeline/scrub.h"
+#include "pipeline/text.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* On the per-word path: inlined even where the compiler would call (callgrind: the
+ * calls and their register saves cost more than the bodies of these). */
+#define HOT static inline __attribute__((always_inline))
+#define MH 8                     /* min-hash values per unigram, for themes */
+#define TERMS_SOFT_CAP (4u << 20) /* prune rare terms past this many distinct terms */
+
+/* What one occurrence of a term touches, together (40 bytes): counting a token costs
+ * one cache line per term instead of one per field. */
+struct tstat {
+    uint64_t mentions, clipped;
+    uint64_t tmask; /* taxonomy topics the term belongs to */
+    uint32_t cur;   /* mentions in the current unit, for clipping */
+    uint32_t df, last, idm;
+};
+
+struct tm_an {
+    const struct tm_taxonomy *tax;
+    const struct tm_background *bg;
+    struct tm_map terms;
+    struct tstat *ts; /* by term index: what one occurrence updates, in one place */
+    uint32_t (*mh)[MH];
+    uint32_t umh[MH]; /* the current unit's min-hash values ... */
+    uint32_t umh_unit; /* ... and the unit they were made for */
+    uint32_t cap;
+    uint32_t unit, units, revisits;
+    uint32_t *unit_file;  /* last file number a unit was active in (0: never) */
+    uint32_t ucap;
+    uint32_t file_no, file_units;
+    int first_in_file, prev_multi;
+    struct tm_set64 pairs; /* (term, unit) pairs seen in this file, once a unit came back */
+    uint64_t *plog;        /* ... and before that, logged in order */
+    size_t plen, pcap;
+    int pairs_live;        /* the set is in use */
+    int pruned_in_file;    /* a prune dropped this file's pairs */
+    struct tm_map64 bimap; /* (term a, term b) -> bigram term: skips building keys */
+    uint32_t prev_idx;
+    int carry; /* adjacency carried into the next run */
+    uint32_t prev2_idx;
+    int have_prev, have_prev2; /* a term may join the next one (and the one before) */
+    int prev_joined;           /* prev was joined to prev2 inside an identifier */
+    struct wc *wcache;         /* raw word -> its terms, see an_run */
+    uint64_t rec_mask, tokens, content_records;
+    int rec_tokens;
+    uint64_t topic_records[TM_TOPICS_MAX], topic_mentions[TM_TOPICS_MAX], topic_clipped[TM_TOPICS_MAX];
+    uint32_t topic_cur[TM_TOPICS_MAX], topic_unit[TM_TOPICS_MAX];
+    uint32_t topic_df[TM_TOPICS_MAX], topic_last[TM_TOPICS_MAX];
+    uint64_t prune_below;
+    struct tm_map deny_strict, deny_soft;
+    struct tm_episode *eps;
+    size_t neps, capeps;
+    struct tm_map epmap; /* signature -> cluster index */
+    uint64_t eps_dropped;
+};
+
+struct tm_an *tm_an_new(const struct tm_taxonomy *tax, const struct tm_background *bg)
+{
+    struct tm_an *an = tm_xcalloc(1, sizeof *an);
+    an->tax = tax;
+    an->bg = bg;
+    tm_map_init(&an->terms);
+    tm_map_init(&an->deny_strict);
+    tm_map_init(&an->deny_soft);
+    tm_set64_init(&an->pairs);
+    tm_map64_init(&an->bimap);
+    tm_map_init(&an->epmap);
+    an->prune_below = 2;
+    return an;
+}
+
+void tm_an_free(struct tm_an *an)
+{
+    if (!an)
+        return;
+    tm_map_release(&an->terms);
+    tm_map_release(&an->deny_strict);
+    tm_map_release(&an->deny_soft);
+    free(an->ts);
+    free(an->mh);
+    free(an->unit_file);
+    tm_set64_release(&an->pairs);
+    free(an->plog);
+    tm_map64_release(&an->bimap);
+    tm_map_release(&an->epmap);
+    free(an->wcache);
+    for (size_t i = 0; i < an->neps; i++)
+        tm_episode_release(&an->eps[i]);
+    free(an->eps);
+    free(an);
+}
+
+struct tm_map *tm_an_deny_strict(struct tm_an *an) { return &an->deny_strict; }
+struct tm_map *tm_an_deny_soft(struct tm_an *an) { return &an->deny_soft; }
+
+void tm_an_add_episode(struct tm_an *an, struct tm_episode *ep)
+{
+    const char *sig = ep->signature ? ep->signature : "";
+    uint32_t i = tm_map_find(&an->epmap, sig, strlen(sig));
+    if (i == UINT32_MAX) {
+        if (an->neps >= TM_EP_CLUSTERS) {
+            an->eps_dropped++;
+            tm_episode_release(ep);
+            return;
+        }
+        tm_map_intern(&an->epmap, sig, strlen(sig), NULL);
+        if (an->neps == an->capeps) {
+            an->capeps = an->capeps ? an->capeps * 2 : 16;
+            an->eps = tm_xrealloc(an->eps, an->capeps * sizeof *an->eps);
+        }
+        ep->count = 1;
+        ep->sessions = 1;
+        ep->units[0] = ep->unit;
+        ep->nunits = 1;
+        ep->projects[0] = ep->project;
+        ep->nprojects = 1;
+        an->eps[an->neps++] = *ep;
+        memset(ep, 0, sizeof *ep);
+        return;
+    }
+    struct tm_episode *c = &an->eps[i];
+    c->count++;
+    int seen = 0;
+    for (uint32_t k = 0; k < c->nunits; k++)
+        seen |= c->units[k] == ep->unit;
+    if (!seen && c->nunits < TM_EP_UNITS)
+        c->units[c->nunits++] = ep->unit;
+    if (!seen && (c->nunits < TM_EP_UNITS || ep->unit != c->unit))
+        c->sessions++;
+    int known = 0;
+    for (uint32_t k = 0; k < c->nprojects; k++)
+        known |= c->projects[k] == ep->project;
+    if (!known && c->nprojects < TM_EP_PROJECTS)
+        c->projects[c->nprojects++] = ep->project;
+    /* a resolved episode with a solution is the better representative */
+    if (!(c->resolved && c->solution) && ep->resolved && ep->solution) {
+        struct tm_episode keep = *c;
+        *c = *ep;
+        c->count = keep.count;
+        c->sessions = keep.sessions;
+        memcpy(c->units, keep.units, sizeof c->units);
+        c->nunits = keep.nunits;
+        memcpy(c->projects, keep.projects, sizeof c->projects);
+        c->nprojects = keep.nprojects;
+        memset(ep, 0, sizeof *ep);
+        tm_episode_release(&keep);
+        return;
+    }
+    c->unit = ep->unit;
+    tm_episode_release(ep);
+}
+
+void tm_an_file(struct tm_an *an)
+{
+    an->file_no++;
+    an->prev_multi = an->file_units > 1;
+    an->file_units = 0;
+    an->first_in_file = 1;
+    tm_set64_clear(&an->pairs);
+    an->plen = 0;
+    an->pairs_live = 0;
+    an->pruned_in_file = 0;
+}
+
+/* Is (term or topic, unit) new in this file? Called when the key's unit stamp differs
+ * from the current unit. Until a unit comes back inside the file every unit has one
+ * stretch in it, so a key first seen in the current stretch is new in the file: it is
+ * only logged. */
+static int pair_new(struct tm_an *an, uint64_t key)
+{
+    if (an->pairs_live)
+        return tm_set64_add(&an->pairs, key);
+    if (an->plen == an->pcap) {
+        an->pcap = an->pcap ? an->pcap * 2 : 4096;
+        an->plog = tm_xrealloc(an->plog, an->pcap * sizeof *an->plog);
+    }
+    an->plog[an->plen++] = key;
+    return 1;
+}
+
+/* A unit came back inside this file: from now on the pairs are looked up. */
+static void pairs_go_live(struct tm_an *an)
+{
+    if (an->pruned_in_file) { /* pairs from before the prune are gone */
+        an->revisits++;
+        an->pruned_in_file = 0;
+    }
+    if (an->pairs_live)
+        return;
+    for (size_t k = 0; k < an->plen; k++)
+        tm_set64_add(&an->pairs, an->plog[k]);
+    an->plen = 0;
+    an->pairs_live = 1;
+}
+
+void tm_an_unit(struct tm_an *an, uint32_t unit)
+{
+    if (unit >= an->ucap) {
+        uint32_t n = an->ucap ? an->ucap : 256;
+        while (n <= unit)
+            n *= 2;
+        an->unit_file = tm_xrealloc(an->unit_file, n * sizeof *an->unit_file);
+        memset(an->unit_file + an->ucap, 0, (n - an->ucap) * sizeof *an->unit_file);
+        an->ucap = n;
+    }
+    int same = unit + 1 == an->unit;
+    if (an->first_in_file) {
+        an->first_in_file = 0;
+        /* continuing the last unit of a file that interleaved several: its pairs are
+         * gone, so count it as a revisit */
+        if (same && an->prev_multi)
+            an->revisits++;
+    }
+    if (!same && an->unit_file[unit] && an->unit_file[unit] != an->file_no)
+        an->revisits++; /* back from an earlier file */
+    if (!same && an->unit_file[unit] == an->file_no)
+        pairs_go_live(an); /* back inside this file */
+    if (an->unit_file[unit] != an->file_no) {
+        an->unit_file[unit] = an->file_no;
+        an->file_units++;
+    }
+    if (unit + 1 > an->units)
+        an->units = unit + 1;
+    an->unit = unit + 1;
+    an->have_prev = an->have_prev2 = an->carry = 0;
+}
+
+static void grow(struct tm_an *an)
+{
+    uint32_t n = an->cap ? an->cap * 2 : 4096;
+    an->ts = tm_xrealloc(an->ts, n * sizeof *an->ts);
+    an->mh = tm_xrealloc(an->mh, n * sizeof *an->mh);
+    an->cap = n;
+}
+
+static uint32_t mix(uint32_t x)
+{
+    x ^= x >> 16;
+    x *= 0x7feb352d;
+    x ^= x >> 15;
+    x *= 0x846ca68b;
+    x ^= x >> 16;
+    return x;
+}
+
+static void prune(struct tm_an *an);
+
+/* Count one occurrence of term i (mentions, df, topics). Inlined: it runs for every
+ * unigram and bigram, and the call cost more than its common path. */
+HOT void count_idx(struct tm_an *an, uint32_t i, int phrase, int joined)
+{
+    struct tstat *st = &an->ts[i];
+    st->mentions++;
+    st->idm += (uint32_t)joined;
+    if (st->last != an->unit) {
+        st->last = an->unit;
+        st->cur = 0;
+        if (pair_new(an, (uint64_t)i << 32 | an->unit))
+            st->df++;
+        if (!phrase) {
+            if (an->umh_unit != an->unit) { /* once per unit, not per (term, unit) */
+                for (int j = 0; j < MH; j++)
+                    an->umh[j] = mix(an->unit * 0x9e3779b9u + (uint32_t)j * 0x85ebca6bu);
+                an->umh_unit = an->unit;
+            }
+            for (int j = 0; j < MH; j++)
+                if (an->umh[j] < an->mh[i][j])
+                    an->mh[i][j] = an->umh[j];
+        }
+    }
+    if (st->cur < TM_DP_CLIP) {
+        st->clipped++;
+        st->cur++;
+    }
+    uint64_t tm = st->tmask;
+    if (tm) {
+        an->rec_mask |= tm;
+        for (; tm; tm &= tm - 1) {
+            int t = __builtin_ctzll(tm);
+            an->topic_mentions[t]++;
+            if (an->topic_unit[t] != an->unit) {
+                an->topic_unit[t] = an->unit;
+                an->topic_cur[t] = 0;
+            }
+            if (an->topic_cur[t] < TM_DP_CLIP) {
+                an->topic_cur[t]++;
+                an->topic_clipped[t]++;
+            }
+        }
+    }
+}
+
+static uint32_t intern_term(struct tm_an *an, const char *w, size_t n)
+{
+    int added;
+    uint32_t i = tm_map_intern(&an->terms, w, n, &added);
+    if (added) {
+        if (i >= an->cap)
+            grow(an);
+        an->ts[i].mentions = an->ts[i].clipped = 0;
+        an->ts[i].cur = 0;
+        an->ts[i].df = an->ts[i].last = an->ts[i].idm = 0;
+        an->ts[i].tmask = an->tax ? tm_taxonomy_mask(an->tax, w, n) : 0;
+        memset(an->mh[i], 0xff, sizeof an->mh[i]);
+    }
+    return i;
+}
+
+static uint32_t count(struct tm_an *an, const char *w, size_t n, int phrase, int joined)
+{
+    uint32_t i = intern_term(an, w, n);
+    count_idx(an, i, phrase, joined);
+    return i;
+}
+
+/* Each term counts as a unigram; with the term before it in the same phrase as a
+ * bigram; and when both joints are inside one identifier (SOURCE_DATE_EPOCH), the three
+ * as a trigram. Prose trigrams are not counted: they are mostly filler. */
+HOT void on_term(struct tm_an *an, uint32_t cur, int adj, int joined)
+{
+    an->tokens++;
+    an->rec_tokens = 1;
+    count_idx(an, cur, 0, 0);
+    adj = adj && an->have_prev;
+    if (adj) {
+        /* the bigram's term by the pair of unigram indexes; its key is built once */
+        uint64_t pair = (uint64_t)an->prev_idx << 32 | cur;
+        uint32_t b = tm_map64_get(&an->bimap, pair);
+        if (b == UINT32_MAX) {
+            char key[2 * TM_TERM_MAX + 2];
+            size_t la, lb;
+            const char *a = tm_map_key(&an->terms, an->prev_idx, &la);
+            const char *c = tm_map_key(&an->terms, cur, &lb);
+            memcpy(key, a, la);
+            key[la] = '_';
+            memcpy(key + la + 1, c, lb);
+            b = intern_term(an, key, la + 1 + lb);
+            tm_map64_put(&an->bimap, pair, b);
+        }
+        count_idx(an, b, 1, joined);
+        if (joined && an->prev_joined && an->have_prev2) {
+            char key[3 * TM_TERM_MAX + 3];
+            size_t l0, l1, l2;
+            const char *w0 = tm_map_key(&an->terms, an->prev2_idx, &l0);
+            const char *w1 = tm_map_key(&an->terms, an->prev_idx, &l1);
+            const char *w2 = tm_map_key(&an->terms, cur, &l2);
+            memcpy(key, w0, l0);
+            key[l0] = '_';
+            memcpy(key + l0 + 1, w1, l1);
+            key[l0 + 1 + l1] = '_';
+            memcpy(key + l0 + 2 + l1, w2, l2);
+            count(an, key, l0 + l1 + l2 + 2, 1, 1);
+        }
+        an->prev2_idx = an->prev_idx;
+        an->have_prev2 = 1;
+    } else {
+        an->have_prev2 = 0;
+    }
+    an->prev_joined = adj && joined;
+    an->prev_idx = cur;
+    an->have_prev = 1;
+}
+
+/* ---- the word cache ----
+ * Text is Zipfian: a few thousand raw words make most tokens. A direct-mapped cache
+ * keyed by the raw bytes of a run remembers its terms (indexes) and flags, so a repeated
+ * word costs a hash and a compare instead of splitting, folding, stopword and interning
+ * work. Runs longer than WC_RAW or with more than WC_EV terms are not cached. */
+#define WC_SLOTS 16384
+#define WC_RAW 24
+#define WC_EV 4
+
+struct wc {
+    uint32_t hash;
+    uint8_t len, nev, end; /* end: tm_split_run's return */
+    uint8_t flags[WC_EV];
+    uint32_t term[WC_EV];
+    char raw[WC_RAW];
+};
+
+struct rec_run {
+    struct tm_an *an;
+    struct wc *e;
+    int overflow;
+};
+
+HOT void replay(struct tm_an *an, uint32_t idx, int flags)
+{
+    int adj = (flags & TM_TOK_CARRY) ? an->carry : (flags & TM_TOK_ADJ) != 0;
+    on_term(an, idx, adj, (flags & TM_TOK_JOINED) != 0);
+    an->carry = 1;
+}
+
+static void record_part(void *ctx, const char *w, size_t n, int flags)
+{
+    struct rec_run *r = ctx;
+    uint32_t idx = intern_term(r->an, w, n);
+    if (r->e->nev < WC_EV) {
+        r->e->term[r->e->nev] = idx;
+        r->e->flags[r->e->nev] = (uint8_t)flags;
+        r->e->nev++;
+    } else {
+        r->overflow = 1;
+    }
+    replay(r->an, idx, flags);
+}
+
+/* The bytes of a short run as at most three overlapping words: no byte loop, and no
+ * read outside [p, p + n). Equal runs give equal words; n goes into the hash and the
+ * compare, so the overlap is harmless. */
+static uint64_t ld8(const char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+}
+
+static uint64_t ld4(const char *p)
+{
+    uint32_t w;
+    memcpy(&w, p, 4);
+    return w;
+}
+
+HOT uint64_t tail_word(const char *p, size_t n) /* n <= 8 */
+{
+    if (n >= 4)
+        return ld4(p) | ld4(p + n - 4) << 32;
+    if (n)
+        return (uint64_t)(unsigned char)p[0] | (uint64_t)(unsigned char)p[n / 2] << 8 |
+               (uint64_t)(unsigned char)p[n - 1] << 16;
+    return 0;
+}
+
+HOT uint32_t raw_hash(const char *p, size_t n)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+    size_t i = 0;
+    for (; i + 8 < n; i += 8) {
+        h = (h ^ ld8(p + i)) * 0xbf58476d1ce4e5b9ull;
+        h ^= h >> 31;
+    }
+    uint64_t w = n >= 8 ? ld8(p + n - 8) : tail_word(p, n);
+    h = (h ^ w) * 0x94d049bb133111ebull;
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+HOT int raw_eq(const char *a, const char *b, size_t n)
+{
+    if (n < 8)
+        return tail_word(a, n) == tail_word(b, n); /* n < 4: p[n / 2] covers the middle */
+    for (size_t i = 0; i + 8 < n; i += 8)
+        if (ld8(a + i) != ld8(b + i))
+            return 0;
+    return ld8(a + n - 8) == ld8(b + n - 8);
+}
+
+/* A word the cache does not hold: split and fold it, and remember the result. Out of
+ * line so that the hit path (99% of runs) saves and restores few registers. */
+__attribute__((noinline)) static void an_run_miss(struct tm_an *an, const char *run, size_t n,
+                                                  int start_carry, uint32_t h, struct wc *e)
+{
+    struct wc fresh = {0};
+    struct rec_run r = {an, &fresh, 0};
+    int end = tm_split_run(run, n, record_part, &r);
+    an->carry = end == 2 ? start_carry : end;
+    if (!r.overflow && e) {
+        fresh.hash = h;
+        fresh.len = (uint8_t)n;
+        fresh.end = (uint8_t)end;
+        memcpy(fresh.raw, run, n);
+        *e = fresh;
+    }
+}
+
+static void an_run(void *ctx, const char *run, size_t n, int after_blank)
+{
+    struct tm_an *an = ctx;
+    if (!after_blank)
+        an->carry = 0;
+    int start_carry = an->carry;
+    if (n > WC_RAW) {
+        an_run_miss(an, run, n, start_carry, 0, NULL);
+        return;
+    }
+    uint32_t h = raw_hash(run, n);
+    struct wc *e = &an->wcache[h & (WC_SLOTS - 1)];
+    if (e->len == n && e->hash == h && raw_eq(e->raw, run, n)) {
+        for (uint8_t k = 0; k < e->nev; k++)
+            replay(an, e->term[k], e->flags[k]);
+        an->carry = e->end == 2 ? start_carry : e->end;
+        return;
+    }
+    an_run_miss(an, run, n, start_carry, h, e);
+}
+
+static void text_begin(struct tm_an *an)
+{
+    if (!an->unit)
+        tm_an_unit(an, 0);
+    if (!an->wcache)
+        an->wcache = tm_xcalloc(WC_SLOTS, sizeof *an->wcache);
+    an->have_prev = an->have_prev2 = an->carry = 0;
+}
+
+static void text_end(struct tm_an *an)
+{
+    an->have_prev = an->have_prev2 = an->carry = 0;
+    if (an->terms.count > TERMS_SOFT_CAP)
+        prune(an);
+}
+
+void tm_an_text(struct tm_an *an, const char *text, size_t len)
+{
+    text_begin(an);
+    tm_scan_runs(text, len, an_run, an);
+    text_end(an);
+}
+
+void tm_an_scrub_text(struct tm_an *an, struct tm_scrub *s, const char *text, size_t len,
+                      struct tm_buf *tmp)
+{
+    text_begin(an);
+    tm_scrub_runs(s, text, len, tmp, an_run, an);
+    text_end(an);
+}
+
+void tm_an_record_end(struct tm_an *an)
+{
+    if (an->rec_tokens)
+        an->content_records++;
+    uint64_t m = an->rec_mask;
+    for (int t = 0; m; t++, m >>= 1) {
+        if (!(m & 1))
+            continue;
+        an->topic_records[t]++;
+        if (an->topic_last[t] != an->unit) {
+            an->topic_last[t] = an->unit;
+            if (pair_new(an, (uint64_t)(0x80000000u | (uint32_t)t) << 32 | an->unit))
+                an->topic_df[t]++;
+        }
+    }
+    an->rec_mask = 0;
+    an->rec_tokens = 0;
+}
+
+/* Drop the rarest terms when the vocabulary passes its cap (lossy counting: the
+ * dropped terms only ever lose counts, so df never grows by pruning). */
+static void prune(struct tm_an *an)
+{
+    uint32_t n = an->terms.count;
+    uint8_t *keep = tm_xmalloc(n);
+    uint32_t *nid = tm_xmalloc(n * sizeof *nid);
+    for (;;) {
+        uint32_t kept = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            keep[i] = an->ts[i].mentions >= an->prune_below || an->ts[i].tmask;
+            kept += keep[i];
+        }
+        if (kept <= TERMS_SOFT_CAP / 2)
+            break;
+        an->prune_below *= 2;
+    }
+    tm_map_filter(&an->terms, keep, nid);
+    /* the pair set names terms by index: start it afresh, and if this file interleaves
+     * sessions count a revisit so that df stays an upper bound never exceeded */
+    tm_set64_clear(&an->pairs);
+    an->plen = 0;
+    if (an->file_units <= 1)
+        an->pruned_in_file = 1; /* if a unit comes back later in this file: a revisit */
+    tm_map64_release(&an->bimap); /* also by index */
+    if (an->wcache)
+        memset(an->wcache, 0, WC_SLOTS * sizeof *an->wcache);
+    if (an->file_units > 1)
+        an->revisits++;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t j = nid[i];
+        if (j == UINT32_MAX)
+            continue;
+        an->ts[j] = an->ts[i];
+        memcpy(an->mh[j], an->mh[i], sizeof an->mh[j]);
+    }
+    free(keep);
+    free(nid);
+}
+
+/* ---- finishing ---- */
+
+/* Signed Dunning log-likelihood of c in n against b in bn. */
+static double g2(double c, double n, double b, double bn)
+{
+    double e1 = n * (c + b) / (n + bn), e2 = bn * (c + b) / (n + bn);
+    double g = 0;
+    if (c > 0)
+        g += c * log(c / e1);
+    if (b > 0)
+        g += b * log(b / e2);
+    g *= 2;
+    return c / n >= b / bn ? g : -g;
+}
+
+/* Identity words: strict ones (user names, e-mail local parts) are withheld unless
+ * they are taxonomy terms (a service account "tdx-attester@" names no one); soft ones
+ * (project dirs, branch prefixes, e-mail domains) also pass when they are background
+ * vocabulary. */
+static int denied_word(const struct tm_an *an, const char *w, size_t n, int taxonomy, int vocab)
+{
+    if (!taxonomy && tm_map_find(&an->deny_strict, w, n) != UINT32_MAX)
+        return 1;
+    return !taxonomy && !vocab && tm_map_find(&an->deny_soft, w, n) != UINT32_MAX;
+}
+
+/* Is the term, or any part of it (split at '_'), an identity word? */
+static int denied(const struct tm_an *an, const char *t, size_t n, int taxonomy, int vocab)
+{
+    if (denied_word(an, t, n, taxonomy, vocab))
+        return 1;
+    size_t st = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i == n || t[i] == '_') {
+            if (i > st && i - st < n) {
+                const char *w = t + st;
+                size_t wl = i - st;
+                int wtax = an->tax && tm_taxonomy_mask(an->tax, w, wl);
+                int wvoc = an->bg && tm_background_count(an->bg, w, wl) > 0;
+                if (denied_word(an, w, wl, wtax, wvoc))
+                    return 1;
+            }
+            st = i + 1;
+        }
+    }
+    return 0;
+}
+
+/* A prose phrase of two common words ("file created") is a template, not a term. */
+static int generic_parts(const struct tm_an *an, const char *t, size_t n, double B)
+{
+    const char *us = memchr(t, '_', n);
+    if (!us || !an->bg)
+        return 0;
+    size_t a = (size_t)(us - t);
+    double ra = (double)tm_background_count(an->bg, t, a) / B;
+    double rb = (double)tm_background_count(an->bg, us + 1, n - a - 1) / B;
+    return ra >= 2e-5 && rb >= 2e-5;
+}
+
+static int by_score(const void *a, const void *b)
+{
+    const struct tm_pterm *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score < y->score ? 1 : -1;
+    return strcmp(x->term, y->term);
+}
+
+static int by_share(const void *a, const void *b)
+{
+    const struct tm_ptopic *x = a, *y = b;
+    if (x->records != y->records)
+        return x->records < y->records ? 1 : -1;
+    return x->topic - y->topic;
+}
+
+/* A phrase is a term when it was written as an identifier, or when its words stick
+ * together far more than chance and it is not a background phrase. */
+static int phrase_ok(const struct tm_an *an, uint32_t i, const char *t, size_t n)
+{
+    if (an->ts[i].idm >= 2)
+        return 1;
+    const char *us = memchr(t, '_', n);
+    if (!us)
+        return 0;
+    uint32_t a = tm_map_find(&an->terms, t, (size_t)(us - t));
+    uint32_t b = tm_map_find(&an->terms, us + 1, n - (size_t)(us - t) - 1);
+    if (a == UINT32_MAX || b == UINT32_MAX || an->ts[i].mentions < 5)
+        return 0;
+    double pmi = (double)an->ts[i].mentions * (double)an->tokens /
+                 ((double)an->ts[a].mentions * (double)an->ts[b].mentions);
+    return pmi >= 8.0 && an->ts[i].mentions * 4 >= an->ts[a].mentions / 8;
+}
+
+static void build_themes(struct tm_an *an, struct tm_profile *p);
+
+void tm_an_finish(struct tm_an *an, int k, struct tm_profile *p)
+{
+    memset(p, 0, sizeof *p);
+    if (k < TM_K_MIN)
+        k = TM_K_MIN;
+    p->k = k;
+    p->tokens = an->tokens;
+    p->content_records = an->content_records;
+    p->units = an->units;
+    p->revisits = an->revisits;
+    uint32_t n = an->terms.count;
+    double N = an->tokens ? (double)an->tokens : 1;
+    double B = an->bg && an->bg->total ? (double)an->bg->total : 1e9;
+    p->terms = tm_xcalloc(n ? n : 1, sizeof *p->terms);
+    for (uint32_t i = 0; i < n; i++) {
+        size_t len;
+        const char *t = tm_map_key(&an->terms, i, &len);
+        int phrase = memchr(t, '_', len) != NULL;
+        uint32_t df = an->ts[i].df > an->revisits ? an->ts[i].df - an->revisits : 0;
+        if (phrase && !phrase_ok(an, i, t, len))
+            continue;
+        if (df < 2 && !an->ts[i].tmask)
+            continue; /* never publishable and not needed for topics */
+        uint64_t b = an->bg ? tm_background_count(an->bg, t, len) : 0;
+        struct tm_pterm *pt = &p->terms[p->nterms++];
+        pt->term = tm_xstrndup(t, len);
+        pt->mentions = an->ts[i].mentions;
+        pt->clipped = an->ts[i].clipped;
+        pt->df = df;
+        pt->score = g2((double)an->ts[i].mentions, N, (double)b + 0.5, B);
+        int generic = (double)b / B >= 2e-4 || pt->score <= 0 ||
+                      (double)an->ts[i].mentions / N < 3.0 * ((double)b + 1) / B ||
+                      (!phrase && len < 3 && !an->ts[i].tmask) || /* "mr", "td": fragments */
+                      (phrase && an->ts[i].idm < 2 && !an->ts[i].tmask && generic_parts(an, t, len, B));
+        pt->flags = (generic ? TM_T_GENERIC : 0) | (phrase ? TM_T_PHRASE : 0) |
+                    (an->ts[i].tmask ? TM_T_TAXONOMY : 0) |
+                    (denied(an, t, len, an->ts[i].tmask != 0, b > 0) ? TM_T_DENIED : 0);
+        if (df >= (uint32_t)k && !(pt->flags & TM_T_DENIED))
+            pt->flags |= TM_T_PUBLIC;
+    }
+    qsort(p->terms, p->nterms, sizeof *p->terms, by_score);
+    /* Keep the profile small: the top distinctive terms plus every taxonomy term. */
+    size_t keep = 0;
+    for (size_t i = 0; i < p->nterms; i++) {
+        if (i < 5000 || (p->terms[i].flags & TM_T_TAXONOMY))
+            p->terms[keep++] = p->terms[i];
+        else
+            free(p->terms[i].term);
+    }
+    p->nterms = keep;
+    size_t nt = an->tax ? an->tax->ntopics : 0;
+    p->topics = tm_xcalloc(nt ? nt : 1, sizeof *p->topics);
+    for (size_t t = 0; t < nt; t++) {
+        if (!an->topic_records[t])
+            continue;
+        struct tm_ptopic *pt = &p->topics[p->ntopics++];
+        pt->topic = (int)t;
+        pt->mentions = an->topic_mentions[t];
+        pt->clipped = an->topic_clipped[t];
+        pt->records = an->topic_records[t];
+        pt->df = an->topic_df[t] > an->revisits ? an->topic_df[t] - an->revisits : 0;
+        pt->share = an->content_records ? (double)pt->records / (double)an->content_records : 0;
+        pt->publishable = pt->df >= (uint32_t)k;
+    }
+    qsort(p->topics, p->ntopics, sizeof *p->topics, by_share);
+    build_themes(an, p);
+    p->episodes = an->eps;
+    p->nepisodes = p->capepisodes = an->neps;
+    p->episodes_dropped = an->eps_dropped;
+    an->eps = NULL;
+    an->neps = an->capeps = 0;
+}
+
+size_t tm_profile_top(const struct tm_profile *p, const struct tm_pterm **out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < p->nterms && n < max; i++) {
+        const struct tm_pterm *t = &p->terms[i];
+        if ((t->flags & TM_T_PUBLIC) && !(t->flags & TM_T_GENERIC))
+            out[n++] = t;
+    }
+    return n;
+}
+
+/* Themes: greedy clustering of the top distinctive unigrams by the estimated Jaccard
+ * similarity of the sessions they occur in (min-hash). */
+static void build_themes(struct tm_an *an, struct tm_profile *p)
+{
+    enum { CAND = 40, MAXTHEMES = 6 };
+    const struct tm_pterm *top[CAND];
+    uint32_t idx[CAND];
+    size_t n = 0;
+    for (size_t i = 0; i < p->nterms && n < CAND; i++) {
+        const struct tm_pterm *t = &p->terms[i];
+        if (!(t->flags & TM_T_PUBLIC) || (t->flags & (TM_T_GENERIC | TM_T_PHRASE)))
+            continue;
+        uint32_t j = tm_map_find(&an->terms, t->term, strlen(t->term));
+        if (j == UINT32_MAX)
+            continue;
+        top[n] = t;
+        idx[n++] = j;
+    }
+    uint8_t used[CAND] = {0};
+    p->themes = tm_xcalloc(MAXTHEMES, sizeof *p->themes);
+    for (size_t s = 0; s < n && p->nthemes < MAXTHEMES; s++) {
+        if (used[s])
+            continue;
+        struct tm_theme *th = &p->themes[p->nthemes++];
+        used[s] = 1;
+        th->terms[th->nterms++] = tm_xstrdup(top[s]->term);
+        th->mentions = top[s]->mentions;
+        for (size_t o = s + 1; o < n && th->nterms < 8; o++) {
+            if (used[o])
+                continue;
+            int same = 0;
+            for (int j = 0; j < MH; j++)
+                same += an->mh[idx[s]][j] == an->mh[idx[o]][j];
+            if (same * 2 >= MH) {
+                used[o] = 1;
+                th->terms[th->nterms++] = tm_xstrdup(top[o]->term);
+                th->mentions += top[o]->mentions;
+            }
+        }
+        struct tm_buf lb;
+        tm_buf_init(&lb);
+        for (size_t j = 0; j < th->nterms && j < 3; j++) {
+            if (j)
+                tm_buf_adds(&lb, " / ");
+            tm_buf_adds(&lb, th->terms[j]);
+        }
+        th->label = tm_buf_detach(&lb);
+    }
+}
+
+void tm_episode_release(struct tm_episode *ep)
+{
+    free(ep->problem);
+    free(ep->signature);
+    for (size_t i = 0; i < ep->nsteps; i++)
+        free(ep->steps[i]);
+    free(ep->solution);
+    memset(ep, 0, sizeof *ep);
+}
+
+void tm_profile_release(struct tm_profile *p)
+{
+    for (size_t i = 0; i < p->nterms; i++)
+        free(p->terms[i].term);
+    free(p->terms);
+    free(p->topics);
+    for (size_t i = 0; i < p->nthemes; i++) {
+        free(p->themes[i].label);
+        for (size_t j = 0; j < p->themes[i].nterms; j++)
+            free(p->themes[i].terms[j]);
+    }
+    free(p->themes);
+    for (size_t i = 0; i < p->nepisodes; i++)
+        tm_episode_release(&p->episodes[i]);
+    free(p->episodes);
+    memset(p, 0, sizeof *p);
+}
+
+void tm_an_dump(struct tm_an *an, uint32_t min_df, int keep_denied,
+                void (*fn)(void *ctx, const char *term, size_t len, uint64_t mentions, uint32_t df),
+                void *ctx)
+{
+    for (uint32_t i = 0; i < an->terms.count; i++) {
+        size_t len;
+        const char *t = tm_map_key(&an->terms, i, &len);
+        if (an->ts[i].df < min_df || (!keep_denied && denied(an, t, len, 0, 0)))
+            continue;
+        if (memchr(t, '_', len) && !phrase_ok(an, i, t, len))
+            continue;
+        fn(ctx, t, len, an->ts[i].mentions, an->ts[i].df);
+    }
+}

@@ -1,0 +1,449 @@
+/* card.c - build the dataset card and serialise the profile (see card.h). */
+#include "pipeline/card.h"
+#include "base/base.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static double round3(double x) { return floor(x * 1000 + 0.5) / 1000; }
+
+static cJSON *volume(const struct tm_card_in *in)
+{
+    const struct tm_volume *v = in->vol;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "records", (double)v->records);
+    cJSON_AddNumberToObject(o, "malformed", (double)v->malformed);
+    cJSON_AddNumberToObject(o, "sessions", v->sessions);
+    cJSON_AddNumberToObject(o, "projects", v->projects);
+    int64_t days = v->have_time ? tm_day_of(v->last_ms) - tm_day_of(v->first_ms) : 0;
+    cJSON_AddNumberToObject(o, "days", (double)days);
+    cJSON_AddNumberToObject(o, "active_days", v->active_days);
+    char ts[32];
+    if (v->have_time) {
+        tm_format_time(v->first_ms, ts);
+        cJSON_AddStringToObject(o, "first", ts);
+        tm_format_time(v->last_ms, ts);
+        cJSON_AddStringToObject(o, "last", ts);
+    } else {
+        cJSON_AddNullToObject(o, "first");
+        cJSON_AddNullToObject(o, "last");
+    }
+    cJSON_AddNumberToObject(o, "bytes", (double)v->bytes);
+    /* by_type in a stable order: by name */
+    cJSON *bt = cJSON_CreateObject();
+    uint32_t n = v->types.count;
+    uint32_t *ord = tm_xmalloc((n ? n : 1) * sizeof *ord);
+    for (uint32_t i = 0; i < n; i++)
+        ord[i] = i;
+    for (uint32_t i = 1; i < n; i++) /* insertion sort: a handful of types */
+        for (uint32_t j = i; j > 0; j--) {
+            size_t la, lb;
+            const char *a = tm_map_key(&v->types, ord[j - 1], &la);
+            const char *b = tm_map_key(&v->types, ord[j], &lb);
+            int c = memcmp(a, b, la < lb ? la : lb);
+            if (c < 0 || (c == 0 && la <= lb))
+                break;
+            uint32_t t = ord[j];
+            ord[j] = ord[j - 1];
+            ord[j - 1] = t;
+        }
+    for (uint32_t i = 0; i < n; i++) {
+        size_t l;
+        const char *k = tm_map_key(&v->types, ord[i], &l);
+        char name[72];
+        snprintf(name, sizeof name, "%.*s", (int)l, k);
+        cJSON_AddNumberToObject(bt, name, (double)v->type_counts[ord[i]]);
+    }
+    free(ord);
+    cJSON_AddItemToObject(o, "by_type", bt);
+    char rec[32], sum[160];
+    tm_format_count(v->records, rec);
+    snprintf(sum, sizeof sum, "%s records across %u project%s (%lld day%s)", rec, v->projects,
+             v->projects == 1 ? "" : "s", (long long)days, days == 1 ? "" : "s");
+    cJSON_AddStringToObject(o, "summary", sum);
+    return o;
+}
+
+/* Topics that may be published, best first: df >= k. */
+static size_t public_topics(const struct tm_card_in *in, const struct tm_ptopic **out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < in->prof->ntopics && n < max; i++)
+        if (in->prof->topics[i].publishable && in->prof->topics[i].share >= 0.03)
+            out[n++] = &in->prof->topics[i];
+    return n;
+}
+
+cJSON *tm_card_build(const struct tm_card_in *in)
+{
+    cJSON *c = cJSON_CreateObject();
+    const struct tm_ptopic *tops[TM_TOPICS_MAX];
+    size_t nt = public_topics(in, tops, TM_TOPICS_MAX);
+    const struct tm_profile *p = in->prof;
+    char buf[300];
+
+    cJSON_AddStringToObject(c, "dataset_id", in->id);
+    cJSON_AddStringToObject(c, "owner", in->owner);
+    const char *topic;
+    char tbuf[300];
+    if (in->title) {
+        topic = in->title;
+    } else if (nt && tops[0]->share >= 0.10) {
+        const struct tm_topic *t0 = &in->tax->topics[tops[0]->topic];
+        snprintf(tbuf, sizeof tbuf, "%s: %s", in->tax->tax_label[t0->tax], t0->label);
+        topic = tbuf;
+    } else if (p->nthemes)
+        topic = p->themes[0].label;
+    else
+        topic = "Unclassified";
+    cJSON_AddStringToObject(c, "topic", topic);
+    cJSON_AddItemToObject(c, "volume", volume(in));
+
+    cJSON *pf;
+    if (nt) {
+        const struct tm_topic *t = &in->tax->topics[tops[0]->topic];
+        pf = cJSON_CreateObject();
+        cJSON_AddStringToObject(pf, "label", t->label);
+        cJSON_AddNumberToObject(pf, "share", round3(tops[0]->share));
+        snprintf(buf, sizeof buf, "%s (%d%% of content)", t->label, (int)floor(tops[0]->share * 100 + 0.5));
+        cJSON_AddStringToObject(pf, "summary", buf);
+    } else if (p->nthemes) {
+        pf = cJSON_CreateObject();
+        cJSON_AddStringToObject(pf, "label", p->themes[0].label);
+        cJSON_AddNullToObject(pf, "share");
+        cJSON_AddStringToObject(pf, "summary", p->themes[0].label);
+    } else {
+        pf = cJSON_CreateNull();
+    }
+    cJSON_AddItemToObject(c, "primary_focus", pf);
+
+    cJSON *ke = cJSON_CreateArray();
+    size_t nke = 0;
+    for (size_t i = 0; i < nt && nke < TM_CARD_EXPERTISE; i++, nke++)
+        cJSON_AddItemToArray(ke, cJSON_CreateString(in->tax->topics[tops[i]->topic].label));
+    for (size_t i = 0; !nke && i < p->nthemes && i < TM_CARD_EXPERTISE; i++)
+        cJSON_AddItemToArray(ke, cJSON_CreateString(p->themes[i].label));
+    cJSON_AddItemToObject(c, "key_expertise", ke);
+
+    const struct tm_pterm *top[TM_CARD_TOPICS];
+    size_t ntop = tm_profile_top(p, top, TM_CARD_TOPICS);
+    cJSON *ta = cJSON_CreateArray();
+    for (size_t i = 0; i < ntop; i++)
+        cJSON_AddItemToArray(ta, cJSON_CreateString(top[i]->term));
+    cJSON_AddItemToObject(c, "topics", ta);
+
+    cJSON *th = cJSON_CreateArray();
+    for (size_t i = 0; i < p->nthemes; i++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "label", p->themes[i].label);
+        cJSON *terms = cJSON_CreateArray();
+        for (size_t j = 0; j < p->themes[i].nterms; j++)
+            cJSON_AddItemToArray(terms, cJSON_CreateString(p->themes[i].terms[j]));
+        cJSON_AddItemToObject(o, "terms", terms);
+        cJSON_AddItemToArray(th, o);
+    }
+    cJSON_AddItemToObject(c, "themes", th);
+
+    cJSON *pr = cJSON_CreateObject();
+    cJSON_AddNumberToObject(pr, "k", p->k);
+    cJSON_AddStringToObject(pr, "filter", "teemed-scrub-v1");
+    cJSON *sc = cJSON_CreateObject();
+    for (int k = 0; k < TM_S_NKINDS; k++)
+        cJSON_AddNumberToObject(sc, tm_scrub_kind_name((enum tm_scrub_kind)k), (double)in->scrub->hits[k]);
+    cJSON_AddItemToObject(pr, "scrubbed", sc);
+    cJSON_AddItemToObject(c, "privacy", pr);
+
+    char hex[65];
+    tm_hex(in->commitment, 32, hex);
+    snprintf(buf, sizeof buf, "sha256:%s", hex);
+    cJSON_AddStringToObject(c, "commitment", buf);
+    cJSON *ci = cJSON_CreateObject();
+    cJSON_AddStringToObject(ci, "scheme", "rfc6962-merkle-sha256");
+    cJSON_AddStringToObject(ci, "order", "files by relative path, then records in file order");
+    cJSON_AddNumberToObject(ci, "leaves", (double)in->leaves);
+    cJSON_AddItemToObject(c, "commitment_info", ci);
+    char ts[32];
+    tm_format_time(in->now_ms, ts);
+    cJSON_AddStringToObject(c, "created_at", ts);
+    return c;
+}
+
+static void add_lower(struct tm_buf *b, const char *s)
+{
+    for (; *s; s++)
+        tm_buf_addc(b, (char)(*s >= 'A' && *s <= 'Z' ? *s + 32 : *s));
+    tm_buf_addc(b, ' ');
+}
+
+static void add_strings(struct tm_buf *b, const cJSON *o)
+{
+    if (cJSON_IsString(o))
+        add_lower(b, o->valuestring);
+    for (const cJSON *c = o ? o->child : NULL; c; c = c->next)
+        add_strings(b, c);
+}
+
+char *tm_card_search_text(const cJSON *card)
+{
+    struct tm_buf b;
+    tm_buf_init(&b);
+    static const char *const keys[] = {"dataset_id", "owner", "topic", "primary_focus",
+                                       "key_expertise", "topics", "themes"};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        add_strings(&b, cJSON_GetObjectItemCaseSensitive(card, keys[i]));
+    return tm_buf_detach(&b);
+}
+
+/* ---- the profile's terms array, written by hand ----
+ * A profile holds up to tens of thousands of terms (25,000 for the 40 real transcripts),
+ * and cJSON spends about 3,500 instructions on each fractional number (sprintf "%1.15g",
+ * then sscanf to check it): on the real transcripts that was a tenth of onboarding
+ * outside the crypto. These write the same JSON values cJSON would: strings escaped as
+ * cJSON escapes them, integers in decimal, scores rounded to three decimals (the double
+ * "12.345" parses to is the one round3 computes: both are 12345 / 1000 rounded once). */
+static void put_u64(struct tm_buf *b, uint64_t v)
+{
+    char t[24];
+    size_t n = sizeof t;
+    do {
+        t[--n] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    tm_buf_add(b, t + n, sizeof t - n);
+}
+
+static void put_str(struct tm_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    tm_buf_addc(b, '"');
+    for (const unsigned char *q = (const unsigned char *)s; *q; q++) {
+        size_t run = 0; /* bytes that need no escape, copied at once */
+        while (q[run] >= 0x20 && q[run] != '"' && q[run] != '\\')
+            run++;
+        tm_buf_add(b, q, run);
+        q += run;
+        if (!*q)
+            break;
+        char e[6] = {'\\', (char)*q, 0, 0, 0, 0};
+        size_t n = 2;
+        switch (*q) {
+        case '"': case '\\': break;
+        case '\b': e[1] = 'b'; break;
+        case '\f': e[1] = 'f'; break;
+        case '\n': e[1] = 'n'; break;
+        case '\r': e[1] = 'r'; break;
+        case '\t': e[1] = 't'; break;
+        default:
+            memcpy(e + 1, "u00", 3);
+            e[4] = hex[*q >> 4];
+            e[5] = hex[*q & 15];
+            n = 6;
+        }
+        tm_buf_add(b, e, n);
+    }
+    tm_buf_addc(b, '"');
+}
+
+static void put_milli(struct tm_buf *b, double x)
+{
+    if (!isfinite(x)) {
+        tm_buf_adds(b, "null"); /* as cJSON prints NaN and infinities */
+        return;
+    }
+    if (!(fabs(x) < 1e12)) {
+        tm_buf_addf(b, "%.17g", round3(x));
+        return;
+    }
+    double m = floor(x * 1000 + 0.5);
+    uint64_t u = (uint64_t)fabs(m);
+    if (m < 0)
+        tm_buf_addc(b, '-');
+    put_u64(b, u / 1000);
+    unsigned f = (unsigned)(u % 1000);
+    if (f) {
+        char d[4] = {'.', (char)('0' + f / 100), (char)('0' + f / 10 % 10), (char)('0' + f % 10)};
+        size_t n = 4;
+        while (d[n - 1] == '0')
+            n--;
+        tm_buf_add(b, d, n);
+    }
+}
+
+static void terms_json(struct tm_buf *b, const struct tm_profile *p)
+{
+    tm_buf_addc(b, '[');
+    for (size_t i = 0; i < p->nterms; i++) {
+        const struct tm_pterm *t = &p->terms[i];
+        tm_buf_adds(b, i ? ",[" : "[");
+        put_str(b, t->term);
+        tm_buf_addc(b, ',');
+        put_u64(b, t->mentions);
+        tm_buf_addc(b, ',');
+        put_u64(b, t->df);
+        tm_buf_addc(b, ',');
+        put_u64(b, t->flags);
+        tm_buf_addc(b, ',');
+        put_milli(b, t->score);
+        tm_buf_addc(b, ',');
+        put_u64(b, t->clipped);
+        tm_buf_addc(b, ']');
+    }
+    tm_buf_addc(b, ']');
+    tm_buf_addc(b, 0);
+}
+
+char *tm_profile_to_json(const struct tm_profile *p, const struct tm_taxonomy *tax)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "version", 1);
+    cJSON_AddNumberToObject(o, "k", p->k);
+    cJSON_AddNumberToObject(o, "tokens", (double)p->tokens);
+    cJSON_AddNumberToObject(o, "content_records", (double)p->content_records);
+    cJSON_AddNumberToObject(o, "units", p->units);
+    struct tm_buf tb;
+    tm_buf_init(&tb);
+    terms_json(&tb, p);
+    cJSON_AddItemToObject(o, "terms", cJSON_CreateRaw(tb.ptr));
+    tm_buf_release(&tb);
+    cJSON *topics = cJSON_CreateArray();
+    for (size_t i = 0; i < p->ntopics; i++) {
+        const struct tm_ptopic *t = &p->topics[i];
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "id", tax->topics[t->topic].id);
+        cJSON_AddNumberToObject(e, "mentions", (double)t->mentions);
+        cJSON_AddNumberToObject(e, "records", (double)t->records);
+        cJSON_AddNumberToObject(e, "clipped", (double)t->clipped);
+        cJSON_AddNumberToObject(e, "df", t->df);
+        cJSON_AddNumberToObject(e, "share", round3(t->share));
+        cJSON_AddBoolToObject(e, "publishable", t->publishable);
+        cJSON_AddItemToArray(topics, e);
+    }
+    cJSON_AddItemToObject(o, "topics", topics);
+    cJSON *eps = cJSON_CreateArray();
+    for (size_t i = 0; i < p->nepisodes; i++) {
+        const struct tm_episode *e = &p->episodes[i];
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "problem", e->problem ? e->problem : "");
+        cJSON_AddStringToObject(x, "signature", e->signature ? e->signature : "");
+        cJSON *st = cJSON_CreateArray();
+        for (size_t j = 0; j < e->nsteps; j++)
+            cJSON_AddItemToArray(st, cJSON_CreateString(e->steps[j]));
+        cJSON_AddItemToObject(x, "steps", st);
+        if (e->solution)
+            cJSON_AddStringToObject(x, "solution", e->solution);
+        else
+            cJSON_AddNullToObject(x, "solution");
+        cJSON_AddBoolToObject(x, "resolved", e->resolved);
+        cJSON_AddNumberToObject(x, "count", e->count);
+        cJSON_AddNumberToObject(x, "sessions", e->sessions);
+        cJSON_AddNumberToObject(x, "projects", e->nprojects);
+        cJSON *u = cJSON_AddArrayToObject(x, "unit_ids");
+        for (uint32_t k = 0; k < e->nunits; k++)
+            cJSON_AddItemToArray(u, cJSON_CreateNumber(e->units[k]));
+        cJSON *pi = cJSON_AddArrayToObject(x, "project_ids");
+        for (uint32_t k = 0; k < e->nprojects; k++)
+            cJSON_AddItemToArray(pi, cJSON_CreateNumber(e->projects[k]));
+        cJSON_AddItemToArray(eps, x);
+    }
+    cJSON_AddItemToObject(o, "episodes", eps);
+    cJSON_AddNumberToObject(o, "episodes_dropped", (double)p->episodes_dropped);
+    char *s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return s;
+}
+
+static double num(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+static char *sdup(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? tm_xstrdup(v->valuestring) : NULL;
+}
+
+enum tm_rc tm_profile_from_json(const char *json, size_t len, const struct tm_taxonomy *tax,
+                                struct tm_profile *p, struct tm_diag *d)
+{
+    memset(p, 0, sizeof *p);
+    cJSON *o = cJSON_ParseWithLength(json, len);
+    const cJSON *terms = cJSON_GetObjectItemCaseSensitive(o, "terms");
+    const cJSON *topics = cJSON_GetObjectItemCaseSensitive(o, "topics");
+    const cJSON *eps = cJSON_GetObjectItemCaseSensitive(o, "episodes");
+    if (!cJSON_IsObject(o) || num(o, "version") != 1 || !cJSON_IsArray(terms)) {
+        cJSON_Delete(o);
+        return tm_fail(d, TM_EPARSE, "profile: not a version 1 profile");
+    }
+    p->k = (int)num(o, "k");
+    p->tokens = (uint64_t)num(o, "tokens");
+    p->content_records = (uint64_t)num(o, "content_records");
+    p->units = (uint32_t)num(o, "units");
+    p->terms = tm_xcalloc((size_t)cJSON_GetArraySize(terms) + 1, sizeof *p->terms);
+    const cJSON *e;
+    cJSON_ArrayForEach(e, terms)
+    {
+        const cJSON *t = cJSON_GetArrayItem(e, 0);
+        if (!cJSON_IsString(t) || cJSON_GetArraySize(e) < 5)
+            continue;
+        struct tm_pterm *pt = &p->terms[p->nterms++];
+        pt->term = tm_xstrdup(t->valuestring);
+        pt->mentions = (uint64_t)cJSON_GetArrayItem(e, 1)->valuedouble;
+        pt->df = (uint32_t)cJSON_GetArrayItem(e, 2)->valuedouble;
+        pt->flags = (uint32_t)cJSON_GetArrayItem(e, 3)->valuedouble;
+        pt->score = cJSON_GetArrayItem(e, 4)->valuedouble;
+        const cJSON *cl = cJSON_GetArrayItem(e, 5);
+        pt->clipped = cJSON_IsNumber(cl) ? (uint64_t)cl->valuedouble : pt->mentions;
+    }
+    p->topics = tm_xcalloc((size_t)cJSON_GetArraySize(topics) + 1, sizeof *p->topics);
+    cJSON_ArrayForEach(e, topics)
+    {
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, "id");
+        int ti = cJSON_IsString(id) ? tm_taxonomy_find(tax, id->valuestring) : -1;
+        if (ti < 0)
+            continue;
+        struct tm_ptopic *pt = &p->topics[p->ntopics++];
+        pt->topic = ti;
+        pt->mentions = (uint64_t)num(e, "mentions");
+        pt->records = (uint64_t)num(e, "records");
+        pt->clipped = (uint64_t)num(e, "clipped");
+        pt->df = (uint32_t)num(e, "df");
+        pt->share = num(e, "share");
+        pt->publishable = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "publishable"));
+    }
+    p->episodes = tm_xcalloc((size_t)cJSON_GetArraySize(eps) + 1, sizeof *p->episodes);
+    cJSON_ArrayForEach(e, eps)
+    {
+        struct tm_episode *x = &p->episodes[p->nepisodes++];
+        x->problem = sdup(e, "problem");
+        x->signature = sdup(e, "signature");
+        x->solution = sdup(e, "solution");
+        const cJSON *st, *steps = cJSON_GetObjectItemCaseSensitive(e, "steps");
+        cJSON_ArrayForEach(st, steps)
+        {
+            if (cJSON_IsString(st) && x->nsteps < 8)
+                x->steps[x->nsteps++] = tm_xstrdup(st->valuestring);
+        }
+        x->resolved = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "resolved"));
+        x->count = (uint32_t)num(e, "count");
+        x->sessions = (uint32_t)num(e, "sessions");
+        const cJSON *u;
+        cJSON_ArrayForEach(u, cJSON_GetObjectItemCaseSensitive(e, "unit_ids"))
+        {
+            if (cJSON_IsNumber(u) && x->nunits < TM_EP_UNITS)
+                x->units[x->nunits++] = (uint32_t)u->valuedouble;
+        }
+        cJSON_ArrayForEach(u, cJSON_GetObjectItemCaseSensitive(e, "project_ids"))
+        {
+            if (cJSON_IsNumber(u) && x->nprojects < TM_EP_PROJECTS)
+                x->projects[x->nprojects++] = (uint32_t)u->valuedouble;
+        }
+    }
+    p->capepisodes = p->nepisodes;
+    p->episodes_dropped = (uint64_t)num(o, "episodes_dropped");
+    cJSON_Delete(o);
+    return TM_OK;
+}

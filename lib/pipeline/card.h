@@ -1,0 +1,38 @@
+/* card.h - the public dataset card (the seed's Phase 1) and the sealed profile's
+ * serialisation. Everything a card says comes from the volume figures and from
+ * publishable profile entries (df >= k, no identity words). */
+#ifndef TM_CARD_H
+#define TM_CARD_H
+
+#include <cjson/cJSON.h>
+#include "pipeline/ingest.h"
+#include "pipeline/profile.h"
+#include "pipeline/taxonomy.h"
+
+struct tm_card_in {
+    const char *id, *owner, *title;
+    const struct tm_volume *vol;
+    const struct tm_profile *prof;
+    const struct tm_taxonomy *tax;
+    const struct tm_scrub *scrub;
+    const uint8_t *commitment; /* 32 bytes */
+    uint64_t leaves;
+    int64_t now_ms;
+};
+
+#define TM_CARD_TOPICS 20
+#define TM_CARD_EXPERTISE 8
+
+/* Build the unsigned card (owned: cJSON_Delete). */
+cJSON *tm_card_build(const struct tm_card_in *in);
+/* Lowercase text that `cards --search` matches against (owned, free()). */
+char *tm_card_search_text(const cJSON *card);
+
+/* The profile as JSON text (owned, free()); sealed before it is stored. */
+char *tm_profile_to_json(const struct tm_profile *p, const struct tm_taxonomy *tax);
+/* Parse what tm_profile_to_json wrote into *p (owned: tm_profile_release). Topics
+ * unknown to tax are dropped. */
+enum tm_rc tm_profile_from_json(const char *json, size_t len, const struct tm_taxonomy *tax,
+                                struct tm_profile *p, struct tm_diag *d) TM_NODISCARD;
+
+#endif
