@@ -21,20 +21,22 @@ REPRO    = -ffile-prefix-map=$(CURDIR)=. -fdebug-prefix-map=$(CURDIR)=.
 CFLAGS_ALL = -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -Ilib $(WARN) $(OPT) $(HARDEN) $(REPRO) \
              $(PKG_CFLAGS) $(SAN) $(CFLAGS)
 LDFLAGS_ALL = -pie -Wl,-z,relro,-z,now $(SAN) $(LDFLAGS)
-LIBS     = $(PKG_LIBS) -lm
+LIBS     = $(PKG_LIBS) -lm -lpthread
 
 LIB_SRC  = $(sort $(wildcard lib/*/*.c))
 CLI_SRC  = $(sort $(wildcard cli/*.c))
+DEV_SRC  = $(sort $(wildcard tools/dev/*.c))
 TEST_SRC = $(sort $(wildcard tests/unit/*.c))
-DATA     = $(sort $(wildcard data/taxonomy/*.json)) $(wildcard data/background.tsv) \
+DATA     = $(sort $(wildcard data/taxonomy/*.json)) $(wildcard data/background.tsv) data/api/ops.json \
            $(wildcard data/intel/*.der)
-HDRS     = $(wildcard include/tm/*.h lib/*/*.h cli/*.h tests/unit/*.h)
+HDRS     = $(wildcard include/tm/*.h lib/*/*.h cli/*.h tools/dev/*.h tests/unit/*.h)
 
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embed.o
 CLI_OBJ  = $(CLI_SRC:%.c=$(BUILD)/%.o)
+DEV_OBJ  = $(DEV_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ = $(TEST_SRC:%.c=$(BUILD)/%.o)
 
-all: $(BUILD)/teemed
+all: $(BUILD)/teemed $(BUILD)/teemed-dev
 
 # Quiet by default; `make V=1` prints every command.
 Q = $(if $(V),,@)
@@ -59,6 +61,9 @@ $(BUILD)/teemed: $(CLI_OBJ) $(BUILD)/libteemed.a
 	@$(if $(V),,echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(BUILD)/libteemed.a $(LIBS)
 
+$(BUILD)/teemed-dev: $(DEV_OBJ) $(BUILD)/libteemed.a
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(DEV_OBJ) $(BUILD)/libteemed.a $(LIBS)
+
 $(BUILD)/test-unit: $(TEST_OBJ) $(BUILD)/libteemed.a
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(TEST_OBJ) $(BUILD)/libteemed.a $(LIBS)
 
@@ -71,11 +76,19 @@ FUZZ_TARGETS = $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
 deps:
 	@sh scripts/install-deps
 
+$(BUILD)/fuzz-selftest: fuzz/selftest.c fuzz/replay.c
+	$(Q)$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ fuzz/selftest.c fuzz/replay.c
+
 # One pass of the test suite with the build in $(BUILD).
-test-pass: $(BUILD)/teemed $(BUILD)/test-unit $(FUZZ_TARGETS:%=$(BUILD)/fuzz-replay-%)
+test-pass: $(BUILD)/teemed $(BUILD)/teemed-dev $(BUILD)/test-unit $(BUILD)/fuzz-selftest \
+           $(FUZZ_TARGETS:%=$(BUILD)/fuzz-replay-%)
+	sh scripts/check-layers.sh
 	$(BUILD)/test-unit
 	sh tests/cli/run.sh $(BUILD)/teemed
-	@for t in $(FUZZ_TARGETS); do timeout 300 $(BUILD)/fuzz-replay-$$t fuzz/corpus/$$t || exit 1; done
+	@for t in $(FUZZ_TARGETS); do timeout 600 $(BUILD)/fuzz-replay-$$t fuzz/corpus/$$t || exit 1; done
+	@$(BUILD)/fuzz-selftest fuzz/selftest-corpus 2>$(BUILD)/selftest.err | grep -q ': 1 passed, 1 failed' && \
+	  grep -q 'FAIL fuzz/selftest-corpus/crash' $(BUILD)/selftest.err || \
+	  { echo "fuzz replay does not report a failing input"; exit 1; }
 
 ASAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
@@ -106,8 +119,8 @@ fuzz: deps
 	done
 
 # Rebuild data/background.tsv from Debian's man pages and coding transcripts.
-background: $(BUILD)/teemed
-	sh scripts/make-background.sh $(BUILD)/teemed > data/background.tsv.new
+background: $(BUILD)/teemed-dev
+	sh scripts/make-background.sh $(BUILD)/teemed-dev > data/background.tsv.new
 	mv data/background.tsv.new data/background.tsv
 
 clean:

@@ -1,104 +1,112 @@
-/* cli.h - shared pieces of the teemed command-line tool (every cli/ file).
+/* cli.h - the teemed tool: every command parses its options into one op's JSON input,
+ * calls it through the library's front door (tm/svc.h) and prints the output as JSON
+ * (piped, or --json) or readable text (a terminal, or --text). No cli/ file uses
+ * anything of the library but include/tm/.
  *
- * Exit codes (docs/cli.md): 0 ok, 1 verification failed, 2 usage, 3 input (cannot
- * read, malformed), 4 not found, 5 already exists, 6 data dir not initialised or
- * damaged, 7 internal (database, crypto). */
+ * Exit codes come from the one table of result codes (tm_rc_info, docs/cli.md). */
 #ifndef TM_CLI_H
 #define TM_CLI_H
 
+#include <cjson/cJSON.h>
 #include <getopt.h>
 #include <stdint.h>
-#include "attest/dcap.h"
 #include "tm/err.h"
+#include "tm/svc.h"
 
-enum { EX_OK = 0, EX_VERIFY = 1, EX_USAGE = 2, EX_INPUT = 3, EX_NOTFOUND = 4, EX_EXISTS = 5,
-       EX_STATE = 6, EX_INTERNAL = 7 };
+enum { EX_OK = 0, EX_VERIFY = 1, EX_USAGE = 2, EX_INPUT = 3, EX_INTERNAL = 7 };
 
 struct cli {
-    const char *data_dir; /* resolved */
-    int json;             /* JSON on stdout (piped or --json) */
-    int tty_err;          /* stderr is a terminal */
+    const char *data_dir_opt; /* --data */
+    const char *token_opt;    /* --token */
+    const char *token_file;   /* --token-file */
+    const char *as;           /* --as NAME: the token saved for NAME */
+    int json;                 /* JSON on stdout (piped or --json) */
+    int tty_out, tty_err;     /* stdout / stderr are terminals */
+    struct tm_svc *svc;       /* opened on first call */
+    char *token;              /* resolved on first call */
+    int token_resolved;
 };
 
-/* Print "teemed: MSG" on stderr. */
+/* Print "teemed: MSG" on stderr (control characters escaped). */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Map a library failure to its exit code after printing its message. */
+/* Print a library failure (its message) and return its exit code. */
 int cli_fail(enum tm_rc rc, const struct tm_diag *d);
 /* Print usage (on stdout for --help, stderr otherwise); return ex. */
 int cli_usage(const char *usage, int ex);
-/* For a command with only the common options and min..max operands (described by
- * `operands` in the error): parse argv; return CLI_GO to go on with the operands at
- * argv[optind..], else the exit code to return (EX_OK after --help). */
+/* For a command with only the common options and min..max operands: parse argv; return
+ * CLI_GO to go on with the operands at argv[optind..], else the exit code to return. */
 #define CLI_GO (-1)
-int cli_plain_args(struct cli *c, int argc, char **argv, const char *cmd, const char *usage,
-                   int min, int max, const char *operands);
+int cli_plain_args(struct cli *c, int argc, char **argv, const char *cmd, const char *usage, int min,
+                   int max, const char *operands);
 
-int cmd_attest(struct cli *c, int argc, char **argv);
+/* Options every command accepts, and their handling inside a getopt loop. */
+#define CLI_COMMON_OPTS                                                                            \
+    {"data", required_argument, NULL, 'd'}, {"json", no_argument, NULL, 'j'},                      \
+        {"text", no_argument, NULL, 'T'}, {"help", no_argument, NULL, 'h'},                        \
+        {"token", required_argument, NULL, 1001}, {"token-file", required_argument, NULL, 1002},   \
+        {"as", required_argument, NULL, 1003}
+/* Handle a common option o; return 1 if it was one. */
+int cli_common(struct cli *c, int o);
+/* Report an unknown option or missing argument the getopt way; returns EX_USAGE. */
+int cli_bad_option(const char *cmd, char **argv);
+/* Parse a whole number in [lo, hi] for option name; -1 (after the message) if it is not. */
+long cli_number(const char *cmd, const char *name, const char *arg, long lo, long hi);
+
+/* The data dir: --data, else $TEEMED_DATA, else ~/.local/share/teemed. */
+const char *cli_data_dir(const struct cli *c);
+/* The config dir: $XDG_CONFIG_HOME/teemed, else ~/.config/teemed (buf). */
+const char *cli_config_dir(char *buf, size_t n);
+
+/* Call op with in (consumed; NULL means {}) and hand back its output (owned, free())
+ * in *out. Returns EX_OK, or the exit code after printing the error. A report that
+ * comes with a failure (verify) is still handed back in *out. */
+int cli_call(struct cli *c, const char *op, cJSON *in, char **out);
+/* The same with progress and warning callbacks (onboard). */
+int cli_call_cb(struct cli *c, const char *op, cJSON *in, char **out, void *cb,
+                void (*warn)(void *, const char *), void (*progress)(void *, uint64_t, uint64_t));
+void cli_close(struct cli *c);
+
+/* Print an op's output: JSON as it came (compact) with --json or piped, else as text
+ * (text(c, parsed) when given, else the generic renderer). Frees out; returns EX_OK. */
+int cli_emit(struct cli *c, char *out, void (*text)(const cJSON *));
+/* The generic text renderer: "key: value" lines, nested objects indented, lists of
+ * words joined; every string printed with control characters escaped. */
+void cli_print_text(const cJSON *v);
+/* Print s with control characters and escapes made visible (\x1b -> "\x1b"). */
+void cli_puts_safe(const char *s);
+/* Bold on a terminal, plain otherwise. */
+void cli_heading(const struct cli *c, const char *s);
+
+/* Print a card as readable text. */
+void cli_print_card(const cJSON *card);
+
+/* Read path ("-": stdin) into a malloc'd buffer of at most cap bytes (*len set). NULL on
+ * failure, after printing why (*ex receives the exit code). */
+char *cli_read_file(const char *path, size_t cap, size_t *len, int *ex);
+/* Base64 of p[0..n) (owned). */
+char *cli_b64(const unsigned char *p, size_t n);
+
 int cmd_init(struct cli *c, int argc, char **argv);
+int cmd_account(struct cli *c, int argc, char **argv);
+int cmd_whoami(struct cli *c, int argc, char **argv);
 int cmd_onboard(struct cli *c, int argc, char **argv);
 int cmd_cards(struct cli *c, int argc, char **argv);
 int cmd_card(struct cli *c, int argc, char **argv);
+int cmd_withdraw(struct cli *c, int argc, char **argv);
 int cmd_verify(struct cli *c, int argc, char **argv);
+int cmd_quote(struct cli *c, int argc, char **argv);
+int cmd_attest(struct cli *c, int argc, char **argv);
 int cmd_request(struct cli *c, int argc, char **argv);
+int cmd_requests(struct cli *c, int argc, char **argv);
+int cmd_status(struct cli *c, int argc, char **argv);
+int cmd_result(struct cli *c, int argc, char **argv);
+int cmd_cancel(struct cli *c, int argc, char **argv);
 int cmd_inbox(struct cli *c, int argc, char **argv);
 int cmd_approve(struct cli *c, int argc, char **argv);
 int cmd_reject(struct cli *c, int argc, char **argv);
-int cmd_result(struct cli *c, int argc, char **argv);
 int cmd_audit(struct cli *c, int argc, char **argv);
 int cmd_policy(struct cli *c, int argc, char **argv);
+int cmd_jobs(struct cli *c, int argc, char **argv);
 int cmd_demo(struct cli *c, int argc, char **argv);
-int cmd_quote(struct cli *c, int argc, char **argv);
-int cmd_x_background(struct cli *c, int argc, char **argv);
-int cmd_x_bench_compute(struct cli *c, int argc, char **argv);
-int cmd_x_bench_quote(struct cli *c, int argc, char **argv);
-int cmd_x_terms(struct cli *c, int argc, char **argv);
-int cmd_x_parse(struct cli *c, int argc, char **argv);
-int cmd_x_floor(struct cli *c, int argc, char **argv);
-
-/* Options every command accepts, and their handling inside a getopt loop. */
-#define CLI_COMMON_OPTS                                                                    \
-    {"data", required_argument, NULL, 'd'}, {"json", no_argument, NULL, 'j'},              \
-        {"text", no_argument, NULL, 'T'}, {"help", no_argument, NULL, 'h'}
-/* Handle a common option o; return 1 if it was one. */
-int cli_common(struct cli *c, int o);
-/* The data dir: --data, else $TEEMED_DATA, else ~/.local/share/teemed. */
-const char *cli_data_dir(const struct cli *c);
-/* Report an unknown option or missing argument the getopt way; returns EX_USAGE. */
-int cli_bad_option(const char *cmd, char **argv);
-
-/* Open the mediator of the data dir; EX_OK, or the exit code after printing why. */
-struct tm_med;
-int cli_open_med(const struct cli *c, struct tm_med **m);
-
-/* Read path ("-": stdin) into b, at most cap bytes (TM_ETOOBIG beyond). */
-struct tm_buf;
-enum tm_rc cli_read_file(const char *path, size_t cap, struct tm_buf *b, struct tm_diag *d);
-
-/* Quote handling shared by quote and verify (cmd_quote.c). */
-struct cli_quote_opts {
-    const char *cmd;
-    int check;
-    int require_collateral; /* verify: without collateral, no pass */
-    const char *collateral;
-    int64_t at;
-    struct tm_expect expect; /* the --expect-* options */
-};
-#define CLI_QUOTE_OPTS                                                                     \
-    {"collateral", required_argument, NULL, 'C'}, {"at", required_argument, NULL, 't'},    \
-        {"expect-mrtd", required_argument, NULL, 'M'},                                     \
-        {"expect-rtmr", required_argument, NULL, 'R'},                                     \
-        {"expect-compose-hash", required_argument, NULL, 'P'},                             \
-        {"expect-app-id", required_argument, NULL, 'A'},                                   \
-        {"expect-code-measurement", required_argument, NULL, 'K'}
-int cli_quote_option(struct cli_quote_opts *q, int o, const char *arg, int *ex);
-/* Show (and with o->check, verify) the quote in data[0..n); col[0..cl) is the collateral
- * named by o->collateral, already read (NULL when none). */
-int cli_quote(struct cli *c, const char *data, size_t n, const char *col, size_t cl,
-              const struct cli_quote_opts *o);
-
-/* Print a card as readable text on stdout. */
-void cli_print_card_text(const char *card_json);
-/* Print a card as JSON or text (per c->json) and free it; returns EX_OK. */
-int cli_emit_card(const struct cli *c, char *card_json);
 
 #endif

@@ -1,21 +1,22 @@
 /* cmd_onboard.c - teemed onboard: logs in, signed card out. */
 #include "cli.h"
-#include "core/mediator.h"
-#include "pipeline/profile.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 static const char usage[] =
-    "usage: teemed onboard --as OWNER --id ID [--title T] [--k N] PATH...\n"
+    "usage: teemed onboard --id ID [--title T] [--k N] [--quiet] [PATH...]\n"
     "\n"
     "Read Claude Code logs (a ~/.claude/projects tree, project dirs, session .jsonl\n"
     "files), generic JSONL or Markdown/text files; scrub private data; profile the\n"
-    "text; seal records and profile; publish and print the signed dataset card.\n"
+    "text; seal records and profile; publish and print the signed dataset card. The\n"
+    "dataset belongs to the account your token names. With no PATH: ~/.claude/projects.\n"
+    "A path that starts with '-' (every Claude Code project folder does) goes after '--'\n"
+    "or gets './' in front.\n"
     "\n"
-    "  --as OWNER   the data owner's account (created on first use)\n"
     "  --id ID      dataset id: letters, digits, '.', '_', '-' (at most 64)\n"
     "  --title T    topic shown on the card instead of the computed one\n"
     "  --k N        k-threshold: a term is published only if it occurs in at least\n"
@@ -54,7 +55,7 @@ static void warn(void *ctx, const char *msg)
         return;
     if (++u->warnings <= MAX_WARN) {
         clear_bar(u);
-        fprintf(stderr, "teemed: warning: %s\n", msg);
+        cli_err("warning: %s", msg);
     }
 }
 
@@ -66,109 +67,86 @@ static void progress(void *ctx, uint64_t done, uint64_t total)
     double el = now_s() - u->start;
     int pct = (int)(done * 100 / total);
     int fill = pct * 30 / 100;
-    fprintf(stderr, "\r[%.*s%*s] %3d%%  %.1f/%.1f MB  %.0f MB/s", fill,
-            "##############################", 30 - fill, "", pct, done / 1e6, total / 1e6,
-            el > 0 ? done / 1e6 / el : 0.0);
+    fprintf(stderr, "\r[%.*s%*s] %3d%%  %.1f/%.1f MB  %.0f MB/s", fill, "##############################", 30 - fill,
+            "", pct, done / 1e6, total / 1e6, el > 0 ? done / 1e6 / el : 0.0);
     u->bar = 1;
+}
+
+/* getopt took a path that starts with '-' for options: say how to pass it. */
+static int dash_hint(int argc, char **argv)
+{
+    const char *arg = argv[optind - 1];
+    for (int i = 1; i < argc; i++) /* the element that held the unknown option */
+        if (argv[i][0] == '-' && argv[i][1] != '-' && strlen(argv[i]) > 2 && strchr(argv[i], optopt)) {
+            arg = argv[i];
+            break;
+        }
+    if (arg[0] == '-' && arg[1] != '-' && strlen(arg) > 2)
+        cli_err("onboard: unknown option '%s' (a path that starts with '-', as Claude Code project folders do, "
+                "goes after '--' or gets './' in front)", arg);
+    else
+        return cli_bad_option("onboard", argv);
+    return EX_USAGE;
 }
 
 int cmd_onboard(struct cli *c, int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"as", required_argument, NULL, 'a'},  {"id", required_argument, NULL, 'i'},
-        {"title", required_argument, NULL, 't'}, {"k", required_argument, NULL, 'k'},
-        {"quiet", no_argument, NULL, 'q'},     CLI_COMMON_OPTS,
-        {NULL, 0, NULL, 0},
+        {"id", required_argument, NULL, 'i'}, {"title", required_argument, NULL, 't'},
+        {"k", required_argument, NULL, 'k'},  {"quiet", no_argument, NULL, 'q'},
+        CLI_COMMON_OPTS,                      {NULL, 0, NULL, 0},
     };
-    struct tm_onboard_opts oo = {0};
+    const char *id = NULL, *title = NULL;
+    long k = 0;
     struct ui u = {c, 0, 0, now_s(), 0};
-    oo.k = TM_K_DEFAULT;
     int o;
-    while ((o = getopt_long(argc, argv, ":a:i:t:k:qd:jh", opts, NULL)) != -1) {
+    struct stat st;
+    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) /* "-home-..." would read as -h -o -m -e */
+        if (argv[i][0] == '-' && argv[i][1] != '-' && strlen(argv[i]) > 2 && stat(argv[i], &st) == 0) {
+            cli_err("onboard: '%s' is a path that starts with '-': write 'teemed onboard ... -- %s' or './%s'",
+                    argv[i], argv[i], argv[i]);
+            return EX_USAGE;
+        }
+    while ((o = getopt_long(argc, argv, ":i:t:k:qd:jh", opts, NULL)) != -1) {
         switch (o) {
         case 'h': return cli_usage(usage, EX_OK);
-        case 'a': oo.owner = optarg; break;
-        case 'i': oo.id = optarg; break;
-        case 't': oo.title = optarg; break;
+        case 'i': id = optarg; break;
+        case 't': title = optarg; break;
         case 'q': u.quiet = 1; break;
-        case 'k': {
-            char *end;
-            long k = strtol(optarg, &end, 10);
-            if (*end || end == optarg || k < TM_K_MIN || k > 1000000) {
-                cli_err("onboard: --k must be a number >= %d (got '%s')", TM_K_MIN, optarg);
+        case 'k':
+            if ((k = cli_number("onboard", "--k", optarg, 2, 1000000)) < 0)
                 return EX_USAGE;
-            }
-            oo.k = (int)k;
             break;
-        }
         default:
             if (!cli_common(c, o))
-                return cli_bad_option("onboard", argv);
+                return o == '?' ? dash_hint(argc, argv) : cli_bad_option("onboard", argv);
         }
     }
-    if (!oo.owner || !oo.id) {
-        cli_err("onboard: --as OWNER and --id ID are required (see 'teemed onboard --help')");
+    if (!id) {
+        cli_err("onboard: --id ID is required (see 'teemed onboard --help')");
         return EX_USAGE;
     }
-    if (optind >= argc) {
-        cli_err("onboard: no PATH given (see 'teemed onboard --help')");
-        return EX_USAGE;
+    cJSON *in = cJSON_CreateObject(), *paths = cJSON_AddArrayToObject(in, "paths");
+    cJSON_AddStringToObject(in, "id", id);
+    if (title)
+        cJSON_AddStringToObject(in, "title", title);
+    if (k)
+        cJSON_AddNumberToObject(in, "k", (double)k);
+    if (optind < argc) {
+        for (int i = optind; i < argc; i++)
+            cJSON_AddItemToArray(paths, cJSON_CreateString(argv[i]));
+    } else {
+        const char *home = getenv("HOME");
+        char def[4096];
+        snprintf(def, sizeof def, "%s/.claude/projects", home && *home ? home : ".");
+        if (!u.quiet)
+            cli_err("reading %s (no PATH given)", def);
+        cJSON_AddItemToArray(paths, cJSON_CreateString(def));
     }
-    oo.paths = (const char *const *)(argv + optind);
-    oo.npaths = (size_t)(argc - optind);
-    oo.now_ms = (int64_t)time(NULL) * 1000;
-    oo.ctx = &u;
-    oo.warn = warn;
-    oo.progress = progress;
-
-    struct tm_med *m;
-    int ex = cli_open_med(c, &m);
-    if (ex)
-        return ex;
-    struct tm_diag d = {{0}};
     char *card = NULL;
-    enum tm_rc rc = tm_onboard(m, &oo, &card, &d);
+    int ex = cli_call_cb(c, "datasets.onboard", in, &card, &u, warn, progress);
     clear_bar(&u);
-    tm_med_close(m);
     if (u.warnings > MAX_WARN && !u.quiet)
-        fprintf(stderr, "teemed: warning: %u more malformed lines not shown\n", u.warnings - MAX_WARN);
-    return rc ? cli_fail(rc, &d) : cli_emit_card(c, card);
-}
-
-/* teemed x-floor (split|parse) PATH...: onboarding cut short (tm_onboard_floor), for the
- * floor figures `make bench` prints. */
-int cmd_x_floor(struct cli *c, int argc, char **argv)
-{
-    static const char xusage[] = "usage: teemed x-floor split|parse PATH...\n";
-    int ex = cli_plain_args(c, argc, argv, "x-floor", xusage, 2, 1 << 20, "split|parse PATH...");
-    if (ex != CLI_GO)
-        return ex;
-    const char *how = argv[optind];
-    enum tm_ingest_depth depth;
-    if (strcmp(how, "split") == 0)
-        depth = TM_INGEST_SPLIT;
-    else if (strcmp(how, "parse") == 0)
-        depth = TM_INGEST_PARSE;
-    else {
-        cli_err("x-floor: depth must be 'split' or 'parse' (got '%s')", how);
-        return EX_USAGE;
-    }
-    struct tm_onboard_opts oo = {0};
-    oo.owner = "floor";
-    oo.id = "floor";
-    oo.k = TM_K_DEFAULT;
-    oo.paths = (const char *const *)(argv + optind + 1);
-    oo.npaths = (size_t)(argc - optind - 1);
-    struct tm_med *m;
-    ex = cli_open_med(c, &m);
-    if (ex)
-        return ex;
-    struct tm_diag d = {{0}};
-    uint64_t records = 0;
-    enum tm_rc rc = tm_onboard_floor(m, &oo, depth, &records, &d);
-    tm_med_close(m);
-    if (rc)
-        return cli_fail(rc, &d);
-    printf("%llu records\n", (unsigned long long)records);
-    return EX_OK;
+        cli_err("warning: %u more malformed lines not shown", u.warnings - MAX_WARN);
+    return ex ? ex : cli_emit(c, card, cli_print_card);
 }

@@ -1,56 +1,36 @@
-/* cmd_request.c - the collaboration commands: request, inbox, approve, reject, result,
- * audit, policy. Each prints JSON (indented on a terminal, one line when piped). */
+/* cmd_request.c - the collaboration commands: request, requests, status, result,
+ * cancel, inbox, approve, reject, audit, policy. */
 #include "cli.h"
-#include "core/workflow.h"
 
-#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static const char usage_request[] =
-    "usage: teemed request overlap DS1 DS2 --as WHO [--limit N]\n"
-    "       teemed request gap --target DS --mine DS --as WHO [--limit N]\n"
-    "       teemed request debug --target DS [--target DS ...] \"QUERY TEXT\" --as WHO\n"
+    "usage: teemed request overlap DS1 DS2 [--limit N]\n"
+    "       teemed request gap --target DS --mine DS [--limit N]\n"
+    "       teemed request debug --target DS [--target DS ...] \"QUERY TEXT\" [--limit N]\n"
     "\n"
-    "Ask the mediator for a computation over datasets. Each dataset you do not own needs\n"
-    "its owner's approval (see 'teemed inbox'); the computation runs when the last one\n"
-    "arrives. Prints {\"request_id\", \"status\", ...}; fetch the signed result with\n"
-    "'teemed result REQUEST_ID --as WHO'.\n";
-
-static int64_t now_ms(void) { return (int64_t)time(NULL) * 1000; }
-
-/* Print a JSON reply (owned) and free it. */
-static int emit(const struct cli *c, char *json)
-{
-    if (c->json) {
-        puts(json);
-    } else {
-        cJSON *o = cJSON_Parse(json);
-        char *pretty = o ? cJSON_Print(o) : NULL;
-        puts(pretty ? pretty : json);
-        free(pretty);
-        cJSON_Delete(o);
-    }
-    free(json);
-    return EX_OK;
-}
+    "Ask the mediator for a computation over datasets, as the account your token names.\n"
+    "Each dataset you do not own needs its owner's approval (see 'teemed inbox') unless\n"
+    "its policy approves such requests; the computation runs when the last approval\n"
+    "arrives. Prints the request's status; fetch the signed result with\n"
+    "'teemed result REQUEST_ID'.\n";
 
 int cmd_request(struct cli *c, int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"as", required_argument, NULL, 'a'},   {"target", required_argument, NULL, 't'},
-        {"mine", required_argument, NULL, 'm'}, {"limit", required_argument, NULL, 'l'},
-        CLI_COMMON_OPTS,                        {NULL, 0, NULL, 0},
+        {"target", required_argument, NULL, 't'}, {"mine", required_argument, NULL, 'm'},
+        {"limit", required_argument, NULL, 'l'},  CLI_COMMON_OPTS,
+        {NULL, 0, NULL, 0},
     };
-    const char *as = NULL, *targets[8], *mine = NULL;
+    const char *targets[8], *mine = NULL;
     size_t nt = 0;
-    int limit = 0, o;
-    while ((o = getopt_long(argc, argv, ":a:t:m:l:d:jh", opts, NULL)) != -1) {
+    long limit = 0;
+    int o;
+    while ((o = getopt_long(argc, argv, ":t:m:l:d:jh", opts, NULL)) != -1) {
         switch (o) {
         case 'h': return cli_usage(usage_request, EX_OK);
-        case 'a': as = optarg; break;
         case 'm': mine = optarg; break;
         case 't':
             if (nt == 8) {
@@ -59,242 +39,312 @@ int cmd_request(struct cli *c, int argc, char **argv)
             }
             targets[nt++] = optarg;
             break;
-        case 'l': {
-            char *end;
-            long l = strtol(optarg, &end, 10);
-            if (*end || l < 1 || l > 1000) {
-                cli_err("request: --limit must be a number from 1 to 1000 (got '%s')", optarg);
+        case 'l':
+            if ((limit = cli_number("request", "--limit", optarg, 1, 1000)) < 0)
                 return EX_USAGE;
-            }
-            limit = (int)l;
             break;
-        }
         default:
             if (!cli_common(c, o))
                 return cli_bad_option("request", argv);
         }
     }
-    if (!as || optind >= argc) {
-        cli_err("request: give a computation and --as WHO (see 'teemed request --help')");
+    if (optind >= argc) {
+        cli_err("request: give a computation: overlap, gap or debug (see 'teemed request --help')");
         return EX_USAGE;
     }
     const char *kind = argv[optind++];
-    const char *ds[8];
-    size_t n = 0;
-    const char *query = NULL;
+    cJSON *in = cJSON_CreateObject(), *ds = cJSON_AddArrayToObject(in, "datasets");
+    cJSON_AddStringToObject(in, "computation", kind);
     if (!strcmp(kind, "overlap")) {
-        while (optind < argc && n < 8)
-            ds[n++] = argv[optind++];
+        while (optind < argc)
+            cJSON_AddItemToArray(ds, cJSON_CreateString(argv[optind++]));
     } else if (!strcmp(kind, "gap")) {
         if (nt != 1 || !mine) {
+            cJSON_Delete(in);
             cli_err("request gap: needs --target DS and --mine DS");
             return EX_USAGE;
         }
-        ds[n++] = targets[0];
-        ds[n++] = mine;
+        cJSON_AddItemToArray(ds, cJSON_CreateString(targets[0]));
+        cJSON_AddItemToArray(ds, cJSON_CreateString(mine));
     } else if (!strcmp(kind, "debug")) {
         for (size_t i = 0; i < nt; i++)
-            ds[n++] = targets[i];
+            cJSON_AddItemToArray(ds, cJSON_CreateString(targets[i]));
         if (optind < argc)
-            query = argv[optind++];
+            cJSON_AddStringToObject(in, "query", argv[optind++]);
+    } else {
+        cJSON_Delete(in);
+        cli_err("request: unknown computation '%s' (use overlap, gap or debug)", kind);
+        return EX_USAGE;
     }
     if (optind < argc) {
+        cJSON_Delete(in);
         cli_err("request: unexpected argument '%s'", argv[optind]);
         return EX_USAGE;
     }
-    struct tm_med *m;
-    int ex = cli_open_med(c, &m);
-    if (ex)
-        return ex;
-    struct tm_request_opts ro = {as, kind, ds, n, query, limit, now_ms()};
-    struct tm_diag d = {{0}};
-    char *out = NULL;
-    enum tm_rc rc = tm_request(m, &ro, &out, &d);
-    tm_med_close(m);
-    return rc ? cli_fail(rc, &d) : emit(c, out);
+    if (limit)
+        cJSON_AddNumberToObject(in, "limit", (double)limit);
+    char *out;
+    int ex = cli_call(c, "requests.create", in, &out);
+    return ex ? ex : cli_emit(c, out, NULL);
 }
 
-/* Parse the options of a command that takes --as WHO and exactly nargs operands. */
-static int parse_as(struct cli *c, int argc, char **argv, const char *cmd, const char *usage,
-                    const char *syntax, size_t nargs, const char **as)
+/* A command with the common options, one REQUEST_ID (or DS) and op over {"id": ...}. */
+static int on_id(struct cli *c, int argc, char **argv, const char *cmd, const char *usage, const char *op)
 {
-    static const struct option opts[] = {{"as", required_argument, NULL, 'a'}, CLI_COMMON_OPTS,
-                                         {NULL, 0, NULL, 0}};
+    int ex = cli_plain_args(c, argc, argv, cmd, usage, 1, 1, "one id");
+    if (ex != CLI_GO)
+        return ex;
+    cJSON *in = cJSON_CreateObject();
+    cJSON_AddStringToObject(in, "id", argv[optind]);
+    char *out;
+    ex = cli_call(c, op, in, &out);
+    return ex ? ex : cli_emit(c, out, NULL);
+}
+
+static const char usage_requests[] =
+    "usage: teemed requests [--status STATE] [--limit N] [--cursor C]\n"
+    "\n"
+    "Your requests, newest first, with their states (pending, queued, running, review,\n"
+    "done, rejected, cancelled, failed).\n";
+
+int cmd_requests(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"status", required_argument, NULL, 's'},
+                                         {"limit", required_argument, NULL, 'l'},
+                                         {"cursor", required_argument, NULL, 'c'},
+                                         CLI_COMMON_OPTS, {NULL, 0, NULL, 0}};
+    cJSON *in = cJSON_CreateObject();
     int o;
-    *as = NULL;
-    while ((o = getopt_long(argc, argv, ":a:d:jh", opts, NULL)) != -1) {
-        if (o == 'h')
-            return cli_usage(usage, EX_OK) - 1; /* -1: done, exit 0 */
-        if (o == 'a')
-            *as = optarg;
-        else if (!cli_common(c, o))
-            return cli_bad_option(cmd, argv);
+    long limit;
+    while ((o = getopt_long(argc, argv, ":s:l:c:d:jh", opts, NULL)) != -1) {
+        if (o == 'h') {
+            cJSON_Delete(in);
+            return cli_usage(usage_requests, EX_OK);
+        }
+        if (o == 's' || o == 'c') {
+            cJSON_AddStringToObject(in, o == 's' ? "status" : "cursor", optarg);
+        } else if (o == 'l') {
+            if ((limit = cli_number("requests", "--limit", optarg, 1, 100)) < 0) {
+                cJSON_Delete(in);
+                return EX_USAGE;
+            }
+            cJSON_AddNumberToObject(in, "limit", (double)limit);
+        } else if (!cli_common(c, o)) {
+            cJSON_Delete(in);
+            return cli_bad_option("requests", argv);
+        }
     }
-    if (!*as || (size_t)(argc - optind) != nargs) {
-        cli_err("%s: usage: teemed %s", cmd, syntax);
+    if (optind < argc) {
+        cJSON_Delete(in);
+        cli_err("requests: unexpected argument '%s'", argv[optind]);
         return EX_USAGE;
     }
-    return EX_OK;
+    char *out;
+    int ex = cli_call(c, "requests.list", in, &out);
+    return ex ? ex : cli_emit(c, out, NULL);
+}
+
+static const char usage_status[] =
+    "usage: teemed status REQUEST_ID [--wait SECONDS]\n"
+    "\n"
+    "Where a request stands, for its requester and the datasets' owners; --wait returns\n"
+    "as soon as it changes (at most SECONDS, up to 60).\n";
+
+int cmd_status(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"wait", required_argument, NULL, 'w'}, CLI_COMMON_OPTS,
+                                         {NULL, 0, NULL, 0}};
+    long wait = 0;
+    int o;
+    while ((o = getopt_long(argc, argv, ":w:d:jh", opts, NULL)) != -1) {
+        if (o == 'h')
+            return cli_usage(usage_status, EX_OK);
+        if (o == 'w') {
+            if ((wait = cli_number("status", "--wait", optarg, 0, 60)) < 0)
+                return EX_USAGE;
+        } else if (!cli_common(c, o))
+            return cli_bad_option("status", argv);
+    }
+    if (argc - optind != 1) {
+        cli_err("status: expected one REQUEST_ID");
+        return EX_USAGE;
+    }
+    cJSON *in = cJSON_CreateObject();
+    cJSON_AddStringToObject(in, "id", argv[optind]);
+    if (wait)
+        cJSON_AddNumberToObject(in, "wait", (double)wait);
+    char *out;
+    int ex = cli_call(c, "requests.get", in, &out);
+    return ex ? ex : cli_emit(c, out, NULL);
+}
+
+static const char usage_result[] =
+    "usage: teemed result REQUEST_ID\n"
+    "\n"
+    "The signed result envelope {\"request\", \"result\", \"attestation\"} once the\n"
+    "computation ran (check it with 'teemed verify FILE'), else the request's status.\n"
+    "Only its readers may see it; to anyone else the request does not exist.\n";
+
+int cmd_result(struct cli *c, int argc, char **argv)
+{
+    return on_id(c, argc, argv, "result", usage_result, "requests.result");
+}
+
+static const char usage_cancel[] = "usage: teemed cancel REQUEST_ID\n\nWithdraw your open request.\n";
+
+int cmd_cancel(struct cli *c, int argc, char **argv)
+{
+    return on_id(c, argc, argv, "cancel", usage_cancel, "requests.cancel");
 }
 
 static const char usage_inbox[] =
-    "usage: teemed inbox --as OWNER\n"
+    "usage: teemed inbox [--limit N] [--cursor C]\n"
     "\n"
     "Requests waiting for your decision on your datasets: who asks, which computation,\n"
     "the exact parameters and what would be released; results held for your review.\n";
 
+static void inbox_text(const cJSON *o)
+{
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(o, "inbox");
+    if (!cJSON_GetArraySize(list)) {
+        puts("nothing waits for your decision");
+        return;
+    }
+    cli_print_text(o);
+}
+
 int cmd_inbox(struct cli *c, int argc, char **argv)
 {
-    const char *as;
-    int ex = parse_as(c, argc, argv, "inbox", usage_inbox, "inbox --as OWNER", 0, &as);
-    if (ex)
-        return ex < 0 ? EX_OK : ex;
-    struct tm_med *m;
-    ex = cli_open_med(c, &m);
-    if (ex)
-        return ex;
-    struct tm_diag d = {{0}};
-    char *out = NULL;
-    enum tm_rc rc = tm_inbox(m, as, &out, &d);
-    tm_med_close(m);
-    return rc ? cli_fail(rc, &d) : emit(c, out);
+    static const struct option opts[] = {{"limit", required_argument, NULL, 'l'},
+                                         {"cursor", required_argument, NULL, 'c'}, CLI_COMMON_OPTS,
+                                         {NULL, 0, NULL, 0}};
+    cJSON *in = cJSON_CreateObject();
+    int o;
+    long limit;
+    while ((o = getopt_long(argc, argv, ":l:c:d:jh", opts, NULL)) != -1) {
+        if (o == 'h') {
+            cJSON_Delete(in);
+            return cli_usage(usage_inbox, EX_OK);
+        }
+        if (o == 'c') {
+            cJSON_AddStringToObject(in, "cursor", optarg);
+        } else if (o == 'l') {
+            if ((limit = cli_number("inbox", "--limit", optarg, 1, 100)) < 0) {
+                cJSON_Delete(in);
+                return EX_USAGE;
+            }
+            cJSON_AddNumberToObject(in, "limit", (double)limit);
+        } else if (!cli_common(c, o)) {
+            cJSON_Delete(in);
+            return cli_bad_option("inbox", argv);
+        }
+    }
+    if (optind < argc) {
+        cJSON_Delete(in);
+        cli_err("inbox: unexpected argument '%s'", argv[optind]);
+        return EX_USAGE;
+    }
+    char *out;
+    int ex = cli_call(c, "inbox.list", in, &out);
+    return ex ? ex : cli_emit(c, out, inbox_text);
 }
 
 static const char usage_decide[] =
-    "usage: teemed approve REQUEST_ID --as OWNER\n"
-    "       teemed reject REQUEST_ID --as OWNER [--reason TEXT]\n"
+    "usage: teemed approve REQUEST_ID\n"
+    "       teemed reject REQUEST_ID [--reason TEXT]\n"
     "\n"
     "Decide on a request for your dataset, or on a result held for your review\n"
     "(approve releases it, reject withholds and destroys it).\n";
 
 static int decide(struct cli *c, int argc, char **argv, int approve)
 {
-    static const struct option opts[] = {{"as", required_argument, NULL, 'a'},
-                                         {"reason", required_argument, NULL, 'r'}, CLI_COMMON_OPTS,
+    static const struct option opts[] = {{"reason", required_argument, NULL, 'r'}, CLI_COMMON_OPTS,
                                          {NULL, 0, NULL, 0}};
-    const char *as = NULL, *reason = NULL, *cmd = approve ? "approve" : "reject";
+    const char *reason = NULL, *cmd = approve ? "approve" : "reject";
     int o;
-    while ((o = getopt_long(argc, argv, ":a:r:d:jh", opts, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, ":r:d:jh", opts, NULL)) != -1) {
         if (o == 'h')
             return cli_usage(usage_decide, EX_OK);
-        if (o == 'a')
-            as = optarg;
-        else if (o == 'r')
+        if (o == 'r')
             reason = optarg;
         else if (!cli_common(c, o))
             return cli_bad_option(cmd, argv);
     }
-    if (!as || argc - optind != 1) {
-        cli_err("%s: usage: teemed %s REQUEST_ID --as OWNER", cmd, cmd);
+    if (argc - optind != 1) {
+        cli_err("%s: expected one REQUEST_ID (see 'teemed %s --help')", cmd, cmd);
         return EX_USAGE;
     }
     if (approve && reason) {
         cli_err("approve: --reason is for reject");
         return EX_USAGE;
     }
-    struct tm_med *m;
-    int ex = cli_open_med(c, &m);
-    if (ex)
-        return ex;
-    struct tm_diag d = {{0}};
-    char *out = NULL;
-    enum tm_rc rc = tm_decide(m, argv[optind], as, approve, reason, now_ms(), &out, &d);
-    tm_med_close(m);
-    return rc ? cli_fail(rc, &d) : emit(c, out);
+    cJSON *in = cJSON_CreateObject();
+    cJSON_AddStringToObject(in, "id", argv[optind]);
+    if (reason)
+        cJSON_AddStringToObject(in, "reason", reason);
+    char *out;
+    int ex = cli_call(c, approve ? "requests.approve" : "requests.reject", in, &out);
+    return ex ? ex : cli_emit(c, out, NULL);
 }
 
 int cmd_approve(struct cli *c, int argc, char **argv) { return decide(c, argc, argv, 1); }
 int cmd_reject(struct cli *c, int argc, char **argv) { return decide(c, argc, argv, 0); }
 
-static const char usage_result[] =
-    "usage: teemed result REQUEST_ID --as WHO\n"
-    "\n"
-    "The signed result envelope {\"request\", \"result\", \"attestation\"} once the\n"
-    "computation ran (check it with 'teemed verify FILE'), else the request's status.\n"
-    "Only its parties may read it; to anyone else the request does not exist.\n";
-
-int cmd_result(struct cli *c, int argc, char **argv)
-{
-    const char *as;
-    int ex = parse_as(c, argc, argv, "result", usage_result, "result REQUEST_ID --as WHO", 1, &as);
-    if (ex)
-        return ex < 0 ? EX_OK : ex;
-    struct tm_med *m;
-    ex = cli_open_med(c, &m);
-    if (ex)
-        return ex;
-    struct tm_diag d = {{0}};
-    char *out = NULL;
-    enum tm_rc rc = tm_result(m, argv[optind], as, &out, &d);
-    tm_med_close(m);
-    return rc ? cli_fail(rc, &d) : emit(c, out);
-}
-
 static const char usage_audit[] =
-    "usage: teemed audit DS --as OWNER\n"
+    "usage: teemed audit DS\n"
     "\n"
-    "Every request, decision and run on your dataset, oldest first, hash-chained.\n"
-    "Exit 1 when the chain shows that an entry was changed or removed.\n";
+    "Every onboarding, request, decision, run and policy change on your dataset, oldest\n"
+    "first, hash-chained. Exit 1 when the chain shows that an entry was changed or\n"
+    "removed.\n";
 
 int cmd_audit(struct cli *c, int argc, char **argv)
 {
-    const char *as;
-    int ex = parse_as(c, argc, argv, "audit", usage_audit, "audit DS --as OWNER", 1, &as);
-    if (ex)
-        return ex < 0 ? EX_OK : ex;
-    struct tm_med *m;
-    ex = cli_open_med(c, &m);
-    if (ex)
+    int ex = cli_plain_args(c, argc, argv, "audit", usage_audit, 1, 1, "one dataset id");
+    if (ex != CLI_GO)
         return ex;
-    struct tm_diag d = {{0}};
+    cJSON *in = cJSON_CreateObject();
+    cJSON_AddStringToObject(in, "id", argv[optind]);
     char *out = NULL;
-    int ok = 1;
-    enum tm_rc rc = tm_audit(m, argv[optind], as, &out, &ok, &d);
-    tm_med_close(m);
-    if (rc)
-        return cli_fail(rc, &d);
-    emit(c, out);
-    if (!ok) {
-        cli_err("audit: the hash chain of '%s' is broken: an entry was changed or removed", argv[optind]);
-        return EX_VERIFY;
-    }
-    return EX_OK;
+    ex = cli_call(c, "datasets.audit", in, &out);
+    if (out)
+        cli_emit(c, out, NULL);
+    return ex;
 }
 
 static const char usage_policy[] =
-    "usage: teemed policy DS --as OWNER [--auto-approve KIND[:REQUESTER]]... [--review|--no-review]\n"
-    "                                   [--k N] [--dp-budget EPSILON --dp-per-query EPSILON]\n"
+    "usage: teemed policy DS [--auto-approve KIND[:REQUESTER]]... [--no-auto-approve]\n"
+    "                        [--review | --no-review] [--k N | --no-k]\n"
+    "                        [--dp-budget EPSILON --dp-per-query EPSILON | --no-dp]\n"
     "\n"
-    "Show or set the dataset's policy: computations approved without asking you (by\n"
-    "kind and/or requester; KIND may be '*'), and whether you review each result before\n"
-    "it is released, a higher k-threshold for computations than at onboarding (--k), and\n"
-    "differential privacy: counts released by gap and debug get\n"
-    "Laplace noise and each query spends --dp-per-query of the --dp-budget; a request\n"
-    "that would overspend is refused. Setting replaces the whole policy.\n";
+    "Show your dataset's policy, or change the fields you name (the others stay): the\n"
+    "computations approved without asking you (by kind and/or requester; KIND may be\n"
+    "'*'; the rules given replace the list), whether you review each result before it\n"
+    "is released, a higher k-threshold for computations than at onboarding, and\n"
+    "differential privacy: counts released by gap and debug get Laplace noise and each\n"
+    "query spends --dp-per-query of the --dp-budget; a request that would overspend is\n"
+    "refused.\n";
 
 int cmd_policy(struct cli *c, int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"as", required_argument, NULL, 'a'},   {"auto-approve", required_argument, NULL, 'A'},
-        {"review", no_argument, NULL, 'R'},     {"no-review", no_argument, NULL, 'N'},
-        {"dp-budget", required_argument, NULL, 'B'}, {"dp-per-query", required_argument, NULL, 'Q'},
-        {"k", required_argument, NULL, 'K'},
-        CLI_COMMON_OPTS,                        {NULL, 0, NULL, 0},
+        {"auto-approve", required_argument, NULL, 'A'}, {"no-auto-approve", no_argument, NULL, 'X'},
+        {"review", no_argument, NULL, 'R'},             {"no-review", no_argument, NULL, 'N'},
+        {"dp-budget", required_argument, NULL, 'B'},    {"dp-per-query", required_argument, NULL, 'Q'},
+        {"no-dp", no_argument, NULL, 'D'},              {"k", required_argument, NULL, 'K'},
+        {"no-k", no_argument, NULL, 'Z'},               CLI_COMMON_OPTS,
+        {NULL, 0, NULL, 0},
     };
-    const char *as = NULL;
-    int o, set = 0, review = 0;
+    cJSON *in = cJSON_CreateObject(), *rules = NULL;
     double dpb = 0, dpq = 0;
-    long kval = 0;
-    cJSON *rules = cJSON_CreateArray();
-    while ((o = getopt_long(argc, argv, ":a:d:jh", opts, NULL)) != -1) {
-        if (o == 'h') {
-            cJSON_Delete(rules);
+    int o, ex = EX_OK;
+    while (!ex && (o = getopt_long(argc, argv, ":d:jh", opts, NULL)) != -1) {
+        switch (o) {
+        case 'h':
+            cJSON_Delete(in);
             return cli_usage(usage_policy, EX_OK);
-        }
-        if (o == 'a') {
-            as = optarg;
-        } else if (o == 'A') {
-            set = 1;
+        case 'A': {
+            if (!rules)
+                rules = cJSON_AddArrayToObject(in, "auto_approve");
             cJSON *r = cJSON_CreateObject();
             char *k = strdup(optarg), *colon = strchr(k, ':');
             if (colon)
@@ -305,66 +355,69 @@ int cmd_policy(struct cli *c, int argc, char **argv)
                 cJSON_AddStringToObject(r, "requester", colon + 1);
             free(k);
             cJSON_AddItemToArray(rules, r);
-        } else if (o == 'K') {
-            char *end;
-            kval = strtol(optarg, &end, 10);
-            if (*end || end == optarg || kval < 2) {
-                cJSON_Delete(rules);
-                cli_err("policy: --k must be a number >= 2 (got '%s')", optarg);
-                return EX_USAGE;
-            }
-            set = 1;
-        } else if (o == 'B' || o == 'Q') {
+            break;
+        }
+        case 'X':
+            if (!rules)
+                rules = cJSON_AddArrayToObject(in, "auto_approve");
+            break;
+        case 'R': case 'N':
+            cJSON_DeleteItemFromObjectCaseSensitive(in, "review");
+            cJSON_AddBoolToObject(in, "review", o == 'R');
+            break;
+        case 'K': {
+            long k = cli_number("policy", "--k", optarg, 2, 1000000);
+            if (k < 0)
+                ex = EX_USAGE;
+            cJSON_DeleteItemFromObjectCaseSensitive(in, "k");
+            cJSON_AddNumberToObject(in, "k", (double)k);
+            break;
+        }
+        case 'Z':
+            cJSON_DeleteItemFromObjectCaseSensitive(in, "k");
+            cJSON_AddNullToObject(in, "k");
+            break;
+        case 'D':
+            cJSON_DeleteItemFromObjectCaseSensitive(in, "dp");
+            cJSON_AddNullToObject(in, "dp");
+            break;
+        case 'B': case 'Q': {
             char *end;
             double v = strtod(optarg, &end);
-            if (*end || end == optarg || v <= 0) {
-                cJSON_Delete(rules);
-                cli_err("policy: --%s must be a positive number (got '%s')",
-                        o == 'B' ? "dp-budget" : "dp-per-query", optarg);
-                return EX_USAGE;
+            if (*end || end == optarg || !(v > 0)) {
+                cli_err("policy: --%s must be a positive number (got '%s')", o == 'B' ? "dp-budget" : "dp-per-query",
+                        optarg);
+                ex = EX_USAGE;
             }
             *(o == 'B' ? &dpb : &dpq) = v;
-            set = 1;
-        } else if (o == 'R' || o == 'N') {
-            set = 1;
-            review = o == 'R';
-        } else if (!cli_common(c, o)) {
-            cJSON_Delete(rules);
-            return cli_bad_option("policy", argv);
+            break;
+        }
+        default:
+            if (!cli_common(c, o))
+                ex = cli_bad_option("policy", argv);
         }
     }
-    if (!as || argc - optind != 1) {
-        cJSON_Delete(rules);
-        cli_err("policy: usage: teemed policy DS --as OWNER [options]");
-        return EX_USAGE;
+    if (!ex && argc - optind != 1) {
+        cli_err("policy: expected one dataset id (see 'teemed policy --help')");
+        ex = EX_USAGE;
     }
-    char *pj = NULL;
-    if (set) {
-        cJSON *p = cJSON_CreateObject();
-        cJSON_AddItemToObject(p, "auto_approve", rules);
-        cJSON_AddBoolToObject(p, "review", review);
-        if (kval)
-            cJSON_AddNumberToObject(p, "k", (double)kval);
-        if (dpb > 0 || dpq > 0) {
-            cJSON *dp = cJSON_AddObjectToObject(p, "dp");
-            cJSON_AddNumberToObject(dp, "budget", dpb);
-            cJSON_AddNumberToObject(dp, "per_query", dpq);
-        }
-        pj = cJSON_PrintUnformatted(p);
-        cJSON_Delete(p);
-    } else {
-        cJSON_Delete(rules);
+    if (!ex && (dpb > 0) != (dpq > 0)) {
+        cli_err("policy: differential privacy needs both --dp-budget and --dp-per-query");
+        ex = EX_USAGE;
     }
-    struct tm_med *m;
-    int ex = cli_open_med(c, &m);
     if (ex) {
-        free(pj);
+        cJSON_Delete(in);
         return ex;
     }
-    struct tm_diag d = {{0}};
-    char *out = NULL;
-    enum tm_rc rc = tm_policy(m, argv[optind], as, pj, now_ms(), &out, &d);
-    tm_med_close(m);
-    free(pj);
-    return rc ? cli_fail(rc, &d) : emit(c, out);
+    if (dpb > 0) {
+        cJSON_DeleteItemFromObjectCaseSensitive(in, "dp");
+        cJSON *dp = cJSON_AddObjectToObject(in, "dp");
+        cJSON_AddNumberToObject(dp, "budget", dpb);
+        cJSON_AddNumberToObject(dp, "per_query", dpq);
+    }
+    int set = in->child != NULL;
+    cJSON_AddStringToObject(in, "id", argv[optind]);
+    char *out;
+    ex = cli_call(c, set ? "datasets.policy.set" : "datasets.policy.get", in, &out);
+    return ex ? ex : cli_emit(c, out, NULL);
 }

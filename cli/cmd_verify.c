@@ -1,18 +1,15 @@
-/* cmd_verify.c - teemed verify: check a signed card or result offline. */
+/* cmd_verify.c - teemed verify and teemed quote: check a signed card, result or mediator
+ * attestation, or an Intel DCAP quote, with no access to any mediator. */
 #include "cli.h"
-#include "attest/dcap.h"
-#include "attest/attest.h"
-#include "base/base.h"
 
-#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#define VERIFY_MAX (16u << 20)
+#define FILE_MAX (16u << 20)
 
-static const char usage[] =
+static const char usage_verify[] =
     "usage: teemed verify [--allow-simulated] [--collateral FILE] [--at UNIX_TIME]\n"
     "                     [--expect-mrtd HEX] [--expect-rtmr N=HEX]... [--expect-compose-hash HEX]\n"
     "                     [--expect-app-id HEX] [--expect-code-measurement HEX] FILE\n"
@@ -26,97 +23,191 @@ static const char usage[] =
     "replay and the expected measurements (see 'teemed quote --help').\n"
     "Exit 0 only when every check passes, 1 when one fails.\n";
 
-int cmd_verify(struct cli *c, int argc, char **argv)
+static const char usage_quote[] =
+    "usage: teemed quote [--check] [--collateral FILE] [--at UNIX_TIME] [--expect-mrtd HEX]\n"
+    "                    [--expect-rtmr N=HEX]... [--expect-compose-hash HEX]\n"
+    "                    [--expect-app-id HEX] [--expect-code-measurement HEX] FILE\n"
+    "\n"
+    "Parse an Intel DCAP quote (TDX v4/v5, SGX v3) given as binary, hex (with or without\n"
+    "0x) or a dstack GetQuote JSON response, and print its fields: header, TD report\n"
+    "(MRTD, RTMR0-3, report_data, debug flag) or enclave report, signature data, and the\n"
+    "replay of a dstack event log with its app claims. 'teemed verify FILE' does the same\n"
+    "with --check implied.\n"
+    "\n"
+    "  --check        the DCAP checks that need no collateral: the PCK chain to the pinned\n"
+    "                 Intel SGX Root CA (no CRLs), the QE report signature, the QE's\n"
+    "                 binding of the attestation key, the quote signature, no debug TD,\n"
+    "                 and the event log replay; exit 1 if one fails. Without collateral\n"
+    "                 the TCB status is not evaluated: not a full verification.\n"
+    "  --collateral F full DCAP verification with a collateral bundle (dcap-qvl JSON):\n"
+    "                 CRLs, TCB info and QE identity (window, chain, signature), PCK\n"
+    "                 revocation, QE policy, TCB level, TDX module; prints the TCB status\n"
+    "                 and advisories\n"
+    "  --at T         verify at Unix time T (default: now)\n"
+    "  --expect-mrtd HEX, --expect-rtmr N=HEX, --expect-compose-hash HEX,\n"
+    "  --expect-app-id HEX, --expect-code-measurement HEX\n"
+    "                 require these measurements (the compose hash from the event log, or\n"
+    "                 from MRCONFIGID 0x01 || compose_hash; the app id (20 bytes) from the\n"
+    "                 event log's app-id event, which must replay to RTMR3; the teemed\n"
+    "                 binary's SHA-256 from the log's last teemed-code-measurement event)\n";
+
+#define QUOTE_OPTS                                                                                 \
+    {"collateral", required_argument, NULL, 'C'}, {"at", required_argument, NULL, 't'},            \
+        {"expect-mrtd", required_argument, NULL, 'M'}, {"expect-rtmr", required_argument, NULL, 'R'}, \
+        {"expect-compose-hash", required_argument, NULL, 'P'},                                     \
+        {"expect-app-id", required_argument, NULL, 'A'},                                           \
+        {"expect-code-measurement", required_argument, NULL, 'K'}
+
+struct qopts {
+    const char *collateral;
+    long long at;
+    cJSON *expect;
+    const char *rtmr[4];
+};
+
+/* An option shared by quote and verify: 1 if o was one, -1 on a bad value. */
+static int quote_option(const char *cmd, struct qopts *q, int o, const char *arg)
 {
-    static const struct option opts[] = {{"allow-simulated", no_argument, NULL, 's'}, CLI_QUOTE_OPTS,
-                                         CLI_COMMON_OPTS, {NULL, 0, NULL, 0}};
-    struct tm_verify_opts vo = {0};
-    struct cli_quote_opts qo = {0};
-    qo.cmd = "verify";
-    qo.check = 1;
-    qo.require_collateral = 1;
-    qo.at = (int64_t)time(NULL);
-    int o, ex = EX_OK;
-    while ((o = getopt_long(argc, argv, ":sd:jh", opts, NULL)) != -1) {
-        if (o == 'h')
-            return cli_usage(usage, EX_OK);
-        if (o == 's')
-            vo.allow_simulated = 1;
-        else if (!cli_quote_option(&qo, o, optarg, &ex) && !cli_common(c, o))
-            return cli_bad_option("verify", argv);
-        if (ex)
-            return ex;
-    }
-    if (argc - optind != 1) {
-        cli_err("verify: expected one FILE (see 'teemed verify --help')");
-        return EX_USAGE;
-    }
-    struct tm_buf b;
-    tm_buf_init(&b);
-    struct tm_diag d = {{0}};
-    enum tm_rc rc = cli_read_file(argv[optind], VERIFY_MAX, &b, &d);
-    if (rc) {
-        tm_buf_release(&b);
-        return cli_fail(rc, &d);
-    }
-    struct tm_buf col; /* collateral for a quote attached to a card or result */
-    tm_buf_init(&col);
-    if (qo.collateral && (rc = cli_read_file(qo.collateral, VERIFY_MAX, &col, &d)) != TM_OK) {
-        tm_buf_release(&b);
-        tm_buf_release(&col);
-        return cli_fail(rc, &d);
-    }
-    vo.collateral = qo.collateral ? (col.ptr ? col.ptr : "") : NULL;
-    vo.collateral_len = col.len;
-    vo.at = qo.at;
-    vo.expect = tm_expect_any(&qo.expect) ? &qo.expect : NULL;
-    struct tm_verify v;
-    rc = tm_attest_verify(b.ptr ? b.ptr : "", b.len, &vo, &v, &d);
-    if (rc == TM_EPARSE) { /* not a teemed document: a quote, perhaps (the bytes already read) */
-        int qex = cli_quote(c, b.ptr ? b.ptr : "", b.len, vo.collateral, col.len, &qo);
-        tm_buf_release(&b);
-        tm_buf_release(&col);
-        return qex;
-    }
-    tm_buf_release(&b);
-    tm_buf_release(&col);
-    if (c->json) {
-        cJSON *j = cJSON_CreateObject();
-        cJSON_AddBoolToObject(j, "ok", v.ok);
-        cJSON_AddStringToObject(j, "kind", v.kind);
-        cJSON_AddStringToObject(j, "backend", v.backend);
-        cJSON_AddBoolToObject(j, "simulated", v.simulated);
-        cJSON_AddBoolToObject(j, "hardware_backed", v.hardware && v.ok);
-        if (v.tcb_status[0])
-            cJSON_AddStringToObject(j, "tcb_status", v.tcb_status);
-        cJSON *cs = cJSON_CreateArray();
-        for (size_t i = 0; i < v.nchecks; i++) {
-            cJSON *x = cJSON_CreateObject();
-            cJSON_AddStringToObject(x, "check", v.checks[i].name);
-            cJSON_AddBoolToObject(x, "ok", v.checks[i].ok);
-            cJSON_AddStringToObject(x, "detail", v.checks[i].detail);
-            cJSON_AddItemToArray(cs, x);
+    static const struct { int o; const char *key; } keys[] = {
+        {'M', "mrtd"}, {'P', "compose_hash"}, {'A', "app_id"}, {'K', "code_measurement"}};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        if (o == keys[i].o) {
+            cJSON_DeleteItemFromObjectCaseSensitive(q->expect, keys[i].key);
+            cJSON_AddStringToObject(q->expect, keys[i].key, arg);
+            return 1;
         }
-        cJSON_AddItemToObject(j, "checks", cs);
-        char *s = cJSON_PrintUnformatted(j);
-        puts(s);
-        free(s);
-        cJSON_Delete(j);
-    } else {
-        for (size_t i = 0; i < v.nchecks; i++)
-            printf("%-4s %-13s %s\n", v.checks[i].ok ? "ok" : "FAIL", v.checks[i].name,
-                   v.checks[i].detail);
-        printf("%s: %s %s\n", v.ok ? "verified" : "NOT VERIFIED", v.kind,
-               v.simulated ? "(simulated TEE, not hardware-backed)"
-                           : v.hardware && v.ok ? "(hardware-backed: Intel TDX, DCAP verified)" : "");
+    if (o == 'C') {
+        q->collateral = arg;
+        return 1;
     }
-    if (!v.ok) {
-        for (size_t i = 0; i < v.nchecks; i++)
-            if (!v.checks[i].ok) {
-                cli_err("verify: %s check failed: %s", v.checks[i].name, v.checks[i].detail);
-                break;
-            }
-        return EX_VERIFY;
+    if (o == 't') {
+        char *end;
+        q->at = strtoll(arg, &end, 10);
+        if (*end || end == arg || q->at < 0) {
+            cli_err("%s: --at must be a Unix time in seconds (got '%s')", cmd, arg);
+            return -1;
+        }
+        return 1;
     }
+    if (o == 'R') {
+        if (arg[0] < '0' || arg[0] > '3' || arg[1] != '=') {
+            cli_err("%s: --expect-rtmr takes N=HEX with N from 0 to 3 (got '%s')", cmd, arg);
+            return -1;
+        }
+        q->rtmr[arg[0] - '0'] = arg + 2;
+        return 1;
+    }
+    return 0;
+}
+
+/* The op's input: the file (base64), the collateral's text, the time, the expectations. */
+static int build_input(const char *cmd, const char *path, struct qopts *q, cJSON *in)
+{
+    size_t n;
+    int ex = EX_OK;
+    char *buf = cli_read_file(path, FILE_MAX, &n, &ex);
+    if (!buf)
+        return ex;
+    char *b64 = cli_b64((const unsigned char *)buf, n);
+    free(buf);
+    cJSON_AddStringToObject(in, "data_b64", b64);
+    free(b64);
+    if (q->collateral) {
+        char *col = cli_read_file(q->collateral, FILE_MAX, &n, &ex);
+        if (!col)
+            return ex;
+        cJSON_AddStringToObject(in, "collateral", col);
+        free(col);
+    }
+    cJSON_AddNumberToObject(in, "at", (double)(q->at >= 0 ? q->at : (long long)time(NULL)));
+    int any_rtmr = 0;
+    for (int i = 0; i < 4; i++)
+        any_rtmr |= q->rtmr[i] != NULL;
+    if (any_rtmr) {
+        cJSON *r = cJSON_AddArrayToObject(q->expect, "rtmr");
+        for (int i = 0; i < 4; i++)
+            cJSON_AddItemToArray(r, q->rtmr[i] ? cJSON_CreateString(q->rtmr[i]) : cJSON_CreateNull());
+    }
+    if (q->expect->child) {
+        cJSON_AddItemToObject(in, "expect", q->expect);
+        q->expect = NULL;
+    }
+    (void)cmd;
     return EX_OK;
 }
+
+static void verify_text(const cJSON *o)
+{
+    const cJSON *what = cJSON_GetObjectItemCaseSensitive(o, "what"), *x;
+    if (cJSON_IsString(what) && !strcmp(what->valuestring, "quote")) {
+        cli_print_text(o);
+        return;
+    }
+    cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(o, "checks"))
+    {
+        printf("%-4s %-13s ", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "ok")) ? "ok" : "FAIL",
+               cJSON_GetObjectItemCaseSensitive(x, "check")->valuestring);
+        cli_puts_safe(cJSON_GetObjectItemCaseSensitive(x, "detail")->valuestring);
+        putchar('\n');
+    }
+    int ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "ok"));
+    int sim = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "simulated"));
+    int hw = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "hardware_backed"));
+    const cJSON *kind = cJSON_GetObjectItemCaseSensitive(o, "kind");
+    printf("%s: %s %s\n", ok ? "verified" : "NOT VERIFIED", cJSON_IsString(kind) ? kind->valuestring : "",
+           sim ? "(simulated TEE, not hardware-backed)" : hw ? "(hardware-backed: Intel TDX, DCAP verified)" : "");
+}
+
+static int run(struct cli *c, int argc, char **argv, int is_verify)
+{
+    static const struct option vopts[] = {{"allow-simulated", no_argument, NULL, 's'}, QUOTE_OPTS, CLI_COMMON_OPTS,
+                                          {NULL, 0, NULL, 0}};
+    static const struct option qopts_[] = {{"check", no_argument, NULL, 'c'}, QUOTE_OPTS, CLI_COMMON_OPTS,
+                                           {NULL, 0, NULL, 0}};
+    const char *cmd = is_verify ? "verify" : "quote";
+    struct qopts q = {NULL, -1, cJSON_CreateObject(), {NULL, NULL, NULL, NULL}};
+    int o, allow_sim = 0, check = 0, ex = EX_OK;
+    while ((o = getopt_long(argc, argv, ":d:jh", is_verify ? vopts : qopts_, NULL)) != -1) {
+        int r;
+        if (o == 'h') {
+            cJSON_Delete(q.expect);
+            return cli_usage(is_verify ? usage_verify : usage_quote, EX_OK);
+        }
+        if (o == 's')
+            allow_sim = 1;
+        else if (o == 'c')
+            check = 1;
+        else if ((r = quote_option(cmd, &q, o, optarg)) < 0)
+            ex = EX_USAGE;
+        else if (!r && !cli_common(c, o))
+            ex = cli_bad_option(cmd, argv);
+        if (ex) {
+            cJSON_Delete(q.expect);
+            return ex;
+        }
+    }
+    if (argc - optind != 1) {
+        cJSON_Delete(q.expect);
+        cli_err("%s: expected one FILE (see 'teemed %s --help')", cmd, cmd);
+        return EX_USAGE;
+    }
+    cJSON *in = cJSON_CreateObject();
+    ex = build_input(cmd, argv[optind], &q, in);
+    cJSON_Delete(q.expect);
+    if (ex) {
+        cJSON_Delete(in);
+        return ex;
+    }
+    if (allow_sim)
+        cJSON_AddBoolToObject(in, "allow_simulated", 1);
+    if (check)
+        cJSON_AddBoolToObject(in, "check", 1);
+    char *out = NULL;
+    ex = cli_call(c, is_verify ? "verify" : "quote.show", in, &out);
+    if (out)
+        cli_emit(c, out, verify_text);
+    return ex;
+}
+
+int cmd_verify(struct cli *c, int argc, char **argv) { return run(c, argc, argv, 1); }
+int cmd_quote(struct cli *c, int argc, char **argv) { return run(c, argc, argv, 0); }

@@ -1,8 +1,5 @@
-/* main.c - the teemed tool: global options, the command table, error reporting.
- * Every command calls the same library functions that `teemed serve` will call. */
+/* main.c - the teemed tool: global options, the command table, argument helpers. */
 #include "cli.h"
-#include "base/base.h"
-#include "core/mediator.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -11,41 +8,41 @@
 #include <string.h>
 #include <unistd.h>
 
-#define TEEMED_VERSION "0.1.0"
-
 static const struct command {
     const char *name;
     int (*fn)(struct cli *, int, char **);
     const char *summary;
 } commands[] = {
-    {"init", cmd_init, "create a data dir with a TEE backend"},
+    {"init", cmd_init, "create a data dir with a TEE backend and the operator account"},
+    {"account", cmd_account, "create, list or renew accounts (create | list | rotate)"},
+    {"whoami", cmd_whoami, "the account your token names"},
     {"onboard", cmd_onboard, "ingest logs and publish a signed dataset card"},
     {"cards", cmd_cards, "list or search dataset cards"},
     {"card", cmd_card, "print one dataset card"},
-    {"verify", cmd_verify, "verify a signed card or result"},
+    {"withdraw", cmd_withdraw, "withdraw your dataset"},
+    {"verify", cmd_verify, "verify a signed card, result or quote offline"},
     {"request", cmd_request, "ask for overlap, gap or debug over datasets"},
+    {"requests", cmd_requests, "your requests and their states"},
+    {"status", cmd_status, "where one request stands"},
+    {"result", cmd_result, "the signed result of a request"},
+    {"cancel", cmd_cancel, "withdraw your open request"},
     {"inbox", cmd_inbox, "requests waiting for your decision"},
     {"approve", cmd_approve, "approve a request (or release a reviewed result)"},
     {"reject", cmd_reject, "reject a request (or withhold a reviewed result)"},
-    {"result", cmd_result, "the signed result of a request"},
     {"audit", cmd_audit, "the hash-chained audit trail of your dataset"},
-    {"policy", cmd_policy, "auto-approve rules and review for your dataset"},
-    {"demo", cmd_demo, "the seed's scenarios end to end on the bundled samples"},
+    {"policy", cmd_policy, "show or change your dataset's policy"},
+    {"jobs", cmd_jobs, "run computations that are waiting (operator)"},
     {"attest", cmd_attest, "print the mediator's own signed attestation"},
     {"quote", cmd_quote, "parse a TDX/SGX DCAP quote and show its fields"},
-    {"x-background", cmd_x_background, "(developers) build the background model"},
-    {"x-terms", cmd_x_terms, "(developers) show ranked terms of raw input"},
-    {"x-bench-compute", cmd_x_bench_compute, "(developers) time the computations"},
-    {"x-bench-quote", cmd_x_bench_quote, "(developers) DCAP verifications per second"},
-    {"x-parse", cmd_x_parse, "(developers) parse input with cJSON only (bench reference)"},
-    {"x-floor", cmd_x_floor, "(developers) onboarding cut short: split|parse (bench floors)"},
+    {"demo", cmd_demo, "the seed's scenarios end to end on the bundled samples"},
 };
 
 static const char usage_main[] =
-    "usage: teemed [--data DIR] [--json] COMMAND [ARGS]\n"
+    "usage: teemed [--data DIR] [--token TOKEN | --as NAME] [--json|--text] COMMAND [ARGS]\n"
     "\n"
     "teemed mediates private datasets (Claude Code logs) inside a TEE: it scrubs,\n"
-    "profiles and seals them, and publishes signed cards computed from the data.\n"
+    "profiles and seals them, publishes signed cards computed from the data, and runs\n"
+    "owner-approved computations whose results anyone can verify offline.\n"
     "\n"
     "commands:\n";
 
@@ -53,41 +50,41 @@ static void print_usage(FILE *f)
 {
     fputs(usage_main, f);
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-        if (commands[i].name[0] != 'x')
-            fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fputs("\noptions:\n"
-          "  --data DIR   data dir (default: $TEEMED_DATA, else ~/.local/share/teemed)\n"
-          "  --json       JSON on stdout (the default when stdout is not a terminal)\n"
-          "  --text       readable text on stdout even when piped\n"
-          "  --help       this help; 'teemed COMMAND --help' for a command\n"
-          "  --version    print the version\n",
+        fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+    fputs("\noptions (before or after the command):\n"
+          "  --data DIR        data dir (default: $TEEMED_DATA, else ~/.local/share/teemed)\n"
+          "  --token TOKEN     act as the account this token names (default: $TEEMED_TOKEN,\n"
+          "                    else the file ~/.config/teemed/token)\n"
+          "  --token-file F    read the token from F (mode 0600)\n"
+          "  --as NAME         use the token saved for NAME ('account create NAME --save')\n"
+          "  --json            JSON on stdout (the default when stdout is not a terminal)\n"
+          "  --text            readable text on stdout even when piped\n"
+          "  --help            this help; 'teemed COMMAND --help' for a command\n"
+          "  --version         print the version\n",
           f);
 }
 
 void cli_err(const char *fmt, ...)
 {
+    char buf[1200];
     va_list ap;
-    fputs("teemed: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
+    fputs("teemed: ", stderr);
+    for (const unsigned char *p = (const unsigned char *)buf; *p; p++) {
+        if (*p < 32 || *p == 127)
+            fprintf(stderr, "\\x%02x", *p);
+        else
+            fputc(*p, stderr);
+    }
     fputc('\n', stderr);
 }
 
 int cli_fail(enum tm_rc rc, const struct tm_diag *d)
 {
     cli_err("%s", d && d->msg[0] ? d->msg : tm_rc_name(rc));
-    switch (rc) {
-    case TM_OK: return EX_OK;
-    case TM_EVERIFY: return EX_VERIFY;
-    case TM_EINVAL: return EX_USAGE;
-    case TM_EIO: case TM_EPARSE: case TM_ETOOBIG: return EX_INPUT;
-    case TM_ENOTFOUND: return EX_NOTFOUND;
-    case TM_EEXIST: return EX_EXISTS;
-    case TM_ESTATE: return EX_STATE;
-    case TM_EPOLICY: return EX_USAGE;
-    default: return EX_INTERNAL;
-    }
+    return tm_rc_info(rc)->exit_code;
 }
 
 int cli_usage(const char *usage, int ex)
@@ -98,20 +95,20 @@ int cli_usage(const char *usage, int ex)
 
 int cli_common(struct cli *c, int o)
 {
-    if (o == 'd')
-        c->data_dir = optarg;
-    else if (o == 'j')
-        c->json = 1;
-    else if (o == 'T')
-        c->json = 0;
-    else
-        return 0;
-    return 1;
+    switch (o) {
+    case 'd': c->data_dir_opt = optarg; return 1;
+    case 'j': c->json = 1; return 1;
+    case 'T': c->json = 0; return 1;
+    case 1001: c->token_opt = optarg; return 1;
+    case 1002: c->token_file = optarg; return 1;
+    case 1003: c->as = optarg; return 1;
+    default: return 0;
+    }
 }
 
 int cli_bad_option(const char *cmd, char **argv)
 {
-    if (optopt)
+    if (optopt > 0 && optopt < 256)
         cli_err("%s: option '-%c' %s (see 'teemed %s --help')", cmd, optopt,
                 strchr("djh", optopt) ? "needs an argument" : "is unknown", cmd);
     else
@@ -119,15 +116,20 @@ int cli_bad_option(const char *cmd, char **argv)
     return EX_USAGE;
 }
 
-int cli_open_med(const struct cli *c, struct tm_med **m)
+long cli_number(const char *cmd, const char *name, const char *arg, long lo, long hi)
 {
-    struct tm_diag d = {{0}};
-    enum tm_rc rc = tm_med_open(cli_data_dir(c), m, &d);
-    return rc ? cli_fail(rc, &d) : EX_OK;
+    char *end;
+    errno = 0;
+    long v = strtol(arg, &end, 10);
+    if (errno || end == arg || *end || v < lo || v > hi) {
+        cli_err("%s: %s must be a whole number from %ld to %ld (got '%s')", cmd, name, lo, hi, arg);
+        return -1;
+    }
+    return v;
 }
 
-int cli_plain_args(struct cli *c, int argc, char **argv, const char *cmd, const char *usage,
-                   int min, int max, const char *operands)
+int cli_plain_args(struct cli *c, int argc, char **argv, const char *cmd, const char *usage, int min,
+                   int max, const char *operands)
 {
     static const struct option opts[] = {CLI_COMMON_OPTS, {NULL, 0, NULL, 0}};
     int o;
@@ -150,8 +152,8 @@ int cli_plain_args(struct cli *c, int argc, char **argv, const char *cmd, const 
 const char *cli_data_dir(const struct cli *c)
 {
     static char buf[4096];
-    if (c->data_dir)
-        return c->data_dir;
+    if (c->data_dir_opt)
+        return c->data_dir_opt;
     const char *e = getenv("TEEMED_DATA");
     if (e && *e)
         return e;
@@ -162,27 +164,36 @@ const char *cli_data_dir(const struct cli *c)
     return buf;
 }
 
+const char *cli_config_dir(char *buf, size_t n)
+{
+    const char *x = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+    if (x && *x)
+        snprintf(buf, n, "%s/teemed", x);
+    else
+        snprintf(buf, n, "%s/.config/teemed", home && *home ? home : ".");
+    return buf;
+}
+
 int main(int argc, char **argv)
 {
-    struct cli c = {0};
-    c.json = !isatty(STDOUT_FILENO);
+    struct cli c;
+    memset(&c, 0, sizeof c);
+    c.tty_out = isatty(STDOUT_FILENO);
     c.tty_err = isatty(STDERR_FILENO);
-    static const struct option opts[] = {
-        {"data", required_argument, NULL, 'd'}, {"json", no_argument, NULL, 'j'},
-        {"text", no_argument, NULL, 'T'},       {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
-    };
+    c.json = !c.tty_out;
+    static const struct option opts[] = {CLI_COMMON_OPTS, {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
     int o;
     opterr = 0;
     while ((o = getopt_long(argc, argv, "+d:jhV", opts, NULL)) != -1) {
-        switch (o) {
-        case 'd': c.data_dir = optarg; break;
-        case 'j': c.json = 1; break;
-        case 'T': c.json = 0; break;
-        case 'h': print_usage(stdout); return EX_OK;
-        case 'V': printf("teemed %s\n", TEEMED_VERSION); return EX_OK;
-        default:
+        if (o == 'h') {
+            print_usage(stdout);
+            return EX_OK;
+        }
+        if (o == 'V') {
+            printf("teemed %s\n", TM_VERSION);
+            return EX_OK;
+        }
+        if (!cli_common(&c, o)) {
             cli_err("unknown option '%s' (see 'teemed --help')", argv[optind - 1]);
             return EX_USAGE;
         }
@@ -195,12 +206,13 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
         if (strcmp(commands[i].name, name) != 0)
             continue;
-        /* The command parses its own options (and --data/--json again, so they may
+        /* The command parses its own options (and the common ones again, so they may
          * come after the command or after operands). */
         int cargc = argc - optind;
         char **cargv = argv + optind;
         optind = 0; /* full re-initialisation of getopt for the command */
         int ex = commands[i].fn(&c, cargc, cargv);
+        cli_close(&c);
         fflush(stdout);
         if (ferror(stdout)) {
             cli_err("cannot write output");
@@ -210,26 +222,4 @@ int main(int argc, char **argv)
     }
     cli_err("unknown command '%s' (see 'teemed --help')", name);
     return EX_USAGE;
-}
-
-enum tm_rc cli_read_file(const char *path, size_t cap, struct tm_buf *b, struct tm_diag *d)
-{
-    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-    if (!f)
-        return tm_fail(d, TM_EIO, "cannot read '%s': %s", path, strerror(errno));
-    char tmp[65536];
-    size_t n;
-    enum tm_rc rc = TM_OK;
-    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0) {
-        if (b->len + n > cap) {
-            rc = tm_fail(d, TM_ETOOBIG, "'%s' is larger than %zu bytes", path, cap);
-            break;
-        }
-        tm_buf_add(b, tmp, n);
-    }
-    if (!rc && ferror(f))
-        rc = tm_fail(d, TM_EIO, "cannot read '%s': %s", path, strerror(errno));
-    if (f != stdin)
-        fclose(f);
-    return rc;
 }

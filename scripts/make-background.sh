@@ -7,7 +7,7 @@
 #    unit, terms in >= 5 sessions; identity words (user names, project dirs, e-mail
 #    labels) are left out by the same filter that guards cards.
 # Only derived counts are written; no text of either source is.
-#   make-background.sh path/to/teemed > data/background.tsv
+#   make-background.sh path/to/teemed-dev > data/background.tsv
 set -e
 bin=$1
 tmp=$(mktemp -d)

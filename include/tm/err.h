@@ -2,8 +2,9 @@
  *
  * Every fallible function returns enum tm_rc (TM_OK == 0) and, when given a non-NULL
  * struct tm_diag, leaves one lowercase line there saying what failed and on what.
- * The library never prints and never exits; front ends map codes to exit statuses
- * (cli/main.c) or HTTP statuses. */
+ * The library never prints and never exits. What a code means to each front end - the
+ * CLI's exit status, the HTTP status, the stable name in {"error": {"code": ...}} - is
+ * one table (tm_rc_info), so the CLI, the HTTP server and MCP always agree. */
 #ifndef TM_ERR_H
 #define TM_ERR_H
 
@@ -14,24 +15,39 @@
 
 enum tm_rc {
     TM_OK = 0,
-    TM_EINVAL,    /* bad argument or option value */
+    TM_EINVAL,    /* usage: bad argument, option or request field */
     TM_EIO,       /* cannot read or write a file */
-    TM_EPARSE,    /* malformed input */
+    TM_EPARSE,    /* malformed or unusable input (bad JSON line, no records) */
     TM_ETOOBIG,   /* input over a documented cap */
-    TM_EDB,       /* SQLite failure */
+    TM_EDB,       /* database failure */
     TM_ECRYPTO,   /* OpenSSL failure */
-    TM_ENOTFOUND, /* no such dataset, account, ... */
+    TM_ENOTFOUND, /* no such dataset or request - or not yours to see */
     TM_EEXIST,    /* already exists */
     TM_EVERIFY,   /* a signature, hash or attestation check failed */
-    TM_EPOLICY,   /* refused by policy (privacy, permission) */
-    TM_ESTATE,    /* data dir not initialised, wrong backend, ... */
+    TM_EPOLICY,   /* refused by a policy: privacy budget, k-threshold, owner's rules */
+    TM_ESTATE,    /* data dir not initialised or damaged, wrong backend */
+    TM_EAUTH,     /* no token, or a token that names no account */
+    TM_EDENIED,   /* authenticated, but this account may not do this */
+    TM_ECONFLICT, /* the resource is not in a state that allows this (decided, withdrawn) */
+    TM_ELIMIT,    /* rate limit or quota: retry later */
+    TM_EBUSY,     /* the store stayed locked past the timeout, or the service is overloaded */
+    TM_RC_COUNT
 };
 
 struct tm_diag {
     char msg[512];
 };
 
-/* Return a stable lowercase name for rc ("parse", "io", ...). */
+struct tm_rc_info {
+    const char *name;    /* stable, for JSON errors: "not_found", "policy_refused", ... */
+    int exit_code;       /* the CLI's exit status (docs/cli.md) */
+    int http_status;     /* the HTTP status (docs/api.md) */
+    const char *meaning; /* one line for documentation */
+};
+
+/* The row of rc in the one table of codes (never NULL: unknown codes map to "internal"). */
+const struct tm_rc_info *tm_rc_info(enum tm_rc rc);
+/* Return the stable name of rc (tm_rc_info(rc)->name). */
 const char *tm_rc_name(enum tm_rc rc);
 
 /* Format a message into *d (if d is not NULL) and return rc, so callers can write

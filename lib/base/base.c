@@ -49,15 +49,39 @@ char *tm_xstrdup(const char *s)
     return tm_xstrndup(s, strlen(s));
 }
 
+/* The one table of result codes (err.h): exit statuses and HTTP statuses live here
+ * and nowhere else. */
+static const struct tm_rc_info rc_table[TM_RC_COUNT] = {
+    [TM_OK] = {"ok", 0, 200, "success"},
+    [TM_EINVAL] = {"invalid", 2, 400, "usage: unknown command or option, missing or invalid argument or field"},
+    [TM_EIO] = {"io", 3, 500, "cannot read or write a file"},
+    [TM_EPARSE] = {"malformed", 3, 400, "input: malformed or unusable (not JSON, not a signed document, no records)"},
+    [TM_ETOOBIG] = {"too_big", 3, 413, "input over a documented size cap"},
+    [TM_EDB] = {"database", 7, 500, "internal: database failure (the operation did nothing)"},
+    [TM_ECRYPTO] = {"crypto", 7, 500, "internal: cryptographic failure (the operation did nothing)"},
+    [TM_ENOTFOUND] = {"not_found", 4, 404, "no such dataset, request or account, or not yours to see"},
+    [TM_EEXIST] = {"exists", 5, 409, "already exists (dataset id, account name, initialised data dir)"},
+    [TM_EVERIFY] = {"verify_failed", 1, 422, "verification failed: a check of a signature, hash or quote"},
+    [TM_EPOLICY] = {"policy_refused", 10, 422, "refused by a policy: privacy budget spent, owner's rules"},
+    [TM_ESTATE] = {"unavailable", 6, 503, "data dir not initialised or damaged, schema newer than this binary"},
+    [TM_EAUTH] = {"unauthenticated", 8, 401, "no token, or a token that names no account"},
+    [TM_EDENIED] = {"forbidden", 9, 403, "this account may not do this (operator only, owner only)"},
+    [TM_ECONFLICT] = {"conflict", 11, 409, "not in a state that allows this (already decided, withdrawn)"},
+    [TM_ELIMIT] = {"rate_limited", 12, 429, "rate limit or quota reached: retry later"},
+    [TM_EBUSY] = {"busy", 13, 503, "the store stayed locked or the service is overloaded: retry"},
+};
+
+const struct tm_rc_info *tm_rc_info(enum tm_rc rc)
+{
+    static const struct tm_rc_info internal = {"internal", 7, 500, "internal error"};
+    if ((unsigned)rc < TM_RC_COUNT && rc_table[rc].name)
+        return &rc_table[rc];
+    return &internal;
+}
+
 const char *tm_rc_name(enum tm_rc rc)
 {
-    static const char *const names[] = {
-        "ok", "invalid", "io", "parse", "too-big", "db", "crypto",
-        "not-found", "exists", "verify", "policy", "state",
-    };
-    if ((size_t)rc < sizeof names / sizeof names[0])
-        return names[rc];
-    return "unknown";
+    return tm_rc_info(rc)->name;
 }
 
 enum tm_rc tm_fail(struct tm_diag *d, enum tm_rc rc, const char *fmt, ...)

@@ -294,6 +294,8 @@ static cJSON *gap(const struct tm_compute_in *in, struct tm_diag *d)
         cJSON_AddStringToObject(dp, "mechanism", "Laplace on clipped mention counts (each session "
                                                  "contributes at most 10), epsilon split over the "
                                                  "taxonomy's topics; missing_other withheld");
+    } else {
+        cJSON_AddNullToObject(res, "differential_privacy");
     }
     return res;
 }
@@ -608,8 +610,17 @@ static cJSON *debug(const struct tm_compute_in *in, struct tm_diag *d)
     snprintf(src, sizeof src, "%u debugging session%s across %u project%s", total_sessions,
              total_sessions == 1 ? "" : "s", total_projects, total_projects == 1 ? "" : "s");
     cJSON_AddStringToObject(res, "sources", src);
-    if (withheld)
-        cJSON_AddNumberToObject(res, "withheld_patterns", withheld);
+    cJSON_AddNumberToObject(res, "withheld_patterns", withheld);
+    double eps_max = 0;
+    for (size_t i = 0; i < in->n; i++)
+        eps_max = in->dp_epsilon[i] > eps_max ? in->dp_epsilon[i] : eps_max;
+    if (eps_max > 0) {
+        cJSON *dp = cJSON_AddObjectToObject(res, "differential_privacy");
+        cJSON_AddNumberToObject(dp, "epsilon", eps_max);
+        cJSON_AddStringToObject(dp, "mechanism", "Laplace on the session and project counts of each pattern");
+    } else {
+        cJSON_AddNullToObject(res, "differential_privacy");
+    }
     free(m);
     return res;
 }

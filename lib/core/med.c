@@ -1,14 +1,28 @@
-/* med.c - open and initialise a data dir (see mediator.h). */
+/* med.c - the mediator's shared state and connections (see mediator.h). */
 #include "core/mediator.h"
 #include "attest/attest.h"
-#include "base/crypto.h"
-#include "base/base.h"
 #include "attest/eventlog.h"
+#include "base/base.h"
+#include "base/crypto.h"
+#include "pipeline/card.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+struct tm_shared {
+    char *dir;
+    pthread_mutex_t mu;
+    int tee_ok, tax_ok, bg_ok;
+    struct tm_tee tee;
+    struct tm_taxonomy tax;
+    struct tm_background bg;
+};
 
 static enum tm_rc mkdirs(const char *dir, struct tm_diag *d)
 {
@@ -31,9 +45,30 @@ static enum tm_rc mkdirs(const char *dir, struct tm_diag *d)
     return rc;
 }
 
+/* A data dir holds the sealing keys' source and every dataset: another user who can
+ * write it, or who owns it, could swap keys or data under the mediator. */
+static enum tm_rc safe_dir(const char *dir, struct tm_diag *d)
+{
+    struct stat s;
+    if (stat(dir, &s) != 0)
+        return tm_fail(d, TM_ESTATE, "'%s' is not initialised: run 'teemed init' first (%s)", dir,
+                       strerror(errno));
+    if (!S_ISDIR(s.st_mode))
+        return tm_fail(d, TM_ESTATE, "'%s' is not a directory", dir);
+    if (s.st_uid != geteuid())
+        return tm_fail(d, TM_ESTATE, "data dir '%s' belongs to another user (uid %u): refusing to use it",
+                       dir, (unsigned)s.st_uid);
+    if (s.st_mode & (S_IWGRP | S_IWOTH))
+        return tm_fail(d, TM_ESTATE, "data dir '%s' is writable by other users (mode %03o): chmod 700 it",
+                       dir, (unsigned)(s.st_mode & 0777));
+    return TM_OK;
+}
+
 enum tm_rc tm_med_init(const char *dir, enum tm_tee_kind kind, struct tm_diag *d)
 {
     enum tm_rc rc = mkdirs(dir, d);
+    if (!rc)
+        rc = safe_dir(dir, d);
     if (!rc)
         rc = tm_tee_init(dir, kind, d);
     if (rc)
@@ -44,19 +79,47 @@ enum tm_rc tm_med_init(const char *dir, enum tm_tee_kind kind, struct tm_diag *d
     return rc;
 }
 
-enum tm_rc tm_med_open(const char *dir, struct tm_med **out, struct tm_diag *d)
+enum tm_rc tm_shared_new(const char *dir, struct tm_shared **out, struct tm_diag *d)
+{
+    char path[4096];
+    *out = NULL;
+    enum tm_rc rc = safe_dir(dir, d);
+    if (rc)
+        return rc;
+    snprintf(path, sizeof path, "%s/tee/backend", dir);
+    if (access(path, F_OK) != 0)
+        return tm_fail(d, TM_ESTATE, "'%s' is not initialised: run 'teemed init' first", dir);
+    struct tm_shared *sh = tm_xcalloc(1, sizeof *sh);
+    sh->dir = tm_xstrdup(dir);
+    pthread_mutex_init(&sh->mu, NULL);
+    *out = sh;
+    return TM_OK;
+}
+
+void tm_shared_free(struct tm_shared *sh)
+{
+    if (!sh)
+        return;
+    if (sh->tee_ok)
+        tm_tee_close(&sh->tee);
+    if (sh->tax_ok)
+        tm_taxonomy_release(&sh->tax);
+    if (sh->bg_ok)
+        tm_background_release(&sh->bg);
+    pthread_mutex_destroy(&sh->mu);
+    free(sh->dir);
+    free(sh);
+}
+
+const char *tm_shared_dir(const struct tm_shared *sh) { return sh->dir; }
+
+enum tm_rc tm_med_open(struct tm_shared *sh, struct tm_med **out, struct tm_diag *d)
 {
     struct tm_med *m = tm_xcalloc(1, sizeof *m);
-    m->dir = tm_xstrdup(dir);
-    enum tm_rc rc = tm_tee_open(dir, &m->tee, d);
-    if (!rc)
-        rc = tm_store_open(dir, &m->store, d);
-    if (!rc)
-        rc = tm_taxonomy_load(&m->tax, d);
-    if (!rc)
-        rc = tm_background_load(&m->bg, d);
+    m->sh = sh;
+    enum tm_rc rc = tm_store_open(sh->dir, &m->st, d);
     if (rc) {
-        tm_med_close(m);
+        free(m);
         *out = NULL;
         return rc;
     }
@@ -68,33 +131,123 @@ void tm_med_close(struct tm_med *m)
 {
     if (!m)
         return;
-    tm_store_close(m->store);
-    tm_tee_close(&m->tee);
-    tm_taxonomy_release(&m->tax);
-    tm_background_release(&m->bg);
-    free(m->dir);
+    tm_store_close(m->st);
     free(m);
+}
+
+enum tm_rc tm_med_tee(struct tm_med *m, const struct tm_tee **tee, struct tm_diag *d)
+{
+    struct tm_shared *sh = m->sh;
+    enum tm_rc rc = TM_OK;
+    pthread_mutex_lock(&sh->mu);
+    if (!sh->tee_ok) {
+        rc = tm_tee_open(sh->dir, &sh->tee, d);
+        sh->tee_ok = rc == TM_OK;
+    }
+    pthread_mutex_unlock(&sh->mu);
+    *tee = rc ? NULL : &sh->tee;
+    return rc;
+}
+
+enum tm_rc tm_med_tax(struct tm_med *m, const struct tm_taxonomy **tax, struct tm_diag *d)
+{
+    struct tm_shared *sh = m->sh;
+    enum tm_rc rc = TM_OK;
+    pthread_mutex_lock(&sh->mu);
+    if (!sh->tax_ok) {
+        rc = tm_taxonomy_load(&sh->tax, d);
+        sh->tax_ok = rc == TM_OK;
+    }
+    pthread_mutex_unlock(&sh->mu);
+    *tax = rc ? NULL : &sh->tax;
+    return rc;
+}
+
+enum tm_rc tm_med_bg(struct tm_med *m, const struct tm_background **bg, struct tm_diag *d)
+{
+    struct tm_shared *sh = m->sh;
+    enum tm_rc rc = TM_OK;
+    pthread_mutex_lock(&sh->mu);
+    if (!sh->bg_ok) {
+        rc = tm_background_load(&sh->bg, d);
+        sh->bg_ok = rc == TM_OK;
+    }
+    pthread_mutex_unlock(&sh->mu);
+    *bg = rc ? NULL : &sh->bg;
+    return rc;
 }
 
 enum tm_rc tm_med_attest(struct tm_med *m, int64_t now_ms, char **out, struct tm_diag *d)
 {
+    const struct tm_tee *tee;
     *out = NULL;
+    enum tm_rc rc = tm_med_tee(m, &tee, d);
+    if (rc)
+        return rc;
     cJSON *doc = cJSON_CreateObject();
     cJSON *me = cJSON_AddObjectToObject(doc, "mediator");
     cJSON_AddStringToObject(me, "software", "teemed");
     cJSON_AddStringToObject(me, "code_measurement", tm_code_measurement());
-    cJSON_AddStringToObject(me, "backend", tm_tee_name(m->tee.kind));
-    if (m->tee.kind == TM_TEE_DSTACK) {
-        if (m->tee.has_info && m->tee.info.app_compose) /* the compose hash's preimage, for owners to read */
-            cJSON_AddStringToObject(me, "app_compose", m->tee.info.app_compose);
+    cJSON_AddStringToObject(me, "backend", tm_tee_name(tee->kind));
+    if (tee->kind == TM_TEE_DSTACK) {
+        if (tee->has_info && tee->info.app_compose) /* the compose hash's preimage, for owners to read */
+            cJSON_AddStringToObject(me, "app_compose", tee->info.app_compose);
         cJSON *ev = cJSON_AddObjectToObject(me, "measurement_event");
         cJSON_AddStringToObject(ev, "event", TM_MEASUREMENT_EVENT);
-        cJSON_AddStringToObject(ev, "status", m->tee.event_status);
-        cJSON_AddStringToObject(ev, "detail", m->tee.event_detail);
+        cJSON_AddStringToObject(ev, "status", tee->event_status);
+        cJSON_AddStringToObject(ev, "detail", tee->event_detail);
     }
-    enum tm_rc rc = tm_tee_sign(&m->tee, doc, "mediator", NULL, now_ms, d);
-    if (!rc && !(*out = tm_canonical(doc)))
-        rc = tm_fail(d, TM_EIO, "out of memory");
+    rc = tm_tee_sign(tee, doc, "mediator", NULL, now_ms, d);
+    if (!rc)
+        *out = tm_canonical(doc);
     cJSON_Delete(doc);
     return rc;
+}
+
+enum tm_rc tm_med_profile(struct tm_med *m, const char *id, struct tm_profile *p, struct tm_diag *d)
+{
+    const struct tm_tee *tee;
+    const struct tm_taxonomy *tax;
+    uint8_t *plain = NULL;
+    size_t pl = 0;
+    char aad[128];
+    sqlite3_stmt *s = NULL;
+    memset(p, 0, sizeof *p);
+    snprintf(aad, sizeof aad, "teemed-profile-v1|%s", id);
+    enum tm_rc rc = tm_med_tee(m, &tee, d);
+    if (!rc)
+        rc = tm_med_tax(m, &tax, d);
+    if (!rc)
+        rc = db_prep(m->st, "SELECT p.sealed FROM profiles p JOIN datasets ds ON ds.id = p.dataset_id"
+                            " WHERE p.dataset_id = ? AND ds.withdrawn_ms IS NULL", &s, d);
+    if (!rc)
+        rc = db_bind(m->st, s, d, "t", id);
+    if (rc)
+        goto out;
+    int r = db_step(m->st, s, &rc, d);
+    if (r < 0)
+        goto out;
+    if (r == 0) {
+        rc = tm_fail(d, TM_ENOTFOUND, "no dataset '%s' (or it was withdrawn)", id);
+        goto out;
+    }
+    rc = tm_unseal(tee->seal_key, aad, sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0),
+                   &plain, &pl, d);
+    db_done(m->st, s);
+    s = NULL;
+    if (!rc)
+        rc = tm_profile_from_json((const char *)plain, pl, tax, p, d);
+out:
+    db_done(m->st, s);
+    if (plain)
+        tm_cleanse(plain, pl);
+    free(plain);
+    return rc;
+}
+
+void tm_fault_point(const char *point)
+{
+    const char *f = getenv("TEEMED_FAULT");
+    if (f && !strcmp(f, point))
+        raise(SIGKILL);
 }

@@ -1,68 +1,64 @@
-/* mediator.h - the library's front door: one handle over the data dir (store, TEE
- * backend, taxonomies, background model) and the operations the CLI and the HTTP
- * server both call. */
+/* mediator.h - the mediator's state over one data dir, and the core operations'
+ * common handle. Library-internal: front ends go through svc (include/tm/svc.h).
+ *
+ * struct tm_shared is what every connection of one process shares: the data dir and,
+ * loaded on first use only, the TEE backend (key derivation, a quote on hardware), the
+ * taxonomies and the background model. Read-only operations such as reading a card
+ * never load them. Loading is thread-safe; what is loaded is read-only afterwards.
+ *
+ * struct tm_med is one store connection bound to a shared state: what one operation
+ * (on one thread) works with. */
 #ifndef TM_MEDIATOR_H
 #define TM_MEDIATOR_H
 
 #include <stdint.h>
 #include "pipeline/background.h"
-#include "tm/err.h"
 #include "pipeline/ingest.h"
-#include "store/store.h"
+#include "pipeline/profile.h"
 #include "pipeline/taxonomy.h"
+#include "store/store.h"
 #include "tee/tee.h"
+#include "tm/err.h"
+
+struct tm_shared;
 
 struct tm_med {
-    char *dir;
-    struct tm_store *store;
-    struct tm_tee tee;
-    struct tm_taxonomy tax;
-    struct tm_background bg;
+    struct tm_shared *sh;
+    struct tm_store *st;
 };
 
-/* Create data_dir (and parents, mode 0700) and initialise it with a TEE backend. */
+/* Create data_dir (and parents, mode 0700) with a TEE backend and the database. Refuses
+ * a dir that is already initialised (TM_EEXIST). */
 enum tm_rc tm_med_init(const char *data_dir, enum tm_tee_kind kind, struct tm_diag *d) TM_NODISCARD;
-/* Open an initialised data dir. Owned: tm_med_close. */
-enum tm_rc tm_med_open(const char *data_dir, struct tm_med **m, struct tm_diag *d) TM_NODISCARD;
+
+/* Shared state of an initialised data dir; checks that it is initialised and that its
+ * permissions keep other users out, but loads nothing else. Owned: tm_shared_free. */
+enum tm_rc tm_shared_new(const char *data_dir, struct tm_shared **sh, struct tm_diag *d) TM_NODISCARD;
+void tm_shared_free(struct tm_shared *sh);
+const char *tm_shared_dir(const struct tm_shared *sh);
+
+/* A connection on sh (the store, migrated). Owned: tm_med_close. */
+enum tm_rc tm_med_open(struct tm_shared *sh, struct tm_med **m, struct tm_diag *d) TM_NODISCARD;
 void tm_med_close(struct tm_med *m);
+
+/* What is loaded on first use (borrowed: valid while sh lives). */
+enum tm_rc tm_med_tee(struct tm_med *m, const struct tm_tee **tee, struct tm_diag *d) TM_NODISCARD;
+enum tm_rc tm_med_tax(struct tm_med *m, const struct tm_taxonomy **tax, struct tm_diag *d) TM_NODISCARD;
+enum tm_rc tm_med_bg(struct tm_med *m, const struct tm_background **bg, struct tm_diag *d) TM_NODISCARD;
 
 /* The mediator's own attestation, for an owner to check before uploading anything: a
  * document of kind "mediator" (software, code measurement, backend) signed by the
  * mediator's key, whose attestation carries report_data and, on hardware backends, the
- * quote and event log. `teemed verify` checks it like a card. *out: canonical text (free()). */
+ * quote and event log. *out: canonical text (owned, free()). */
 enum tm_rc tm_med_attest(struct tm_med *m, int64_t now_ms, char **out, struct tm_diag *d) TM_NODISCARD;
-
-struct tm_onboard_opts {
-    const char *owner;   /* account name, created on first use */
-    const char *id;      /* dataset id */
-    const char *title;   /* overrides the computed topic; may be NULL */
-    int k;               /* k-threshold, >= TM_K_MIN */
-    const char *const *paths;
-    size_t npaths;
-    int64_t now_ms;
-    void *ctx;
-    void (*warn)(void *ctx, const char *msg);          /* may be NULL */
-    void (*progress)(void *ctx, uint64_t done, uint64_t total); /* may be NULL */
-};
-
-/* Ingest, scrub, analyse, seal and publish a dataset in one transaction; on success
- * *card receives the signed card JSON (owned, free()). On failure nothing of the
- * dataset remains. */
-enum tm_rc tm_onboard(struct tm_med *m, const struct tm_onboard_opts *o, char **card,
-                      struct tm_diag *d) TM_NODISCARD;
-
-/* For `make bench`: the onboarding pipeline cut at depth (see tm_ingest_set_depth) -
- * inputs read, every record committed and sealed to a file that is fsynced and then
- * removed - so that the cost of what onboarding must do before any analysis is measured
- * on the same code. Publishes nothing; *records receives the records read. */
-enum tm_rc tm_onboard_floor(struct tm_med *m, const struct tm_onboard_opts *o,
-                            enum tm_ingest_depth depth, uint64_t *records,
-                            struct tm_diag *d) TM_NODISCARD;
 
 /* Unseal and parse a dataset's profile (owned: tm_profile_release). For computations
  * inside the mediator only: a profile holds terms that are never published. */
-struct tm_profile;
 enum tm_rc tm_med_profile(struct tm_med *m, const char *id, struct tm_profile *p,
                           struct tm_diag *d) TM_NODISCARD;
+
+/* Fault points for crash tests: when $TEEMED_FAULT names point, the process kills
+ * itself there (SIGKILL, as a power cut would), e.g. "onboard.after-seal". */
+void tm_fault_point(const char *point);
 
 #endif

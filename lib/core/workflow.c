@@ -1,40 +1,77 @@
-/* workflow.c - requests, decisions, results, audit trail and policies (see workflow.h).
+/* workflow.c - requests, decisions, jobs, results and policies (see workflow.h).
  *
- * Tables (schema 2): requests, approvals (one row per dataset whose owner must decide),
- * results (signed envelopes), audit (per dataset, hash-chained), policies. */
-#include "store/store_int.h"
-#include "attest/attest.h"
-#include "pipeline/card.h"
-#include "compute/compute.h"
-#include "base/crypto.h"
+ * Tables: requests (one row each, its state and job lease), request_datasets (its
+ * datasets in order), approvals (one row per dataset whose owner decides), results
+ * (signed envelopes), policies, budgets; the audit trail is audit.c. Every database
+ * error fails the operation: nothing here reads a failed query as "no row". */
 #include "core/workflow.h"
-#include "pipeline/profile.h"
+#include "attest/attest.h"
+#include "base/base.h"
+#include "base/crypto.h"
+#include "compute/compute.h"
+#include "core/audit.h"
+#include "core/dataset.h"
+#include "pipeline/card.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static enum tm_rc db_fail(struct tm_med *m, struct tm_diag *d, const char *what)
+/* ---- states ---- */
+
+static const char *const state_names[TM_RQ_NSTATES] = {
+    "pending", "queued", "running", "review", "done", "rejected", "cancelled", "failed",
+};
+
+#define B(s) (1u << (s))
+/* allowed[from] = the states it may move to */
+static const unsigned allowed[TM_RQ_NSTATES] = {
+    [TM_RQ_PENDING] = B(TM_RQ_QUEUED) | B(TM_RQ_REJECTED) | B(TM_RQ_CANCELLED),
+    [TM_RQ_QUEUED] = B(TM_RQ_RUNNING) | B(TM_RQ_CANCELLED) | B(TM_RQ_FAILED),
+    [TM_RQ_RUNNING] = B(TM_RQ_DONE) | B(TM_RQ_REVIEW) | B(TM_RQ_FAILED) | B(TM_RQ_CANCELLED) |
+                      B(TM_RQ_QUEUED) | B(TM_RQ_RUNNING) /* a new claim after the lease expired */,
+    [TM_RQ_REVIEW] = B(TM_RQ_DONE) | B(TM_RQ_REJECTED) | B(TM_RQ_CANCELLED),
+};
+
+const char *tm_req_state_name(enum tm_req_state s)
 {
-    return tm_fail(d, TM_EDB, "database: %s: %s", what, sqlite3_errmsg(store_db(m->store)));
+    return (unsigned)s < TM_RQ_NSTATES ? state_names[s] : "unknown";
 }
 
-static sqlite3_stmt *prep(struct tm_med *m, const char *sql)
+int tm_req_state_parse(const char *name)
 {
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(store_db(m->store), sql, -1, &s, NULL) != SQLITE_OK)
-        return NULL;
-    return s;
+    for (int i = 0; i < TM_RQ_NSTATES; i++)
+        if (!strcmp(state_names[i], name))
+            return i;
+    return -1;
 }
 
-static char *print(cJSON *o)
+int tm_req_may(enum tm_req_state from, enum tm_req_state to)
 {
-    char *s = tm_canonical(o);
-    cJSON_Delete(o);
-    return s;
+    return (unsigned)from < TM_RQ_NSTATES && (unsigned)to < TM_RQ_NSTATES && (allowed[from] & B(to)) != 0;
 }
 
-static void iso(int64_t ms, char out[32]) { tm_format_time(ms, out); }
+int tm_req_final(enum tm_req_state s)
+{
+    return s == TM_RQ_DONE || s == TM_RQ_REJECTED || s == TM_RQ_CANCELLED || s == TM_RQ_FAILED;
+}
+
+/* Move request id from `from` to `to` (checked against the table and against the row:
+ * TM_ECONFLICT when the row is no longer in `from`). */
+static enum tm_rc transition(struct tm_med *m, const char *id, enum tm_req_state from, enum tm_req_state to,
+                             const char *reason, int64_t now, struct tm_diag *d)
+{
+    if (!tm_req_may(from, to))
+        return tm_fail(d, TM_ECONFLICT, "request '%s' cannot go from %s to %s", id, tm_req_state_name(from),
+                       tm_req_state_name(to));
+    enum tm_rc rc = db_run(m->st, d,
+                           "UPDATE requests SET status = ?, reason = coalesce(?, reason), updated_ms = ?,"
+                           " lease_ms = NULL WHERE id = ? AND status = ?",
+                           "ttitt", tm_req_state_name(to), reason, now, id, tm_req_state_name(from));
+    if (!rc && db_changes(m->st) != 1)
+        rc = tm_fail(d, TM_ECONFLICT, "request '%s' is no longer %s", id, tm_req_state_name(from));
+    return rc;
+}
 
 /* ---- datasets and policies ---- */
 
@@ -43,43 +80,55 @@ struct ds {
     int64_t owner;
     char owner_name[65];
     char commitment[80];
+    int withdrawn;
 };
 
 static enum tm_rc dataset(struct tm_med *m, const char *id, struct ds *o, struct tm_diag *d)
 {
-    sqlite3_stmt *s = prep(m, "SELECT d.id, d.owner, a.name, d.commitment FROM datasets d"
-                              " JOIN accounts a ON a.id = d.owner WHERE d.id = ?");
-    if (!s)
-        return db_fail(m, d, "dataset");
-    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-    enum tm_rc rc = TM_OK;
-    if (sqlite3_step(s) == SQLITE_ROW) {
-        snprintf(o->id, sizeof o->id, "%s", (const char *)sqlite3_column_text(s, 0));
+    sqlite3_stmt *s;
+    enum tm_rc rc = db_prep(m->st, "SELECT ds.id, ds.owner, a.name, ds.commitment, ds.withdrawn_ms IS NOT NULL"
+                                   " FROM datasets ds JOIN accounts a ON a.id = ds.owner WHERE ds.id = ?", &s, d);
+    if (!rc)
+        rc = db_bind(m->st, s, d, "t", id);
+    int r = rc ? -1 : db_step(m->st, s, &rc, d);
+    if (r == 1) {
+        snprintf(o->id, sizeof o->id, "%s", db_text(s, 0));
         o->owner = sqlite3_column_int64(s, 1);
-        snprintf(o->owner_name, sizeof o->owner_name, "%s", (const char *)sqlite3_column_text(s, 2));
-        snprintf(o->commitment, sizeof o->commitment, "%s", (const char *)sqlite3_column_text(s, 3));
-    } else {
-        rc = tm_fail(d, TM_ENOTFOUND, "no dataset '%s'", id);
+        snprintf(o->owner_name, sizeof o->owner_name, "%s", db_text(s, 2));
+        snprintf(o->commitment, sizeof o->commitment, "%s", db_text(s, 3));
+        o->withdrawn = sqlite3_column_int(s, 4);
+    } else if (r == 0) {
+        rc = tm_fail(d, TM_ENOTFOUND, "no dataset '%.80s'", id);
     }
-    sqlite3_finalize(s);
+    db_done(m->st, s);
     return rc;
 }
 
-static cJSON *policy_of(struct tm_med *m, const char *ds)
+/* The policy of ds (owned), the default when none was set. Fails on any database error
+ * or a stored policy that does not parse: review and DP never silently turn off. */
+static enum tm_rc policy_of(struct tm_med *m, const char *ds, cJSON **out, struct tm_diag *d)
 {
-    sqlite3_stmt *s = prep(m, "SELECT policy FROM policies WHERE dataset_id = ?");
+    sqlite3_stmt *s;
+    *out = NULL;
+    enum tm_rc rc = db_prep(m->st, "SELECT policy FROM policies WHERE dataset_id = ?", &s, d);
+    if (!rc)
+        rc = db_bind(m->st, s, d, "t", ds);
+    int r = rc ? -1 : db_step(m->st, s, &rc, d);
     cJSON *p = NULL;
-    if (s) {
-        sqlite3_bind_text(s, 1, ds, -1, SQLITE_STATIC);
-        if (sqlite3_step(s) == SQLITE_ROW)
-            p = cJSON_Parse((const char *)sqlite3_column_text(s, 0));
-        sqlite3_finalize(s);
-    }
-    if (!cJSON_IsObject(p)) {
-        cJSON_Delete(p);
+    if (r == 1) {
+        p = cJSON_Parse(db_text(s, 0));
+        if (!cJSON_IsObject(p))
+            rc = tm_fail(d, TM_EDB, "database: the policy of '%s' is damaged", ds);
+    } else if (r == 0) {
         p = cJSON_Parse("{\"auto_approve\":[],\"review\":false}");
     }
-    return p;
+    db_done(m->st, s);
+    if (rc) {
+        cJSON_Delete(p);
+        return rc;
+    }
+    *out = p;
+    return TM_OK;
 }
 
 static int auto_approves(const cJSON *policy, const char *kind, const char *requester)
@@ -96,10 +145,6 @@ static int auto_approves(const cJSON *policy, const char *kind, const char *requ
     return 0;
 }
 
-static enum tm_rc audit_add(struct tm_med *m, const char *ds, const char *event, const char *request,
-                            const char *kind, const char *by, const char *detail, int64_t now,
-                            struct tm_diag *d);
-
 /* ---- differential privacy: a per-dataset epsilon budget ---- */
 
 static int dp_of(const cJSON *policy, double *budget, double *per_query)
@@ -114,30 +159,29 @@ static int dp_of(const cJSON *policy, double *budget, double *per_query)
     return 1;
 }
 
-static double dp_spent(struct tm_med *m, const char *ds)
+static enum tm_rc dp_spent(struct tm_med *m, const char *ds, double *spent, struct tm_diag *d)
 {
-    sqlite3_stmt *s = prep(m, "SELECT spent FROM budgets WHERE dataset_id = ?");
-    double v = 0;
-    if (s) {
-        sqlite3_bind_text(s, 1, ds, -1, SQLITE_STATIC);
-        if (sqlite3_step(s) == SQLITE_ROW)
-            v = sqlite3_column_double(s, 0);
-        sqlite3_finalize(s);
-    }
-    return v;
+    sqlite3_stmt *s;
+    *spent = 0;
+    enum tm_rc rc = db_prep(m->st, "SELECT spent FROM budgets WHERE dataset_id = ?", &s, d);
+    if (!rc)
+        rc = db_bind(m->st, s, d, "t", ds);
+    if (!rc && db_step(m->st, s, &rc, d) == 1)
+        *spent = sqlite3_column_double(s, 0);
+    db_done(m->st, s);
+    return rc;
 }
 
-/* May a query on ds spend its epsilon? Sets *eps (0 when DP is off). */
-static enum tm_rc dp_check(struct tm_med *m, const char *ds, double *eps, struct tm_diag *d)
+/* May a query on ds under policy pol spend its epsilon? *eps: what it spends (0: DP off). */
+static enum tm_rc dp_check(struct tm_med *m, const char *ds, const cJSON *pol, double *eps, struct tm_diag *d)
 {
-    double budget, per;
-    cJSON *pol = policy_of(m, ds);
-    int on = dp_of(pol, &budget, &per);
-    cJSON_Delete(pol);
+    double budget, per, spent;
     *eps = 0;
-    if (!on)
+    if (!dp_of(pol, &budget, &per))
         return TM_OK;
-    double spent = dp_spent(m, ds);
+    enum tm_rc rc = dp_spent(m, ds, &spent, d);
+    if (rc)
+        return rc;
     if (spent + per > budget + 1e-9)
         return tm_fail(d, TM_EPOLICY,
                        "dataset '%s' has spent its privacy budget (epsilon %.2f of %.2f used; this "
@@ -146,101 +190,33 @@ static enum tm_rc dp_check(struct tm_med *m, const char *ds, double *eps, struct
     return TM_OK;
 }
 
-static enum tm_rc dp_spend(struct tm_med *m, const char *ds, double eps, const char *rid,
+static enum tm_rc dp_spend(struct tm_med *m, const char *ds, const cJSON *pol, double eps, const char *rid,
                            const char *kind, int64_t now, struct tm_diag *d)
 {
-    sqlite3_stmt *s = prep(m, "INSERT INTO budgets(dataset_id, spent) VALUES(?, ?) ON CONFLICT(dataset_id)"
-                              " DO UPDATE SET spent = spent + excluded.spent");
-    if (!s)
-        return db_fail(m, d, "budget");
-    sqlite3_bind_text(s, 1, ds, -1, SQLITE_STATIC);
-    sqlite3_bind_double(s, 2, eps);
-    int ok = sqlite3_step(s) == SQLITE_DONE;
-    sqlite3_finalize(s);
-    if (!ok)
-        return db_fail(m, d, "budget");
-    double budget = 0, per = 0;
-    cJSON *pol = policy_of(m, ds);
+    double budget = 0, per = 0, spent = 0;
     dp_of(pol, &budget, &per);
-    cJSON_Delete(pol);
+    enum tm_rc rc = db_run(m->st, d, "INSERT INTO budgets(dataset_id, spent) VALUES(?, ?) ON CONFLICT(dataset_id)"
+                                     " DO UPDATE SET spent = spent + excluded.spent", "tf", ds, eps);
+    if (!rc)
+        rc = dp_spent(m, ds, &spent, d);
+    if (rc)
+        return rc;
     char detail[160];
-    snprintf(detail, sizeof detail, "epsilon %.2f spent, %.2f of %.2f left", eps, budget - dp_spent(m, ds), budget);
-    return audit_add(m, ds, "dp-spend", rid, kind, "mediator", detail, now, d);
-}
-
-/* ---- audit trail: entry i stores hash_i = SHA-256(hash_{i-1} "\n" canonical entry_i) ---- */
-
-static void chain_hash(const char *prev, const char *entry, char out[65])
-{
-    struct tm_buf b;
-    tm_buf_init(&b);
-    tm_buf_adds(&b, prev);
-    tm_buf_addc(&b, '\n');
-    tm_buf_adds(&b, entry);
-    uint8_t h[32];
-    tm_sha256(b.ptr, b.len, h);
-    tm_hex(h, 32, out);
-    tm_buf_release(&b);
-}
-
-static const char GENESIS[] = "0000000000000000000000000000000000000000000000000000000000000000";
-
-static enum tm_rc audit_add(struct tm_med *m, const char *ds, const char *event, const char *request,
-                            const char *kind, const char *by, const char *detail, int64_t now,
-                            struct tm_diag *d)
-{
-    sqlite3_stmt *s = prep(m, "SELECT seq, hash FROM audit WHERE dataset_id = ? ORDER BY seq DESC LIMIT 1");
-    if (!s)
-        return db_fail(m, d, "audit");
-    sqlite3_bind_text(s, 1, ds, -1, SQLITE_STATIC);
-    int64_t seq = 1;
-    char prev[65];
-    snprintf(prev, sizeof prev, "%s", GENESIS);
-    if (sqlite3_step(s) == SQLITE_ROW) {
-        seq = sqlite3_column_int64(s, 0) + 1;
-        snprintf(prev, sizeof prev, "%s", (const char *)sqlite3_column_text(s, 1));
-    }
-    sqlite3_finalize(s);
-    char ts[32];
-    iso(now, ts);
-    cJSON *e = cJSON_CreateObject();
-    cJSON_AddNumberToObject(e, "seq", (double)seq);
-    cJSON_AddStringToObject(e, "at", ts);
-    cJSON_AddStringToObject(e, "event", event);
-    if (request)
-        cJSON_AddStringToObject(e, "request", request);
-    if (kind)
-        cJSON_AddStringToObject(e, "kind", kind);
-    cJSON_AddStringToObject(e, "by", by);
-    if (detail)
-        cJSON_AddStringToObject(e, "detail", detail);
-    char *entry = print(e), hash[65];
-    chain_hash(prev, entry, hash);
-    s = prep(m, "INSERT INTO audit(dataset_id, seq, entry, prev, hash) VALUES(?,?,?,?,?)");
-    enum tm_rc rc = TM_OK;
-    if (!s) {
-        rc = db_fail(m, d, "audit");
-    } else {
-        sqlite3_bind_text(s, 1, ds, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 2, seq);
-        sqlite3_bind_text(s, 3, entry, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 4, prev, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 5, hash, -1, SQLITE_STATIC);
-        if (sqlite3_step(s) != SQLITE_DONE)
-            rc = db_fail(m, d, "audit insert");
-        sqlite3_finalize(s);
-    }
-    free(entry);
-    return rc;
+    snprintf(detail, sizeof detail, "epsilon %.2f spent, %.2f of %.2f left", eps, budget - spent, budget);
+    return tm_audit_add(m, ds, "dp-spend", rid, kind, "mediator", detail, now, d);
 }
 
 /* ---- requests ---- */
 
 struct req {
-    char id[40], kind[24], status[16], requester[65];
-    int64_t requester_id, created_ms;
+    char id[TM_REQ_ID_MAX], kind[24], requester[65];
+    enum tm_req_state state;
+    int64_t requester_id, created_ms, updated_ms, lease_ms;
+    int attempts;
     cJSON *params; /* {"datasets": [...], "limit": n, "query": "..."} */
     char *reason;
+    char ds[TM_COMPUTE_MAX_DS][65];
+    size_t nds;
 };
 
 static void req_release(struct req *r)
@@ -250,119 +226,726 @@ static void req_release(struct req *r)
     memset(r, 0, sizeof *r);
 }
 
+static enum tm_rc load_datasets(struct tm_med *m, struct req *r, struct tm_diag *d)
+{
+    sqlite3_stmt *s;
+    enum tm_rc rc = db_prep(m->st, "SELECT dataset_id FROM request_datasets WHERE request_id = ? ORDER BY pos", &s, d);
+    if (!rc)
+        rc = db_bind(m->st, s, d, "t", r->id);
+    int x;
+    while (!rc && (x = db_step(m->st, s, &rc, d)) > 0 && r->nds < TM_COMPUTE_MAX_DS)
+        snprintf(r->ds[r->nds++], 65, "%s", db_text(s, 0));
+    db_done(m->st, s);
+    return rc;
+}
+
+/* Load request id; TM_ENOTFOUND (with the same message as for anyone) when absent. */
 static enum tm_rc load_req(struct tm_med *m, const char *id, struct req *r, struct tm_diag *d)
 {
+    sqlite3_stmt *s;
     memset(r, 0, sizeof *r);
-    sqlite3_stmt *s = prep(m, "SELECT r.id, r.kind, r.status, a.name, r.requester, r.created_ms,"
-                              " r.params, r.reason FROM requests r JOIN accounts a ON a.id = r.requester"
-                              " WHERE r.id = ?");
-    if (!s)
-        return db_fail(m, d, "request");
-    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-    enum tm_rc rc = TM_OK;
-    if (sqlite3_step(s) == SQLITE_ROW) {
-        snprintf(r->id, sizeof r->id, "%s", (const char *)sqlite3_column_text(s, 0));
-        snprintf(r->kind, sizeof r->kind, "%s", (const char *)sqlite3_column_text(s, 1));
-        snprintf(r->status, sizeof r->status, "%s", (const char *)sqlite3_column_text(s, 2));
-        snprintf(r->requester, sizeof r->requester, "%s", (const char *)sqlite3_column_text(s, 3));
+    enum tm_rc rc = db_prep(m->st, "SELECT r.id, r.kind, r.status, a.name, r.requester, r.created_ms, r.updated_ms,"
+                                   " r.params, r.reason, coalesce(r.lease_ms, 0), r.attempts"
+                                   " FROM requests r JOIN accounts a ON a.id = r.requester WHERE r.id = ?", &s, d);
+    if (!rc)
+        rc = db_bind(m->st, s, d, "t", id);
+    int x = rc ? -1 : db_step(m->st, s, &rc, d);
+    if (x == 1) {
+        snprintf(r->id, sizeof r->id, "%s", db_text(s, 0));
+        snprintf(r->kind, sizeof r->kind, "%s", db_text(s, 1));
+        int st = tm_req_state_parse(db_text(s, 2));
+        snprintf(r->requester, sizeof r->requester, "%s", db_text(s, 3));
         r->requester_id = sqlite3_column_int64(s, 4);
         r->created_ms = sqlite3_column_int64(s, 5);
-        r->params = cJSON_Parse((const char *)sqlite3_column_text(s, 6));
-        if (sqlite3_column_type(s, 7) != SQLITE_NULL)
-            r->reason = tm_xstrdup((const char *)sqlite3_column_text(s, 7));
-    } else {
-        rc = tm_fail(d, TM_ENOTFOUND, "no request '%s'", id);
+        r->updated_ms = sqlite3_column_int64(s, 6);
+        r->params = cJSON_Parse(db_text(s, 7));
+        if (sqlite3_column_type(s, 8) != SQLITE_NULL)
+            r->reason = tm_xstrdup(db_text(s, 8));
+        r->lease_ms = sqlite3_column_int64(s, 9);
+        r->attempts = sqlite3_column_int(s, 10);
+        if (st < 0 || !cJSON_IsObject(r->params))
+            rc = tm_fail(d, TM_EDB, "database: request '%s' is damaged", r->id);
+        r->state = st < 0 ? TM_RQ_FAILED : (enum tm_req_state)st;
+    } else if (x == 0) {
+        rc = tm_fail(d, TM_ENOTFOUND, "no request '%.60s'", id);
     }
-    sqlite3_finalize(s);
+    db_done(m->st, s);
+    if (!rc)
+        rc = load_datasets(m, r, d);
+    if (rc)
+        req_release(r);
     return rc;
 }
 
-static enum tm_rc set_status(struct tm_med *m, const char *id, const char *status, const char *reason,
-                             int64_t now, struct tm_diag *d)
+/* Is who a party of r (its requester or an owner of one of its datasets)? */
+static enum tm_rc party(struct tm_med *m, const struct req *r, int64_t who, int *yes, int *owner,
+                        struct tm_diag *d)
 {
-    sqlite3_stmt *s = prep(m, "UPDATE requests SET status = ?, reason = coalesce(?, reason),"
-                              " updated_ms = ? WHERE id = ?");
-    if (!s)
-        return db_fail(m, d, "status");
-    sqlite3_bind_text(s, 1, status, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, reason, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 3, now);
-    sqlite3_bind_text(s, 4, id, -1, SQLITE_STATIC);
-    int ok = sqlite3_step(s) == SQLITE_DONE;
-    sqlite3_finalize(s);
-    return ok ? TM_OK : db_fail(m, d, "status");
+    *yes = who == r->requester_id;
+    *owner = 0;
+    for (size_t i = 0; i < r->nds; i++) {
+        struct ds x;
+        enum tm_rc rc = dataset(m, r->ds[i], &x, d);
+        if (rc)
+            return rc;
+        if (x.owner == who)
+            *yes = *owner = 1;
+    }
+    return TM_OK;
 }
 
-enum tm_rc tm_med_profile(struct tm_med *m, const char *id, struct tm_profile *p, struct tm_diag *d)
+/* The open decisions on request id: [{"dataset_id", "owner", "stage"}]. */
+static enum tm_rc awaiting(struct tm_med *m, const char *id, cJSON **out, struct tm_diag *d)
 {
-    uint8_t *blob = NULL, *plain = NULL;
-    size_t bl = 0, pl = 0;
-    char aad[128];
-    snprintf(aad, sizeof aad, "teemed-profile-v1|%s", id);
-    enum tm_rc rc = tm_store_profile(m->store, id, &blob, &bl, d);
+    sqlite3_stmt *s;
+    *out = NULL;
+    enum tm_rc rc = db_prep(m->st, "SELECT ap.dataset_id, a.name, ap.decision FROM approvals ap JOIN accounts a"
+                                   " ON a.id = ap.owner WHERE ap.request_id = ? AND ap.decision IN ('pending', 'review')"
+                                   " ORDER BY ap.dataset_id", &s, d);
     if (!rc)
-        rc = tm_unseal(m->tee.seal_key, aad, blob, bl, &plain, &pl, d);
-    if (!rc)
-        rc = tm_profile_from_json((const char *)plain, pl, &m->tax, p, d);
-    free(blob);
-    if (plain)
-        tm_cleanse(plain, pl);
-    free(plain);
-    return rc;
+        rc = db_bind(m->st, s, d, "t", id);
+    cJSON *a = cJSON_CreateArray();
+    int x;
+    while (!rc && (x = db_step(m->st, s, &rc, d)) > 0) {
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "dataset_id", db_text(s, 0));
+        cJSON_AddStringToObject(e, "owner", db_text(s, 1));
+        cJSON_AddStringToObject(e, "stage", !strcmp(db_text(s, 2), "review") ? "review" : "approval");
+        cJSON_AddItemToArray(a, e);
+    }
+    db_done(m->st, s);
+    if (rc) {
+        cJSON_Delete(a);
+        return rc;
+    }
+    *out = a;
+    return TM_OK;
 }
 
-/* The request part of an envelope: what was asked, of which datasets (with their
- * commitments), by whom, with which parameters. */
-static cJSON *request_json(struct tm_med *m, const struct req *r, struct tm_diag *d, enum tm_rc *rc)
+static enum tm_rc status_json(struct tm_med *m, const struct req *r, cJSON **out, struct tm_diag *d)
 {
-    cJSON *o = cJSON_CreateObject();
+    cJSON *aw;
+    enum tm_rc rc = awaiting(m, r->id, &aw, d);
+    if (rc)
+        return rc;
     char ts[32];
+    cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "request_id", r->id);
+    cJSON_AddStringToObject(o, "status", tm_req_state_name(r->state));
     cJSON_AddStringToObject(o, "computation", r->kind);
     cJSON_AddStringToObject(o, "requester", r->requester);
-    cJSON *dsa = cJSON_AddArrayToObject(o, "datasets");
-    const cJSON *it;
-    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(r->params, "datasets"))
-    {
-        struct ds x;
-        *rc = dataset(m, it->valuestring, &x, d);
-        if (*rc)
-            break;
-        cJSON *e = cJSON_CreateObject();
-        cJSON_AddStringToObject(e, "dataset_id", x.id);
-        cJSON_AddStringToObject(e, "owner", x.owner_name);
-        cJSON_AddStringToObject(e, "commitment", x.commitment);
-        cJSON_AddItemToArray(dsa, e);
-    }
+    cJSON *ds = cJSON_AddArrayToObject(o, "datasets");
+    for (size_t i = 0; i < r->nds; i++)
+        cJSON_AddItemToArray(ds, cJSON_CreateString(r->ds[i]));
     cJSON *params = cJSON_Duplicate(r->params, 1);
     cJSON_DeleteItemFromObjectCaseSensitive(params, "datasets");
     cJSON_AddItemToObject(o, "parameters", params);
-    iso(r->created_ms, ts);
+    cJSON_AddItemToObject(o, "awaiting", aw);
+    if (r->reason)
+        cJSON_AddStringToObject(o, "reason", r->reason);
+    else
+        cJSON_AddNullToObject(o, "reason");
+    tm_format_time(r->created_ms, ts);
     cJSON_AddStringToObject(o, "requested_at", ts);
-    return o;
-}
-
-static char *sha_hex(const cJSON *o)
-{
-    char *c = tm_canonical(o), *hex = tm_xmalloc(65);
-    uint8_t h[32];
-    tm_sha256(c, strlen(c), h);
-    tm_hex(h, 32, hex);
-    free(c);
-    return hex;
-}
-
-static enum tm_rc pending_count(struct tm_med *m, const char *id, const char *decision, int *n,
-                                struct tm_diag *d)
-{
-    sqlite3_stmt *s = prep(m, "SELECT count(*) FROM approvals WHERE request_id = ? AND decision = ?");
-    if (!s)
-        return db_fail(m, d, "approvals");
-    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, decision, -1, SQLITE_STATIC);
-    *n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
-    sqlite3_finalize(s);
+    tm_format_time(r->updated_ms, ts);
+    cJSON_AddStringToObject(o, "updated_at", ts);
+    *out = o;
     return TM_OK;
+}
+
+/* Reload request id and describe it (after a commit). */
+static enum tm_rc fresh_status(struct tm_med *m, const char *id, cJSON **out, struct tm_diag *d)
+{
+    struct req r;
+    enum tm_rc rc = load_req(m, id, &r, d);
+    if (!rc)
+        rc = status_json(m, &r, out, d);
+    req_release(&r);
+    return rc;
+}
+
+static void new_id(char out[TM_REQ_ID_MAX])
+{
+    uint8_t b[8];
+    char hex[17];
+    if (tm_random(b, sizeof b, NULL))
+        abort(); /* no randomness: refuse to make guessable ids */
+    tm_hex(b, 8, hex);
+    snprintf(out, TM_REQ_ID_MAX, "req-%s", hex);
+}
+
+static enum tm_rc check_request(struct tm_med *m, const struct tm_request_opts *o,
+                                const struct tm_computation **cp, struct ds *ds, struct tm_diag *d)
+{
+    const struct tm_computation *c = tm_computation(o->kind);
+    *cp = c;
+    if (!c)
+        return tm_fail(d, TM_EINVAL, "unknown computation '%.40s' (use overlap, gap or debug)", o->kind);
+    if (o->ndatasets < c->min_ds || o->ndatasets > c->max_ds)
+        return tm_fail(d, TM_EINVAL, "%s needs %zu%s dataset%s (got %zu)", c->name, c->min_ds,
+                       c->max_ds > c->min_ds ? " or more" : "", c->min_ds == 1 ? "" : "s", o->ndatasets);
+    if (c->needs_query && !(o->query && *o->query))
+        return tm_fail(d, TM_EINVAL, "%s needs the query text", c->name);
+    if (!c->needs_query && o->query)
+        return tm_fail(d, TM_EINVAL, "%s takes no query text", c->name);
+    if (o->query && strlen(o->query) > 2000)
+        return tm_fail(d, TM_EINVAL, "the query text is longer than 2000 bytes");
+    if (o->limit < 0 || o->limit > 1000)
+        return tm_fail(d, TM_EINVAL, "limit must be from 1 to 1000");
+    for (size_t i = 0; i < o->ndatasets; i++) {
+        enum tm_rc rc = dataset(m, o->datasets[i], &ds[i], d);
+        if (rc)
+            return rc;
+        if (ds[i].withdrawn)
+            return tm_fail(d, TM_ECONFLICT, "dataset '%s' was withdrawn by its owner", ds[i].id);
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(ds[j].id, ds[i].id))
+                return tm_fail(d, TM_EINVAL, "dataset '%s' named twice", ds[i].id);
+    }
+    return TM_OK;
+}
+
+/* Insert the request rows and its approvals; *queued when no owner needs to decide. */
+static enum tm_rc insert_request(struct tm_med *m, const struct tm_request_opts *o, const struct tm_computation *c,
+                                 const struct ds *ds, const char *id, int *queued, struct tm_diag *d)
+{
+    cJSON *params = cJSON_CreateObject(), *dsa = cJSON_AddArrayToObject(params, "datasets");
+    for (size_t i = 0; i < o->ndatasets; i++)
+        cJSON_AddItemToArray(dsa, cJSON_CreateString(ds[i].id));
+    if (o->limit > 0)
+        cJSON_AddNumberToObject(params, "limit", o->limit);
+    if (o->query)
+        cJSON_AddStringToObject(params, "query", o->query);
+    char *text = tm_canonical(params);
+    cJSON_Delete(params);
+    enum tm_rc rc = db_run(m->st, d, "INSERT INTO requests(id, kind, requester, params, status, created_ms,"
+                                     " updated_ms) VALUES(?, ?, ?, ?, 'pending', ?, ?)",
+                           "ttitii", id, c->name, o->requester->id, text, o->now_ms, o->now_ms);
+    free(text);
+    int pending = 0;
+    for (size_t i = 0; i < o->ndatasets && !rc; i++) {
+        rc = db_run(m->st, d, "INSERT INTO request_datasets(request_id, pos, dataset_id) VALUES(?, ?, ?)", "tdt",
+                    id, (int)i, ds[i].id);
+        const char *decision = NULL;
+        if (!rc && ds[i].owner != o->requester->id) {
+            cJSON *pol;
+            rc = policy_of(m, ds[i].id, &pol, d);
+            if (rc)
+                break;
+            decision = auto_approves(pol, c->name, o->requester->name) ? "auto" : "pending";
+            cJSON_Delete(pol);
+            pending += !strcmp(decision, "pending");
+            rc = db_run(m->st, d, "INSERT INTO approvals(request_id, dataset_id, owner, decision, decided_ms)"
+                                  " VALUES(?, ?, ?, ?, CASE WHEN ? = 'auto' THEN ? END)",
+                        "ttitti", id, ds[i].id, ds[i].owner, decision, decision, o->now_ms);
+        }
+        if (!rc)
+            rc = tm_audit_add(m, ds[i].id, "request", id, c->name, o->requester->name,
+                              !decision ? "requested by the owner"
+                              : !strcmp(decision, "auto") ? "approved by the dataset's auto-approve policy"
+                                                          : "awaiting the owner's decision",
+                              o->now_ms, d);
+    }
+    *queued = !pending;
+    return rc;
+}
+
+enum tm_rc tm_request_create(struct tm_med *m, const struct tm_request_opts *o, cJSON **out,
+                             char job[TM_REQ_ID_MAX], struct tm_diag *d)
+{
+    const struct tm_computation *c;
+    struct ds ds[TM_COMPUTE_MAX_DS];
+    char id[TM_REQ_ID_MAX];
+    int queued = 0;
+    *out = NULL;
+    job[0] = 0;
+    enum tm_rc rc = tm_store_begin(m->st, d);
+    if (rc)
+        return rc;
+    rc = check_request(m, o, &c, ds, d);
+    for (size_t i = 0; !rc && c->releases_counts && i < o->ndatasets; i++) {
+        cJSON *pol;
+        double eps;
+        rc = policy_of(m, ds[i].id, &pol, d);
+        if (!rc)
+            rc = dp_check(m, ds[i].id, pol, &eps, d); /* refuse now what would be refused at run time */
+        cJSON_Delete(pol);
+    }
+    if (!rc) {
+        new_id(id);
+        rc = insert_request(m, o, c, ds, id, &queued, d);
+    }
+    if (!rc && queued)
+        rc = transition(m, id, TM_RQ_PENDING, TM_RQ_QUEUED, NULL, o->now_ms, d);
+    if (!rc) /* the reply is read inside the transaction: no error can follow the commit */
+        rc = fresh_status(m, id, out, d);
+    if (!rc)
+        rc = tm_store_commit(m->st, d);
+    if (rc) {
+        tm_store_rollback(m->st);
+        cJSON_Delete(*out);
+        *out = NULL;
+        return rc;
+    }
+    if (queued)
+        snprintf(job, TM_REQ_ID_MAX, "%s", id);
+    return TM_OK;
+}
+
+/* The datasets of request id on which who has an open decision at stage. */
+static enum tm_rc open_decisions(struct tm_med *m, const char *id, int64_t who, const char *stage,
+                                 char (*dsets)[65], size_t *n, struct tm_diag *d)
+{
+    sqlite3_stmt *s;
+    *n = 0;
+    enum tm_rc rc = db_prep(m->st, "SELECT dataset_id FROM approvals WHERE request_id = ? AND owner = ? AND"
+                                   " decision = ? ORDER BY dataset_id", &s, d);
+    if (!rc)
+        rc = db_bind(m->st, s, d, "tit", id, who, stage);
+    int x;
+    while (!rc && (x = db_step(m->st, s, &rc, d)) > 0 && *n < TM_COMPUTE_MAX_DS)
+        snprintf(dsets[(*n)++], 65, "%s", db_text(s, 0));
+    db_done(m->st, s);
+    return rc;
+}
+
+static enum tm_rc count_decisions(struct tm_med *m, const char *id, const char *decision, int *n,
+                                  struct tm_diag *d)
+{
+    sqlite3_stmt *s;
+    *n = 0;
+    enum tm_rc rc = db_prep(m->st, "SELECT count(*) FROM approvals WHERE request_id = ? AND decision = ?", &s, d);
+    if (!rc)
+        rc = db_bind(m->st, s, d, "tt", id, decision);
+    if (!rc && db_step(m->st, s, &rc, d) == 1)
+        *n = sqlite3_column_int(s, 0);
+    db_done(m->st, s);
+    return rc;
+}
+
+enum tm_rc tm_request_decide(struct tm_med *m, const struct tm_account *who, const char *id, int approve,
+                             const char *reason, int64_t now, cJSON **out, char job[TM_REQ_ID_MAX],
+                             struct tm_diag *d)
+{
+    struct req r = {0};
+    char dsets[TM_COMPUTE_MAX_DS][65];
+    size_t nds = 0;
+    *out = NULL;
+    job[0] = 0;
+    if (reason && strlen(reason) > 500)
+        return tm_fail(d, TM_EINVAL, "the reason is longer than 500 bytes");
+    enum tm_rc rc = tm_store_begin(m->st, d);
+    if (rc)
+        return rc;
+    rc = load_req(m, id, &r, d);
+    const char *stage = NULL;
+    if (!rc) { /* open decisions: approvals while pending, releases while under review */
+        stage = r.state == TM_RQ_PENDING ? "pending" : r.state == TM_RQ_REVIEW ? "review" : NULL;
+        if (stage)
+            rc = open_decisions(m, id, who->id, stage, dsets, &nds, d);
+    }
+    if (rc == TM_ENOTFOUND || (!rc && !nds)) {
+        int is_party = 0, is_owner = 0;
+        if (!rc && !party(m, &r, who->id, &is_party, &is_owner, NULL) && is_owner)
+            rc = tm_fail(d, TM_ECONFLICT, "request '%s' is %s: nothing awaits your decision", id,
+                         tm_req_state_name(r.state));
+        else
+            rc = tm_fail(d, TM_ENOTFOUND, "no request '%.60s' awaits a decision by '%s'", id, who->name);
+    }
+    if (rc)
+        goto fail;
+    int review = !strcmp(stage, "review");
+    const char *decision = approve ? (review ? "released" : "approved") : "rejected";
+    rc = db_run(m->st, d, "UPDATE approvals SET decision = ?, reason = ?, decided_ms = ? WHERE request_id = ?"
+                          " AND owner = ? AND decision = ?", "ttitit", decision, reason, now, id, who->id, stage);
+    for (size_t i = 0; i < nds && !rc; i++)
+        rc = tm_audit_add(m, dsets[i], approve ? (review ? "release" : "approve") : (review ? "withhold" : "reject"),
+                          id, r.kind, who->name, reason, now, d);
+    if (!rc && !approve) {
+        rc = transition(m, id, r.state, TM_RQ_REJECTED, reason ? reason : "rejected by the data owner", now, d);
+        if (!rc && review) /* a withheld result is destroyed */
+            rc = db_run(m->st, d, "DELETE FROM results WHERE request_id = ?", "t", id);
+    } else if (!rc) {
+        int left = 0;
+        rc = count_decisions(m, id, stage, &left, d);
+        if (!rc && !left)
+            rc = transition(m, id, r.state, review ? TM_RQ_DONE : TM_RQ_QUEUED, NULL, now, d);
+        if (!rc && !left && !review)
+            snprintf(job, TM_REQ_ID_MAX, "%s", id);
+    }
+    if (!rc)
+        rc = fresh_status(m, id, out, d);
+    if (!rc)
+        rc = tm_store_commit(m->st, d);
+    if (rc)
+        goto fail;
+    req_release(&r);
+    return TM_OK;
+fail:
+    job[0] = 0;
+    tm_store_rollback(m->st);
+    cJSON_Delete(*out);
+    *out = NULL;
+    req_release(&r);
+    return rc;
+}
+
+enum tm_rc tm_request_cancel(struct tm_med *m, const struct tm_account *who, const char *id, int64_t now,
+                             cJSON **out, struct tm_diag *d)
+{
+    struct req r = {0};
+    *out = NULL;
+    enum tm_rc rc = tm_store_begin(m->st, d);
+    if (rc)
+        return rc;
+    rc = load_req(m, id, &r, d);
+    if (!rc && r.requester_id != who->id)
+        rc = tm_fail(d, TM_ENOTFOUND, "no request '%.60s' of yours", id);
+    else if (rc == TM_ENOTFOUND)
+        rc = tm_fail(d, TM_ENOTFOUND, "no request '%.60s' of yours", id);
+    if (!rc && !tm_req_may(r.state, TM_RQ_CANCELLED))
+        rc = tm_fail(d, TM_ECONFLICT, "request '%s' is %s: it can no longer be cancelled", id,
+                     tm_req_state_name(r.state));
+    if (!rc)
+        rc = transition(m, id, r.state, TM_RQ_CANCELLED, "cancelled by the requester", now, d);
+    if (!rc)
+        rc = db_run(m->st, d, "UPDATE approvals SET decision = 'cancelled' WHERE request_id = ? AND"
+                              " decision IN ('pending', 'review')", "t", id);
+    if (!rc)
+        rc = db_run(m->st, d, "DELETE FROM results WHERE request_id = ?", "t", id);
+    for (size_t i = 0; !rc && i < r.nds; i++)
+        rc = tm_audit_add(m, r.ds[i], "cancel", id, r.kind, who->name, "cancelled by the requester", now, d);
+    if (!rc)
+        rc = fresh_status(m, id, out, d);
+    if (!rc)
+        rc = tm_store_commit(m->st, d);
+    if (rc) {
+        tm_store_rollback(m->st);
+        cJSON_Delete(*out);
+        *out = NULL;
+    }
+    req_release(&r);
+    return rc;
+}
+
+enum tm_rc tm_requests_cancel_on(struct tm_med *m, const char *ds, const char *reason, int64_t now, cJSON **ids,
+                                 struct tm_diag *d)
+{
+    sqlite3_stmt *s;
+    *ids = cJSON_CreateArray();
+    enum tm_rc rc = db_prep(m->st, "SELECT r.id, r.status, r.kind FROM requests r JOIN request_datasets rd"
+                                   " ON rd.request_id = r.id WHERE rd.dataset_id = ? AND r.status IN"
+                                   " ('pending', 'queued', 'running', 'review') ORDER BY r.id", &s, d);
+    if (!rc)
+        rc = db_bind(m->st, s, d, "t", ds);
+    struct open {
+        char id[TM_REQ_ID_MAX], kind[24];
+        int state;
+    } *v = NULL;
+    size_t n = 0, cap = 0;
+    int x;
+    while (!rc && (x = db_step(m->st, s, &rc, d)) > 0) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 8;
+            v = tm_xrealloc(v, cap * sizeof *v);
+        }
+        snprintf(v[n].id, sizeof v[n].id, "%s", db_text(s, 0));
+        v[n].state = tm_req_state_parse(db_text(s, 1));
+        snprintf(v[n].kind, sizeof v[n].kind, "%s", db_text(s, 2));
+        n++;
+    }
+    db_done(m->st, s);
+    for (size_t i = 0; i < n && !rc; i++) {
+        rc = transition(m, v[i].id, (enum tm_req_state)v[i].state, TM_RQ_CANCELLED, reason, now, d);
+        if (!rc)
+            rc = db_run(m->st, d, "UPDATE approvals SET decision = 'cancelled' WHERE request_id = ? AND"
+                                  " decision IN ('pending', 'review')", "t", v[i].id);
+        if (!rc)
+            rc = db_run(m->st, d, "DELETE FROM results WHERE request_id = ?", "t", v[i].id);
+        if (!rc)
+            rc = tm_audit_add(m, ds, "cancel", v[i].id, v[i].kind, "mediator", reason, now, d);
+        if (!rc)
+            cJSON_AddItemToArray(*ids, cJSON_CreateString(v[i].id));
+    }
+    free(v);
+    return rc;
+}
+
+static int may_read(const struct req *r, int64_t who, int is_owner)
+{
+    if (who == r->requester_id)
+        return 1;
+    const struct tm_computation *c = tm_computation(r->kind);
+    return c && c->all_owners_read && is_owner;
+}
+
+enum tm_rc tm_request_status(struct tm_med *m, const struct tm_account *who, const char *id, cJSON **out,
+                             struct tm_diag *d)
+{
+    struct req r;
+    int is_party = 0, is_owner = 0;
+    *out = NULL;
+    enum tm_rc rc = load_req(m, id, &r, d);
+    if (!rc)
+        rc = party(m, &r, who->id, &is_party, &is_owner, d);
+    if (!rc && !is_party)
+        rc = tm_fail(d, TM_ENOTFOUND, "no request '%.60s'", id);
+    if (!rc)
+        rc = status_json(m, &r, out, d);
+    req_release(&r);
+    return rc;
+}
+
+enum tm_rc tm_request_result(struct tm_med *m, const struct tm_account *who, const char *id, char **env,
+                             cJSON **status, struct tm_diag *d)
+{
+    struct req r;
+    int is_party = 0, is_owner = 0;
+    *env = NULL;
+    *status = NULL;
+    enum tm_rc rc = load_req(m, id, &r, d);
+    if (!rc)
+        rc = party(m, &r, who->id, &is_party, &is_owner, d);
+    /* unknown id, or no right to read: one and the same answer */
+    if (rc == TM_ENOTFOUND || (!rc && !may_read(&r, who->id, is_owner)))
+        rc = tm_fail(d, TM_ENOTFOUND, "no request '%.60s'", id);
+    if (rc) {
+        req_release(&r);
+        return rc;
+    }
+    if (r.state == TM_RQ_DONE) {
+        sqlite3_stmt *s;
+        rc = db_prep(m->st, "SELECT envelope FROM results WHERE request_id = ?", &s, d);
+        if (!rc)
+            rc = db_bind(m->st, s, d, "t", id);
+        int x = rc ? -1 : db_step(m->st, s, &rc, d);
+        if (x == 1)
+            *env = tm_xstrdup(db_text(s, 0));
+        else if (x == 0)
+            rc = tm_fail(d, TM_EDB, "database: request '%s' is done but its result is missing", id);
+        db_done(m->st, s);
+    } else {
+        rc = status_json(m, &r, status, d);
+    }
+    req_release(&r);
+    return rc;
+}
+
+/* Request cursor: "<created_ms>.<id>". */
+static int req_cursor(const char *c, int64_t *ms, char id[TM_REQ_ID_MAX])
+{
+    char *end;
+    long long v = strtoll(c, &end, 10);
+    if (end == c || *end != '.' || v < 0 || strlen(end + 1) >= TM_REQ_ID_MAX)
+        return -1;
+    *ms = v;
+    snprintf(id, TM_REQ_ID_MAX, "%s", end + 1);
+    return 0;
+}
+
+static void set_cursor(cJSON *o, int more, int64_t ms, const char *id)
+{
+    if (more) {
+        char c[80];
+        snprintf(c, sizeof c, "%lld.%s", (long long)ms, id);
+        cJSON_AddStringToObject(o, "next_cursor", c);
+    } else {
+        cJSON_AddNullToObject(o, "next_cursor");
+    }
+}
+
+enum tm_rc tm_requests_list(struct tm_med *m, const struct tm_account *who, int state, int limit,
+                            const char *cursor, cJSON **out, struct tm_diag *d)
+{
+    sqlite3_stmt *s;
+    int64_t cms = INT64_MAX;
+    char cid[TM_REQ_ID_MAX] = "";
+    *out = NULL;
+    if (cursor && *cursor && req_cursor(cursor, &cms, cid))
+        return tm_fail(d, TM_EINVAL, "invalid cursor '%.40s' (pass next_cursor as returned)", cursor);
+    enum tm_rc rc = db_prep(m->st, "SELECT id, created_ms FROM requests WHERE requester = ?1"
+                                   " AND (?2 IS NULL OR status = ?2)"
+                                   " AND (created_ms < ?3 OR (created_ms = ?3 AND id > ?4))"
+                                   " ORDER BY created_ms DESC, id LIMIT ?5", &s, d);
+    if (!rc)
+        rc = db_bind(m->st, s, d, "itit" "d", who->id, state >= 0 ? tm_req_state_name((enum tm_req_state)state) : NULL,
+                     cms, cid, limit + 1);
+    char (*ids)[TM_REQ_ID_MAX] = tm_xcalloc((size_t)limit + 1, TM_REQ_ID_MAX);
+    int64_t last_ms = 0;
+    int n = 0, x;
+    while (!rc && (x = db_step(m->st, s, &rc, d)) > 0 && n <= limit) {
+        snprintf(ids[n], TM_REQ_ID_MAX, "%s", db_text(s, 0));
+        if (n < limit)
+            last_ms = sqlite3_column_int64(s, 1);
+        n++;
+    }
+    db_done(m->st, s);
+    cJSON *o = cJSON_CreateObject(), *list = cJSON_AddArrayToObject(o, "requests");
+    for (int i = 0; i < n && i < limit && !rc; i++) {
+        cJSON *st;
+        rc = fresh_status(m, ids[i], &st, d);
+        if (!rc)
+            cJSON_AddItemToArray(list, st);
+    }
+    if (!rc)
+        set_cursor(o, n > limit, last_ms, n > limit ? ids[limit - 1] : "");
+    free(ids);
+    if (rc) {
+        cJSON_Delete(o);
+        return rc;
+    }
+    *out = o;
+    return TM_OK;
+}
+
+static enum tm_rc inbox_entry(struct tm_med *m, const char *rid, const char *your_ds, const char *decision,
+                              cJSON **out, struct tm_diag *d)
+{
+    struct req r;
+    *out = NULL;
+    enum tm_rc rc = load_req(m, rid, &r, d);
+    if (rc)
+        return rc;
+    const struct tm_computation *c = tm_computation(r.kind);
+    int review = !strcmp(decision, "review");
+    cJSON *e = cJSON_CreateObject();
+    char ts[32];
+    cJSON_AddStringToObject(e, "request_id", r.id);
+    cJSON_AddStringToObject(e, "stage", review ? "review result" : "approve request");
+    cJSON_AddStringToObject(e, "requester", r.requester);
+    cJSON_AddStringToObject(e, "computation", r.kind);
+    cJSON_AddStringToObject(e, "your_dataset", your_ds);
+    cJSON *ds = cJSON_AddArrayToObject(e, "datasets");
+    for (size_t i = 0; i < r.nds; i++)
+        cJSON_AddItemToArray(ds, cJSON_CreateString(r.ds[i]));
+    cJSON *params = cJSON_Duplicate(r.params, 1);
+    cJSON_DeleteItemFromObjectCaseSensitive(params, "datasets");
+    cJSON_AddItemToObject(e, "parameters", params);
+    cJSON_AddStringToObject(e, "releases", c ? c->releases : "");
+    tm_format_time(r.created_ms, ts);
+    cJSON_AddStringToObject(e, "requested_at", ts);
+    cJSON *result = NULL;
+    if (review) {
+        sqlite3_stmt *s;
+        rc = db_prep(m->st, "SELECT envelope FROM results WHERE request_id = ?", &s, d);
+        if (!rc)
+            rc = db_bind(m->st, s, d, "t", r.id);
+        if (!rc && db_step(m->st, s, &rc, d) == 1) {
+            cJSON *env = cJSON_Parse(db_text(s, 0));
+            result = cJSON_DetachItemFromObjectCaseSensitive(env, "result");
+            cJSON_Delete(env);
+        }
+        db_done(m->st, s);
+    }
+    cJSON_AddItemToObject(e, "result", result ? result : cJSON_CreateNull());
+    req_release(&r);
+    if (rc) {
+        cJSON_Delete(e);
+        return rc;
+    }
+    *out = e;
+    return TM_OK;
+}
+
+enum tm_rc tm_inbox(struct tm_med *m, const struct tm_account *who, int limit, const char *cursor, cJSON **out,
+                    struct tm_diag *d)
+{
+    sqlite3_stmt *s;
+    int64_t cms = -1;
+    char cid[TM_REQ_ID_MAX] = "";
+    *out = NULL;
+    if (cursor && *cursor && req_cursor(cursor, &cms, cid))
+        return tm_fail(d, TM_EINVAL, "invalid cursor '%.40s' (pass next_cursor as returned)", cursor);
+    enum tm_rc rc = db_prep(m->st, "SELECT ap.request_id, ap.dataset_id, ap.decision, r.created_ms FROM approvals ap"
+                                   " JOIN requests r ON r.id = ap.request_id WHERE ap.owner = ?1 AND"
+                                   " ap.decision IN ('pending', 'review')"
+                                   " AND (r.created_ms > ?2 OR (r.created_ms = ?2 AND ap.request_id > ?3))"
+                                   " ORDER BY r.created_ms, ap.request_id, ap.dataset_id LIMIT ?4", &s, d);
+    if (!rc)
+        rc = db_bind(m->st, s, d, "iitd", who->id, cms, cid, limit + 1);
+    struct row {
+        char rid[TM_REQ_ID_MAX], ds[65], decision[16];
+        int64_t ms;
+    } *v = tm_xcalloc((size_t)limit + 1, sizeof *v);
+    int n = 0, x;
+    while (!rc && (x = db_step(m->st, s, &rc, d)) > 0 && n <= limit) {
+        snprintf(v[n].rid, sizeof v[n].rid, "%s", db_text(s, 0));
+        snprintf(v[n].ds, sizeof v[n].ds, "%s", db_text(s, 1));
+        snprintf(v[n].decision, sizeof v[n].decision, "%s", db_text(s, 2));
+        v[n].ms = sqlite3_column_int64(s, 3);
+        n++;
+    }
+    db_done(m->st, s);
+    cJSON *o = cJSON_CreateObject(), *list = cJSON_AddArrayToObject(o, "inbox");
+    for (int i = 0; i < n && i < limit && !rc; i++) {
+        cJSON *e;
+        rc = inbox_entry(m, v[i].rid, v[i].ds, v[i].decision, &e, d);
+        if (!rc)
+            cJSON_AddItemToArray(list, e);
+    }
+    if (!rc)
+        set_cursor(o, n > limit, n > limit ? v[limit - 1].ms : 0, n > limit ? v[limit - 1].rid : "");
+    free(v);
+    if (rc) {
+        cJSON_Delete(o);
+        return rc;
+    }
+    *out = o;
+    return TM_OK;
+}
+
+/* ---- jobs ---- */
+
+enum tm_rc tm_jobs_runnable(struct tm_med *m, int64_t now, char (*ids)[TM_REQ_ID_MAX], size_t max, size_t *n,
+                            struct tm_diag *d)
+{
+    sqlite3_stmt *s;
+    *n = 0;
+    enum tm_rc rc = db_prep(m->st, "SELECT id FROM requests WHERE status = 'queued' OR (status = 'running' AND"
+                                   " lease_ms < ?) ORDER BY updated_ms, id LIMIT ?", &s, d);
+    if (!rc)
+        rc = db_bind(m->st, s, d, "id", now, (int)max);
+    int x;
+    while (!rc && (x = db_step(m->st, s, &rc, d)) > 0 && *n < max)
+        snprintf(ids[(*n)++], TM_REQ_ID_MAX, "%s", db_text(s, 0));
+    db_done(m->st, s);
+    return rc;
+}
+
+/* Claim request id: queued, or running under an expired lease. *attempt receives the
+ * claim's number; a job past TM_JOB_ATTEMPTS claims fails instead. */
+static enum tm_rc claim(struct tm_med *m, const char *id, int64_t now, int *attempt, int *gave_up,
+                        struct tm_diag *d)
+{
+    struct req r;
+    *gave_up = 0;
+    enum tm_rc rc = tm_store_begin(m->st, d);
+    if (rc)
+        return rc;
+    rc = load_req(m, id, &r, d);
+    if (!rc && !(r.state == TM_RQ_QUEUED || (r.state == TM_RQ_RUNNING && r.lease_ms < now)))
+        rc = tm_fail(d, TM_ECONFLICT, "request '%s' is %s: no job to run", id, tm_req_state_name(r.state));
+    if (!rc && r.attempts >= TM_JOB_ATTEMPTS) {
+        *gave_up = 1;
+        rc = transition(m, id, r.state, TM_RQ_FAILED, "the computation did not finish after 3 attempts", now, d);
+        for (size_t i = 0; !rc && i < r.nds; i++)
+            rc = tm_audit_add(m, r.ds[i], "fail", id, r.kind, "mediator", "did not finish after 3 attempts", now, d);
+    } else if (!rc) {
+        rc = tm_req_may(r.state, TM_RQ_RUNNING)
+                 ? db_run(m->st, d, "UPDATE requests SET status = 'running', lease_ms = ?, attempts = attempts + 1,"
+                                    " updated_ms = ? WHERE id = ? AND status = ?", "iitt",
+                          now + TM_JOB_LEASE_MS, now, id, tm_req_state_name(r.state))
+                 : TM_ECONFLICT;
+        if (!rc && db_changes(m->st) != 1)
+            rc = tm_fail(d, TM_ECONFLICT, "request '%s' was claimed by another worker", id);
+        *attempt = r.attempts + 1;
+    }
+    if (!rc)
+        rc = tm_store_commit(m->st, d);
+    if (rc)
+        tm_store_rollback(m->st);
+    req_release(&r);
+    return rc;
 }
 
 /* The owner's policy may ask for a higher k than the one the dataset was onboarded
@@ -377,51 +960,106 @@ static void raise_k(struct tm_profile *p, int k)
         p->topics[i].publishable = p->topics[i].df >= (uint32_t)k;
 }
 
-/* Run the computation, sign the envelope, store it; status becomes done or review. */
-static enum tm_rc run(struct tm_med *m, struct req *r, int64_t now, struct tm_diag *d)
+/* What a job computed, to be committed. */
+struct outcome {
+    char *envelope;                  /* signed, canonical */
+    cJSON *pol[TM_COMPUTE_MAX_DS];   /* policies as read for the computation */
+    double eps[TM_COMPUTE_MAX_DS];   /* privacy budget each dataset spends */
+    int review[TM_COMPUTE_MAX_DS];   /* owners who review before release */
+};
+
+static void outcome_release(struct outcome *oc)
+{
+    free(oc->envelope);
+    for (size_t i = 0; i < TM_COMPUTE_MAX_DS; i++)
+        cJSON_Delete(oc->pol[i]);
+    memset(oc, 0, sizeof *oc);
+}
+
+static char *sha_hex(const cJSON *o)
+{
+    char *c = tm_canonical(o), *hex = tm_xmalloc(65);
+    uint8_t h[32];
+    tm_sha256(c, strlen(c), h);
+    tm_hex(h, 32, hex);
+    free(c);
+    return hex;
+}
+
+/* The request part of an envelope: what was asked, of which datasets (with their
+ * commitments), by whom, with which parameters. */
+static enum tm_rc request_json(struct tm_med *m, const struct req *r, cJSON **out, struct tm_diag *d)
+{
+    cJSON *o = cJSON_CreateObject();
+    char ts[32];
+    enum tm_rc rc = TM_OK;
+    cJSON_AddStringToObject(o, "request_id", r->id);
+    cJSON_AddStringToObject(o, "computation", r->kind);
+    cJSON_AddStringToObject(o, "requester", r->requester);
+    cJSON *dsa = cJSON_AddArrayToObject(o, "datasets");
+    for (size_t i = 0; i < r->nds && !rc; i++) {
+        struct ds x;
+        rc = dataset(m, r->ds[i], &x, d);
+        if (rc)
+            break;
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "dataset_id", x.id);
+        cJSON_AddStringToObject(e, "owner", x.owner_name);
+        cJSON_AddStringToObject(e, "commitment", x.commitment);
+        cJSON_AddItemToArray(dsa, e);
+    }
+    cJSON *params = cJSON_Duplicate(r->params, 1);
+    cJSON_DeleteItemFromObjectCaseSensitive(params, "datasets");
+    cJSON_AddItemToObject(o, "parameters", params);
+    tm_format_time(r->created_ms, ts);
+    cJSON_AddStringToObject(o, "requested_at", ts);
+    if (rc) {
+        cJSON_Delete(o);
+        return rc;
+    }
+    *out = o;
+    return TM_OK;
+}
+
+/* Run the computation with no lock held and sign its envelope. */
+static enum tm_rc compute(struct tm_med *m, const struct req *r, int64_t now, struct outcome *oc, struct tm_diag *d)
 {
     const struct tm_computation *c = tm_computation(r->kind);
     struct tm_profile prof[TM_COMPUTE_MAX_DS];
-    struct tm_compute_in in = {&m->tax, &m->bg, {0}, {0}, 0, r->params, {0}};
+    const struct tm_tee *tee;
+    struct tm_compute_in in;
     cJSON *result = NULL, *env = NULL, *reqj = NULL;
-    enum tm_rc rc = TM_OK;
-    int review = 0;
     memset(prof, 0, sizeof prof);
-    const cJSON *it;
-    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(r->params, "datasets"))
-    {
-        if (in.n == TM_COMPUTE_MAX_DS)
-            break;
-        in.ids[in.n] = it->valuestring;
-        rc = tm_med_profile(m, it->valuestring, &prof[in.n], d);
+    memset(&in, 0, sizeof in);
+    in.params = r->params;
+    enum tm_rc rc = c ? TM_OK : tm_fail(d, TM_EDB, "database: request '%s' names no computation", r->id);
+    if (!rc)
+        rc = tm_med_tee(m, &tee, d);
+    if (!rc)
+        rc = tm_med_tax(m, &in.tax, d);
+    if (!rc)
+        rc = tm_med_bg(m, &in.bg, d);
+    for (size_t i = 0; i < r->nds && !rc; i++) {
+        in.ids[i] = r->ds[i];
+        rc = tm_med_profile(m, r->ds[i], &prof[i], d);
+        if (!rc)
+            rc = policy_of(m, r->ds[i], &oc->pol[i], d);
         if (rc)
-            goto out;
-        in.prof[in.n] = &prof[in.n];
-        in.n++;
-        cJSON *pol = policy_of(m, it->valuestring);
-        review |= cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(pol, "review"));
-        const cJSON *pk = cJSON_GetObjectItemCaseSensitive(pol, "k");
-        if (cJSON_IsNumber(pk) && pk->valuedouble > prof[in.n - 1].k)
-            raise_k(&prof[in.n - 1], (int)pk->valuedouble);
-        cJSON_Delete(pol);
-        if (c->releases_counts) {
-            rc = dp_check(m, it->valuestring, &in.dp_epsilon[in.n - 1], d);
-            if (rc)
-                goto out;
-        }
+            break;
+        in.prof[i] = &prof[i];
+        in.n = i + 1;
+        oc->review[i] = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(oc->pol[i], "review"));
+        const cJSON *pk = cJSON_GetObjectItemCaseSensitive(oc->pol[i], "k");
+        if (cJSON_IsNumber(pk) && pk->valuedouble > prof[i].k)
+            raise_k(&prof[i], (int)pk->valuedouble);
+        if (c->releases_counts)
+            rc = dp_check(m, r->ds[i], oc->pol[i], &in.dp_epsilon[i], d);
+        oc->eps[i] = in.dp_epsilon[i];
     }
-    for (size_t i = 0; i < in.n; i++)
-        if (in.dp_epsilon[i] > 0) {
-            rc = dp_spend(m, in.ids[i], in.dp_epsilon[i], r->id, r->kind, now, d);
-            if (rc)
-                goto out;
-        }
-    result = c->run(&in, d);
-    if (!result) {
+    if (!rc && !(result = c->run(&in, d)))
         rc = TM_EINVAL;
-        goto out;
-    }
-    reqj = request_json(m, r, d, &rc);
+    if (!rc)
+        rc = request_json(m, r, &reqj, d);
     if (rc)
         goto out;
     env = cJSON_CreateObject();
@@ -436,45 +1074,9 @@ static enum tm_rc run(struct tm_med *m, struct req *r, int64_t now, struct tm_di
     reqj = NULL;
     cJSON_AddItemToObject(env, "result", result);
     result = NULL;
-    rc = tm_tee_sign(&m->tee, env, "result", extra, now, d);
-    if (rc)
-        goto out;
-    char *text = tm_canonical(env);
-    sqlite3_stmt *s = prep(m, "INSERT OR REPLACE INTO results(request_id, envelope, created_ms) VALUES(?,?,?)");
-    if (!s) {
-        free(text);
-        rc = db_fail(m, d, "result");
-        goto out;
-    }
-    sqlite3_bind_text(s, 1, r->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 3, now);
-    int ok = sqlite3_step(s) == SQLITE_DONE;
-    sqlite3_finalize(s);
-    free(text);
-    if (!ok) {
-        rc = db_fail(m, d, "result");
-        goto out;
-    }
-    if (review) { /* owners with a review policy see the result before it is released */
-        s = prep(m, "UPDATE approvals SET decision = 'review' WHERE request_id = ? AND dataset_id IN"
-                    " (SELECT dataset_id FROM policies WHERE json_extract(policy, '$.review') = 1)");
-        if (s) {
-            sqlite3_bind_text(s, 1, r->id, -1, SQLITE_STATIC);
-            sqlite3_step(s);
-            sqlite3_finalize(s);
-        }
-    }
-    int reviewers = 0;
-    if (review)
-        rc = pending_count(m, r->id, "review", &reviewers, d);
+    rc = tm_tee_sign(tee, env, "result", extra, now, d);
     if (!rc)
-        rc = set_status(m, r->id, reviewers ? "review" : "done", NULL, now, d);
-    review = reviewers > 0;
-    for (size_t i = 0; !rc && i < in.n; i++)
-        rc = audit_add(m, in.ids[i], "run", r->id, r->kind, "mediator",
-                       review ? "result computed, held for the owner's review" : "result computed and released",
-                       now, d);
+        oc->envelope = tm_canonical(env);
 out:
     for (size_t i = 0; i < TM_COMPUTE_MAX_DS; i++)
         tm_profile_release(&prof[i]);
@@ -484,454 +1086,139 @@ out:
     return rc;
 }
 
-static cJSON *awaiting(struct tm_med *m, const char *id, const char *decision)
+/* Commit what the job computed, if its claim still holds. */
+static enum tm_rc commit_outcome(struct tm_med *m, const char *id, int attempt, const struct outcome *oc,
+                                 int64_t now, struct tm_diag *d)
 {
-    cJSON *a = cJSON_CreateArray();
-    sqlite3_stmt *s = prep(m, "SELECT ap.dataset_id, a.name FROM approvals ap JOIN accounts a"
-                              " ON a.id = ap.owner WHERE ap.request_id = ? AND ap.decision = ?"
-                              " ORDER BY ap.dataset_id");
-    if (!s)
-        return a;
-    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, decision, -1, SQLITE_STATIC);
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        cJSON *e = cJSON_CreateObject();
-        cJSON_AddStringToObject(e, "dataset_id", (const char *)sqlite3_column_text(s, 0));
-        cJSON_AddStringToObject(e, "owner", (const char *)sqlite3_column_text(s, 1));
-        cJSON_AddItemToArray(a, e);
-    }
-    sqlite3_finalize(s);
-    return a;
-}
-
-static cJSON *status_json(struct tm_med *m, const struct req *r)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "request_id", r->id);
-    cJSON_AddStringToObject(o, "status", r->status);
-    cJSON_AddStringToObject(o, "computation", r->kind);
-    cJSON_AddItemToObject(o, "datasets",
-                          cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(r->params, "datasets"), 1));
-    if (!strcmp(r->status, "pending"))
-        cJSON_AddItemToObject(o, "awaiting_approval", awaiting(m, r->id, "pending"));
-    if (!strcmp(r->status, "review"))
-        cJSON_AddItemToObject(o, "awaiting_review", awaiting(m, r->id, "review"));
-    if (r->reason)
-        cJSON_AddStringToObject(o, "reason", r->reason);
-    return o;
-}
-
-/* End a request's transaction: commit (or roll back on rc) and reply with its status. */
-static enum tm_rc finish(struct tm_med *m, enum tm_rc rc, struct req *r, char **out, struct tm_diag *d)
-{
-    if (!rc)
-        rc = tm_store_commit(m->store, d);
-    if (rc) {
-        tm_store_rollback(m->store);
-        req_release(r);
+    struct req r;
+    enum tm_rc rc = tm_store_begin(m->st, d);
+    if (rc)
         return rc;
-    }
-    char id[40];
-    snprintf(id, sizeof id, "%s", r->id);
-    req_release(r);
-    rc = load_req(m, id, r, d);
-    if (!rc)
-        *out = print(status_json(m, r));
-    req_release(r);
-    return rc;
-}
-
-static void new_id(char out[40])
-{
-    uint8_t b[8];
-    char hex[17];
-    if (tm_random(b, sizeof b, NULL))
-        memset(b, 0, sizeof b);
-    tm_hex(b, 8, hex);
-    snprintf(out, 40, "req-%s", hex);
-}
-
-enum tm_rc tm_request(struct tm_med *m, const struct tm_request_opts *o, char **out, struct tm_diag *d)
-{
-    const struct tm_computation *c = tm_computation(o->kind);
-    *out = NULL;
-    if (!c)
-        return tm_fail(d, TM_EINVAL, "unknown computation '%s' (use overlap, gap or debug)", o->kind);
-    if (o->ndatasets < c->min_ds || o->ndatasets > c->max_ds)
-        return tm_fail(d, TM_EINVAL, "%s needs %zu%s dataset%s (got %zu)", c->name, c->min_ds,
-                       c->max_ds > c->min_ds ? " or more" : "", c->min_ds == 1 ? "" : "s", o->ndatasets);
-    if (c->needs_query && !(o->query && *o->query))
-        return tm_fail(d, TM_EINVAL, "%s needs the query text", c->name);
-    if (!c->needs_query && o->query)
-        return tm_fail(d, TM_EINVAL, "%s takes no query text", c->name);
-    struct ds ds[TM_COMPUTE_MAX_DS];
-    for (size_t i = 0; i < o->ndatasets; i++) {
-        enum tm_rc rc = dataset(m, o->datasets[i], &ds[i], d);
-        if (rc)
-            return rc;
-        for (size_t j = 0; j < i; j++)
-            if (!strcmp(ds[j].id, ds[i].id))
-                return tm_fail(d, TM_EINVAL, "dataset '%s' named twice", ds[i].id);
-    }
-    for (size_t i = 0; i < o->ndatasets && c->releases_counts; i++) {
+    rc = load_req(m, id, &r, d);
+    if (!rc && (r.state != TM_RQ_RUNNING || r.attempts != attempt))
+        rc = tm_fail(d, TM_ECONFLICT, "request '%s' is %s: the result is discarded", id, tm_req_state_name(r.state));
+    for (size_t i = 0; !rc && i < r.nds; i++) {
         double eps;
-        enum tm_rc rc = dp_check(m, ds[i].id, &eps, d);
-        if (rc)
-            return rc;
+        if (oc->eps[i] > 0) /* checked again under the lock: the budget may have been spent meanwhile */
+            rc = dp_check(m, r.ds[i], oc->pol[i], &eps, d);
+        if (!rc && oc->eps[i] > 0)
+            rc = dp_spend(m, r.ds[i], oc->pol[i], oc->eps[i], id, r.kind, now, d);
     }
-    int64_t requester;
-    enum tm_rc rc = tm_store_begin(m->store, d);
-    if (rc)
-        return rc;
-    rc = tm_store_account(m->store, o->requester, 1, &requester, d);
-    struct req r = {0};
-    if (rc)
-        goto fail;
-    new_id(r.id);
-    snprintf(r.kind, sizeof r.kind, "%s", c->name);
-    snprintf(r.status, sizeof r.status, "pending");
-    snprintf(r.requester, sizeof r.requester, "%s", o->requester);
-    r.requester_id = requester;
-    r.created_ms = o->now_ms;
-    r.params = cJSON_CreateObject();
-    cJSON *dsa = cJSON_AddArrayToObject(r.params, "datasets");
-    for (size_t i = 0; i < o->ndatasets; i++)
-        cJSON_AddItemToArray(dsa, cJSON_CreateString(ds[i].id));
-    if (o->limit > 0)
-        cJSON_AddNumberToObject(r.params, "limit", o->limit);
-    if (o->query)
-        cJSON_AddStringToObject(r.params, "query", o->query);
-    char *params = tm_canonical(r.params);
-    sqlite3_stmt *s = prep(m, "INSERT INTO requests(id, kind, requester, params, status, created_ms,"
-                              " updated_ms) VALUES(?,?,?,?,'pending',?,?)");
-    if (!s) {
-        free(params);
-        rc = db_fail(m, d, "request");
-        goto fail;
-    }
-    sqlite3_bind_text(s, 1, r.id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, r.kind, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 3, requester);
-    sqlite3_bind_text(s, 4, params, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 5, o->now_ms);
-    sqlite3_bind_int64(s, 6, o->now_ms);
-    int ok = sqlite3_step(s) == SQLITE_DONE;
-    sqlite3_finalize(s);
-    free(params);
-    if (!ok) {
-        rc = db_fail(m, d, "request");
-        goto fail;
-    }
-    for (size_t i = 0; i < o->ndatasets && !rc; i++) {
-        const char *decision = NULL;
-        if (ds[i].owner != requester) {
-            cJSON *pol = policy_of(m, ds[i].id);
-            decision = auto_approves(pol, c->name, o->requester) ? "auto" : "pending";
-            cJSON_Delete(pol);
-            s = prep(m, "INSERT INTO approvals(request_id, dataset_id, owner, decision, decided_ms)"
-                        " VALUES(?,?,?,?,?)");
-            if (!s) {
-                rc = db_fail(m, d, "approval");
-                break;
-            }
-            sqlite3_bind_text(s, 1, r.id, -1, SQLITE_STATIC);
-            sqlite3_bind_text(s, 2, ds[i].id, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(s, 3, ds[i].owner);
-            sqlite3_bind_text(s, 4, decision, -1, SQLITE_STATIC);
-            if (!strcmp(decision, "auto"))
-                sqlite3_bind_int64(s, 5, o->now_ms);
-            if (sqlite3_step(s) != SQLITE_DONE)
-                rc = db_fail(m, d, "approval");
-            sqlite3_finalize(s);
-        }
-        if (!rc)
-            rc = audit_add(m, ds[i].id, "request", r.id, c->name, o->requester,
-                           !decision ? "requested by the owner" :
-                           !strcmp(decision, "auto") ? "approved by the dataset's auto-approve policy" :
-                                                       "awaiting the owner's decision",
-                           o->now_ms, d);
-    }
-    int pending = 0;
     if (!rc)
-        rc = pending_count(m, r.id, "pending", &pending, d);
-    if (!rc && !pending) {
-        rc = run(m, &r, o->now_ms, d);
-        if (!rc)
-            snprintf(r.status, sizeof r.status, "%s", "done");
-    }
-    return finish(m, rc, &r, out, d);
-fail:
-    tm_store_rollback(m->store);
+        rc = db_run(m->st, d, "INSERT OR REPLACE INTO results(request_id, envelope, created_ms) VALUES(?, ?, ?)",
+                    "tti", id, oc->envelope, now);
+    int reviewers = 0;
+    for (size_t i = 0; !rc && i < r.nds; i++)
+        if (oc->review[i]) {
+            rc = db_run(m->st, d, "UPDATE approvals SET decision = 'review' WHERE request_id = ? AND dataset_id = ?",
+                        "tt", id, r.ds[i]);
+            reviewers += !rc && db_changes(m->st) > 0;
+        }
+    tm_fault_point("job.before-commit");
+    if (!rc)
+        rc = transition(m, id, TM_RQ_RUNNING, reviewers ? TM_RQ_REVIEW : TM_RQ_DONE, NULL, now, d);
+    for (size_t i = 0; !rc && i < r.nds; i++)
+        rc = tm_audit_add(m, r.ds[i], "run", id, r.kind, "mediator",
+                          reviewers ? "result computed, held for the owner's review" : "result computed and released",
+                          now, d);
+    if (!rc)
+        rc = tm_store_commit(m->st, d);
+    if (rc)
+        tm_store_rollback(m->st);
     req_release(&r);
     return rc;
 }
 
-/* ---- decisions ---- */
-
-static int may_read(struct tm_med *m, const struct req *r, int64_t who)
+/* The computation failed for a reason of its own (a spent budget, a withdrawn
+ * dataset): the request fails with that reason, recorded in the audit trail. */
+static enum tm_rc fail_job(struct tm_med *m, const char *id, int attempt, const char *why, int64_t now,
+                           struct tm_diag *d)
 {
-    if (who == r->requester_id)
-        return 1;
-    const struct tm_computation *c = tm_computation(r->kind);
-    if (!c || !c->all_owners_read)
-        return 0;
-    const cJSON *it;
-    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(r->params, "datasets"))
-    {
-        struct ds x;
-        if (!dataset(m, it->valuestring, &x, NULL) && x.owner == who)
-            return 1;
-    }
-    return 0;
-}
-
-enum tm_rc tm_decide(struct tm_med *m, const char *id, const char *owner, int approve,
-                     const char *reason, int64_t now, char **out, struct tm_diag *d)
-{
-    *out = NULL;
-    int64_t who;
-    struct req r = {0};
-    if (tm_store_account(m->store, owner, 0, &who, NULL))
-        return tm_fail(d, TM_ENOTFOUND, "no request '%s' awaits a decision by '%s'", id, owner);
-    enum tm_rc rc = tm_store_begin(m->store, d);
+    struct req r;
+    enum tm_rc rc = tm_store_begin(m->st, d);
     if (rc)
         return rc;
-    rc = load_req(m, id, &r, NULL);
-    /* the owner's open decisions on this request: approvals, or releases under review */
-    const char *stage = !rc && !strcmp(r.status, "pending") ? "pending"
-                        : !rc && !strcmp(r.status, "review") ? "review" : NULL;
-    sqlite3_stmt *s = stage ? prep(m, "SELECT dataset_id FROM approvals WHERE request_id = ? AND"
-                                      " owner = ? AND decision = ?")
-                            : NULL;
-    char dsets[TM_COMPUTE_MAX_DS][65];
-    size_t nds = 0;
-    if (s) {
-        sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 2, who);
-        sqlite3_bind_text(s, 3, stage, -1, SQLITE_STATIC);
-        while (sqlite3_step(s) == SQLITE_ROW && nds < TM_COMPUTE_MAX_DS)
-            snprintf(dsets[nds++], 65, "%s", (const char *)sqlite3_column_text(s, 0));
-        sqlite3_finalize(s);
-    }
-    if (!nds) {
-        rc = tm_fail(d, TM_ENOTFOUND, "no request '%s' awaits a decision by '%s'", id, owner);
-        goto fail;
-    }
-    const char *decision = approve ? (!strcmp(stage, "review") ? "released" : "approved") : "rejected";
-    s = prep(m, "UPDATE approvals SET decision = ?, reason = ?, decided_ms = ? WHERE request_id = ?"
-                " AND owner = ? AND decision = ?");
-    if (!s) {
-        rc = db_fail(m, d, "decision");
-        goto fail;
-    }
-    sqlite3_bind_text(s, 1, decision, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, reason, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 3, now);
-    sqlite3_bind_text(s, 4, id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 5, who);
-    sqlite3_bind_text(s, 6, stage, -1, SQLITE_STATIC);
-    int ok = sqlite3_step(s) == SQLITE_DONE;
-    sqlite3_finalize(s);
-    if (!ok) {
-        rc = db_fail(m, d, "decision");
-        goto fail;
-    }
-    for (size_t i = 0; i < nds && !rc; i++)
-        rc = audit_add(m, dsets[i], approve ? (!strcmp(stage, "review") ? "release" : "approve")
-                                            : (!strcmp(stage, "review") ? "withhold" : "reject"),
-                       id, r.kind, owner, reason, now, d);
-    if (rc)
-        goto fail;
-    if (!approve) {
-        rc = set_status(m, id, "rejected", reason ? reason : "rejected by the data owner", now, d);
-        if (!rc && !strcmp(stage, "review")) { /* a withheld result is destroyed */
-            s = prep(m, "DELETE FROM results WHERE request_id = ?");
-            if (s) {
-                sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-                sqlite3_step(s);
-                sqlite3_finalize(s);
-            }
-        }
-    } else {
-        int left = 0;
-        rc = pending_count(m, id, stage, &left, d);
-        if (!rc && !left)
-            rc = !strcmp(stage, "review") ? set_status(m, id, "done", NULL, now, d) : run(m, &r, now, d);
-    }
-    return finish(m, rc, &r, out, d);
-fail:
-    tm_store_rollback(m->store);
-    req_release(&r);
-    return rc;
-}
-
-enum tm_rc tm_result(struct tm_med *m, const char *id, const char *who_name, char **out,
-                     struct tm_diag *d)
-{
-    *out = NULL;
-    int64_t who;
-    struct req r = {0};
-    /* unknown account, unknown id, or no right to read: one and the same answer */
-    if (tm_store_account(m->store, who_name, 0, &who, NULL) || load_req(m, id, &r, NULL) ||
-        !may_read(m, &r, who)) {
+    rc = load_req(m, id, &r, d);
+    if (!rc && (r.state != TM_RQ_RUNNING || r.attempts != attempt)) {
+        tm_store_rollback(m->st); /* cancelled or re-claimed meanwhile: not ours to fail */
         req_release(&r);
-        return tm_fail(d, TM_ENOTFOUND, "no request '%s'", id);
-    }
-    enum tm_rc rc = TM_OK;
-    if (!strcmp(r.status, "done")) {
-        sqlite3_stmt *s = prep(m, "SELECT envelope FROM results WHERE request_id = ?");
-        if (!s) {
-            rc = db_fail(m, d, "result");
-        } else {
-            sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-            if (sqlite3_step(s) == SQLITE_ROW)
-                *out = tm_xstrdup((const char *)sqlite3_column_text(s, 0));
-            else
-                rc = tm_fail(d, TM_ESTATE, "request '%s' is done but its result is missing", id);
-            sqlite3_finalize(s);
-        }
-    } else {
-        *out = print(status_json(m, &r));
-    }
-    req_release(&r);
-    return rc;
-}
-
-enum tm_rc tm_inbox(struct tm_med *m, const char *owner, char **out, struct tm_diag *d)
-{
-    int64_t who;
-    *out = NULL;
-    cJSON *list = cJSON_CreateArray();
-    if (tm_store_account(m->store, owner, 0, &who, NULL)) {
-        *out = print(list); /* nobody asked anything of an account that does not exist */
         return TM_OK;
     }
-    sqlite3_stmt *s = prep(m, "SELECT ap.request_id, ap.dataset_id, ap.decision FROM approvals ap"
-                              " JOIN requests r ON r.id = ap.request_id WHERE ap.owner = ? AND"
-                              " ap.decision IN ('pending', 'review') ORDER BY r.created_ms, ap.request_id");
-    if (!s) {
-        cJSON_Delete(list);
-        return db_fail(m, d, "inbox");
-    }
-    sqlite3_bind_int64(s, 1, who);
-    enum tm_rc rc = TM_OK;
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        struct req r;
-        const char *rid = (const char *)sqlite3_column_text(s, 0);
-        const char *decision = (const char *)sqlite3_column_text(s, 2);
-        if (load_req(m, rid, &r, d))
-            continue;
-        const struct tm_computation *c = tm_computation(r.kind);
-        cJSON *e = cJSON_CreateObject();
-        char ts[32];
-        cJSON_AddStringToObject(e, "request_id", r.id);
-        cJSON_AddStringToObject(e, "stage", !strcmp(decision, "review") ? "review result" : "approve request");
-        cJSON_AddStringToObject(e, "requester", r.requester);
-        cJSON_AddStringToObject(e, "computation", r.kind);
-        cJSON_AddStringToObject(e, "your_dataset", (const char *)sqlite3_column_text(s, 1));
-        cJSON *params = cJSON_Duplicate(r.params, 1);
-        cJSON_AddItemToObject(e, "parameters", params);
-        cJSON_AddStringToObject(e, "releases", c ? c->releases : "");
-        iso(r.created_ms, ts);
-        cJSON_AddStringToObject(e, "requested_at", ts);
-        if (!strcmp(decision, "review")) {
-            sqlite3_stmt *q = prep(m, "SELECT envelope FROM results WHERE request_id = ?");
-            if (q) {
-                sqlite3_bind_text(q, 1, r.id, -1, SQLITE_STATIC);
-                if (sqlite3_step(q) == SQLITE_ROW) {
-                    cJSON *env = cJSON_Parse((const char *)sqlite3_column_text(q, 0));
-                    cJSON_AddItemToObject(e, "result", cJSON_DetachItemFromObjectCaseSensitive(env, "result"));
-                    cJSON_Delete(env);
-                }
-                sqlite3_finalize(q);
-            }
-        }
-        cJSON_AddItemToArray(list, e);
-        req_release(&r);
-    }
-    sqlite3_finalize(s);
-    *out = print(list);
+    if (!rc)
+        rc = transition(m, id, TM_RQ_RUNNING, TM_RQ_FAILED, why, now, d);
+    for (size_t i = 0; !rc && i < r.nds; i++)
+        rc = tm_audit_add(m, r.ds[i], "fail", id, r.kind, "mediator", why, now, d);
+    if (!rc)
+        rc = tm_store_commit(m->st, d);
+    if (rc)
+        tm_store_rollback(m->st);
+    req_release(&r);
     return rc;
 }
 
-static enum tm_rc owner_check(struct tm_med *m, const char *ds, const char *owner, struct tm_diag *d)
+enum tm_rc tm_job_run(struct tm_med *m, const char *id, int64_t now, struct tm_diag *d)
+{
+    struct req r;
+    struct outcome oc;
+    int attempt = 0, gave_up = 0;
+    memset(&oc, 0, sizeof oc);
+    enum tm_rc rc = claim(m, id, now, &attempt, &gave_up, d);
+    if (rc || gave_up)
+        return rc;
+    tm_fault_point("job.after-claim");
+    rc = load_req(m, id, &r, d);
+    if (rc)
+        return rc;
+    struct tm_diag cd = {{0}};
+    enum tm_rc crc = compute(m, &r, now, &oc, &cd);
+    req_release(&r);
+    tm_fault_point("job.after-compute");
+    if (crc == TM_EPOLICY || crc == TM_ENOTFOUND || crc == TM_EINVAL) {
+        rc = fail_job(m, id, attempt, cd.msg, now, d); /* the computation's own answer: final */
+    } else if (crc) {
+        rc = tm_fail(d, crc, "%s", cd.msg); /* a fault of ours: the lease expires, a retry follows */
+    } else {
+        rc = commit_outcome(m, id, attempt, &oc, now, d);
+        if (rc == TM_EPOLICY) /* the budget was spent between the computation and the commit */
+            rc = fail_job(m, id, attempt, d->msg, now, d);
+    }
+    outcome_release(&oc);
+    return rc;
+}
+
+/* ---- policies ---- */
+
+static enum tm_rc owner_check(struct tm_med *m, const char *ds, const struct tm_account *who, struct tm_diag *d)
 {
     struct ds x;
-    int64_t who;
     enum tm_rc rc = dataset(m, ds, &x, d);
     if (rc)
         return rc;
-    if (tm_store_account(m->store, owner, 0, &who, NULL) || who != x.owner)
-        return tm_fail(d, TM_EPOLICY, "only the owner of '%s' may do this", ds);
+    if (who->id != x.owner)
+        return tm_fail(d, TM_EDENIED, "only the owner of '%s' may do this", ds);
+    if (x.withdrawn)
+        return tm_fail(d, TM_ECONFLICT, "dataset '%s' was withdrawn", ds);
     return TM_OK;
 }
 
-enum tm_rc tm_audit(struct tm_med *m, const char *ds, const char *owner, char **out, int *chain_ok,
-                    struct tm_diag *d)
+enum tm_rc tm_policy_get(struct tm_med *m, const struct tm_account *who, const char *ds, cJSON **out,
+                         struct tm_diag *d)
 {
     *out = NULL;
-    *chain_ok = 1;
-    enum tm_rc rc = owner_check(m, ds, owner, d);
-    if (rc)
-        return rc;
-    sqlite3_stmt *s = prep(m, "SELECT seq, entry, prev, hash FROM audit WHERE dataset_id = ? ORDER BY seq");
-    if (!s)
-        return db_fail(m, d, "audit");
-    sqlite3_bind_text(s, 1, ds, -1, SQLITE_STATIC);
-    cJSON *o = cJSON_CreateObject(), *entries = cJSON_CreateArray();
-    char prev[65];
-    snprintf(prev, sizeof prev, "%s", GENESIS);
-    int64_t expect = 1;
-    char problem[200] = "";
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        int64_t seq = sqlite3_column_int64(s, 0);
-        const char *entry = (const char *)sqlite3_column_text(s, 1);
-        const char *eprev = (const char *)sqlite3_column_text(s, 2);
-        const char *hash = (const char *)sqlite3_column_text(s, 3);
-        char h[65];
-        chain_hash(prev, entry, h);
-        cJSON *e = cJSON_Parse(entry);
-        const cJSON *eseq = cJSON_GetObjectItemCaseSensitive(e, "seq");
-        if (*chain_ok && (seq != expect || strcmp(eprev, prev) || strcmp(h, hash) ||
-                          !cJSON_IsNumber(eseq) || (int64_t)eseq->valuedouble != seq)) {
-            *chain_ok = 0;
-            snprintf(problem, sizeof problem, "entry %lld: %s", (long long)seq,
-                     seq != expect ? "an entry before it is missing"
-                                   : "changed after it was written (hash chain broken)");
-        }
-        cJSON_AddItemToArray(entries, e ? e : cJSON_CreateString(entry));
-        snprintf(prev, sizeof prev, "%s", hash);
-        expect = seq + 1;
-    }
-    sqlite3_finalize(s);
-    cJSON_AddStringToObject(o, "dataset_id", ds);
-    cJSON_AddBoolToObject(o, "chain_ok", *chain_ok);
-    if (!*chain_ok)
-        cJSON_AddStringToObject(o, "problem", problem);
-    cJSON_AddStringToObject(o, "head", prev);
-    cJSON_AddItemToObject(o, "entries", entries);
-    *out = print(o);
-    return TM_OK;
+    enum tm_rc rc = owner_check(m, ds, who, d);
+    return rc ? rc : policy_of(m, ds, out, d);
 }
 
-enum tm_rc tm_policy(struct tm_med *m, const char *ds, const char *owner, const char *policy_json,
-                     int64_t now, char **out, struct tm_diag *d)
+/* Validate a whole policy and return its clean form (owned), or NULL with d set. */
+static cJSON *clean_policy(const cJSON *p, struct tm_diag *d)
 {
-    *out = NULL;
-    enum tm_rc rc = owner_check(m, ds, owner, d);
-    if (rc)
-        return rc;
-    if (!policy_json) {
-        *out = print(policy_of(m, ds));
-        return TM_OK;
-    }
-    cJSON *p = cJSON_Parse(policy_json);
     const cJSON *aa = cJSON_GetObjectItemCaseSensitive(p, "auto_approve");
     const cJSON *rv = cJSON_GetObjectItemCaseSensitive(p, "review");
-    if (!cJSON_IsObject(p) || (aa && !cJSON_IsArray(aa)) || (rv && !cJSON_IsBool(rv))) {
-        cJSON_Delete(p);
-        return tm_fail(d, TM_EINVAL, "policy: expected {\"auto_approve\": [{\"kind\": K, "
-                                     "\"requester\": R}], \"review\": true|false}");
+    const cJSON *kk = cJSON_GetObjectItemCaseSensitive(p, "k");
+    const cJSON *dp = cJSON_GetObjectItemCaseSensitive(p, "dp");
+    if ((aa && !cJSON_IsArray(aa)) || (rv && !cJSON_IsBool(rv))) {
+        tm_fail(d, TM_EINVAL, "policy: auto_approve is a list of rules and review true or false");
+        return NULL;
     }
     cJSON *clean = cJSON_CreateObject(), *rules = cJSON_AddArrayToObject(clean, "auto_approve");
     const cJSON *rule;
@@ -940,11 +1227,11 @@ enum tm_rc tm_policy(struct tm_med *m, const char *ds, const char *owner, const 
         const cJSON *k = cJSON_GetObjectItemCaseSensitive(rule, "kind");
         const cJSON *r = cJSON_GetObjectItemCaseSensitive(rule, "requester");
         if (!cJSON_IsObject(rule) || (k && (!cJSON_IsString(k) || !tm_computation(k->valuestring))) ||
-            (r && !cJSON_IsString(r))) {
-            cJSON_Delete(p);
+            (r && (!cJSON_IsString(r) || !tm_valid_name(r->valuestring))) || cJSON_GetArraySize(rules) >= 64) {
+            tm_fail(d, TM_EINVAL, "policy: each auto_approve rule is {\"kind\": a computation, \"requester\": an "
+                                  "account}, both optional, at most 64 rules");
             cJSON_Delete(clean);
-            return tm_fail(d, TM_EINVAL, "policy: each auto_approve rule is {\"kind\": a computation, "
-                                         "\"requester\": an account}, both optional");
+            return NULL;
         }
         cJSON *x = cJSON_CreateObject();
         if (k)
@@ -954,76 +1241,110 @@ enum tm_rc tm_policy(struct tm_med *m, const char *ds, const char *owner, const 
         cJSON_AddItemToArray(rules, x);
     }
     cJSON_AddBoolToObject(clean, "review", cJSON_IsTrue(rv));
-    const cJSON *kk = cJSON_GetObjectItemCaseSensitive(p, "k");
-    if (kk) {
-        if (!cJSON_IsNumber(kk) || kk->valuedouble < TM_K_MIN || kk->valuedouble > 1000000) {
-            cJSON_Delete(p);
+    if (kk && !cJSON_IsNull(kk)) {
+        if (!cJSON_IsNumber(kk) || kk->valuedouble < TM_K_MIN || kk->valuedouble > 1000000 ||
+            kk->valuedouble != (int)kk->valuedouble) {
+            tm_fail(d, TM_EINVAL, "policy: k must be a whole number >= %d", TM_K_MIN);
             cJSON_Delete(clean);
-            return tm_fail(d, TM_EINVAL, "policy: k must be a number >= %d", TM_K_MIN);
+            return NULL;
         }
         cJSON_AddNumberToObject(clean, "k", (int)kk->valuedouble);
     }
     double budget, per;
-    if (cJSON_GetObjectItemCaseSensitive(p, "dp")) {
+    if (dp && !cJSON_IsNull(dp)) {
         if (!dp_of(p, &budget, &per) || budget <= 0 || per <= 0 || per > budget || budget > 1000) {
-            cJSON_Delete(p);
+            tm_fail(d, TM_EINVAL, "policy: dp needs 0 < per_query <= budget <= 1000");
             cJSON_Delete(clean);
-            return tm_fail(d, TM_EINVAL, "policy: dp needs 0 < per_query <= budget <= 1000");
+            return NULL;
         }
-        cJSON *dp = cJSON_AddObjectToObject(clean, "dp");
-        cJSON_AddNumberToObject(dp, "budget", budget);
-        cJSON_AddNumberToObject(dp, "per_query", per);
+        cJSON *x = cJSON_AddObjectToObject(clean, "dp");
+        cJSON_AddNumberToObject(x, "budget", budget);
+        cJSON_AddNumberToObject(x, "per_query", per);
     }
-    cJSON_Delete(p);
-    char *text = tm_canonical(clean);
-    rc = tm_store_begin(m->store, d);
-    if (!rc) {
-        sqlite3_stmt *s = prep(m, "INSERT OR REPLACE INTO policies(dataset_id, policy) VALUES(?,?)");
-        if (!s) {
-            rc = db_fail(m, d, "policy");
-        } else {
-            sqlite3_bind_text(s, 1, ds, -1, SQLITE_STATIC);
-            sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC);
-            if (sqlite3_step(s) != SQLITE_DONE)
-                rc = db_fail(m, d, "policy");
-            sqlite3_finalize(s);
-        }
-        if (!rc)
-            rc = audit_add(m, ds, "policy", NULL, NULL, owner, text, now, d);
-        if (!rc)
-            rc = tm_store_commit(m->store, d);
-        if (rc)
-            tm_store_rollback(m->store);
-    }
-    if (rc) {
-        free(text);
-        cJSON_Delete(clean);
-        return rc;
-    }
-    free(text);
-    *out = print(clean);
-    return TM_OK;
+    return clean;
 }
 
-enum tm_rc tm_budget(struct tm_med *m, const char *ds, char **out, struct tm_diag *d)
+enum tm_rc tm_policy_patch(struct tm_med *m, const struct tm_account *who, const char *ds, const cJSON *patch,
+                           int64_t now, cJSON **out, struct tm_diag *d)
 {
-    struct ds x;
+    cJSON *cur = NULL, *clean = NULL;
+    char *text = NULL;
     *out = NULL;
-    enum tm_rc rc = dataset(m, ds, &x, d);
+    if (!cJSON_IsObject(patch))
+        return tm_fail(d, TM_EINVAL, "policy: expected an object of the fields to change");
+    enum tm_rc rc = tm_store_begin(m->st, d);
     if (rc)
         return rc;
-    cJSON *pol = policy_of(m, ds), *o = cJSON_CreateObject();
-    double budget, per;
-    int on = dp_of(pol, &budget, &per);
+    rc = owner_check(m, ds, who, d);
+    if (!rc)
+        rc = policy_of(m, ds, &cur, d);
+    if (rc)
+        goto out;
+    const cJSON *f;
+    cJSON_ArrayForEach(f, patch)
+    {
+        if (strcmp(f->string, "auto_approve") && strcmp(f->string, "review") && strcmp(f->string, "k") &&
+            strcmp(f->string, "dp")) {
+            rc = tm_fail(d, TM_EINVAL, "policy: unknown field '%.40s' (auto_approve, review, k, dp)", f->string);
+            goto out;
+        }
+        cJSON_DeleteItemFromObjectCaseSensitive(cur, f->string);
+        if (!cJSON_IsNull(f))
+            cJSON_AddItemToObject(cur, f->string, cJSON_Duplicate(f, 1));
+    }
+    if (!(clean = clean_policy(cur, d))) {
+        rc = TM_EINVAL;
+        goto out;
+    }
+    text = tm_canonical(clean);
+    rc = db_run(m->st, d, "INSERT OR REPLACE INTO policies(dataset_id, policy) VALUES(?, ?)", "tt", ds, text);
+    if (!rc)
+        rc = tm_audit_add(m, ds, "policy", NULL, NULL, who->name, text, now, d);
+    if (!rc)
+        rc = tm_store_commit(m->st, d);
+out:
+    if (rc) {
+        tm_store_rollback(m->st);
+        cJSON_Delete(clean);
+        clean = NULL;
+    }
+    cJSON_Delete(cur);
+    free(text);
+    *out = clean;
+    return rc;
+}
+
+enum tm_rc tm_budget(struct tm_med *m, const char *ds, cJSON **out, struct tm_diag *d)
+{
+    struct ds x;
+    cJSON *pol = NULL;
+    double budget = 0, per = 0, spent = 0;
+    *out = NULL;
+    enum tm_rc rc = dataset(m, ds, &x, d);
+    if (!rc && x.withdrawn)
+        rc = tm_fail(d, TM_ENOTFOUND, "dataset '%s' was withdrawn by its owner", ds);
+    if (!rc)
+        rc = policy_of(m, ds, &pol, d);
+    int on = !rc && dp_of(pol, &budget, &per);
+    if (!rc && on)
+        rc = dp_spent(m, ds, &spent, d);
     cJSON_Delete(pol);
+    if (rc)
+        return rc;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "dataset_id", ds);
     cJSON_AddBoolToObject(o, "differential_privacy", on);
     if (on) {
-        double spent = dp_spent(m, ds);
         cJSON_AddNumberToObject(o, "epsilon_budget", budget);
         cJSON_AddNumberToObject(o, "epsilon_per_query", per);
         cJSON_AddNumberToObject(o, "epsilon_spent", spent);
         cJSON_AddNumberToObject(o, "epsilon_left", budget - spent > 0 ? budget - spent : 0);
+    } else {
+        cJSON_AddNullToObject(o, "epsilon_budget");
+        cJSON_AddNullToObject(o, "epsilon_per_query");
+        cJSON_AddNullToObject(o, "epsilon_spent");
+        cJSON_AddNullToObject(o, "epsilon_left");
     }
-    *out = print(o);
+    *out = o;
     return TM_OK;
 }

@@ -3,22 +3,31 @@
 #define _DEFAULT_SOURCE
 #include "store/store.h"
 #include "base/base.h"
-#include "store/store_int.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/file.h>
-#include <sqlite3.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#define CACHE_SLOTS 128
+
+struct cached {
+    const char *sql; /* key: the literal's address */
+    sqlite3_stmt *s;
+    int busy;
+};
 
 struct tm_store {
     sqlite3 *db;
     char *dir;
+    long fault; /* countdown to an injected failure; 0 = off */
+    struct cached cache[CACHE_SLOTS];
 };
 
 static const char *const migrations[] = {
@@ -47,18 +56,201 @@ static const char *const migrations[] = {
     /* 3: differential-privacy budgets */
     "CREATE TABLE budgets(dataset_id TEXT PRIMARY KEY REFERENCES datasets(id),"
     " spent REAL NOT NULL DEFAULT 0);",
+    /* 4: accounts with roles and token hashes; sealed profiles out of the dataset rows
+     * (scans no longer read them); indexes on every lookup column; card search in FTS5;
+     * the datasets of a request as rows; job leases; withdrawal */
+    "ALTER TABLE accounts ADD COLUMN role TEXT NOT NULL DEFAULT 'member';"
+    "ALTER TABLE accounts ADD COLUMN token_hash BLOB;"
+    "CREATE UNIQUE INDEX accounts_token ON accounts(token_hash);"
+    "CREATE TABLE profiles(dataset_id TEXT PRIMARY KEY REFERENCES datasets(id), sealed BLOB NOT NULL);"
+    "INSERT INTO profiles(dataset_id, sealed) SELECT id, profile FROM datasets;"
+    "ALTER TABLE datasets DROP COLUMN profile;"
+    "ALTER TABLE datasets ADD COLUMN withdrawn_ms INTEGER;"
+    "CREATE INDEX datasets_raw_file ON datasets(raw_file);"
+    "CREATE INDEX datasets_owner ON datasets(owner);"
+    "CREATE INDEX datasets_listing ON datasets(created_ms DESC, id) WHERE withdrawn_ms IS NULL;"
+    "CREATE VIRTUAL TABLE cards_fts USING fts5(search, tokenize='unicode61');"
+    "INSERT INTO cards_fts(rowid, search) SELECT rowid, search FROM datasets;"
+    "CREATE TABLE request_datasets(request_id TEXT NOT NULL REFERENCES requests(id),"
+    " pos INTEGER NOT NULL, dataset_id TEXT NOT NULL REFERENCES datasets(id),"
+    " PRIMARY KEY(request_id, pos));"
+    "CREATE INDEX request_datasets_ds ON request_datasets(dataset_id);"
+    "INSERT INTO request_datasets(request_id, pos, dataset_id)"
+    " SELECT r.id, j.key, j.value FROM requests r, json_each(r.params, '$.datasets') j;"
+    "ALTER TABLE requests ADD COLUMN lease_ms INTEGER;"
+    "ALTER TABLE requests ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX requests_requester ON requests(requester, created_ms DESC, id);"
+    "CREATE INDEX requests_status ON requests(status, updated_ms);"
+    "CREATE INDEX approvals_dataset ON approvals(dataset_id);",
 };
 
-static enum tm_rc db_fail(struct tm_store *st, struct tm_diag *d, const char *what)
+/* ---- statements ---- */
+
+static int injected(struct tm_store *st)
 {
+    return st->fault > 0 && --st->fault == 0;
+}
+
+static enum tm_rc db_error(struct tm_store *st, int code, struct tm_diag *d, const char *what)
+{
+    int prim = code & 0xff;
+    if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
+        return tm_fail(d, TM_EBUSY, "database is busy (locked for more than %d s by another writer): retry",
+                       TM_BUSY_TIMEOUT_MS / 1000);
     return tm_fail(d, TM_EDB, "database: %s: %s", what, sqlite3_errmsg(st->db));
 }
 
+static enum tm_rc fault_error(struct tm_diag *d)
+{
+    return tm_fail(d, TM_EDB, "database: injected fault");
+}
+
+static struct cached *slot_of(struct tm_store *st, const char *sql)
+{
+    size_t h = ((uintptr_t)sql >> 3) % CACHE_SLOTS;
+    for (size_t i = 0; i < CACHE_SLOTS; i++) {
+        struct cached *c = &st->cache[(h + i) % CACHE_SLOTS];
+        if (!c->sql || c->sql == sql)
+            return c;
+    }
+    return NULL;
+}
+
+enum tm_rc db_prep(struct tm_store *st, const char *sql, sqlite3_stmt **s, struct tm_diag *d)
+{
+    *s = NULL;
+    if (injected(st))
+        return fault_error(d);
+    struct cached *c = slot_of(st, sql);
+    if (c && c->sql == sql && !c->busy) {
+        c->busy = 1;
+        *s = c->s;
+        return TM_OK;
+    }
+    int persistent = c && !c->sql;
+    int r = sqlite3_prepare_v3(st->db, sql, -1, persistent ? SQLITE_PREPARE_PERSISTENT : 0, s, NULL);
+    if (r != SQLITE_OK) {
+        sqlite3_finalize(*s);
+        *s = NULL;
+        return db_error(st, r, d, "prepare");
+    }
+    if (persistent) {
+        c->sql = sql;
+        c->s = *s;
+        c->busy = 1;
+    }
+    return TM_OK;
+}
+
+void db_done(struct tm_store *st, sqlite3_stmt *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < CACHE_SLOTS; i++)
+        if (st->cache[i].s == s) {
+            sqlite3_reset(s);
+            sqlite3_clear_bindings(s);
+            st->cache[i].busy = 0;
+            return;
+        }
+    sqlite3_finalize(s);
+}
+
+static enum tm_rc db_vbind(sqlite3_stmt *s, struct tm_diag *d, const char *fmt, va_list ap)
+{
+    int r = SQLITE_OK;
+    for (int i = 1; *fmt && r == SQLITE_OK; fmt++, i++) {
+        switch (*fmt) {
+        case 't': {
+            const char *t = va_arg(ap, const char *);
+            r = t ? sqlite3_bind_text(s, i, t, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(s, i);
+            break;
+        }
+        case 'i': r = sqlite3_bind_int64(s, i, (sqlite3_int64)va_arg(ap, int64_t)); break;
+        case 'd': r = sqlite3_bind_int(s, i, va_arg(ap, int)); break;
+        case 'f': r = sqlite3_bind_double(s, i, va_arg(ap, double)); break;
+        case 'b': {
+            const void *p = va_arg(ap, const void *);
+            size_t n = va_arg(ap, size_t);
+            r = n > 0x7fffffff ? SQLITE_TOOBIG
+                : p ? sqlite3_bind_blob(s, i, p, (int)n, SQLITE_TRANSIENT) : sqlite3_bind_null(s, i);
+            break;
+        }
+        default: return tm_fail(d, TM_EDB, "database: bad bind format '%c'", *fmt);
+        }
+    }
+    return r == SQLITE_OK ? TM_OK : tm_fail(d, TM_EDB, "database: bind %s: %s", fmt, sqlite3_errstr(r));
+}
+
+enum tm_rc db_bind(struct tm_store *st, sqlite3_stmt *s, struct tm_diag *d, const char *fmt, ...)
+{
+    (void)st;
+    va_list ap;
+    va_start(ap, fmt);
+    enum tm_rc rc = db_vbind(s, d, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int db_step(struct tm_store *st, sqlite3_stmt *s, enum tm_rc *rc, struct tm_diag *d)
+{
+    if (injected(st)) {
+        *rc = fault_error(d);
+        return -1;
+    }
+    int r = sqlite3_step(s);
+    if (r == SQLITE_ROW)
+        return 1;
+    if (r == SQLITE_DONE)
+        return 0;
+    if ((r & 0xff) == SQLITE_CONSTRAINT) {
+        *rc = tm_fail(d, TM_EEXIST, "database: %s", sqlite3_errmsg(st->db));
+        return -1;
+    }
+    *rc = db_error(st, r, d, "step");
+    return -1;
+}
+
+enum tm_rc db_run(struct tm_store *st, struct tm_diag *d, const char *sql, const char *fmt, ...)
+{
+    sqlite3_stmt *s;
+    enum tm_rc rc = db_prep(st, sql, &s, d);
+    if (rc)
+        return rc;
+    va_list ap;
+    va_start(ap, fmt);
+    rc = db_vbind(s, d, fmt, ap);
+    va_end(ap);
+    while (!rc && db_step(st, s, &rc, d) > 0)
+        ;
+    db_done(st, s);
+    return rc;
+}
+
+int db_changes(struct tm_store *st) { return sqlite3_changes(st->db); }
+int64_t db_last_id(struct tm_store *st) { return sqlite3_last_insert_rowid(st->db); }
+
+const char *db_text(sqlite3_stmt *s, int col)
+{
+    const char *t = (const char *)sqlite3_column_text(s, col);
+    return t ? t : "";
+}
+
+void tm_store_fault_at(struct tm_store *st, long n) { st->fault = n; }
+long tm_store_faults_left(const struct tm_store *st) { return st->fault; }
+
+/* ---- connection ---- */
+
 static enum tm_rc exec(struct tm_store *st, const char *sql, struct tm_diag *d)
 {
+    if (injected(st))
+        return fault_error(d);
     char *err = NULL;
-    if (sqlite3_exec(st->db, sql, NULL, NULL, &err) != SQLITE_OK) {
-        enum tm_rc rc = tm_fail(d, TM_EDB, "database: %s", err ? err : "error");
+    int r = sqlite3_exec(st->db, sql, NULL, NULL, &err);
+    if (r != SQLITE_OK) {
+        enum tm_rc rc = (r & 0xff) == SQLITE_BUSY
+                            ? db_error(st, r, d, "exec")
+                            : tm_fail(d, TM_EDB, "database: %s", err ? err : sqlite3_errstr(r));
         sqlite3_free(err);
         return rc;
     }
@@ -68,22 +260,34 @@ static enum tm_rc exec(struct tm_store *st, const char *sql, struct tm_diag *d)
 static enum tm_rc migrate(struct tm_store *st, struct tm_diag *d)
 {
     sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
-        return db_fail(st, d, "user_version");
-    int v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+    int r = sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL);
+    if (r != SQLITE_OK)
+        return db_error(st, r, d, "user_version");
+    r = sqlite3_step(s);
+    int v = r == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
     sqlite3_finalize(s);
+    if (v < 0)
+        return db_error(st, r, d, "user_version");
     int target = (int)(sizeof migrations / sizeof *migrations);
     if (v > target)
         return tm_fail(d, TM_ESTATE, "database schema version %d is newer than this teemed (%d)",
                        v, target);
-    for (; v < target; v++) {
+    while (v < target) {
         enum tm_rc rc = exec(st, "BEGIN IMMEDIATE", d);
-        if (!rc)
-            rc = exec(st, migrations[v], d);
-        if (!rc) {
+        if (rc)
+            return rc;
+        /* another process may have migrated while we waited for the lock */
+        r = sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL);
+        int now = r == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
+        sqlite3_finalize(s);
+        if (now < 0)
+            rc = db_error(st, r, d, "user_version");
+        for (v = now; !rc && v < target; v++) {
             char pragma[64];
+            rc = exec(st, migrations[v], d);
             snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d", v + 1);
-            rc = exec(st, pragma, d);
+            if (!rc)
+                rc = exec(st, pragma, d);
         }
         if (!rc)
             rc = exec(st, "COMMIT", d);
@@ -95,27 +299,85 @@ static enum tm_rc migrate(struct tm_store *st, struct tm_diag *d)
     return TM_OK;
 }
 
-static int row_names(sqlite3_stmt *s, const char *name)
+enum tm_rc tm_store_open(const char *dir, struct tm_store **out, struct tm_diag *d)
 {
-    sqlite3_reset(s);
-    sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
-    return sqlite3_step(s) == SQLITE_ROW;
+    char path[4096];
+    *out = NULL;
+    struct tm_store *st = tm_xcalloc(1, sizeof *st);
+    st->dir = tm_xstrdup(dir);
+    enum tm_rc rc = TM_OK;
+    snprintf(path, sizeof path, "%s/sealed", dir);
+    if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+        rc = tm_fail(d, TM_EIO, "cannot create '%s': %s", path, strerror(errno));
+        goto fail;
+    }
+    snprintf(path, sizeof path, "%s/teemed.db", dir);
+    int r = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (r != SQLITE_OK) {
+        rc = tm_fail(d, TM_EDB, "cannot open '%s': %s", path,
+                     st->db ? sqlite3_errmsg(st->db) : "out of memory");
+        goto fail;
+    }
+    sqlite3_busy_timeout(st->db, TM_BUSY_TIMEOUT_MS);
+    sqlite3_extended_result_codes(st->db, 1);
+    rc = exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", d);
+    if (!rc)
+        rc = migrate(st, d);
+    if (rc)
+        goto fail;
+    *out = st;
+    return TM_OK;
+fail:
+    tm_store_close(st);
+    return rc;
 }
 
-/* Settle what a crash left in DATA/sealed (see lib/rawseal.h): an unlocked
- * ".<name>.tmp" is rolled forward when a row names <name> and removed otherwise; a
- * final file that no row names is removed. Files locked by a live writer are left. */
-static void collect_garbage(struct tm_store *st)
+void tm_store_close(struct tm_store *st)
+{
+    if (!st)
+        return;
+    for (size_t i = 0; i < CACHE_SLOTS; i++)
+        sqlite3_finalize(st->cache[i].s);
+    sqlite3_close(st->db);
+    free(st->dir);
+    free(st);
+}
+
+const char *tm_store_dir(const struct tm_store *st) { return st->dir; }
+
+enum tm_rc tm_store_begin(struct tm_store *st, struct tm_diag *d) { return exec(st, "BEGIN IMMEDIATE", d); }
+enum tm_rc tm_store_commit(struct tm_store *st, struct tm_diag *d) { return exec(st, "COMMIT", d); }
+void tm_store_rollback(struct tm_store *st)
+{
+    if (!sqlite3_get_autocommit(st->db))
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* Is name the raw file of a dataset row? -1 when the database cannot say. */
+static int named(struct tm_store *st, const char *name)
+{
+    sqlite3_stmt *s;
+    enum tm_rc rc;
+    if (db_prep(st, "SELECT 1 FROM datasets WHERE raw_file = ?", &s, NULL))
+        return -1;
+    int r = db_bind(st, s, NULL, "t", name) ? -1 : db_step(st, s, &rc, NULL);
+    db_done(st, s);
+    return r;
+}
+
+/* An unlocked ".<name>.tmp" is rolled forward when a row names <name> and removed
+ * otherwise; a final file that no row names is removed. Files locked by a live writer
+ * are left alone; nothing is removed when the database cannot answer. */
+unsigned tm_store_gc(struct tm_store *st, int full)
 {
     char dir[4096], path[4400], dest[4400];
     snprintf(dir, sizeof dir, "%s/sealed", st->dir);
     DIR *dp = opendir(dir);
     if (!dp)
-        return;
-    sqlite3_stmt *s = NULL;
-    sqlite3_prepare_v2(st->db, "SELECT 1 FROM datasets WHERE raw_file=?", -1, &s, NULL);
+        return 0;
+    unsigned removed = 0;
     struct dirent *e;
-    while (s && (e = readdir(dp)) != NULL) {
+    while ((e = readdir(dp)) != NULL) {
         const char *n = e->d_name;
         size_t len = strlen(n);
         if (!strcmp(n, ".") || !strcmp(n, ".."))
@@ -129,68 +391,20 @@ static void collect_garbage(struct tm_store *st)
                 char final[300];
                 snprintf(final, sizeof final, "%.*s", (int)(len - 5), n + 1);
                 snprintf(dest, sizeof dest, "%s/%s", dir, final);
-                if (row_names(s, final))
+                int r = named(st, final);
+                if (r == 1)
                     rename(path, dest);
-                else
-                    unlink(path);
+                else if (r == 0 && unlink(path) == 0)
+                    removed++;
             }
             close(fd);
-        } else if (n[0] != '.' && !row_names(s, n)) {
-            unlink(path);
+        } else if (full && n[0] != '.' && named(st, n) == 0 && unlink(path) == 0) {
+            removed++;
         }
     }
-    sqlite3_finalize(s);
     closedir(dp);
+    return removed;
 }
-
-enum tm_rc tm_store_open(const char *dir, struct tm_store **out, struct tm_diag *d)
-{
-    char path[4096];
-    *out = NULL;
-    struct tm_store *st = tm_xcalloc(1, sizeof *st);
-    st->dir = tm_xstrdup(dir);
-    snprintf(path, sizeof path, "%s/sealed", dir);
-    if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-        enum tm_rc rc = tm_fail(d, TM_EIO, "cannot create '%s': %s", path, strerror(errno));
-        tm_store_close(st);
-        return rc;
-    }
-    snprintf(path, sizeof path, "%s/teemed.db", dir);
-    if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-        enum tm_rc rc = tm_fail(d, TM_EDB, "cannot open '%s': %s", path,
-                                st->db ? sqlite3_errmsg(st->db) : "out of memory");
-        tm_store_close(st);
-        return rc;
-    }
-    sqlite3_busy_timeout(st->db, 5000);
-    enum tm_rc rc = exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                             " PRAGMA foreign_keys=ON;", d);
-    if (!rc)
-        rc = migrate(st, d);
-    if (rc) {
-        tm_store_close(st);
-        return rc;
-    }
-    collect_garbage(st);
-    *out = st;
-    return TM_OK;
-}
-
-void tm_store_close(struct tm_store *st)
-{
-    if (!st)
-        return;
-    sqlite3_close(st->db);
-    free(st->dir);
-    free(st);
-}
-
-const char *tm_store_dir(const struct tm_store *st) { return st->dir; }
-sqlite3 *store_db(struct tm_store *st) { return st->db; }
-
-enum tm_rc tm_store_begin(struct tm_store *st, struct tm_diag *d) { return exec(st, "BEGIN IMMEDIATE", d); }
-enum tm_rc tm_store_commit(struct tm_store *st, struct tm_diag *d) { return exec(st, "COMMIT", d); }
-void tm_store_rollback(struct tm_store *st) { sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL); }
 
 int tm_valid_name(const char *s)
 {
@@ -204,143 +418,4 @@ int tm_valid_name(const char *s)
             return 0;
     }
     return 1;
-}
-
-enum tm_rc tm_store_account(struct tm_store *st, const char *name, int create, int64_t *id,
-                            struct tm_diag *d)
-{
-    if (!tm_valid_name(name))
-        return tm_fail(d, TM_EINVAL,
-                       "invalid account name '%s' (use letters, digits, '.', '_', '-'; at most 64)", name);
-    sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(st->db, "SELECT id FROM accounts WHERE name=?", -1, &s, NULL) != SQLITE_OK)
-        return db_fail(st, d, "account");
-    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-    int r = sqlite3_step(s);
-    if (r == SQLITE_ROW)
-        *id = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    if (r == SQLITE_ROW)
-        return TM_OK;
-    if (!create)
-        return tm_fail(d, TM_ENOTFOUND, "no account '%s'", name);
-    if (sqlite3_prepare_v2(st->db, "INSERT INTO accounts(name, created_ms) VALUES(?, strftime('%s','now')*1000)",
-                           -1, &s, NULL) != SQLITE_OK)
-        return db_fail(st, d, "account");
-    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-    r = sqlite3_step(s);
-    sqlite3_finalize(s);
-    if (r != SQLITE_DONE)
-        return db_fail(st, d, "create account");
-    *id = sqlite3_last_insert_rowid(st->db);
-    return TM_OK;
-}
-
-int tm_store_dataset_exists(struct tm_store *st, const char *id)
-{
-    sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM datasets WHERE id=?", -1, &s, NULL) != SQLITE_OK)
-        return 0;
-    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-    int r = sqlite3_step(s) == SQLITE_ROW;
-    sqlite3_finalize(s);
-    return r;
-}
-
-enum tm_rc tm_store_dataset_put(struct tm_store *st, const struct tm_dataset_row *r,
-                                struct tm_diag *d)
-{
-    int64_t owner;
-    enum tm_rc rc = tm_store_account(st, r->owner, 1, &owner, d);
-    if (rc)
-        return rc;
-    sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(st->db,
-                           "INSERT INTO datasets(id, owner, title, k, created_ms, commitment, card,"
-                           " profile, raw_file, raw_salt, raw_bytes, search)"
-                           " VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
-                           -1, &s, NULL) != SQLITE_OK)
-        return db_fail(st, d, "dataset");
-    sqlite3_bind_text(s, 1, r->id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, owner);
-    sqlite3_bind_text(s, 3, r->title, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 4, r->k);
-    sqlite3_bind_int64(s, 5, r->created_ms);
-    sqlite3_bind_text(s, 6, r->commitment, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 7, r->card, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(s, 8, r->profile, (int)r->profile_len, SQLITE_STATIC);
-    sqlite3_bind_text(s, 9, r->raw_file, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(s, 10, r->raw_salt, (int)r->raw_salt_len, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 11, (sqlite3_int64)r->raw_bytes);
-    sqlite3_bind_text(s, 12, r->search ? r->search : "", -1, SQLITE_STATIC);
-    int res = sqlite3_step(s);
-    sqlite3_finalize(s);
-    if (res == SQLITE_CONSTRAINT)
-        return tm_fail(d, TM_EEXIST, "dataset '%s' already exists", r->id);
-    if (res != SQLITE_DONE)
-        return db_fail(st, d, "insert dataset");
-    return TM_OK;
-}
-
-enum tm_rc tm_store_card(struct tm_store *st, const char *id, char **card, struct tm_diag *d)
-{
-    sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(st->db, "SELECT card FROM datasets WHERE id=?", -1, &s, NULL) != SQLITE_OK)
-        return db_fail(st, d, "card");
-    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-    enum tm_rc rc = TM_OK;
-    if (sqlite3_step(s) == SQLITE_ROW)
-        *card = tm_xstrdup((const char *)sqlite3_column_text(s, 0));
-    else
-        rc = tm_fail(d, TM_ENOTFOUND, "no dataset '%s'", id);
-    sqlite3_finalize(s);
-    return rc;
-}
-
-enum tm_rc tm_store_profile(struct tm_store *st, const char *id, uint8_t **blob, size_t *len,
-                            struct tm_diag *d)
-{
-    sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(st->db, "SELECT profile FROM datasets WHERE id=?", -1, &s, NULL) != SQLITE_OK)
-        return db_fail(st, d, "profile");
-    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-    enum tm_rc rc = TM_OK;
-    if (sqlite3_step(s) == SQLITE_ROW) {
-        *len = (size_t)sqlite3_column_bytes(s, 0);
-        *blob = tm_xmalloc(*len + 1);
-        memcpy(*blob, sqlite3_column_blob(s, 0), *len);
-    } else {
-        rc = tm_fail(d, TM_ENOTFOUND, "no dataset '%s'", id);
-    }
-    sqlite3_finalize(s);
-    return rc;
-}
-
-enum tm_rc tm_store_cards(struct tm_store *st, const char *query,
-                          void (*fn)(void *ctx, const char *id, const char *card), void *ctx,
-                          struct tm_diag *d)
-{
-    sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(st->db, "SELECT id, card, search FROM datasets ORDER BY created_ms DESC, id",
-                           -1, &s, NULL) != SQLITE_OK)
-        return db_fail(st, d, "cards");
-    char *q = query ? tm_xstrdup(query) : NULL;
-    for (char *p = q; p && *p; p++)
-        if (*p >= 'A' && *p <= 'Z')
-            *p = (char)(*p + 32);
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        const char *search = (const char *)sqlite3_column_text(s, 2);
-        int match = 1;
-        if (q) {
-            char *copy = tm_xstrdup(q), *save = NULL;
-            for (char *w = strtok_r(copy, " \t", &save); w && match; w = strtok_r(NULL, " \t", &save))
-                match = search && strstr(search, w) != NULL;
-            free(copy);
-        }
-        if (match)
-            fn(ctx, (const char *)sqlite3_column_text(s, 0), (const char *)sqlite3_column_text(s, 1));
-    }
-    free(q);
-    sqlite3_finalize(s);
-    return TM_OK;
 }

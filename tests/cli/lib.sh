@@ -1,10 +1,23 @@
-# lib.sh - helpers for the CLI tests: a scratch dir, expectations with messages.
+# lib.sh - helpers for the CLI tests: a scratch dir, accounts, expectations with messages.
 set -u
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 export TEEMED_DATA="$T/data"
-SHARED=$(cd "$(dirname "$0")/../../.." && pwd)/shared
+export XDG_CONFIG_HOME="$T/cfg"   # saved tokens (--as NAME) live here, never in ~/.config
+unset TEEMED_TOKEN
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+SHARED=$(cd "$REPO/.." && pwd)/shared
+TD="$REPO/tests/data/tdx"                    # public TDX/DCAP/dstack data (tests/data/PROVENANCE.md)
+GEN="$REPO/scripts/gen-logs.py"              # synthetic Claude Code trees
+DEV="${TEEMED_DEV:-$(dirname "$TEEMED")/teemed-dev}"
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# skip WHY: this test cannot run here (run.sh prints "skipped: <test>: WHY" and counts it)
+skip() { echo "$*" > "${SKIP_FILE:-/dev/null}"; exit 77; }
+# the private real-transcript corpus, or skip
+need_corpus() {
+    CC="$SHARED/testdata/claude-code"
+    [ -f "$CC/truth.json" ] || skip "needs the private real-transcript corpus in ../shared/testdata/claude-code"
+}
 # expect_code CODE CMD...: run CMD, require exit code CODE; output in $T/out, $T/err
 expect_code() {
     want=$1; shift
@@ -13,5 +26,14 @@ expect_code() {
 }
 contains() { grep -qF -- "$2" "$1" || fail "'$2' not in $1: $(head -c 400 "$1")"; }
 lacks() { ! grep -qF -- "$2" "$1" || fail "'$2' unexpectedly in $1"; }
+# init_with NAME...: a data dir and one member account per NAME (token saved: --as NAME)
+init_with() {
+    expect_code 0 "$TEEMED" init
+    for a in "$@"; do
+        "$TEEMED" account create "$a" --save >/dev/null 2>"$T/err" || { cat "$T/err" >&2; fail "account $a"; }
+    done
+}
 # checks: the checks of the `verify --json` output in $T/out, "name" or "name!" (failed)
 checks() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print(' '.join(c['check']+('' if c['ok'] else '!') for c in j['checks']))" "$T/out"; }
+# jget FILE EXPR: a field of a JSON file, e.g. jget "$T/out" "['request_id']"
+jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval('d'+sys.argv[2]))" "$1" "$2"; }

@@ -10,7 +10,14 @@ for s in 1 2 3 4; do
 done
 expect_code 0 "$TEEMED" init
 contains "$T/out" '"tee":"sim"'
+contains "$T/out" '"operator_token":"tmd_'
 expect_code 5 "$TEEMED" init
+expect_code 0 "$TEEMED" account create alice --save
+# no token, an unknown token: refused before anything is read
+expect_code 8 "$TEEMED" onboard "$T/logs" --id ds1
+contains "$T/err" "needs an account"
+expect_code 8 "$TEEMED" onboard "$T/logs" --id ds1 --token tmd_0000000000000000000000000000000000000000000
+contains "$T/err" "names no account"
 expect_code 0 "$TEEMED" onboard --as alice "$T/logs" --id ds1 --k 3
 cp "$T/out" "$T/card.json"
 contains "$T/card.json" '"dataset_id":"ds1"'
@@ -25,8 +32,10 @@ expect_code 0 "$TEEMED" card ds1
 cmp -s "$T/out" "$T/card.json" || fail "card ds1 differs from the onboard output"
 expect_code 0 "$TEEMED" cards --search "ALICE compose_hash"
 contains "$T/out" '"ds1"'
+expect_code 0 "$TEEMED" cards --search "ali comp"          # words are prefixes
+contains "$T/out" '"ds1"'
 expect_code 0 "$TEEMED" cards --search nothing-like-this
-[ "$(cat "$T/out")" = "[]" ] || fail "search should find nothing"
+[ "$(cat "$T/out")" = '{"cards":[],"next_cursor":null}' ] || fail "search should find nothing: $(cat "$T/out")"
 # verification: sim refused by default, accepted when allowed, any changed byte fails
 expect_code 1 "$TEEMED" verify "$T/card.json"
 contains "$T/err" "simulated"

@@ -3,24 +3,25 @@
 . "$(dirname "$0")/lib.sh"
 expect_code 0 "$TEEMED" --help
 contains "$T/out" "onboard"
-for c in init onboard cards card verify request inbox approve result audit policy demo; do
+for c in init account whoami onboard cards card withdraw verify request requests status result cancel inbox approve \
+         reject audit policy jobs attest quote demo; do
     expect_code 0 "$TEEMED" $c --help
-    contains "$T/out" "usage: teemed $c"
+    contains "$T/out" "teemed $c"
 done
 expect_code 2 "$TEEMED" frobnicate
 contains "$T/err" "teemed: unknown command 'frobnicate'"
 expect_code 6 "$TEEMED" cards
 contains "$T/err" "not initialised"
-expect_code 0 "$TEEMED" init
-expect_code 2 "$TEEMED" onboard --id x "$T"
-contains "$T/err" "--as OWNER and --id ID are required"
+init_with a
+expect_code 2 "$TEEMED" onboard --as a "$T"
+contains "$T/err" "--id ID is required"
 expect_code 3 "$TEEMED" onboard --as a --id x missing.jsonl
 [ "$(cat "$T/err")" = "teemed: cannot read 'missing.jsonl': No such file or directory" ] ||
     fail "error line: $(cat "$T/err")"
 expect_code 2 "$TEEMED" onboard --as a --id x --k 1 "$T"
-contains "$T/err" "--k must be a number >= 2"
+contains "$T/err" "--k must be a whole number from 2"
 expect_code 2 "$TEEMED" onboard --as a --id 'bad id' "$T"
-contains "$T/err" "invalid dataset id"
+contains "$T/err" "id: not a valid name"
 expect_code 4 "$TEEMED" card nosuch
 [ "$(cat "$T/err")" = "teemed: no dataset 'nosuch'" ] || fail "error line: $(cat "$T/err")"
 expect_code 2 "$TEEMED" cards --bogus
@@ -29,9 +30,33 @@ expect_code 2 "$TEEMED" cards --bogus
 mkdir -p "$T/l"
 printf '{"type":"user","sessionId":"a","message":{"role":"user","content":"hi"}}\n' > "$T/l/a.jsonl"
 expect_code 0 "$TEEMED" init --data "$T/d2"
-expect_code 0 "$TEEMED" onboard "$T/l" --as a --id x --data "$T/d2"
+expect_code 0 "$TEEMED" account create b --data "$T/d2" --save
+expect_code 0 "$TEEMED" onboard "$T/l" --as b --id x --data "$T/d2"
 expect_code 0 "$TEEMED" --data "$T/d2" card x --json
 contains "$T/out" '"dataset_id":"x"'
 expect_code 3 "$TEEMED" verify "$T/nonexistent.json"
 contains "$T/err" "cannot read"
+# a Claude Code project folder starts with '-': the error says how to pass it
+mkdir -p "$T/w/-home-dev-p" && cp "$T/l/a.jsonl" "$T/w/-home-dev-p/"
+(cd "$T/w" && "$TEEMED" onboard --as b --id y --data "$T/d2" -home-dev-p) >"$T/out" 2>"$T/err" && fail "accepted"
+contains "$T/err" "starts with '-'"
+(cd "$T/w" && "$TEEMED" onboard --as b --id y --data "$T/d2" -- -home-dev-p) >"$T/out" 2>"$T/err" ||
+    fail "'--' then the folder: $(cat "$T/err")"
+# errors of different kinds exit differently: usage 2, input 3, not found 4, auth 8
+expect_code 8 "$TEEMED" --token nonsense whoami
+expect_code 0 "$TEEMED" --as a whoami --json
+contains "$T/out" '"name":"a"'
+expect_code 2 "$TEEMED" --as nobody whoami
+contains "$T/err" "no token saved for 'nobody'"
+# a token file readable by others is refused
+printf 'tmd_x\n' > "$T/tok" && chmod 644 "$T/tok"
+expect_code 2 "$TEEMED" --token-file "$T/tok" whoami
+contains "$T/err" "chmod 600"
+# control characters in user-supplied strings are refused (a forged line on someone
+# else's terminal); what the mediator prints as text escapes them anyway
+expect_code 2 "$TEEMED" onboard --as b --id z --data "$T/d2" --title "$(printf 'x\033[2Kverified: hardware-backed')" "$T/l"
+contains "$T/err" "title: control characters are not allowed"
+# no ANSI escapes when stdout is not a terminal, even in text mode
+expect_code 0 "$TEEMED" card x --text --data "$T/d2"
+! grep -q "$(printf '\033')" "$T/out" || fail "escape sequences in piped output"
 exit 0

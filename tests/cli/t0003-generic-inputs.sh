@@ -7,7 +7,7 @@ for i in 1 2 3; do
     printf '{"text":"lidar odometry with a kalman filter"}\n{"content":"slam loop closure and lidar"}\n' > "$T/gen/g$i.jsonl"
 done
 printf 'zanzibarquux appears only here, many times: zanzibarquux zanzibarquux\n' > "$T/notes/only.txt"
-expect_code 0 "$TEEMED" init
+init_with r
 expect_code 0 "$TEEMED" onboard --as r --id robots --k 3 "$T/notes" "$T/gen"
 contains "$T/out" '"sessions":7'
 contains "$T/out" '"records":16'

@@ -31,7 +31,7 @@ printf '{"type":"user","sessionId":"sess1","cwd":"/Users/zqxuser/work/zebracorns
 # a malformed line, so that stderr carries a warning too
 printf '{"type":"user","truncated\n' >> "$P/sess2.jsonl"
 
-expect_code 0 "$TEEMED" init
+init_with owner1 other
 "$TEEMED" onboard --as owner1 --id canary "$T/logs" >"$T/card.json" 2>"$T/stderr"
 [ $? = 0 ] || { cat "$T/stderr"; fail "onboard failed"; }
 contains "$T/stderr" "sess2.jsonl:"       # the warning names file and line ...
@@ -55,7 +55,7 @@ run inbox --as owner1
 grep -q '"matching_patterns":\[{' "$all" || fail "the debug pattern did not come out (test is vacuous)"
 grep -q '"shared_topics"' "$all" || fail "overlap did not run"
 "$TEEMED" cards --json > "$T/cards.json" 2>&1
-"$TEEMED" x-terms "$T/logs" > "$T/xterms.txt" 2>/dev/null  # developer view of raw terms
+"$DEV" x-terms "$T/logs" > "$T/xterms.txt" 2>/dev/null  # developer view of raw terms
 for canary in zqxuser zebracornsecret qqxmaildomain kim.lee Zqxauthor Personname Qqxcoauthor \
               QzXkq81LmWv2pR7sT9uY4bN6cJ0dE3fG5hKaZ ZQXPEMCANARY qqxrepeatword AKIAZQX7 \
               ghp_ZQX eyJhbGciOiJIUzI1NiJ9 10.1.2.3 build-zqx 3f9a2b7c1d; do
@@ -63,6 +63,7 @@ for canary in zqxuser zebracornsecret qqxmaildomain kim.lee Zqxauthor Personname
         lacks "$f" "$canary"
     done
     ! grep -rqaiF -- "$canary" "$T/data" || fail "'$canary' in plaintext in the data dir"
+    ! grep -rqaiF -- "$canary" "$T/cfg" || fail "'$canary' in the token files"
 done
 # the canaries were really in the input, and the analyser saw the project name and
 # the repeated word before the filters withheld them

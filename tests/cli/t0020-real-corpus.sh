@@ -2,9 +2,8 @@
 # ../shared/testdata/claude-code/truth.json (back-to-back objects split). Prints
 # figures only, never content.
 . "$(dirname "$0")/lib.sh"
-CC="$SHARED/testdata/claude-code"
-[ -f "$CC/truth.json" ] || fail "missing $CC/truth.json (shared test data)"
-expect_code 0 "$TEEMED" init
+need_corpus
+init_with owner
 "$TEEMED" onboard --as owner --id real --quiet "$CC/projects" > "$T/card.json" 2>"$T/err" ||
     { cat "$T/err"; fail "onboard failed"; }
 python3 - "$CC/truth.json" "$T/card.json" <<'PY' || exit 1

@@ -2,9 +2,9 @@
 # chain and verified result envelopes, end to end on the sample datasets.
 . "$(dirname "$0")/lib.sh"
 EX="$(cd "$(dirname "$0")/../.." && pwd)/examples"
-rid() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['request_id'])" "$1"; }
-field() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval('d'+sys.argv[2]))" "$1" "$2"; }
-expect_code 0 "$TEEMED" init
+rid() { jget "$1" "['request_id']"; }
+field() { jget "$1" "$2"; }
+init_with amiller cloud newbie dbg
 expect_code 0 "$TEEMED" onboard --as amiller --id expert "$EX/tee-expert"
 expect_code 0 "$TEEMED" onboard --as cloud --id gcp "$EX/gcp-tee"
 expect_code 0 "$TEEMED" onboard --as newbie --id learn "$EX/tee-beginner"
@@ -57,9 +57,15 @@ expect_code 4 "$TEEMED" result "$G2" --as amiller         # the owner approved, 
 
 # policy: auto-approve debug for anyone, review everything before release
 expect_code 5 "$TEEMED" onboard --as amiller --id expert "$EX/tee-expert"
-expect_code 2 "$TEEMED" policy expert --as cloud --review
+expect_code 9 "$TEEMED" policy expert --as cloud --review
 contains "$T/err" "only the owner of 'expert'"
+expect_code 0 "$TEEMED" policy expert --as amiller --k 4
 expect_code 0 "$TEEMED" policy expert --as amiller --auto-approve debug --review
+contains "$T/out" '"k":4'                                  # a patch keeps what it does not name
+expect_code 0 "$TEEMED" policy expert --as amiller --no-k
+lacks "$T/out" '"k":'
+expect_code 0 "$TEEMED" policy expert --as amiller         # no option: print it
+contains "$T/out" '{"auto_approve":[{"kind":"debug"}],"review":true}' 
 expect_code 0 "$TEEMED" request debug --target expert "attestation verification failed" --as dbg
 cp "$T/out" "$T/d.json"; D=$(rid "$T/d.json")
 [ "$(field "$T/d.json" "['status']")" = review ] || fail "expected review, got $(cat "$T/d.json")"
@@ -95,7 +101,7 @@ for i in 1 2; do
     expect_code 0 "$TEEMED" result "$(rid "$T/out")" --as cloud
     contains "$T/out" '"differential_privacy":{"epsilon":0.5'
 done
-expect_code 2 "$TEEMED" request gap --target learn --mine gcp --as cloud
+expect_code 10 "$TEEMED" request gap --target learn --mine gcp --as cloud
 contains "$T/err" "has spent its privacy budget"
 expect_code 0 "$TEEMED" card learn --text
 contains "$T/out" "epsilon 0.00 of 1.00 left"
@@ -106,7 +112,7 @@ expect_code 0 "$TEEMED" audit learn --as newbie
 expect_code 0 "$TEEMED" audit expert --as amiller
 contains "$T/out" '"chain_ok":true'
 for ev in request approve run reject policy release withhold; do contains "$T/out" "\"event\":\"$ev\""; done
-expect_code 2 "$TEEMED" audit expert --as cloud
+expect_code 9 "$TEEMED" audit expert --as cloud
 contains "$T/err" "only the owner"
 python3 - "$TEEMED_DATA/teemed.db" <<'PY'
 import sqlite3, sys
@@ -116,5 +122,55 @@ db.commit()
 PY
 expect_code 1 "$TEEMED" audit expert --as amiller
 contains "$T/out" '"chain_ok":false'
-contains "$T/err" "hash chain of 'expert' is broken"
+contains "$T/err" "audit trail of 'expert' is broken"
+
+# a requester lists their own requests and their states; nobody else's
+expect_code 0 "$TEEMED" requests --as newbie
+contains "$T/out" "$G"
+contains "$T/out" "$G2"
+lacks "$T/out" "$R\""
+expect_code 0 "$TEEMED" requests --as newbie --status rejected
+contains "$T/out" "$G"
+lacks "$T/out" "$G2"
+expect_code 0 "$TEEMED" status "$G2" --as amiller          # the owner of a dataset sees the status
+expect_code 4 "$TEEMED" status "$G2" --as dbg               # a stranger does not
+
+# cancel: only the requester, only while open
+expect_code 0 "$TEEMED" request overlap gcp expert --as cloud
+C=$(rid "$T/out")
+expect_code 4 "$TEEMED" cancel "$C" --as amiller
+expect_code 0 "$TEEMED" cancel "$C" --as cloud
+contains "$T/out" '"status":"cancelled"'
+expect_code 11 "$TEEMED" cancel "$C" --as cloud
+expect_code 11 "$TEEMED" approve "$C" --as amiller           # nothing left to decide
+expect_code 0 "$TEEMED" inbox --as amiller
+lacks "$T/out" "$C"
+
+# withdraw: the card goes, open requests on it are cancelled, the audit keeps the event
+expect_code 0 "$TEEMED" request overlap gcp expert --as cloud
+W=$(rid "$T/out")
+expect_code 9 "$TEEMED" withdraw gcp --as amiller
+expect_code 0 "$TEEMED" withdraw gcp --as cloud
+contains "$T/out" "\"cancelled_requests\":[\"$W\"]"
+expect_code 4 "$TEEMED" card gcp
+contains "$T/err" "withdrawn"
+expect_code 0 "$TEEMED" cards --json
+lacks "$T/out" '"dataset_id":"gcp"'
+expect_code 0 "$TEEMED" status "$W" --as cloud
+contains "$T/out" '"status":"cancelled"'
+expect_code 11 "$TEEMED" request overlap learn gcp --as newbie
+contains "$T/err" "withdrawn"
+expect_code 5 "$TEEMED" onboard --as cloud --id gcp "$EX/gcp-tee"   # ids are not reused
+expect_code 0 "$TEEMED" result "$R" --as cloud                     # delivered results stay
+contains "$T/out" '"jaccard_similarity"'
+python3 - "$TEEMED_DATA/teemed.db" <<'PY' || fail "withdrawn dataset left data behind"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+assert db.execute("SELECT count(*) FROM profiles WHERE dataset_id='gcp'").fetchone()[0] == 0
+assert db.execute("SELECT raw_file FROM datasets WHERE id='gcp'").fetchone()[0] is None
+PY
+[ "$(ls "$TEEMED_DATA/sealed" | grep -c '^gcp\.')" = 0 ] || fail "sealed records of gcp remain"
+expect_code 0 "$TEEMED" audit gcp --as cloud
+contains "$T/out" '"event":"withdraw"'
+contains "$T/out" '"chain_ok":true'
 exit 0

@@ -1,7 +1,6 @@
 # Full DCAP verification reproduces every pairing of ../shared/testdata/tdx/README.md,
 # and a changed byte of the collateral fails the check it belongs to.
 . "$(dirname "$0")/lib.sh"
-TD="$SHARED/testdata/tdx"
 C="$TD/dcap-qvl"
 v() { # v QUOTE COLLATERAL AT -> exit code in $rc, JSON in $T/out
     "$TEEMED" quote --json --collateral "$2" --at "$3" "$1" > "$T/out" 2> "$T/err"; rc=$?

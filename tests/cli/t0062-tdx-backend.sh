@@ -4,7 +4,6 @@
 # it, runs full DCAP with the collateral (UpToDate), and still refuses the card because
 # the replayed quote's report_data does not bind this mediator's key.
 . "$(dirname "$0")/lib.sh"
-TD="$SHARED/testdata/tdx"
 Q="$TD/derived/dstack-quote-report.quote.bin"
 COL="$TD/dcap-qvl/tdx_quote_outdated_collateral.json"
 AT=1774003274
@@ -46,6 +45,7 @@ trap 'kill $kpid 2>/dev/null; rm -rf "$T"' EXIT
 
 expect_code 0 tdx_run "$TEEMED" init --tee tdx
 contains "$T/out" '"tee":"tdx"'
+expect_code 0 tdx_run "$TEEMED" account create alice --save
 expect_code 0 tdx_run "$TEEMED" onboard --as alice "$T/logs" --id ds1 --k 2
 cp "$T/out" "$T/card.json"
 contains "$T/card.json" '"backend":"tdx"'

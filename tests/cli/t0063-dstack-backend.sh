@@ -4,7 +4,6 @@
 # cards carry the quote and event log; verify runs full DCAP with the collateral and
 # refuses the replayed quote for not binding the key.
 . "$(dirname "$0")/lib.sh"
-TD="$SHARED/testdata/tdx"
 FX="$TD/dstack/verifier-fixtures/quote-report.json"
 COL="$TD/dcap-qvl/tdx_quote_outdated_collateral.json"
 AT=1774003274
@@ -26,6 +25,8 @@ stop_agent
 start_agent
 expect_code 0 "$TEEMED" init --tee dstack
 contains "$T/out" '"tee":"dstack"'
+expect_code 0 "$TEEMED" account create alice --save
+expect_code 0 "$TEEMED" account create bob --save
 [ ! -e "$T/data/tee/dstack-master.key" ] && [ ! -e "$T/data/tee/sim-master.key" ] || fail "a key file on disk"
 expect_code 0 "$TEEMED" onboard --as alice "$T/logs" --id ds1 --k 2
 cp "$T/out" "$T/card.json"
@@ -46,7 +47,9 @@ PY
 # a second data dir on the same app: the same signer (keys come from the agent, not the disk)
 signer() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['attestation']['signer'])" "$1"; }
 TEEMED_DATA="$T/data2" expect_code 0 "$TEEMED" init --tee dstack
-TEEMED_DATA="$T/data2" expect_code 0 "$TEEMED" onboard --as alice "$T/logs" --id ds1 --k 2
+TEEMED_DATA="$T/data2" expect_code 0 "$TEEMED" account create alice
+TOK2=$(jget "$T/out" "['token']")
+TEEMED_DATA="$T/data2" expect_code 0 "$TEEMED" onboard --token "$TOK2" "$T/logs" --id ds1 --k 2
 [ "$(signer "$T/out")" = "$(signer "$T/card.json")" ] || fail "replicas of one app must share the signing key"
 expect_code 0 "$TEEMED" attest
 cp "$T/out" "$T/mediator.json"

@@ -5,7 +5,6 @@
 # so the log still replays and the quote's signature no longer verifies - the verifier
 # must say exactly that.
 . "$(dirname "$0")/lib.sh"
-TD="$SHARED/testdata/tdx"
 FX="$TD/dstack/verifier-fixtures/quote-report.json"
 COL="$TD/dcap-qvl/tdx_quote_outdated_collateral.json"
 AT=1774003274
@@ -26,6 +25,8 @@ ME=$(sha256sum "$TEEMED" | cut -d' ' -f1)
 start_agent --info --emit
 expect_code 0 "$TEEMED" init --tee dstack
 [ "$(calls EmitEvent)" = 0 ] || fail "init must not emit (it opens no backend)"
+expect_code 0 "$TEEMED" account create alice --save
+[ "$(calls EmitEvent)" = 0 ] || fail "creating an account must not open the backend"
 expect_code 0 "$TEEMED" attest
 cp "$T/out" "$T/m1.json"
 [ "$(field "$T/m1.json" attestation.dstack.app_id)" = "$AID" ] || fail "Info's app id is not in the attestation"

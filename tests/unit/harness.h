@@ -8,6 +8,11 @@
 
 extern int harness_failed;
 
+/* Every test's prototype, from the registry. */
+#define T(name) void name(void);
+#include "tests.h"
+#undef T
+
 #define FAILF(...)                                                                         \
     do {                                                                                   \
         fprintf(stderr, "  %s:%d: ", __FILE__, __LINE__);                                  \

@@ -1,7 +1,9 @@
-/* cmd_xbg.c - teemed x-background: build the background model (developers only).
+/* xbg.c - teemed-dev x-background, x-terms, x-parse: the background model and what the
+ * analyser sees (developers only).
  * scripts/make-background.sh feeds it Debian's man pages (as text) and ordinary
  * coding transcripts; its output is data/background.tsv. */
-#include "cli.h"
+#include "dev.h"
+#include <getopt.h>
 #include "pipeline/ingest.h"
 #include "pipeline/profile.h"
 #include "pipeline/background.h"
@@ -14,7 +16,7 @@
 #include <string.h>
 
 static const char usage[] =
-    "usage: teemed x-background [--min-df N] [--keep-identities] PATH... > background.tsv\n"
+    "usage: teemed-dev x-background [--min-df N] [--keep-identities] PATH... > background.tsv\n"
     "\n"
     "Count canonical terms over generic text (each text file or session is one unit)\n"
     "and print TERM<TAB>MENTIONS for terms in at least N units (default 3), leaving out\n"
@@ -50,31 +52,35 @@ static int by_count(const void *a, const void *b)
     return strcmp(x->t, y->t);
 }
 
-int cmd_x_background(struct cli *c, int argc, char **argv)
+int x_background(int argc, char **argv)
 {
     static const struct option opts[] = {{"min-df", required_argument, NULL, 'm'},
                                          {"keep-identities", no_argument, NULL, 'k'},
-                                         CLI_COMMON_OPTS, {NULL, 0, NULL, 0}};
+                                         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     long min_df = 3;
     int keep = 0;
     int o;
-    while ((o = getopt_long(argc, argv, ":m:kd:jh", opts, NULL)) != -1) {
-        if (o == 'h')
-            return cli_usage(usage, EX_OK);
+    while ((o = getopt_long(argc, argv, "m:kh", opts, NULL)) != -1) {
+        if (o == 'h') {
+            fputs(usage, stdout);
+            return EX_OK;
+        }
         if (o == 'k')
             keep = 1;
         else if (o == 'm')
             min_df = strtol(optarg, NULL, 10);
-        else if (!cli_common(c, o))
-            return cli_bad_option("x-background", argv);
+        else
+            return EX_USAGE;
     }
-    if (optind >= argc || min_df < 1)
-        return cli_usage(usage, EX_USAGE);
+    if (optind >= argc || min_df < 1) {
+        fputs(usage, stderr);
+        return EX_USAGE;
+    }
     struct tm_diag d = {{0}};
     struct tm_filelist fl;
     enum tm_rc rc = tm_ingest_collect((const char *const *)argv + optind, (size_t)(argc - optind), &fl, &d);
     if (rc)
-        return cli_fail(rc, &d);
+        return dev_fail(rc, &d);
     struct tm_an *an = tm_an_new(NULL, NULL);
     struct tm_ingest *in = tm_ingest_new(an, NULL);
     for (size_t i = 0; i < fl.n && !rc; i++)
@@ -92,15 +98,14 @@ int cmd_x_background(struct cli *c, int argc, char **argv)
     tm_ingest_free(in);
     tm_an_free(an);
     tm_filelist_release(&fl);
-    return rc ? cli_fail(rc, &d) : EX_OK;
+    return rc ? dev_fail(rc, &d) : EX_OK;
 }
 
-/* teemed x-terms [--k N] PATH...: print the ranked profile terms with their flags, so a
+/* teemed-dev x-terms [--k N] PATH...: print the ranked profile terms with their flags, so a
  * developer can see why a term is or is not published. Never use on data you may not
  * see: it prints terms that the k-threshold would withhold. */
-int cmd_x_terms(struct cli *c, int argc, char **argv)
+int x_terms(int argc, char **argv)
 {
-    (void)c;
     int k = 3, top = 60, eps = 0;
     int o;
     optind = 1;
@@ -118,11 +123,11 @@ int cmd_x_terms(struct cli *c, int argc, char **argv)
     struct tm_filelist fl;
     enum tm_rc rc = tm_ingest_collect((const char *const *)argv + optind, (size_t)(argc - optind), &fl, &d);
     if (rc)
-        return cli_fail(rc, &d);
+        return dev_fail(rc, &d);
     struct tm_taxonomy tax;
     struct tm_background bg;
     if (tm_taxonomy_load(&tax, &d) || tm_background_load(&bg, &d))
-        return cli_fail(TM_EPARSE, &d);
+        return dev_fail(TM_EPARSE, &d);
     struct tm_an *an = tm_an_new(&tax, &bg);
     struct tm_ingest *in = tm_ingest_new(an, NULL);
     for (size_t i = 0; i < fl.n && !rc; i++)
@@ -157,19 +162,18 @@ int cmd_x_terms(struct cli *c, int argc, char **argv)
     tm_filelist_release(&fl);
     tm_taxonomy_release(&tax);
     tm_background_release(&bg);
-    return rc ? cli_fail(rc, &d) : EX_OK;
+    return rc ? dev_fail(rc, &d) : EX_OK;
 }
 
-/* teemed x-parse PATH...: read every line and parse it with cJSON, nothing else: the
+/* teemed-dev x-parse PATH...: read every line and parse it with cJSON, nothing else: the
  * reference figure `make bench` prints beside the full onboarding. */
-int cmd_x_parse(struct cli *c, int argc, char **argv)
+int x_parse(int argc, char **argv)
 {
-    (void)c;
     struct tm_diag d = {{0}};
     struct tm_filelist fl;
     enum tm_rc rc = tm_ingest_collect((const char *const *)argv + 1, (size_t)(argc - 1), &fl, &d);
     if (rc)
-        return cli_fail(rc, &d);
+        return dev_fail(rc, &d);
     uint64_t objects = 0;
     struct tm_buf b;
     tm_buf_init(&b);

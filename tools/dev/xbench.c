@@ -1,10 +1,10 @@
-/* cmd_xbench.c - teemed x-bench-compute: timings of the computations for `make bench`.
+/* xbench.c - teemed-dev x-bench-compute and x-bench-quote: timings for `make bench`.
  * Overlap and gap run on two onboarded datasets (profiles already built); debug runs on
  * a profile whose episodes come from 10,000 sessions. Prints median and p99 in ms. */
-#include "cli.h"
+#include "dev.h"
 #include "compute/compute.h"
 #include "core/mediator.h"
-#include "attest/attest.h"
+#include "attest/check.h"
 #include "attest/dcap.h"
 #include "attest/quote.h"
 
@@ -13,12 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
+static double now(void) { return dev_now_ms(); }
 
 static int cmp_d(const void *a, const void *b)
 {
@@ -46,28 +41,35 @@ static void time_runs(const char *what, const struct tm_computation *c, const st
     free(v);
 }
 
-int cmd_x_bench_compute(struct cli *c, int argc, char **argv)
+int x_bench_compute(int argc, char **argv)
 {
     if (argc != 3) {
-        cli_err("usage: teemed x-bench-compute DATASET_A DATASET_B");
+        dev_err("usage: teemed-dev x-bench-compute DATASET_A DATASET_B");
         return EX_USAGE;
     }
+    struct tm_shared *sh;
     struct tm_med *m;
-    int ex = cli_open_med(c, &m);
+    int ex = dev_open(&sh, &m);
     if (ex)
         return ex;
     struct tm_diag d = {{0}};
+    const struct tm_taxonomy *tax;
+    const struct tm_background *bg;
+    if (tm_med_tax(m, &tax, &d) || tm_med_bg(m, &bg, &d)) {
+        dev_close(sh, m);
+        return dev_fail(TM_ESTATE, &d);
+    }
     struct tm_profile a = {0}, b = {0}, dbg = {0};
     double t0 = now();
     enum tm_rc rc = tm_med_profile(m, argv[1], &a, &d);
     if (!rc)
         rc = tm_med_profile(m, argv[2], &b, &d);
     if (rc) {
-        tm_med_close(m);
-        return cli_fail(rc, &d);
+        dev_close(sh, m);
+        return dev_fail(rc, &d);
     }
     printf("%-34s %7.3f ms (both, once per request)\n", "unseal + parse two profiles", now() - t0);
-    struct tm_compute_in in = {&m->tax, &m->bg, {argv[1], argv[2]}, {&a, &b}, 2, NULL, {0}};
+    struct tm_compute_in in = {tax, bg, {argv[1], argv[2]}, {&a, &b}, 2, NULL, {0}};
     time_runs("overlap (two 200 MB datasets)", tm_computation("overlap"), &in, 200);
     time_runs("gap (two 200 MB datasets)", tm_computation("gap"), &in, 200);
 
@@ -83,7 +85,7 @@ int cmd_x_bench_compute(struct cli *c, int argc, char **argv)
         "compose_hash not whitelisted in AppAuth contract",
     };
     static const char *const var[5] = {"", " in gateway", " after upgrade", " on staging", " during build"};
-    struct tm_an *an = tm_an_new(&m->tax, &m->bg);
+    struct tm_an *an = tm_an_new(tax, bg);
     char buf[300];
     for (uint32_t s = 0; s < 10000; s++) {
         struct tm_episode ep = {0};
@@ -109,7 +111,7 @@ int cmd_x_bench_compute(struct cli *c, int argc, char **argv)
         params[q] = cJSON_CreateObject();
         cJSON_AddStringToObject(params[q], "query", queries[q]);
     }
-    struct tm_compute_in din = {&m->tax, &m->bg, {"bench"}, {&dbg}, 1, NULL, {0}};
+    struct tm_compute_in din = {tax, bg, {"bench"}, {&dbg}, 1, NULL, {0}};
     for (int i = 0; i < 400; i++) {
         din.params = params[i % 4];
         double t1 = now();
@@ -126,17 +128,16 @@ int cmd_x_bench_compute(struct cli *c, int argc, char **argv)
     tm_profile_release(&a);
     tm_profile_release(&b);
     tm_profile_release(&dbg);
-    tm_med_close(m);
+    dev_close(sh, m);
     return EX_OK;
 }
 
 /* teemed x-bench-quote QUOTE COLLATERAL NOW: full DCAP verifications per second on one
  * core, each one parsing the quote and the collateral as the npm verifiers do. */
-int cmd_x_bench_quote(struct cli *c, int argc, char **argv)
+int x_bench_quote(int argc, char **argv)
 {
-    (void)c;
     if (argc != 4) {
-        cli_err("usage: teemed x-bench-quote QUOTE COLLATERAL UNIX_TIME");
+        dev_err("usage: teemed-dev x-bench-quote QUOTE COLLATERAL UNIX_TIME");
         return EX_USAGE;
     }
     static char qbuf[1 << 20], cbuf[1 << 20];
@@ -171,7 +172,7 @@ int cmd_x_bench_quote(struct cli *c, int argc, char **argv)
         free(bin);
         free(ev);
         if (rc) {
-            cli_err("x-bench-quote: verification failed");
+            dev_err("x-bench-quote: verification failed");
             return EX_VERIFY;
         }
         runs++;

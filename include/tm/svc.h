@@ -1,0 +1,92 @@
+/* svc.h - libteemed's front door. The CLI, the HTTP server and the MCP endpoint call
+ * nothing else of the library.
+ *
+ * Every operation is one entry of the op table (data/api/ops.json, compiled into the
+ * binary): a stable name ("cards.list", "requests.create"), a summary, its HTTP route,
+ * who may call it, whether it writes, and JSON Schemas of its input and output. A call
+ * is
+ *     tm_svc_call(svc, &ctx, "requests.create", "{\"computation\": ...}", &out, &diag)
+ * with JSON text in and JSON text out. The input is checked against the op's schema
+ * before the op runs; the caller is the account its bearer token names (ctx.token).
+ * Errors are enum tm_rc codes whose exit status, HTTP status and stable name are one
+ * table (tm/err.h), with a one-line message in diag that never quotes private data.
+ *
+ * Thread safety: one struct tm_svc may serve many threads at once; each call takes a
+ * database connection of its own from the service's pool. */
+#ifndef TM_SVC_H
+#define TM_SVC_H
+
+#include <stdint.h>
+#include "tm/err.h"
+
+#define TM_VERSION "0.2.0"
+
+struct tm_svc;
+
+/* Create and initialise data_dir with a TEE backend ("sim", "dstack" or "tdx") and the
+ * operator account. *json_out (owned, free()): {"data_dir", "tee", "simulated",
+ * "operator", "operator_token"} - the operator's token is shown this once. */
+enum tm_rc tm_svc_init(const char *data_dir, const char *tee, char **json_out,
+                       struct tm_diag *d) TM_NODISCARD;
+
+/* Open the service over an initialised data dir. Nothing heavy is loaded until an
+ * operation needs it (reading a card derives no key). Owned: tm_svc_close. */
+enum tm_rc tm_svc_open(const char *data_dir, struct tm_svc **svc, struct tm_diag *d) TM_NODISCARD;
+void tm_svc_close(struct tm_svc *svc);
+
+/* Let anyone create a member account (accounts.create without a token), as a public
+ * service does; off by default. */
+void tm_svc_open_registration(struct tm_svc *svc, int on);
+
+enum {
+    TM_CTX_LOCAL = 1, /* the caller holds the data dir (the local CLI): local-only ops
+                       * are allowed, and operator ops need no token */
+};
+
+/* Who calls, and what the call may report back while it runs. */
+struct tm_ctx {
+    const char *token; /* bearer token, or NULL */
+    unsigned flags;    /* TM_CTX_* */
+    int64_t now_ms;    /* the time of the call; 0: the clock */
+    void *cb;          /* for the callbacks */
+    void (*warn)(void *cb, const char *msg);                   /* may be NULL */
+    void (*progress)(void *cb, uint64_t done, uint64_t total); /* may be NULL */
+};
+
+/* Run op with json_in (NULL means {}). On success *json_out receives the output (owned,
+ * free()). On failure it returns the code and the message in d; *json_out may still
+ * hold a report worth showing (verify: every check that ran), else NULL. Ops marked
+ * offline (verify, quote.show) need no service: svc may be NULL. */
+enum tm_rc tm_svc_call(struct tm_svc *svc, const struct tm_ctx *ctx, const char *op, const char *json_in,
+                       char **json_out, struct tm_diag *d) TM_NODISCARD;
+
+/* Run the computations that are waiting: queued, or claimed by a worker that died
+ * (what `teemed serve` workers do between requests). Returns how many ran. */
+unsigned tm_svc_run_jobs(struct tm_svc *svc, unsigned max);
+
+/* ---- the op table ---- */
+
+struct tm_op_info {
+    const char *name;          /* "cards.list" */
+    const char *summary;
+    const char *method, *path; /* HTTP route ("GET", "/v1/cards/{id}"); NULL when none */
+    const char *auth;          /* "anyone", "account" or "operator" */
+    const char *access;        /* who may, in words ("the dataset's owner") */
+    int writes;                /* changes state */
+    int local_only;            /* only with TM_CTX_LOCAL (reads the mediator's files) */
+    int offline;               /* needs no data dir */
+    const char *input_schema;  /* JSON Schema text ($refs into tm_svc_api()'s "$defs") */
+    const char *output_schema;
+    const char *example;       /* an example input, JSON text */
+};
+
+/* The table, in ops.json order (borrowed, static). */
+size_t tm_svc_ops(const struct tm_op_info **ops);
+/* The op called name, or NULL. */
+const struct tm_op_info *tm_svc_op(const char *name);
+/* The whole op table as JSON text (borrowed, static): for OpenAPI and MCP generation. */
+const char *tm_svc_api(void);
+/* Check json (an op's output, as text) against op's output schema: tests and tools. */
+enum tm_rc tm_svc_check_output(const char *op, const char *json, struct tm_diag *d) TM_NODISCARD;
+
+#endif

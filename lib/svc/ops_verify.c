@@ -1,0 +1,221 @@
+/* ops_verify.c - the offline ops: verify (a signed teemed document, or a DCAP quote)
+ * and quote.show. They need no mediator: anyone checks what the mediator signed with
+ * the teemed binary alone. */
+#include "svc/svc_int.h"
+#include "attest/attest.h"
+#include "attest/dcap.h"
+#include "attest/eventlog.h"
+#include "attest/quote.h"
+#include "base/base.h"
+#include "base/crypto.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define VERIFY_MAX (16u << 20)
+
+/* The file the caller sent, decoded from base64 (owned: free()). */
+static enum tm_rc file_of(const cJSON *in, uint8_t **buf, size_t *len, struct tm_diag *d)
+{
+    const char *b64 = op_str(in, "data_b64");
+    size_t n = strlen(b64), cap = n / 4 * 3 + 3;
+    *buf = tm_xmalloc(cap + 1);
+    if (tm_unb64(b64, n, *buf, cap, len) != 0) {
+        free(*buf);
+        *buf = NULL;
+        return tm_fail(d, TM_EINVAL, "data_b64 is not base64");
+    }
+    if (*len > VERIFY_MAX) {
+        free(*buf);
+        *buf = NULL;
+        return tm_fail(d, TM_ETOOBIG, "the file is larger than %u bytes", VERIFY_MAX);
+    }
+    (*buf)[*len] = 0;
+    return TM_OK;
+}
+
+static void expect_of(const cJSON *in, struct tm_expect *x)
+{
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(in, "expect");
+    memset(x, 0, sizeof *x);
+    x->mrtd = op_str(e, "mrtd");
+    x->compose_hash = op_str(e, "compose_hash");
+    x->app_id = op_str(e, "app_id");
+    x->code_measurement = op_str(e, "code_measurement");
+    const cJSON *r = cJSON_GetObjectItemCaseSensitive(e, "rtmr");
+    for (int i = 0; i < 4; i++) {
+        const cJSON *v = cJSON_GetArrayItem(r, i);
+        x->rtmr[i] = cJSON_IsString(v) ? v->valuestring : NULL;
+    }
+}
+
+static cJSON *checks_json(const struct tm_verify *v)
+{
+    cJSON *cs = cJSON_CreateArray();
+    for (size_t i = 0; i < v->nchecks; i++) {
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "check", v->checks[i].name);
+        cJSON_AddBoolToObject(x, "ok", v->checks[i].ok);
+        cJSON_AddStringToObject(x, "detail", v->checks[i].detail);
+        cJSON_AddItemToArray(cs, x);
+    }
+    return cs;
+}
+
+/* The first failed check, as the call's message. */
+static enum tm_rc first_failure(const struct tm_verify *v, const char *what, struct tm_diag *d)
+{
+    for (size_t i = 0; i < v->nchecks; i++)
+        if (!v->checks[i].ok)
+            return tm_fail(d, TM_EVERIFY, "%s: %s check failed: %s", what, v->checks[i].name, v->checks[i].detail);
+    return tm_fail(d, TM_EVERIFY, "%s: a check failed", what);
+}
+
+/* Show (and with check, verify) the quote in data[0..n). *out: the quote's fields, the
+ * event log replay, and with check the checks, TCB status and "verified". */
+static enum tm_rc quote_report(const char *data, size_t n, int check, int require_collateral, const cJSON *in,
+                               cJSON **out, struct tm_verify *v, struct tm_diag *d)
+{
+    uint8_t *bin = NULL;
+    size_t bl = 0;
+    char *ev = NULL;
+    struct tm_quote q;
+    struct tm_dcap dc = {{0}, NULL, 0};
+    struct tm_eventlog el;
+    struct tm_expect x;
+    const char *col = op_str(in, "collateral");
+    int64_t at = (int64_t)op_int(in, "at", 0);
+    const cJSON *atj = cJSON_GetObjectItemCaseSensitive(in, "at");
+    if (cJSON_IsNumber(atj))
+        at = (int64_t)atj->valuedouble;
+    *out = NULL;
+    memset(v, 0, sizeof *v);
+    v->ok = 1;
+    expect_of(in, &x);
+    if (tm_expect_any(&x))
+        check = 1;
+    enum tm_rc rc = tm_quote_decode(data, n, &bin, &bl, &ev, d);
+    if (!rc)
+        rc = tm_quote_parse(bin, bl, &q, d);
+    if (!rc && ev)
+        rc = tm_eventlog_replay(ev, strlen(ev), &el, d);
+    if (rc)
+        goto out;
+    cJSON *j = tm_quote_json(&q);
+    int el_ok = 1;
+    if (ev) {
+        cJSON *e = cJSON_AddObjectToObject(j, "event_log"), *rr = cJSON_AddArrayToObject(e, "rtmr_replayed"),
+              *mm = cJSON_AddArrayToObject(e, "replay_matches_quote");
+        cJSON_AddNumberToObject(e, "events", el.events);
+        for (int i = 0; i < 4; i++) {
+            char hx[97];
+            tm_hex(el.rtmr[i], 48, hx);
+            cJSON_AddItemToArray(rr, cJSON_CreateString(hx));
+            int match = q.rtmr[i].len == 48 && !memcmp(q.rtmr[i].ptr, el.rtmr[i], 48);
+            cJSON_AddItemToArray(mm, cJSON_CreateBool(match));
+            el_ok &= match;
+        }
+        cJSON_AddStringToObject(e, "compose_hash", el.compose_hash);
+        cJSON_AddStringToObject(e, "app_id", el.app_id);
+        cJSON_AddStringToObject(e, "instance_id", el.instance_id);
+        cJSON_AddStringToObject(e, "os_image_hash", el.os_image_hash);
+        cJSON_AddStringToObject(e, "key_provider", el.key_provider);
+        cJSON_AddNumberToObject(e, "app_events", el.app_events);
+    }
+    if (check) {
+        struct tm_diag vd = {{0}};
+        enum tm_rc vrc = col ? tm_dcap_verify(bin, bl, &q, col, strlen(col), at, &dc, v, &vd)
+                             : tm_quote_check(bin, bl, &q, at, v, &vd);
+        (void)vrc; /* every outcome is in v */
+        if (ev)
+            tm_verify_add(v, "event-log", el_ok, "%s", el_ok ? "the event log replays to RTMR0-3 of the quote"
+                                                             : "the event log does not replay to the quote's RTMRs");
+        tm_quote_expect(&q, ev ? &el : NULL, el_ok, &x, v);
+        if (!col && require_collateral)
+            tm_verify_add(v, "tcb", 0, "%s", "the TCB status was not evaluated: give the collateral (--collateral FILE)");
+        cJSON_AddItemToObject(j, "checks", checks_json(v));
+        cJSON_AddStringToObject(j, "tcb_status", col ? dc.status : "not evaluated (needs collateral)");
+        cJSON_AddItemToObject(j, "advisory_ids", dc.advisories ? dc.advisories : cJSON_CreateArray());
+        dc.advisories = NULL;
+        cJSON_AddBoolToObject(j, "verified", v->ok && col != NULL);
+    }
+    *out = j;
+out:
+    cJSON_Delete(dc.advisories);
+    free(bin);
+    free(ev);
+    return rc;
+}
+
+enum tm_rc op_quote(struct call *c, const cJSON *in, char **out, struct tm_diag *d)
+{
+    (void)c;
+    uint8_t *buf;
+    size_t n;
+    cJSON *j;
+    struct tm_verify v;
+    int check = op_bool(in, "check") || cJSON_GetObjectItemCaseSensitive(in, "collateral") ||
+                cJSON_GetObjectItemCaseSensitive(in, "expect");
+    enum tm_rc rc = file_of(in, &buf, &n, d);
+    if (rc)
+        return rc;
+    rc = quote_report((const char *)buf, n, check, 0, in, &j, &v, d);
+    free(buf);
+    if (rc)
+        return rc;
+    *out = op_print(j);
+    return check && !v.ok ? first_failure(&v, "quote", d) : TM_OK;
+}
+
+enum tm_rc op_verify(struct call *c, const cJSON *in, char **out, struct tm_diag *d)
+{
+    (void)c;
+    uint8_t *buf;
+    size_t n;
+    struct tm_verify v;
+    struct tm_expect x;
+    enum tm_rc rc = file_of(in, &buf, &n, d);
+    if (rc)
+        return rc;
+    const char *col = op_str(in, "collateral");
+    const cJSON *atj = cJSON_GetObjectItemCaseSensitive(in, "at");
+    expect_of(in, &x);
+    struct tm_verify_opts vo = {0};
+    vo.allow_simulated = op_bool(in, "allow_simulated");
+    vo.collateral = col;
+    vo.collateral_len = col ? strlen(col) : 0;
+    vo.at = cJSON_IsNumber(atj) ? (int64_t)atj->valuedouble : (int64_t)(c->now / 1000);
+    vo.expect = tm_expect_any(&x) ? &x : NULL;
+    struct tm_diag vd = {{0}};
+    rc = tm_attest_verify((const char *)buf, n, &vo, &v, &vd);
+    if (rc == TM_EPARSE) { /* not a teemed document: a quote, perhaps */
+        cJSON *j;
+        cJSON *in2 = cJSON_Duplicate(in, 1);
+        if (!cJSON_GetObjectItemCaseSensitive(in2, "at"))
+            cJSON_AddNumberToObject(in2, "at", (double)vo.at);
+        rc = quote_report((const char *)buf, n, 1, 1, in2, &j, &v, d);
+        cJSON_Delete(in2);
+        free(buf);
+        if (rc)
+            return rc;
+        cJSON_AddBoolToObject(j, "ok", v.ok);
+        cJSON_AddStringToObject(j, "what", "quote");
+        *out = op_print(j);
+        return v.ok ? TM_OK : first_failure(&v, "verify", d);
+    }
+    free(buf);
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddBoolToObject(j, "ok", v.ok);
+    cJSON_AddStringToObject(j, "what", "document");
+    cJSON_AddStringToObject(j, "kind", v.kind);
+    cJSON_AddStringToObject(j, "backend", v.backend);
+    cJSON_AddBoolToObject(j, "simulated", v.simulated);
+    cJSON_AddBoolToObject(j, "hardware_backed", v.hardware && v.ok);
+    if (v.tcb_status[0])
+        cJSON_AddStringToObject(j, "tcb_status", v.tcb_status);
+    else
+        cJSON_AddNullToObject(j, "tcb_status");
+    cJSON_AddItemToObject(j, "checks", checks_json(&v));
+    *out = op_print(j);
+    return v.ok ? TM_OK : first_failure(&v, "verify", d);
+}

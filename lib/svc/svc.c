@@ -1,0 +1,344 @@
+/* svc.c - the front door (see tm/svc.h): the op table from data/api/ops.json, input
+ * checks, authentication and authorization by role, a pool of connections, dispatch. */
+#include "svc/svc_int.h"
+#include "base/base.h"
+#include "base/canon.h"
+#include "base/embed.h"
+#include "svc/schema.h"
+#include "tee/tee.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define INPUT_MAX (48u << 20) /* the largest input of any op (verify's base64 file) */
+#define POOL_MAX 64
+
+/* ---- the op table ---- */
+
+struct op {
+    struct tm_op_info info;
+    const cJSON *in_schema, *out_schema;
+    op_fn fn;
+};
+
+static struct {
+    pthread_once_t once;
+    cJSON *root;
+    struct op *ops;
+    size_t n;
+    struct tm_op_info *infos;
+    char *api;
+    int ok;
+} table = {PTHREAD_ONCE_INIT, NULL, NULL, 0, NULL, NULL, 0};
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static void load_table(void)
+{
+    const char *text = NULL;
+    for (size_t i = 0; i < tm_nembedded; i++)
+        if (!strcmp(tm_embedded[i].name, "api/ops.json"))
+            text = (const char *)tm_embedded[i].data;
+    table.root = text ? cJSON_Parse(text) : NULL;
+    const cJSON *ops = cJSON_GetObjectItemCaseSensitive(table.root, "ops");
+    if (!cJSON_IsArray(ops))
+        return;
+    table.n = (size_t)cJSON_GetArraySize(ops);
+    table.ops = tm_xcalloc(table.n, sizeof *table.ops);
+    table.infos = tm_xcalloc(table.n, sizeof *table.infos);
+    size_t i = 0, bound = 0;
+    const cJSON *o;
+    cJSON_ArrayForEach(o, ops)
+    {
+        struct op *p = &table.ops[i];
+        const cJSON *http = cJSON_GetObjectItemCaseSensitive(o, "http");
+        p->info.name = jstr(o, "name");
+        p->info.summary = jstr(o, "summary");
+        p->info.method = jstr(http, "method");
+        p->info.path = jstr(http, "path");
+        p->info.auth = jstr(o, "auth");
+        p->info.access = jstr(o, "access");
+        p->info.writes = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "writes"));
+        p->info.local_only = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "local_only"));
+        p->info.offline = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "offline"));
+        p->in_schema = cJSON_GetObjectItemCaseSensitive(o, "input");
+        p->out_schema = cJSON_GetObjectItemCaseSensitive(o, "output");
+        p->info.input_schema = tm_canonical(p->in_schema);
+        p->info.output_schema = tm_canonical(p->out_schema);
+        p->info.example = tm_canonical(cJSON_GetObjectItemCaseSensitive(o, "example"));
+        for (size_t k = 0; p->info.name && k < tm_nop_impls; k++)
+            if (!strcmp(tm_op_impls[k].name, p->info.name)) {
+                p->fn = tm_op_impls[k].fn;
+                bound++;
+            }
+        if (!p->info.name || !p->info.auth || !p->fn)
+            return; /* a table the code does not match: every call fails, and the tests say why */
+        table.infos[i] = p->info;
+        i++;
+    }
+    table.api = tm_canonical(table.root);
+    table.ok = bound == tm_nop_impls && i == table.n;
+}
+
+static int table_ready(void)
+{
+    pthread_once(&table.once, load_table);
+    return table.ok;
+}
+
+size_t tm_svc_ops(const struct tm_op_info **ops)
+{
+    if (!table_ready()) {
+        *ops = NULL;
+        return 0;
+    }
+    *ops = table.infos;
+    return table.n;
+}
+
+static const struct op *find(const char *name)
+{
+    if (!table_ready() || !name)
+        return NULL;
+    for (size_t i = 0; i < table.n; i++)
+        if (!strcmp(table.ops[i].info.name, name))
+            return &table.ops[i];
+    return NULL;
+}
+
+const struct tm_op_info *tm_svc_op(const char *name)
+{
+    const struct op *o = find(name);
+    return o ? &o->info : NULL;
+}
+
+const char *tm_svc_api(void)
+{
+    return table_ready() ? table.api : NULL;
+}
+
+enum tm_rc tm_svc_check_output(const char *name, const char *json, struct tm_diag *d)
+{
+    const struct op *o = find(name);
+    if (!o)
+        return tm_fail(d, TM_EINVAL, "no op '%.60s'", name ? name : "");
+    cJSON *v = cJSON_Parse(json);
+    if (!v)
+        return tm_fail(d, TM_EPARSE, "%s: the output is not JSON", name);
+    enum tm_rc rc = tm_schema_check(table.root, o->out_schema, v, d);
+    cJSON_Delete(v);
+    return rc;
+}
+
+/* ---- the service ---- */
+
+struct tm_svc {
+    struct tm_shared *sh;
+    pthread_mutex_t mu;
+    struct tm_med *pool[POOL_MAX];
+    size_t npool;
+    int open_registration;
+};
+
+enum tm_rc tm_svc_init(const char *dir, const char *tee, char **json_out, struct tm_diag *d)
+{
+    enum tm_tee_kind kind;
+    struct tm_shared *sh = NULL;
+    struct tm_med *m = NULL;
+    char token[TM_TOKEN_LEN + 1];
+    *json_out = NULL;
+    if (tm_tee_parse(tee, &kind))
+        return tm_fail(d, TM_EINVAL, "unknown TEE backend '%.20s' (use sim, dstack or tdx)", tee);
+    enum tm_rc rc = tm_med_init(dir, kind, d);
+    if (!rc)
+        rc = tm_shared_new(dir, &sh, d);
+    if (!rc)
+        rc = tm_med_open(sh, &m, d);
+    if (!rc)
+        rc = tm_account_create(m, "operator", TM_ROLE_OPERATOR, token, NULL, d);
+    tm_med_close(m);
+    tm_shared_free(sh);
+    if (rc)
+        return rc;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "data_dir", dir);
+    cJSON_AddStringToObject(o, "tee", tm_tee_name(kind));
+    cJSON_AddBoolToObject(o, "simulated", kind == TM_TEE_SIM);
+    cJSON_AddStringToObject(o, "operator", "operator");
+    cJSON_AddStringToObject(o, "operator_token", token);
+    *json_out = op_print(o);
+    memset(token, 0, sizeof token);
+    return TM_OK;
+}
+
+enum tm_rc tm_svc_open(const char *dir, struct tm_svc **out, struct tm_diag *d)
+{
+    *out = NULL;
+    if (!table_ready())
+        return tm_fail(d, TM_ESTATE, "the op table (data/api/ops.json) does not match the code");
+    struct tm_svc *s = tm_xcalloc(1, sizeof *s);
+    enum tm_rc rc = tm_shared_new(dir, &s->sh, d);
+    struct tm_med *m = NULL;
+    if (!rc) /* open one connection now: a damaged or newer database fails here, not later */
+        rc = tm_med_open(s->sh, &m, d);
+    if (rc) {
+        tm_shared_free(s->sh);
+        free(s);
+        return rc;
+    }
+    pthread_mutex_init(&s->mu, NULL);
+    s->pool[s->npool++] = m;
+    *out = s;
+    return TM_OK;
+}
+
+void tm_svc_close(struct tm_svc *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->npool; i++)
+        tm_med_close(s->pool[i]);
+    tm_shared_free(s->sh);
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+}
+
+void tm_svc_open_registration(struct tm_svc *s, int on) { s->open_registration = on; }
+
+static enum tm_rc take(struct tm_svc *s, struct tm_med **m, struct tm_diag *d)
+{
+    pthread_mutex_lock(&s->mu);
+    *m = s->npool ? s->pool[--s->npool] : NULL;
+    pthread_mutex_unlock(&s->mu);
+    return *m ? TM_OK : tm_med_open(s->sh, m, d);
+}
+
+static void give(struct tm_svc *s, struct tm_med *m)
+{
+    if (!m)
+        return;
+    pthread_mutex_lock(&s->mu);
+    if (s->npool < POOL_MAX) {
+        s->pool[s->npool++] = m;
+        m = NULL;
+    }
+    pthread_mutex_unlock(&s->mu);
+    tm_med_close(m);
+}
+
+static int64_t clock_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Who is calling, and may they call op at all (the role table; what they may do to a
+ * given dataset or request is the op's own check). */
+static enum tm_rc authorize(struct call *c, const struct op *o, struct tm_account *acct, struct tm_diag *d)
+{
+    const char *auth = o->info.auth;
+    int local = c->ctx && (c->ctx->flags & TM_CTX_LOCAL);
+    const char *token = c->ctx ? c->ctx->token : NULL;
+    if (o->info.local_only && !local)
+        return tm_fail(d, TM_EDENIED, "'%s' runs only on the mediator's own machine", o->info.name);
+    if (token && *token && c->m) {
+        enum tm_rc rc = tm_account_by_token(c->m, token, acct, d);
+        if (rc)
+            return rc;
+        c->who = acct;
+    }
+    if (!strcmp(auth, "anyone"))
+        return TM_OK;
+    if (!strcmp(auth, "operator")) {
+        if (c->who && c->who->role == TM_ROLE_OPERATOR)
+            return TM_OK;
+        if (!c->who && local) { /* who holds the data dir holds everything in it */
+            c->local_operator = 1;
+            return TM_OK;
+        }
+        if (!c->who && !strcmp(o->info.name, "accounts.create") && c->svc && c->svc->open_registration)
+            return TM_OK;
+        if (!c->who)
+            return tm_fail(d, TM_EAUTH, "'%s' needs the operator's token", o->info.name);
+        return tm_fail(d, TM_EDENIED, "'%s' is for the operator only", o->info.name);
+    }
+    if (!c->who)
+        return tm_fail(d, TM_EAUTH, "'%s' needs an account: give its token (--token, $TEEMED_TOKEN or "
+                                    "~/.config/teemed/token; 'teemed account create NAME' makes one)",
+                       o->info.name);
+    return TM_OK;
+}
+
+enum tm_rc tm_svc_call(struct tm_svc *svc, const struct tm_ctx *ctx, const char *name, const char *json_in,
+                       char **json_out, struct tm_diag *d)
+{
+    struct call c;
+    struct tm_account acct;
+    cJSON *in = NULL;
+    memset(&c, 0, sizeof c);
+    *json_out = NULL;
+    const struct op *o = find(name);
+    if (!o)
+        return tm_fail(d, table_ready() ? TM_EINVAL : TM_ESTATE, "no operation '%.60s'", name ? name : "");
+    if (!svc && !o->info.offline)
+        return tm_fail(d, TM_ESTATE, "'%s' needs a mediator (a data dir or --server)", o->info.name);
+    if (json_in && strlen(json_in) > INPUT_MAX)
+        return tm_fail(d, TM_ETOOBIG, "%s: the input is larger than %u bytes", o->info.name, INPUT_MAX);
+    in = cJSON_Parse(json_in && *json_in ? json_in : "{}");
+    if (!in)
+        return tm_fail(d, TM_EINVAL, "%s: the input is not JSON", o->info.name);
+    struct tm_diag sd = {{0}};
+    enum tm_rc rc = tm_schema_check(table.root, o->in_schema, in, &sd);
+    if (rc) {
+        rc = tm_fail(d, TM_EINVAL, "%s: %s", o->info.name, sd.msg);
+        goto out;
+    }
+    c.svc = svc;
+    c.ctx = ctx;
+    c.now = ctx && ctx->now_ms ? ctx->now_ms : clock_ms();
+    if (svc && (rc = take(svc, &c.m, d)) != TM_OK)
+        goto out;
+    rc = authorize(&c, o, &acct, d);
+    if (!rc)
+        rc = o->fn(&c, in, json_out, d);
+    if (!rc && c.job[0]) { /* the call queued a computation: run it now, then report */
+        struct tm_diag jd = {{0}};
+        enum tm_rc jrc = tm_job_run(c.m, c.job, c.now, &jd);
+        if (jrc == TM_OK || jrc == TM_ECONFLICT) {
+            cJSON *st = NULL;
+            if (c.who && !tm_request_status(c.m, c.who, c.job, &st, NULL)) {
+                free(*json_out);
+                *json_out = op_print(st);
+            }
+        } /* else the lease expires and a job runner retries: the request stays queued */
+    }
+out:
+    if (svc)
+        give(svc, c.m);
+    cJSON_Delete(in);
+    return rc;
+}
+
+unsigned tm_svc_run_jobs(struct tm_svc *svc, unsigned max)
+{
+    struct tm_med *m;
+    char ids[64][TM_REQ_ID_MAX];
+    size_t n = 0;
+    unsigned ran = 0;
+    if (take(svc, &m, NULL))
+        return 0;
+    int64_t now = clock_ms();
+    if (!tm_jobs_runnable(m, now, ids, max < 64 ? max : 64, &n, NULL))
+        for (size_t i = 0; i < n; i++)
+            ran += tm_job_run(m, ids[i], now, NULL) == TM_OK;
+    give(svc, m);
+    return ran;
+}
