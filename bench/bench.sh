@@ -1,27 +1,36 @@
 #!/bin/sh
-# make bench: onboarding throughput against the Python yardstick, measured in the same
-# run on the same files, one core each (taskset), plus teemed's peak RSS at 200 MB and
-# 1 GB. Corpora come from ../shared/bench/gen-claude-logs and are cached in build/bench.
-#   BENCH_MB=200 (main corpus), BENCH_BIG_MB=1000 (RSS check; 0 skips it)
+# make bench: the performance figures, each against a baseline measured in the same run.
+#  1. onboarding throughput against its floor (teemed-dev x-floor: the same files only
+#     committed, sealed and fsynced; then with the JSON scan) and against a bare cJSON
+#     parse of the same files, one core each; peak RSS at 200 MB and 1 GB;
+#  2. the store at scale: card, card search, a request end to end and one onboarding on
+#     stores of 10, 1,000 and 10,000 datasets, each as a ratio of its time at 10;
+#  3. the computations, and DCAP quote verification (against npm's verifiers when npm
+#     is there).
+# Corpora come from scripts/gen-logs.py and are cached in build/bench.
+#   BENCH_MB=200 (main corpus), BENCH_BIG_MB=1000 (RSS check; 0 skips it),
+#   BENCH_SCALE="10 1000 10000" (store sizes), YARDSTICK=path/to/baseline-onboard.py
+#   (optional: also compare with that Python yardstick)
 set -eu
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+dev=$(dirname "$bin")/teemed-dev
 here=$(cd "$(dirname "$0")/.." && pwd)
-shared=$(cd "$here/.." && pwd)/shared
-gen="$shared/bench/gen-claude-logs"
-yard="$shared/bench/baseline-onboard.py"
+gen="$here/scripts/gen-logs.py"
 out="$here/build/bench"
 mb=${BENCH_MB:-200}
 big=${BENCH_BIG_MB:-1000}
+scale=${BENCH_SCALE:-10 1000 10000}
 mkdir -p "$out"
+export XDG_CONFIG_HOME="$out/cfg"
 pin=""
 command -v taskset >/dev/null && pin="taskset -c 0"
 
 corpus() { # corpus MB [DOMAIN SEED] -> dir
     d="$out/corpus-$1${2:+-$2}"
-    if [ ! -f "$d/.done" ]; then
+    if [ ! -f "$d.json" ]; then
         rm -rf "$d"
-        python3 "$gen" "$d" --mb "$1" --seed "${3:-1}" ${2:+--domain $2} > "$d.json"
-        touch "$d/.done"
+        python3 "$gen" "$d" --mb "$1" --seed "${3:-1}" ${2:+--domain $2} > "$d.json.tmp"
+        mv "$d.json.tmp" "$d.json"
     fi
     echo "$d"
 }
@@ -36,118 +45,149 @@ run() {
     secs=$(cut -d' ' -f1 "$out/time"); rss=$(cut -d' ' -f2 "$out/time")
 }
 
+fresh() { # fresh DATA_DIR: an initialised data dir with the account "bench"
+    rm -rf "$1" "$XDG_CONFIG_HOME"
+    "$bin" --data "$1" init > /dev/null
+    "$bin" --data "$1" account create bench --save > /dev/null 2>&1
+}
+
 onboard() { # onboard DIR -> secs, rss
-    rm -rf "$out/data"
-    "$bin" --data "$out/data" init > /dev/null
-    run teemed $pin "$bin" --data "$out/data" onboard --as bench --id bench --quiet --json "$1"
+    fresh "$out/data"
+    run teemed $pin "$bin" --data "$out/data" --as bench onboard --id bench --quiet --json "$1"
 }
 
 dir=$(corpus "$mb")
-bytes=$(cat "$dir"/projects/*/*.jsonl | wc -c)
-sizemb=$(echo "$bytes" | awk '{printf "%.1f", $1 / 1e6}')
-echo "corpus: $sizemb MB of synthetic Claude Code logs ($(cat "$dir.json"))"
+bytes=$(find "$dir" -name '*.jsonl' -exec cat {} + | wc -c)
+echo "corpus: $(echo "$bytes" | awk '{printf "%.1f", $1 / 1e6}') MB of synthetic Claude Code logs ($(cat "$dir.json"))"
 
 onboard "$dir"; t_secs=$secs; t_rss=$rss
-run python $pin python3 "$yard" "$dir"; p_secs=$secs
-run parse $pin "$bin" x-parse "$dir"; c_secs=$secs
-
-awk -v b="$bytes" -v t="$t_secs" -v p="$p_secs" -v c="$c_secs" -v r="$t_rss" 'BEGIN {
-    tm = b / 1e6 / t; py = b / 1e6 / p; cj = b / 1e6 / c;
-    printf "teemed onboard (scrub, analyse, seal, commit, sign): %7.1f MB/s  (%.2f s)\n", tm, t;
-    printf "python yardstick (baseline-onboard.py):              %7.1f MB/s  (%.2f s)\n", py, p;
-    printf "reference: read + cJSON parse only:                  %7.1f MB/s  (%.2f s)\n", cj, c;
-    printf "ratio teemed / yardstick: %.1fx (target >= 10x)\n", tm / py;
-    printf "teemed peak RSS at %.0f MB: %.1f MB\n", b / 1e6, r / 1024;
-}'
-grep -o '"records":[0-9]*' "$out/teemed.out" | head -1 | sed 's/^/teemed card: /'
-
-# The floor: onboarding cut short (teemed x-floor) on the same files, best of three. "split"
-# reads every line and only commits (SHA-256 Merkle leaf) and seals (AES-256-GCM) it into a
-# file that is fsynced; "parse" adds the UTF-8 check and the JSON scan. What is left of the
-# 10x budget after them is all that scrubbing and analysis could ever have.
+run parse $pin "$dev" x-parse "$dir"; c_secs=$secs
+# the floor: onboarding cut short on the same files, best of three. "split" reads every
+# line and only commits (SHA-256 Merkle leaf) and seals (AES-256-GCM) it into a file that
+# is fsynced; "parse" adds the UTF-8 check and the JSON scan.
 floor() { # floor DEPTH -> fsecs (best of three)
     fsecs=999
     for i in 1 2 3; do
-        rm -rf "$out/fdata"
-        "$bin" --data "$out/fdata" init > /dev/null
-        run floor $pin "$bin" --data "$out/fdata" x-floor "$1" "$dir"
+        fresh "$out/fdata"
+        TEEMED_DATA="$out/fdata" run floor $pin "$dev" x-floor "$1" "$dir"
         fsecs=$(min "$fsecs" "$secs")
     done
 }
 floor split; s_secs=$fsecs
 floor parse; f_secs=$fsecs
-awk -v b="$bytes" -v s="$s_secs" -v f="$f_secs" -v p="$p_secs" 'BEGIN {
-    py = b / 1e6 / p; budget = p / 10;
-    printf "floor, read + commit + seal + fsync only:            %7.1f MB/s  (%.2f s): ceiling %.1fx\n", b / 1e6 / s, s, p / s;
-    printf "floor, and UTF-8 check + JSON scan:                  %7.1f MB/s  (%.2f s): ceiling %.1fx\n", b / 1e6 / f, f, p / f;
-    left = budget - f;
-    if (left > 0)
-        printf "10x the yardstick is %.2f s; after the floor %.2f s (%.2f ns per byte) remain for scrubbing and analysis\n",
-               budget, left, left * 1e9 / b;
-    else
-        printf "10x the yardstick is %.2f s; the floor alone takes %.2f s more, before any scrubbing or analysis\n",
-               budget, -left;
+awk -v b="$bytes" -v t="$t_secs" -v c="$c_secs" -v r="$t_rss" -v s="$s_secs" -v f="$f_secs" 'BEGIN {
+    printf "teemed onboard (scrub, analyse, seal, commit, sign): %7.1f MB/s  (%.2f s)\n", b / 1e6 / t, t;
+    printf "baseline: read + cJSON parse only:                   %7.1f MB/s  (%.2f s)  teemed/parse %.2f\n", b / 1e6 / c, c, c / t;
+    printf "floor: read + commit + seal + fsync only:            %7.1f MB/s  (%.2f s)  teemed/floor %.2f\n", b / 1e6 / s, s, s / t;
+    printf "floor: and UTF-8 check + JSON scan:                  %7.1f MB/s  (%.2f s)  teemed/floor %.2f\n", b / 1e6 / f, f, f / t;
+    printf "teemed peak RSS at %.0f MB: %.1f MB\n", b / 1e6, r / 1024;
 }'
-
-# the computations, on the 200 MB dataset and a second one of another domain
-web=$(corpus "$mb" web 2)
-"$bin" --data "$out/data" onboard --as bench2 --id bench2 --quiet --json "$web" > /dev/null
-$pin "$bin" --data "$out/data" x-bench-compute bench bench2
-echo "targets: overlap and gap < 5 ms each; debug p50 < 5 ms, p99 < 20 ms"
-
-# (after the computations: onboard replaces the data dir)
-# the same comparison on the 40 real transcripts (21 MB: fewer, longer records, pasted
-# images, more paths and identifiers to scrub); best of three runs each, as the files
-# are small enough for start-up and the final fsync to matter
-real="$shared/testdata/claude-code"
-if [ -d "$real" ]; then
-    rbytes=$(find "$real" -name '*.jsonl' -exec cat {} + | wc -c)
-    tb=999; pb=999
-    for i in 1 2 3; do
-        onboard "$real"; tb=$(min "$tb" "$secs")
-        run python $pin python3 "$yard" "$real"; pb=$(min "$pb" "$secs")
-    done
-    awk -v b="$rbytes" -v t="$tb" -v p="$pb" 'BEGIN {
-        printf "real transcripts (%.1f MB): teemed %.1f MB/s, yardstick %.1f MB/s, ratio %.1fx\n",
-               b / 1e6, b / 1e6 / t, b / 1e6 / p, p / t }'
+if [ -n "${YARDSTICK:-}" ] && [ -f "$YARDSTICK" ]; then
+    run python $pin python3 "$YARDSTICK" "$dir"
+    awk -v b="$bytes" -v t="$t_secs" -v p="$secs" 'BEGIN {
+        printf "yardstick (%s): %.1f MB/s; ratio teemed / yardstick %.1fx\n", "YARDSTICK", b / 1e6 / p, p / t }'
 fi
 
 if [ "$big" -gt 0 ]; then
-    dir=$(corpus "$big")
-    bytes=$(cat "$dir"/projects/*/*.jsonl | wc -c)
-    onboard "$dir"
-    awk -v b="$bytes" -v t="$secs" -v r="$rss" -v r0="$t_rss" 'BEGIN {
+    bdir=$(corpus "$big")
+    bbytes=$(find "$bdir" -name '*.jsonl' -exec cat {} + | wc -c)
+    onboard "$bdir"
+    awk -v b="$bbytes" -v t="$secs" -v r="$rss" -v r0="$t_rss" 'BEGIN {
         printf "teemed at %.0f MB: %.1f MB/s, peak RSS %.1f MB (%.2fx the RSS at the small corpus)\n",
                b / 1e6, b / 1e6 / t, r / 1024, r / r0 }'
 fi
 
-# DCAP quote verification: teemed against Phala's npm verifiers (wasm build of dcap-qvl and
-# the JS port), same quote, collateral and time, one core each. npm packages are installed
-# into build/bench/npm; without node/npm the teemed figure is printed alone.
-tdx="$shared/testdata/tdx/dcap-qvl"
-if [ -f "$tdx/tdx_quote" ]; then
-    now=1752919234
-    q=$($pin "$bin" x-bench-quote "$tdx/tdx_quote" "$tdx/tdx_quote_collateral.json" $now)
-    echo "$q"
-    npm_dir="$out/npm"
-    if command -v node > /dev/null && command -v npm > /dev/null; then
-        if [ ! -d "$npm_dir/node_modules/@phala/dcap-qvl-web" ]; then
-            mkdir -p "$npm_dir"
-            (cd "$npm_dir" && npm install --silent --no-audit --no-fund \
-                @phala/dcap-qvl-web@0.3.3 @phala/dcap-qvl@0.3.9 > /dev/null 2>&1) ||
-                echo "quote bench: npm install failed; npm figures skipped"
-        fi
+# ---- the store at scale ----
+# median wall time (ms) of CMD over N runs
+med() { # med N CMD... -> $ms
+    med_n=$1; shift
+    : > "$out/times"
+    med_i=0
+    while [ $med_i -lt "$med_n" ]; do
+        med_s=$(date +%s%N)
+        "$@" > /dev/null 2> "$out/med.err" || { cat "$out/med.err" >&2; exit 1; }
+        med_e=$(date +%s%N)
+        echo $(( (med_e - med_s) / 1000 )) >> "$out/times"
+        med_i=$((med_i + 1))
+    done
+    ms=$(sort -n "$out/times" | awk '{v[NR] = $1} END {printf "%.1f", v[int((NR + 1) / 2)] / 1000}')
+}
+small=$(corpus 1 web 3)
+fresh "$out/sdata"
+S="$out/sdata"
+"$bin" --data "$S" --as bench onboard --id base-a --quiet "$small" > /dev/null
+"$bin" --data "$S" --as bench onboard --id base-b --quiet "$(corpus 1 data 4)" > /dev/null
+"$bin" --data "$S" account create asker --save > /dev/null 2>&1
+"$bin" --data "$S" --as bench policy base-a --auto-approve overlap > /dev/null
+have=2
+echo "store scale (median of 7 runs each; ratio to the store of $(echo $scale | cut -d' ' -f1) datasets):"
+printf "  %-9s %14s %16s %18s %16s\n" datasets "card ms" "search ms" "request e2e ms" "onboard ms"
+k=0
+for n in $scale; do
+    if [ "$n" -gt "$have" ]; then
+        TEEMED_DATA="$S" "$dev" x-clone base-a $((n - have)) > /dev/null
+        have=$n
     fi
-    if [ -d "$npm_dir/node_modules/@phala/dcap-qvl-web" ]; then
-        n=$($pin node "$here/bench/quote-bench.mjs" "$npm_dir" "$tdx/tdx_quote" \
-            "$tdx/tdx_quote_collateral.json" $now)
-        echo "$n"
-        tq=$(echo "$q" | awk '/verifications\/s/ {print $(NF-1); exit}')
-        wq=$(echo "$n" | awk '/wasm/ {print $(NF-1); exit}')
-        awk -v t="$tq" -v w="$wq" 'BEGIN {
-            printf "ratio teemed / dcap-qvl-web (wasm): %.1fx (target >= 5x)\n", t / w }'
-    else
-        echo "quote bench: node/npm unavailable; npm verifier figures skipped"
+    med 7 "$bin" --data "$S" card base-a-c000001 --json; c=$ms
+    med 7 "$bin" --data "$S" cards --search tag42 --limit 20 --json; s=$ms
+    med 7 "$bin" --data "$S" --as asker request overlap base-a base-b --json; r=$ms
+    k=$((k + 1))
+    : > "$out/ob"
+    j=0
+    while [ $j -lt 3 ]; do
+        j=$((j + 1))
+        st=$(date +%s%N)
+        "$bin" --data "$S" --as bench onboard --id "ob-$n-$j" --quiet "$small" > /dev/null
+        en=$(date +%s%N)
+        echo $(( (en - st) / 1000 )) >> "$out/ob"
+    done
+    o=$(sort -n "$out/ob" | awk 'NR == 2 {printf "%.1f", $1 / 1000}')
+    have=$((have + 3))
+    if [ $k = 1 ]; then c0=$c s0=$s r0=$r o0=$o; fi
+    awk -v n="$n" -v c="$c" -v s="$s" -v r="$r" -v o="$o" -v c0="$c0" -v s0="$s0" -v r0="$r0" -v o0="$o0" 'BEGIN {
+        printf "  %-9d %7.1f (%.2fx) %8.1f (%.2fx) %10.1f (%.2fx) %8.1f (%.2fx)\n", n, c, c / c0, s, s / s0, r, r / r0, o, o / o0 }'
+done
+echo "  target: every figure within 2x of its time at the smallest store"
+rm -rf "$S"
+
+# ---- the computations, on the 200 MB dataset and a second one of another domain ----
+web=$(corpus "$mb" web 2)
+"$bin" --data "$out/data" --as bench onboard --id bench2 --quiet --json "$web" > /dev/null 2>&1 || {
+    onboard "$dir"; "$bin" --data "$out/data" --as bench onboard --id bench2 --quiet --json "$web" > /dev/null; }
+TEEMED_DATA="$out/data" $pin "$dev" x-bench-compute bench bench2
+echo "targets: overlap and gap < 5 ms each; debug p50 < 5 ms, p99 < 20 ms"
+
+# ---- the 40 real transcripts, when they are here ----
+real="$(cd "$here/.." && pwd)/shared/testdata/claude-code"
+if [ -d "$real" ]; then
+    rbytes=$(find "$real" -name '*.jsonl' -exec cat {} + | wc -c)
+    tb=999
+    for i in 1 2 3; do onboard "$real"; tb=$(min "$tb" "$secs"); done
+    awk -v b="$rbytes" -v t="$tb" 'BEGIN { printf "real transcripts (%.1f MB): teemed %.1f MB/s\n", b / 1e6, b / 1e6 / t }'
+fi
+
+# ---- DCAP quote verification: teemed against Phala's npm verifiers (wasm build of
+# dcap-qvl and the JS port), same quote, collateral and time, one core each ----
+tdx="$here/tests/data/tdx/dcap-qvl"
+now=1752919234
+q=$($pin "$dev" x-bench-quote "$tdx/tdx_quote" "$tdx/tdx_quote_collateral.json" $now)
+echo "$q"
+npm_dir="$out/npm"
+if command -v node > /dev/null && command -v npm > /dev/null; then
+    if [ ! -d "$npm_dir/node_modules/@phala/dcap-qvl-web" ]; then
+        mkdir -p "$npm_dir"
+        (cd "$npm_dir" && npm install --silent --no-audit --no-fund \
+            @phala/dcap-qvl-web@0.3.3 @phala/dcap-qvl@0.3.9 > /dev/null 2>&1) ||
+            echo "quote bench: npm install failed; npm figures skipped"
     fi
 fi
-rm -rf "$out/data"
+if [ -d "$npm_dir/node_modules/@phala/dcap-qvl-web" ]; then
+    n=$($pin node "$here/bench/quote-bench.mjs" "$npm_dir" "$tdx/tdx_quote" "$tdx/tdx_quote_collateral.json" $now)
+    echo "$n"
+    tq=$(echo "$q" | awk '/verifications\/s/ {print $(NF-1); exit}')
+    wq=$(echo "$n" | awk '/wasm/ {print $(NF-1); exit}')
+    awk -v t="$tq" -v w="$wq" 'BEGIN { printf "ratio teemed / dcap-qvl-web (wasm): %.1fx (target >= 5x)\n", t / w }'
+else
+    echo "quote bench: node/npm unavailable; npm verifier figures skipped"
+fi
+rm -rf "$out/data" "$out/fdata"
