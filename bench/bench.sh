@@ -56,8 +56,11 @@ onboard() { # onboard DIR -> secs, rss
     run teemed $pin "$bin" --data "$out/data" --as bench onboard --id bench --quiet --json "$1"
 }
 
+want() { case " ${BENCH_ONLY:-onboard scale compute real quote} " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+
 dir=$(corpus "$mb")
 bytes=$(find "$dir" -name '*.jsonl' -exec cat {} + | wc -c)
+if want onboard; then
 echo "corpus: $(echo "$bytes" | awk '{printf "%.1f", $1 / 1e6}') MB of synthetic Claude Code logs ($(cat "$dir.json"))"
 
 onboard "$dir"; t_secs=$secs; t_rss=$rss
@@ -97,6 +100,8 @@ if [ "$big" -gt 0 ]; then
                b / 1e6, b / 1e6 / t, r / 1024, r / r0 }'
 fi
 
+fi
+
 # ---- the store at scale ----
 # median wall time (ms) of CMD over N runs
 med() { # med N CMD... -> $ms
@@ -112,6 +117,7 @@ med() { # med N CMD... -> $ms
     done
     ms=$(sort -n "$out/times" | awk '{v[NR] = $1} END {printf "%.1f", v[int((NR + 1) / 2)] / 1000}')
 }
+if want scale; then
 small=$(corpus 1 web 3)
 fresh "$out/sdata"
 S="$out/sdata"
@@ -120,7 +126,7 @@ S="$out/sdata"
 "$bin" --data "$S" account create asker --save > /dev/null 2>&1
 "$bin" --data "$S" --as bench policy base-a --auto-approve overlap > /dev/null
 have=2
-echo "store scale (median of 7 runs each; ratio to the store of $(echo $scale | cut -d' ' -f1) datasets):"
+echo "store scale (median of 7 runs each, of 5 for onboarding; ratio to the store of $(echo $scale | cut -d' ' -f1) datasets):"
 printf "  %-9s %14s %16s %18s %16s\n" datasets "card ms" "search ms" "request e2e ms" "onboard ms"
 k=0
 for n in $scale; do
@@ -134,32 +140,35 @@ for n in $scale; do
     k=$((k + 1))
     : > "$out/ob"
     j=0
-    while [ $j -lt 3 ]; do
+    while [ $j -lt 5 ]; do
         j=$((j + 1))
         st=$(date +%s%N)
         "$bin" --data "$S" --as bench onboard --id "ob-$n-$j" --quiet "$small" > /dev/null
         en=$(date +%s%N)
         echo $(( (en - st) / 1000 )) >> "$out/ob"
     done
-    o=$(sort -n "$out/ob" | awk 'NR == 2 {printf "%.1f", $1 / 1000}')
-    have=$((have + 3))
+    o=$(sort -n "$out/ob" | awk 'NR == 3 {printf "%.1f", $1 / 1000}')
+    have=$((have + 5))
     if [ $k = 1 ]; then c0=$c s0=$s r0=$r o0=$o; fi
     awk -v n="$n" -v c="$c" -v s="$s" -v r="$r" -v o="$o" -v c0="$c0" -v s0="$s0" -v r0="$r0" -v o0="$o0" 'BEGIN {
         printf "  %-9d %7.1f (%.2fx) %8.1f (%.2fx) %10.1f (%.2fx) %8.1f (%.2fx)\n", n, c, c / c0, s, s / s0, r, r / r0, o, o / o0 }'
 done
 echo "  target: every figure within 2x of its time at the smallest store"
 rm -rf "$S"
+fi
 
 # ---- the computations, on the 200 MB dataset and a second one of another domain ----
+if want compute; then
 web=$(corpus "$mb" web 2)
 "$bin" --data "$out/data" --as bench onboard --id bench2 --quiet --json "$web" > /dev/null 2>&1 || {
     onboard "$dir"; "$bin" --data "$out/data" --as bench onboard --id bench2 --quiet --json "$web" > /dev/null; }
 TEEMED_DATA="$out/data" $pin "$dev" x-bench-compute bench bench2
 echo "targets: overlap and gap < 5 ms each; debug p50 < 5 ms, p99 < 20 ms"
+fi
 
 # ---- the 40 real transcripts, when they are here ----
 real="$(cd "$here/.." && pwd)/shared/testdata/claude-code"
-if [ -d "$real" ]; then
+if want real && [ -d "$real" ]; then
     rbytes=$(find "$real" -name '*.jsonl' -exec cat {} + | wc -c)
     tb=999
     for i in 1 2 3; do onboard "$real"; tb=$(min "$tb" "$secs"); done
@@ -168,6 +177,7 @@ fi
 
 # ---- DCAP quote verification: teemed against Phala's npm verifiers (wasm build of
 # dcap-qvl and the JS port), same quote, collateral and time, one core each ----
+if want quote; then
 tdx="$here/tests/data/tdx/dcap-qvl"
 now=1752919234
 q=$($pin "$dev" x-bench-quote "$tdx/tdx_quote" "$tdx/tdx_quote_collateral.json" $now)
@@ -189,5 +199,6 @@ if [ -d "$npm_dir/node_modules/@phala/dcap-qvl-web" ]; then
     awk -v t="$tq" -v w="$wq" 'BEGIN { printf "ratio teemed / dcap-qvl-web (wasm): %.1fx (target >= 5x)\n", t / w }'
 else
     echo "quote bench: node/npm unavailable; npm verifier figures skipped"
+fi
 fi
 rm -rf "$out/data" "$out/fdata"
