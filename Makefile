@@ -8,28 +8,28 @@
 
 BUILD    ?= build
 CC       ?= cc
-PKGS      = libcjson sqlite3 openssl
+PKGS      = libcjson sqlite3 openssl libcurl libmicrohttpd
 # Fallbacks for a fresh machine where pkg-config arrives with `make deps` itself.
 PKG_CFLAGS := $(or $(shell pkg-config --cflags $(PKGS) 2>/dev/null),-I/usr/include/cjson)
-PKG_LIBS   := $(or $(shell pkg-config --libs $(PKGS) 2>/dev/null),-lcjson -lsqlite3 -lssl -lcrypto)
+PKG_LIBS   := $(or $(shell pkg-config --libs $(PKGS) 2>/dev/null),-lcjson -lsqlite3 -lssl -lcrypto -lcurl -lmicrohttpd)
 
 WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wformat=2 \
            -Wno-format-nonliteral -Werror
 OPT     ?= -O2 -g
 HARDEN   = -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 REPRO    = -ffile-prefix-map=$(CURDIR)=. -fdebug-prefix-map=$(CURDIR)=.
-CFLAGS_ALL = -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -Ilib $(WARN) $(OPT) $(HARDEN) $(REPRO) \
+CFLAGS_ALL = -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -Ilib -I. $(WARN) $(OPT) $(HARDEN) $(REPRO) \
              $(PKG_CFLAGS) $(SAN) $(CFLAGS)
 LDFLAGS_ALL = -pie -Wl,-z,relro,-z,now $(SAN) $(LDFLAGS)
 LIBS     = $(PKG_LIBS) -lm -lpthread
 
 LIB_SRC  = $(sort $(wildcard lib/*/*.c))
-CLI_SRC  = $(sort $(wildcard cli/*.c))
+CLI_SRC  = $(sort $(wildcard cli/*.c server/*.c))
 DEV_SRC  = $(sort $(wildcard tools/dev/*.c))
 TEST_SRC = $(sort $(wildcard tests/unit/*.c))
 DATA     = $(sort $(wildcard data/taxonomy/*.json)) $(wildcard data/background.tsv) data/api/ops.json \
            $(wildcard data/intel/*.der)
-HDRS     = $(wildcard include/tm/*.h lib/*/*.h cli/*.h tools/dev/*.h tests/unit/*.h)
+HDRS     = $(wildcard include/tm/*.h lib/*/*.h cli/*.h server/*.h tools/dev/*.h tests/unit/*.h)
 
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embed.o
 CLI_OBJ  = $(CLI_SRC:%.c=$(BUILD)/%.o)

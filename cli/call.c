@@ -82,6 +82,17 @@ static int resolve_token(struct cli *c)
     return c->token || missing ? EX_OK : EX_USAGE;
 }
 
+/* The mediator: --server URL, else $TEEMED_SERVER, else the data dir. */
+static enum tm_rc open_svc(struct cli *c, struct tm_diag *d)
+{
+    if (c->svc)
+        return TM_OK;
+    const char *url = c->server ? c->server : getenv("TEEMED_SERVER");
+    if (url && *url)
+        return tm_svc_open_remote(url, &c->svc, d);
+    return tm_svc_open(cli_data_dir(c), &c->svc, d);
+}
+
 int cli_call_cb(struct cli *c, const char *op, cJSON *in, char **out, void *cb, void (*warn)(void *, const char *),
                 void (*progress)(void *, uint64_t, uint64_t))
 {
@@ -96,14 +107,31 @@ int cli_call_cb(struct cli *c, const char *op, cJSON *in, char **out, void *cb, 
         return ex;
     }
     enum tm_rc rc = TM_OK;
-    if (info && !info->offline && !c->svc)
-        rc = tm_svc_open(cli_data_dir(c), &c->svc, &d);
+    if (info && !info->offline)
+        rc = open_svc(c, &d);
     if (!rc) {
         struct tm_ctx ctx = {c->token, TM_CTX_LOCAL, 0, cb, warn, progress};
         rc = tm_svc_call(info && info->offline ? NULL : c->svc, &ctx, op, json, out, &d);
     }
     free(json);
     return rc ? cli_fail(rc, &d) : EX_OK;
+}
+
+int cli_push(struct cli *c, cJSON *in, char **out, void *cb, void (*warn)(void *, const char *),
+             void (*progress)(void *, uint64_t, uint64_t))
+{
+    struct tm_diag d = {{0}};
+    char *json = cJSON_PrintUnformatted(in);
+    cJSON_Delete(in);
+    *out = NULL;
+    int ex = resolve_token(c);
+    enum tm_rc rc = ex ? TM_OK : open_svc(c, &d);
+    if (!ex && !rc) {
+        struct tm_ctx ctx = {c->token, TM_CTX_LOCAL, 0, cb, warn, progress};
+        rc = tm_svc_push(c->svc, &ctx, json, out, &d);
+    }
+    free(json);
+    return ex ? ex : rc ? cli_fail(rc, &d) : EX_OK;
 }
 
 int cli_call(struct cli *c, const char *op, cJSON *in, char **out)

@@ -20,6 +20,7 @@ struct cli {
     const char *token_opt;    /* --token */
     const char *token_file;   /* --token-file */
     const char *as;           /* --as NAME: the token saved for NAME */
+    const char *server;       /* --server URL (else $TEEMED_SERVER): a remote mediator */
     int json;                 /* JSON on stdout (piped or --json) */
     int tty_out, tty_err;     /* stdout / stderr are terminals */
     struct tm_svc *svc;       /* opened on first call */
@@ -44,7 +45,7 @@ int cli_plain_args(struct cli *c, int argc, char **argv, const char *cmd, const 
     {"data", required_argument, NULL, 'd'}, {"json", no_argument, NULL, 'j'},                      \
         {"text", no_argument, NULL, 'T'}, {"help", no_argument, NULL, 'h'},                        \
         {"token", required_argument, NULL, 1001}, {"token-file", required_argument, NULL, 1002},   \
-        {"as", required_argument, NULL, 1003}
+        {"as", required_argument, NULL, 1003}, {"server", required_argument, NULL, 1004}
 /* Handle a common option o; return 1 if it was one. */
 int cli_common(struct cli *c, int o);
 /* Report an unknown option or missing argument the getopt way; returns EX_USAGE. */
@@ -65,6 +66,9 @@ int cli_call(struct cli *c, const char *op, cJSON *in, char **out);
 int cli_call_cb(struct cli *c, const char *op, cJSON *in, char **out, void *cb,
                 void (*warn)(void *, const char *), void (*progress)(void *, uint64_t, uint64_t));
 void cli_close(struct cli *c);
+/* Upload or onboard local files (tm_svc_push: verified and encrypted when remote). */
+int cli_push(struct cli *c, cJSON *in, char **out, void *cb, void (*warn)(void *, const char *),
+             void (*progress)(void *, uint64_t, uint64_t));
 
 /* Print an op's output: JSON as it came (compact) with --json or piped, else as text
  * (text(c, parsed) when given, else the generic renderer). Frees out; returns EX_OK. */
@@ -76,6 +80,26 @@ void cli_print_text(const cJSON *v);
 void cli_puts_safe(const char *s);
 /* Bold on a terminal, plain otherwise. */
 void cli_heading(const struct cli *c, const char *s);
+
+/* The options of a quote check, shared by verify, quote and push: --collateral F,
+ * --at T, --expect-mrtd, --expect-rtmr N=HEX, --expect-compose-hash, --expect-app-id,
+ * --expect-code-measurement. */
+#define CLI_QUOTE_OPTS                                                                             \
+    {"collateral", required_argument, NULL, 'C'}, {"at", required_argument, NULL, 't'},            \
+        {"expect-mrtd", required_argument, NULL, 'M'}, {"expect-rtmr", required_argument, NULL, 'R'}, \
+        {"expect-compose-hash", required_argument, NULL, 'P'},                                     \
+        {"expect-app-id", required_argument, NULL, 'A'},                                           \
+        {"expect-code-measurement", required_argument, NULL, 'K'}
+struct cli_qopts {
+    const char *collateral;
+    long long at;        /* -1: now */
+    cJSON *expect;       /* owned until handed to the input */
+    const char *rtmr[4];
+};
+/* An option of CLI_QUOTE_OPTS: 1 if o was one, 0 if not, -1 on a bad value. */
+int cli_quote_option(const char *cmd, struct cli_qopts *q, int o, const char *arg);
+/* Add "collateral" (the file's text), "at" and "expect" to in; EX_OK or an exit code. */
+int cli_quote_input(struct cli_qopts *q, cJSON *in);
 
 /* Print a card as readable text. */
 void cli_print_card(const cJSON *card);
@@ -108,5 +132,7 @@ int cmd_audit(struct cli *c, int argc, char **argv);
 int cmd_policy(struct cli *c, int argc, char **argv);
 int cmd_jobs(struct cli *c, int argc, char **argv);
 int cmd_demo(struct cli *c, int argc, char **argv);
+int cmd_serve(struct cli *c, int argc, char **argv);
+int cmd_push(struct cli *c, int argc, char **argv);
 
 #endif

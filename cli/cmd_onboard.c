@@ -9,6 +9,8 @@
 
 static const char usage[] =
     "usage: teemed onboard --id ID [--title T] [--k N] [--quiet] [PATH...]\n"
+    "       teemed push --server URL --id ID [--title T] [--k N] [--allow-simulated]\n"
+    "                   [--collateral F] [--expect-...] [--quiet] [PATH...]\n"
     "\n"
     "Read Claude Code logs (a ~/.claude/projects tree, project dirs, session .jsonl\n"
     "files), generic JSONL or Markdown/text files; scrub private data; profile the\n"
@@ -16,6 +18,13 @@ static const char usage[] =
     "dataset belongs to the account your token names. With no PATH: ~/.claude/projects.\n"
     "A path that starts with '-' (every Claude Code project folder does) goes after '--'\n"
     "or gets './' in front.\n"
+    "\n"
+    "With a server (--server URL or $TEEMED_SERVER) the files are pushed: the mediator's\n"
+    "attestation is fetched with a fresh nonce and verified first (a simulated TEE is\n"
+    "refused without --allow-simulated; --collateral and --expect-* as for 'teemed\n"
+    "verify'), then the files stream encrypted to its attested key (X25519, HKDF-SHA256,\n"
+    "AES-256-GCM); the mediator decrypts and ingests them as they arrive and keeps no\n"
+    "plaintext. A cut connection leaves nothing behind: it is safe to retry.\n"
     "\n"
     "  --id ID      dataset id: letters, digits, '.', '_', '-' (at most 64)\n"
     "  --title T    topic shown on the card instead of the computed one\n"
@@ -82,49 +91,60 @@ static int dash_hint(int argc, char **argv)
             break;
         }
     if (arg[0] == '-' && arg[1] != '-' && strlen(arg) > 2)
-        cli_err("onboard: unknown option '%s' (a path that starts with '-', as Claude Code project folders do, "
+        cli_err("unknown option '%s' (a path that starts with '-', as Claude Code project folders do, "
                 "goes after '--' or gets './' in front)", arg);
     else
         return cli_bad_option("onboard", argv);
     return EX_USAGE;
 }
 
-int cmd_onboard(struct cli *c, int argc, char **argv)
+static int onboard_or_push(struct cli *c, int argc, char **argv, int push)
 {
     static const struct option opts[] = {
-        {"id", required_argument, NULL, 'i'}, {"title", required_argument, NULL, 't'},
+        {"id", required_argument, NULL, 'i'}, {"title", required_argument, NULL, 'T' + 256},
         {"k", required_argument, NULL, 'k'},  {"quiet", no_argument, NULL, 'q'},
+        {"allow-simulated", no_argument, NULL, 's'}, CLI_QUOTE_OPTS,
         CLI_COMMON_OPTS,                      {NULL, 0, NULL, 0},
     };
-    const char *id = NULL, *title = NULL;
+    const char *id = NULL, *title = NULL, *cmd = push ? "push" : "onboard";
     long k = 0;
     struct ui u = {c, 0, 0, now_s(), 0};
-    int o;
+    struct cli_qopts q = {NULL, -1, NULL, {NULL, NULL, NULL, NULL}};
+    int o, allow_sim = 0, qr;
     struct stat st;
     for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) /* "-home-..." would read as -h -o -m -e */
         if (argv[i][0] == '-' && argv[i][1] != '-' && strlen(argv[i]) > 2 && stat(argv[i], &st) == 0) {
-            cli_err("onboard: '%s' is a path that starts with '-': write 'teemed onboard ... -- %s' or './%s'",
-                    argv[i], argv[i], argv[i]);
+            cli_err("%s: '%s' is a path that starts with '-': write 'teemed %s ... -- %s' or './%s'", cmd,
+                    argv[i], cmd, argv[i], argv[i]);
             return EX_USAGE;
         }
-    while ((o = getopt_long(argc, argv, ":i:t:k:qd:jh", opts, NULL)) != -1) {
+    q.expect = cJSON_CreateObject();
+    int ex = EX_OK;
+    while (!ex && (o = getopt_long(argc, argv, ":i:k:qd:jh", opts, NULL)) != -1) {
         switch (o) {
-        case 'h': return cli_usage(usage, EX_OK);
+        case 'h': cJSON_Delete(q.expect); return cli_usage(usage, EX_OK);
         case 'i': id = optarg; break;
-        case 't': title = optarg; break;
+        case 'T' + 256: title = optarg; break;
         case 'q': u.quiet = 1; break;
+        case 's': allow_sim = 1; break;
         case 'k':
-            if ((k = cli_number("onboard", "--k", optarg, 2, 1000000)) < 0)
-                return EX_USAGE;
+            if ((k = cli_number(cmd, "--k", optarg, 2, 1000000)) < 0)
+                ex = EX_USAGE;
             break;
         default:
-            if (!cli_common(c, o))
-                return o == '?' ? dash_hint(argc, argv) : cli_bad_option("onboard", argv);
+            if ((qr = cli_quote_option(cmd, &q, o, optarg)) < 0)
+                ex = EX_USAGE;
+            else if (!qr && !cli_common(c, o))
+                ex = o == '?' ? dash_hint(argc, argv) : cli_bad_option(cmd, argv);
         }
     }
-    if (!id) {
-        cli_err("onboard: --id ID is required (see 'teemed onboard --help')");
-        return EX_USAGE;
+    if (!ex && !id) {
+        cli_err("%s: --id ID is required (see 'teemed %s --help')", cmd, cmd);
+        ex = EX_USAGE;
+    }
+    if (ex) {
+        cJSON_Delete(q.expect);
+        return ex;
     }
     cJSON *in = cJSON_CreateObject(), *paths = cJSON_AddArrayToObject(in, "paths");
     cJSON_AddStringToObject(in, "id", id);
@@ -143,10 +163,33 @@ int cmd_onboard(struct cli *c, int argc, char **argv)
             cli_err("reading %s (no PATH given)", def);
         cJSON_AddItemToArray(paths, cJSON_CreateString(def));
     }
+    if (allow_sim)
+        cJSON_AddBoolToObject(in, "allow_simulated", 1);
+    if ((ex = cli_quote_input(&q, in)) != EX_OK) {
+        cJSON_Delete(q.expect);
+        cJSON_Delete(in);
+        return ex;
+    }
+    cJSON_Delete(q.expect);
     char *card = NULL;
-    int ex = cli_call_cb(c, "datasets.onboard", in, &card, &u, warn, progress);
+    ex = cli_push(c, in, &card, &u, warn, progress);
     clear_bar(&u);
     if (u.warnings > MAX_WARN && !u.quiet)
         cli_err("warning: %u more malformed lines not shown", u.warnings - MAX_WARN);
     return ex ? ex : cli_emit(c, card, cli_print_card);
+}
+
+int cmd_onboard(struct cli *c, int argc, char **argv) { return onboard_or_push(c, argc, argv, 0); }
+
+int cmd_push(struct cli *c, int argc, char **argv)
+{
+    if (!c->server && !(getenv("TEEMED_SERVER") && *getenv("TEEMED_SERVER"))) {
+        for (int i = 1; i < argc; i++) /* --server may come after the command */
+            if (!strncmp(argv[i], "--server", 8))
+                return onboard_or_push(c, argc, argv, 1);
+        cli_err("push: give the mediator with --server URL (or $TEEMED_SERVER); 'teemed onboard' reads into a "
+                "local data dir");
+        return EX_USAGE;
+    }
+    return onboard_or_push(c, argc, argv, 1);
 }

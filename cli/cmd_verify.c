@@ -51,22 +51,7 @@ static const char usage_quote[] =
     "                 event log's app-id event, which must replay to RTMR3; the teemed\n"
     "                 binary's SHA-256 from the log's last teemed-code-measurement event)\n";
 
-#define QUOTE_OPTS                                                                                 \
-    {"collateral", required_argument, NULL, 'C'}, {"at", required_argument, NULL, 't'},            \
-        {"expect-mrtd", required_argument, NULL, 'M'}, {"expect-rtmr", required_argument, NULL, 'R'}, \
-        {"expect-compose-hash", required_argument, NULL, 'P'},                                     \
-        {"expect-app-id", required_argument, NULL, 'A'},                                           \
-        {"expect-code-measurement", required_argument, NULL, 'K'}
-
-struct qopts {
-    const char *collateral;
-    long long at;
-    cJSON *expect;
-    const char *rtmr[4];
-};
-
-/* An option shared by quote and verify: 1 if o was one, -1 on a bad value. */
-static int quote_option(const char *cmd, struct qopts *q, int o, const char *arg)
+int cli_quote_option(const char *cmd, struct cli_qopts *q, int o, const char *arg)
 {
     static const struct { int o; const char *key; } keys[] = {
         {'M', "mrtd"}, {'P', "compose_hash"}, {'A', "app_id"}, {'K', "code_measurement"}};
@@ -100,18 +85,10 @@ static int quote_option(const char *cmd, struct qopts *q, int o, const char *arg
     return 0;
 }
 
-/* The op's input: the file (base64), the collateral's text, the time, the expectations. */
-static int build_input(const char *cmd, const char *path, struct qopts *q, cJSON *in)
+int cli_quote_input(struct cli_qopts *q, cJSON *in)
 {
     size_t n;
     int ex = EX_OK;
-    char *buf = cli_read_file(path, FILE_MAX, &n, &ex);
-    if (!buf)
-        return ex;
-    char *b64 = cli_b64((const unsigned char *)buf, n);
-    free(buf);
-    cJSON_AddStringToObject(in, "data_b64", b64);
-    free(b64);
     if (q->collateral) {
         char *col = cli_read_file(q->collateral, FILE_MAX, &n, &ex);
         if (!col)
@@ -132,8 +109,22 @@ static int build_input(const char *cmd, const char *path, struct qopts *q, cJSON
         cJSON_AddItemToObject(in, "expect", q->expect);
         q->expect = NULL;
     }
-    (void)cmd;
     return EX_OK;
+}
+
+/* The op's input: the file (base64), the collateral's text, the time, the expectations. */
+static int build_input(const char *path, struct cli_qopts *q, cJSON *in)
+{
+    size_t n;
+    int ex = EX_OK;
+    char *buf = cli_read_file(path, FILE_MAX, &n, &ex);
+    if (!buf)
+        return ex;
+    char *b64 = cli_b64((const unsigned char *)buf, n);
+    free(buf);
+    cJSON_AddStringToObject(in, "data_b64", b64);
+    free(b64);
+    return cli_quote_input(q, in);
 }
 
 static void verify_text(const cJSON *o)
@@ -160,12 +151,12 @@ static void verify_text(const cJSON *o)
 
 static int run(struct cli *c, int argc, char **argv, int is_verify)
 {
-    static const struct option vopts[] = {{"allow-simulated", no_argument, NULL, 's'}, QUOTE_OPTS, CLI_COMMON_OPTS,
+    static const struct option vopts[] = {{"allow-simulated", no_argument, NULL, 's'}, CLI_QUOTE_OPTS, CLI_COMMON_OPTS,
                                           {NULL, 0, NULL, 0}};
-    static const struct option qopts_[] = {{"check", no_argument, NULL, 'c'}, QUOTE_OPTS, CLI_COMMON_OPTS,
+    static const struct option qopts_[] = {{"check", no_argument, NULL, 'c'}, CLI_QUOTE_OPTS, CLI_COMMON_OPTS,
                                            {NULL, 0, NULL, 0}};
     const char *cmd = is_verify ? "verify" : "quote";
-    struct qopts q = {NULL, -1, cJSON_CreateObject(), {NULL, NULL, NULL, NULL}};
+    struct cli_qopts q = {NULL, -1, cJSON_CreateObject(), {NULL, NULL, NULL, NULL}};
     int o, allow_sim = 0, check = 0, ex = EX_OK;
     while ((o = getopt_long(argc, argv, ":d:jh", is_verify ? vopts : qopts_, NULL)) != -1) {
         int r;
@@ -177,7 +168,7 @@ static int run(struct cli *c, int argc, char **argv, int is_verify)
             allow_sim = 1;
         else if (o == 'c')
             check = 1;
-        else if ((r = quote_option(cmd, &q, o, optarg)) < 0)
+        else if ((r = cli_quote_option(cmd, &q, o, optarg)) < 0)
             ex = EX_USAGE;
         else if (!r && !cli_common(c, o))
             ex = cli_bad_option(cmd, argv);
@@ -192,7 +183,7 @@ static int run(struct cli *c, int argc, char **argv, int is_verify)
         return EX_USAGE;
     }
     cJSON *in = cJSON_CreateObject();
-    ex = build_input(cmd, argv[optind], &q, in);
+    ex = build_input(argv[optind], &q, in);
     cJSON_Delete(q.expect);
     if (ex) {
         cJSON_Delete(in);

@@ -17,6 +17,7 @@ static const struct command {
     {"account", cmd_account, "create, list or renew accounts (create | list | rotate)"},
     {"whoami", cmd_whoami, "the account your token names"},
     {"onboard", cmd_onboard, "ingest logs and publish a signed dataset card"},
+    {"push", cmd_push, "upload logs encrypted to an attested mediator (--server)"},
     {"cards", cmd_cards, "list or search dataset cards"},
     {"card", cmd_card, "print one dataset card"},
     {"withdraw", cmd_withdraw, "withdraw your dataset"},
@@ -34,11 +35,12 @@ static const struct command {
     {"jobs", cmd_jobs, "run computations that are waiting (operator)"},
     {"attest", cmd_attest, "print the mediator's own signed attestation"},
     {"quote", cmd_quote, "parse a TDX/SGX DCAP quote and show its fields"},
+    {"serve", cmd_serve, "serve the data dir over HTTP (the API, MCP, uploads)"},
     {"demo", cmd_demo, "the seed's scenarios end to end on the bundled samples"},
 };
 
 static const char usage_main[] =
-    "usage: teemed [--data DIR] [--token TOKEN | --as NAME] [--json|--text] COMMAND [ARGS]\n"
+    "usage: teemed [--data DIR | --server URL] [--token TOKEN | --as NAME] [--json|--text] COMMAND [ARGS]\n"
     "\n"
     "teemed mediates private datasets (Claude Code logs) inside a TEE: it scrubs,\n"
     "profiles and seals them, publishes signed cards computed from the data, and runs\n"
@@ -57,6 +59,7 @@ static void print_usage(FILE *f)
           "                    else the file ~/.config/teemed/token)\n"
           "  --token-file F    read the token from F (mode 0600)\n"
           "  --as NAME         use the token saved for NAME ('account create NAME --save')\n"
+          "  --server URL      a mediator over HTTP (default: $TEEMED_SERVER, else the data dir)\n"
           "  --json            JSON on stdout (the default when stdout is not a terminal)\n"
           "  --text            readable text on stdout even when piped\n"
           "  --help            this help; 'teemed COMMAND --help' for a command\n"
@@ -102,6 +105,7 @@ int cli_common(struct cli *c, int o)
     case 1001: c->token_opt = optarg; return 1;
     case 1002: c->token_file = optarg; return 1;
     case 1003: c->as = optarg; return 1;
+    case 1004: c->server = optarg; return 1;
     default: return 0;
     }
 }

@@ -43,6 +43,8 @@ done
 for f in cli/*.c cli/*.h $(ls server/*.c server/*.h 2>/dev/null); do
     for inc in $(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f"); do
         case "$inc" in
+        server/server.h) [ "${f%%/*}" = cli ] || [ "${f%%/*}" = server ] ||
+                             { echo "check-layers: $f includes \"$inc\""; bad=1; } ;; # the CLI runs the server
         tm/*|*/*) [ "${inc%%/*}" = tm ] || { echo "check-layers: $f includes \"$inc\": front ends use include/tm/ only"; bad=1; } ;;
         *) ;; # the front end's own header
         esac

@@ -49,6 +49,9 @@ struct tm_rc_info {
 const struct tm_rc_info *tm_rc_info(enum tm_rc rc);
 /* Return the stable name of rc (tm_rc_info(rc)->name). */
 const char *tm_rc_name(enum tm_rc rc);
+/* The code whose stable name is name (a remote error's "code"); an unknown name is
+ * TM_EDB, an internal failure. */
+enum tm_rc tm_rc_from_name(const char *name);
 
 /* Format a message into *d (if d is not NULL) and return rc, so callers can write
  * `return tm_fail(d, TM_EIO, "cannot read '%s': %s", path, strerror(errno));`. */

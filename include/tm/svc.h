@@ -37,6 +37,9 @@ void tm_svc_close(struct tm_svc *svc);
 /* Let anyone create a member account (accounts.create without a token), as a public
  * service does; off by default. */
 void tm_svc_open_registration(struct tm_svc *svc, int on);
+/* Keep up to n datasets' profiles unsealed in memory (least recently used out), so
+ * computations do not unseal them again; a long-running service turns this on. */
+void tm_svc_cache_profiles(struct tm_svc *svc, unsigned n);
 
 enum {
     TM_CTX_LOCAL = 1, /* the caller holds the data dir (the local CLI): local-only ops
@@ -61,8 +64,42 @@ enum tm_rc tm_svc_call(struct tm_svc *svc, const struct tm_ctx *ctx, const char 
                        char **json_out, struct tm_diag *d) TM_NODISCARD;
 
 /* Run the computations that are waiting: queued, or claimed by a worker that died
- * (what `teemed serve` workers do between requests). Returns how many ran. */
+ * (what `teemed serve` workers do between requests). Returns how many ran. The first
+ * call also settles the sealed files a crash left (a full clean-up pass). */
 unsigned tm_svc_run_jobs(struct tm_svc *svc, unsigned max);
+
+/* ---- uploads: the service side of "datasets.upload" ----
+ * The body is the encrypted stream (docs/api.md "Uploads"); it is decrypted and
+ * ingested as it arrives, nothing is written in plaintext, and memory stays bounded. */
+struct tm_svc_upload;
+/* json_in: {"id", "title"?, "k"?}; the caller becomes the owner. At most
+ * tm_svc_set_upload_limit() uploads per account at once (TM_ELIMIT beyond). */
+enum tm_rc tm_svc_upload_begin(struct tm_svc *svc, const struct tm_ctx *ctx, const char *json_in,
+                               struct tm_svc_upload **up, struct tm_diag *d) TM_NODISCARD;
+/* The next bytes of the body, split anywhere. An error is final: abort. */
+enum tm_rc tm_svc_upload_feed(struct tm_svc_upload *up, const void *p, size_t n, struct tm_diag *d) TM_NODISCARD;
+/* The body ended: publish; *json_out: the signed card. Frees up. */
+enum tm_rc tm_svc_upload_finish(struct tm_svc_upload *up, char **json_out, struct tm_diag *d) TM_NODISCARD;
+/* The connection was cut or the stream refused: nothing of it remains. Frees up. */
+void tm_svc_upload_abort(struct tm_svc_upload *up);
+void tm_svc_set_upload_limit(struct tm_svc *svc, unsigned per_account);
+
+/* ---- a mediator over the network ----
+ * A service opened on a URL sends every tm_svc_call as the op's HTTP request (its route
+ * in the op table) and reads the answer back, so a front end works the same locally
+ * and remotely. Offline ops still run here; local-only ops are refused. */
+enum tm_rc tm_svc_open_remote(const char *url, struct tm_svc **svc, struct tm_diag *d) TM_NODISCARD;
+int tm_svc_is_remote(const struct tm_svc *svc);
+
+/* Onboard local files into the mediator. json_in: {"id", "paths": [...], "title"?,
+ * "k"?, "allow_simulated"?, "collateral"?, "at"?, "expect"?}. Locally this is
+ * "datasets.onboard". Remotely it first fetches the mediator's attestation with a fresh
+ * nonce and verifies it (simulated backends refused unless allow_simulated; the
+ * expected measurements as verify has them), then streams the files encrypted to the
+ * attested upload key. ctx->progress reports bytes read of the total. *json_out: the
+ * signed card. */
+enum tm_rc tm_svc_push(struct tm_svc *svc, const struct tm_ctx *ctx, const char *json_in, char **json_out,
+                       struct tm_diag *d) TM_NODISCARD;
 
 /* ---- the op table ---- */
 
@@ -75,6 +112,7 @@ struct tm_op_info {
     int writes;                /* changes state */
     int local_only;            /* only with TM_CTX_LOCAL (reads the mediator's files) */
     int offline;               /* needs no data dir */
+    int stream;                /* the body is a stream (tm_svc_upload_*), not JSON */
     const char *input_schema;  /* JSON Schema text ($refs into tm_svc_api()'s "$defs") */
     const char *output_schema;
     const char *example;       /* an example input, JSON text */

@@ -15,6 +15,18 @@
 #include <openssl/evp.h>
 
 
+void tm_report_data_nonce(const uint8_t pub[32], const uint8_t *nonce, size_t nlen, uint8_t out[64])
+{
+    static const char dom[] = "teemed-report-data-v2\0ed25519"; /* 22 + 8 bytes with NULs */
+    uint8_t buf[sizeof dom + 32 + TM_NONCE_MAX];
+    if (nlen > TM_NONCE_MAX)
+        nlen = TM_NONCE_MAX;
+    memcpy(buf, dom, sizeof dom);
+    memcpy(buf + sizeof dom, pub, 32);
+    memcpy(buf + sizeof dom + 32, nonce, nlen);
+    tm_sha512(buf, sizeof dom + 32 + nlen, out);
+}
+
 void tm_report_data(const uint8_t pub[32], uint8_t out[64])
 {
     static const char dom[] = "teemed-report-data-v1\0ed25519"; /* 22 + 8 bytes with NULs */
@@ -250,12 +262,21 @@ enum tm_rc tm_attest_verify(const char *text, size_t len, const struct tm_verify
 
     /* 3. report_data binds the signing key */
     int rd_ok = 0;
-    if (have_pub && rd && !tm_unhex(rd, strlen(rd), rdb, 64, &n) && n == 64) {
-        tm_report_data(pub, want);
+    const char *nonce = str(a, "nonce");
+    uint8_t nb[TM_NONCE_MAX];
+    size_t nl = 0;
+    int nonce_ok = !nonce || (!tm_unhex(nonce, strlen(nonce), nb, sizeof nb, &nl) && nl >= 16);
+    if (have_pub && nonce_ok && rd && !tm_unhex(rd, strlen(rd), rdb, 64, &n) && n == 64) {
+        if (nonce) /* a fresh attestation: the caller's nonce is bound into report_data too */
+            tm_report_data_nonce(pub, nb, nl, want);
+        else
+            tm_report_data(pub, want);
         rd_ok = tm_ct_equal(want, rdb, 64);
     }
-    tm_verify_add(v, "report-data", rd_ok, rd_ok ? "report_data binds the signing key"
-                                         : "report_data does not bind the signing key");
+    tm_verify_add(v, "report-data", rd_ok,
+                  rd_ok ? (nonce ? "report_data binds the signing key and the nonce" : "report_data binds the signing key")
+                  : nonce_ok ? "report_data does not bind the signing key"
+                             : "the nonce is not 16 to 64 bytes of hex");
 
     /* 4. hardware backing */
     const cJSON *simj = cJSON_GetObjectItemCaseSensitive(a, "simulated");

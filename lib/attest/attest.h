@@ -26,8 +26,13 @@
 #define TM_DOC_MSG_MAX (sizeof "teemed-sign-v1" + TM_DOC_KIND_MAX + 1 + 32)
 void tm_doc_message(const char *kind, const uint8_t h[32], uint8_t *msg, size_t *n);
 /* report_data binding a signing key:
- *   SHA-512("teemed-report-data-v1" || 0x00 || "ed25519" || 0x00 || pub[32]) */
+ *   SHA-512("teemed-report-data-v1" || 0x00 || "ed25519" || 0x00 || pub[32])
+ * and, for an attestation made fresh for a caller's nonce (16 to 64 bytes; the
+ * attestation then carries "nonce": hex):
+ *   SHA-512("teemed-report-data-v2" || 0x00 || "ed25519" || 0x00 || pub[32] || nonce) */
+#define TM_NONCE_MAX 64
 void tm_report_data(const uint8_t pub[32], uint8_t out[64]);
+void tm_report_data_nonce(const uint8_t pub[32], const uint8_t *nonce, size_t nlen, uint8_t out[64]);
 
 struct tm_expect; /* dcap.h */
 struct tm_verify_opts {

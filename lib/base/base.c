@@ -84,6 +84,14 @@ const char *tm_rc_name(enum tm_rc rc)
     return tm_rc_info(rc)->name;
 }
 
+enum tm_rc tm_rc_from_name(const char *name)
+{
+    for (int i = 0; i < TM_RC_COUNT; i++)
+        if (rc_table[i].name && name && !strcmp(rc_table[i].name, name))
+            return (enum tm_rc)i;
+    return TM_EDB;
+}
+
 enum tm_rc tm_fail(struct tm_diag *d, enum tm_rc rc, const char *fmt, ...)
 {
     if (d) {

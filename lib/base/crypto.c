@@ -94,6 +94,36 @@ enum tm_rc tm_ed25519_public(const uint8_t seed[32], uint8_t pub[32], struct tm_
     return rc;
 }
 
+enum tm_rc tm_x25519_public(const uint8_t priv[32], uint8_t pub[32], struct tm_diag *d)
+{
+    EVP_PKEY *k = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv, 32);
+    size_t n = 32;
+    enum tm_rc rc = TM_OK;
+    if (!k || EVP_PKEY_get_raw_public_key(k, pub, &n) != 1 || n != 32)
+        rc = ossl_fail(d, "x25519 key");
+    EVP_PKEY_free(k);
+    return rc;
+}
+
+enum tm_rc tm_x25519(const uint8_t priv[32], const uint8_t peer[32], uint8_t shared[32], struct tm_diag *d)
+{
+    EVP_PKEY *k = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv, 32);
+    EVP_PKEY *p = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, peer, 32);
+    EVP_PKEY_CTX *ctx = k ? EVP_PKEY_CTX_new(k, NULL) : NULL;
+    size_t n = 32;
+    enum tm_rc rc = TM_OK;
+    if (!k || !p || !ctx || EVP_PKEY_derive_init(ctx) != 1 || EVP_PKEY_derive_set_peer(ctx, p) != 1 ||
+        EVP_PKEY_derive(ctx, shared, &n) != 1 || n != 32)
+        rc = ossl_fail(d, "x25519 key agreement");
+    uint8_t zero[32] = {0};
+    if (!rc && tm_ct_equal(shared, zero, 32)) /* a small-order peer key: no secret at all */
+        rc = tm_fail(d, TM_ECRYPTO, "x25519: the peer's key is of small order");
+    EVP_PKEY_CTX_free(ctx);
+    EVP_PKEY_free(p);
+    EVP_PKEY_free(k);
+    return rc;
+}
+
 enum tm_rc tm_ed25519_sign(const uint8_t seed[32], const void *msg, size_t n, uint8_t sig[64],
                            struct tm_diag *d)
 {

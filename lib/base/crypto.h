@@ -25,6 +25,11 @@ enum tm_rc tm_hkdf(const uint8_t *key, size_t klen, const void *salt, size_t sle
 
 /* Ed25519 from a 32-byte seed. */
 enum tm_rc tm_ed25519_public(const uint8_t seed[32], uint8_t pub[32], struct tm_diag *d) TM_NODISCARD;
+/* X25519 (RFC 7748): the public key of priv, and the shared secret with peer (an
+ * all-zero result - a small-order peer key - fails). */
+enum tm_rc tm_x25519_public(const uint8_t priv[32], uint8_t pub[32], struct tm_diag *d) TM_NODISCARD;
+enum tm_rc tm_x25519(const uint8_t priv[32], const uint8_t peer[32], uint8_t shared[32],
+                     struct tm_diag *d) TM_NODISCARD;
 enum tm_rc tm_ed25519_sign(const uint8_t seed[32], const void *msg, size_t n, uint8_t sig[64],
                            struct tm_diag *d) TM_NODISCARD;
 /* Return TM_OK when sig is valid for msg under pub, TM_EVERIFY otherwise. */

@@ -32,6 +32,20 @@ struct tm_onboard_opts {
 enum tm_rc tm_onboard(struct tm_med *m, const struct tm_onboard_opts *o, char **card,
                       struct tm_diag *d) TM_NODISCARD;
 
+/* An onboarding whose files arrive one by one (an upload): begin (checks the options,
+ * opens the sealed file; total is the bytes expected, 0 if unknown, for progress), feed
+ * each file through tm_ingest_begin/feed/end on the session's ingest, then finish
+ * (analyse, sign, seal, publish; *card as for tm_onboard) or abort (nothing remains).
+ * finish and abort free the session. */
+struct tm_onboarding;
+enum tm_rc tm_onboarding_begin(struct tm_med *m, const struct tm_onboard_opts *o, uint64_t total,
+                               enum tm_ingest_depth depth, struct tm_onboarding **s,
+                               struct tm_diag *d) TM_NODISCARD;
+struct tm_ingest *tm_onboarding_ingest(struct tm_onboarding *s);
+enum tm_rc tm_onboarding_finish(struct tm_med *m, struct tm_onboarding *s, char **card,
+                                struct tm_diag *d) TM_NODISCARD;
+void tm_onboarding_abort(struct tm_onboarding *s);
+
 /* For `make bench`: the onboarding pipeline cut at depth (see tm_ingest_set_depth) -
  * inputs read, every record committed and sealed to a file that is fsynced and then
  * removed. Publishes nothing; *records receives the records read. */

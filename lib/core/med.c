@@ -15,6 +15,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* A profile kept unsealed for the computations that use it again (profiles never change
+ * once published; a withdrawn one is never served). */
+struct cached_profile {
+    char id[65];
+    struct tm_profile p;
+    unsigned refs;           /* computations using it now */
+    uint64_t used;           /* for least-recently-used eviction */
+    int live;
+};
+
 struct tm_shared {
     char *dir;
     pthread_mutex_t mu;
@@ -22,6 +32,9 @@ struct tm_shared {
     struct tm_tee tee;
     struct tm_taxonomy tax;
     struct tm_background bg;
+    struct cached_profile *cache;
+    unsigned ncache;
+    uint64_t clock;
 };
 
 static enum tm_rc mkdirs(const char *dir, struct tm_diag *d)
@@ -100,6 +113,10 @@ void tm_shared_free(struct tm_shared *sh)
 {
     if (!sh)
         return;
+    for (unsigned i = 0; i < sh->ncache; i++)
+        if (sh->cache[i].live)
+            tm_profile_release(&sh->cache[i].p);
+    free(sh->cache);
     if (sh->tee_ok)
         tm_tee_close(&sh->tee);
     if (sh->tax_ok)
@@ -177,11 +194,16 @@ enum tm_rc tm_med_bg(struct tm_med *m, const struct tm_background **bg, struct t
     return rc;
 }
 
-enum tm_rc tm_med_attest(struct tm_med *m, int64_t now_ms, char **out, struct tm_diag *d)
+enum tm_rc tm_med_attest(struct tm_med *m, const uint8_t *nonce, size_t nonce_len, int64_t now_ms, char **out,
+                         struct tm_diag *d)
 {
     const struct tm_tee *tee;
+    struct tm_evidence ev;
+    char hex[65];
     *out = NULL;
     enum tm_rc rc = tm_med_tee(m, &tee, d);
+    if (!rc && nonce)
+        rc = tm_tee_evidence(tee, nonce, nonce_len, &ev, d);
     if (rc)
         return rc;
     cJSON *doc = cJSON_CreateObject();
@@ -189,17 +211,23 @@ enum tm_rc tm_med_attest(struct tm_med *m, int64_t now_ms, char **out, struct tm
     cJSON_AddStringToObject(me, "software", "teemed");
     cJSON_AddStringToObject(me, "code_measurement", tm_code_measurement());
     cJSON_AddStringToObject(me, "backend", tm_tee_name(tee->kind));
+    tm_hex(tee->upload_pub, 32, hex);
+    char key[80];
+    snprintf(key, sizeof key, "x25519:%s", hex);
+    cJSON_AddStringToObject(me, "upload_key", key); /* owners encrypt their uploads to it */
     if (tee->kind == TM_TEE_DSTACK) {
         if (tee->has_info && tee->info.app_compose) /* the compose hash's preimage, for owners to read */
             cJSON_AddStringToObject(me, "app_compose", tee->info.app_compose);
-        cJSON *ev = cJSON_AddObjectToObject(me, "measurement_event");
-        cJSON_AddStringToObject(ev, "event", TM_MEASUREMENT_EVENT);
-        cJSON_AddStringToObject(ev, "status", tee->event_status);
-        cJSON_AddStringToObject(ev, "detail", tee->event_detail);
+        cJSON *me_ev = cJSON_AddObjectToObject(me, "measurement_event");
+        cJSON_AddStringToObject(me_ev, "event", TM_MEASUREMENT_EVENT);
+        cJSON_AddStringToObject(me_ev, "status", tee->event_status);
+        cJSON_AddStringToObject(me_ev, "detail", tee->event_detail);
     }
-    rc = tm_tee_sign(tee, doc, "mediator", NULL, now_ms, d);
+    rc = tm_tee_sign(tee, doc, "mediator", NULL, nonce ? &ev : NULL, now_ms, d);
     if (!rc)
         *out = tm_canonical(doc);
+    if (nonce)
+        tm_evidence_release(&ev);
     cJSON_Delete(doc);
     return rc;
 }
@@ -243,6 +271,118 @@ out:
         tm_cleanse(plain, pl);
     free(plain);
     return rc;
+}
+
+void tm_shared_cache_profiles(struct tm_shared *sh, unsigned n)
+{
+    pthread_mutex_lock(&sh->mu);
+    if (!sh->cache && n) {
+        sh->cache = tm_xcalloc(n, sizeof *sh->cache);
+        sh->ncache = n;
+    }
+    pthread_mutex_unlock(&sh->mu);
+}
+
+/* Is dataset id listed? (a cached profile is never served for a withdrawn one) */
+static enum tm_rc listed(struct tm_med *m, const char *id, struct tm_diag *d)
+{
+    sqlite3_stmt *s = NULL;
+    enum tm_rc rc = db_prep(m->st, "SELECT withdrawn_ms IS NULL FROM datasets WHERE id = ?", &s, d);
+    if (!rc)
+        rc = db_bind(m->st, s, d, "t", id);
+    int r = rc ? -1 : db_step(m->st, s, &rc, d);
+    if (r == 0 || (r == 1 && !sqlite3_column_int(s, 0)))
+        rc = tm_fail(d, TM_ENOTFOUND, "no dataset '%s' (or it was withdrawn)", id);
+    db_done(m->st, s);
+    return rc;
+}
+
+enum tm_rc tm_med_profile_get(struct tm_med *m, const char *id, const struct tm_profile **p, void **ref,
+                              struct tm_diag *d)
+{
+    struct tm_shared *sh = m->sh;
+    *p = NULL;
+    *ref = NULL;
+    enum tm_rc rc = listed(m, id, d);
+    if (rc)
+        return rc;
+    pthread_mutex_lock(&sh->mu);
+    for (unsigned i = 0; i < sh->ncache; i++)
+        if (sh->cache[i].live && !strcmp(sh->cache[i].id, id)) {
+            struct cached_profile *c = &sh->cache[i];
+            c->refs++;
+            c->used = ++sh->clock;
+            *p = &c->p;
+            *ref = c;
+            pthread_mutex_unlock(&sh->mu);
+            return TM_OK;
+        }
+    pthread_mutex_unlock(&sh->mu);
+    /* not cached: unseal it (outside the lock: it takes milliseconds) */
+    struct tm_profile *own = tm_xcalloc(1, sizeof *own);
+    rc = tm_med_profile(m, id, own, d);
+    if (rc) {
+        free(own);
+        return rc;
+    }
+    pthread_mutex_lock(&sh->mu);
+    struct cached_profile *victim = NULL;
+    for (unsigned i = 0; i < sh->ncache; i++) {
+        struct cached_profile *c = &sh->cache[i];
+        if (c->live && !strcmp(c->id, id)) { /* another thread cached it meanwhile */
+            c->refs++;
+            c->used = ++sh->clock;
+            *p = &c->p;
+            *ref = c;
+            pthread_mutex_unlock(&sh->mu);
+            tm_profile_release(own);
+            free(own);
+            return TM_OK;
+        }
+        if (c->refs) /* in use: never evicted */
+            continue;
+        if (!c->live) { /* a free slot beats any eviction */
+            if (!victim || victim->live)
+                victim = c;
+        } else if (!victim || (victim->live && c->used < victim->used)) {
+            victim = c; /* the least recently used */
+        }
+    }
+    if (victim) {
+        if (victim->live)
+            tm_profile_release(&victim->p);
+        snprintf(victim->id, sizeof victim->id, "%s", id);
+        victim->p = *own;
+        victim->live = 1;
+        victim->refs = 1;
+        victim->used = ++sh->clock;
+        free(own);
+        *p = &victim->p;
+        *ref = victim;
+        pthread_mutex_unlock(&sh->mu);
+        return TM_OK;
+    }
+    pthread_mutex_unlock(&sh->mu);
+    *p = own; /* no cache, or every entry in use: this computation's own copy */
+    *ref = own;
+    return TM_OK;
+}
+
+void tm_med_profile_put(struct tm_med *m, const struct tm_profile *p, void *ref)
+{
+    struct tm_shared *sh = m->sh;
+    if (!ref)
+        return;
+    pthread_mutex_lock(&sh->mu);
+    int cached = sh->cache && (struct cached_profile *)ref >= sh->cache &&
+                 (struct cached_profile *)ref < sh->cache + sh->ncache;
+    if (cached)
+        ((struct cached_profile *)ref)->refs--;
+    pthread_mutex_unlock(&sh->mu);
+    if (!cached) {
+        tm_profile_release((struct tm_profile *)p);
+        free(ref);
+    }
 }
 
 void tm_fault_point(const char *point)

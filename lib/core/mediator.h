@@ -47,15 +47,28 @@ enum tm_rc tm_med_tax(struct tm_med *m, const struct tm_taxonomy **tax, struct t
 enum tm_rc tm_med_bg(struct tm_med *m, const struct tm_background **bg, struct tm_diag *d) TM_NODISCARD;
 
 /* The mediator's own attestation, for an owner to check before uploading anything: a
- * document of kind "mediator" (software, code measurement, backend) signed by the
- * mediator's key, whose attestation carries report_data and, on hardware backends, the
- * quote and event log. *out: canonical text (owned, free()). */
-enum tm_rc tm_med_attest(struct tm_med *m, int64_t now_ms, char **out, struct tm_diag *d) TM_NODISCARD;
+ * document of kind "mediator" (software, code measurement, backend, the X25519 key that
+ * uploads are encrypted to) signed by the mediator's key, whose attestation carries
+ * report_data and, on hardware backends, the quote and event log. With a nonce (16 to
+ * 64 bytes) the evidence is made fresh: report_data binds the nonce too, over a new
+ * quote. *out: canonical text (owned, free()). */
+enum tm_rc tm_med_attest(struct tm_med *m, const uint8_t *nonce, size_t nonce_len, int64_t now_ms, char **out,
+                         struct tm_diag *d) TM_NODISCARD;
 
 /* Unseal and parse a dataset's profile (owned: tm_profile_release). For computations
  * inside the mediator only: a profile holds terms that are never published. */
 enum tm_rc tm_med_profile(struct tm_med *m, const char *id, struct tm_profile *p,
                           struct tm_diag *d) TM_NODISCARD;
+
+/* The same, from a cache of unsealed profiles shared by the process's connections
+ * (tm_shared_cache_profiles): a long-running service pays the unsealing once per
+ * dataset, not once per computation. *p is read-only and valid until
+ * tm_med_profile_put(m, *p, *ref). A withdrawn dataset is never served from the cache. */
+enum tm_rc tm_med_profile_get(struct tm_med *m, const char *id, const struct tm_profile **p, void **ref,
+                              struct tm_diag *d) TM_NODISCARD;
+void tm_med_profile_put(struct tm_med *m, const struct tm_profile *p, void *ref);
+/* Keep up to n profiles unsealed (least recently used out; 0: none, the default). */
+void tm_shared_cache_profiles(struct tm_shared *sh, unsigned n);
 
 /* Fault points for crash tests: when $TEEMED_FAULT names point, the process kills
  * itself there (SIGKILL, as a power cut would), e.g. "onboard.after-seal". */

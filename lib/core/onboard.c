@@ -1,5 +1,7 @@
-/* onboard.c - the write path: inputs -> scrub -> analyse -> seal -> signed card; the
- * work happens outside any transaction, the publication in one short one (dataset.h). */
+/* onboard.c - the write path: inputs -> scrub -> analyse -> seal -> signed card. The
+ * work happens outside any transaction, the publication in one short one (dataset.h).
+ * One session type serves local paths (tm_onboard) and uploads that arrive in pieces
+ * (upload.c): begin, feed files through the session's ingest, finish or abort. */
 #include "attest/attest.h"
 #include "base/crypto.h"
 #include "core/audit.h"
@@ -8,39 +10,46 @@
 #include "pipeline/ingest.h"
 #include "store/rawseal.h"
 
-#include <stdio.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-struct run {
-    const struct tm_onboard_opts *o;
+struct tm_onboarding {
+    struct tm_onboard_opts o;  /* strings copied: the session owns them */
+    char *id, *title;
+    const struct tm_tee *tee;
+    const struct tm_taxonomy *tax;
     struct tm_merkle merkle;
     struct rawseal raw;
+    int raw_open;
+    char rawname[160], tmp[4200], final[4200];
+    struct tm_an *an;
+    struct tm_ingest *in;
     uint64_t done, total;
 };
 
 static void on_record(void *ctx, const char *bytes, size_t len)
 {
-    struct run *r = ctx;
-    tm_merkle_leaf(&r->merkle, bytes, len);
-    rawseal_add(&r->raw, bytes, len);
+    struct tm_onboarding *s = ctx;
+    tm_merkle_leaf(&s->merkle, bytes, len);
+    rawseal_add(&s->raw, bytes, len);
 }
 
 static void on_warn(void *ctx, const char *msg)
 {
-    struct run *r = ctx;
-    if (r->o->warn)
-        r->o->warn(r->o->ctx, msg);
+    struct tm_onboarding *s = ctx;
+    if (s->o.warn)
+        s->o.warn(s->o.ctx, msg);
 }
 
 static void on_progress(void *ctx, uint64_t bytes)
 {
-    struct run *r = ctx;
-    r->done += bytes;
-    if (r->o->progress)
-        r->o->progress(r->o->ctx, r->done, r->total);
+    struct tm_onboarding *s = ctx;
+    s->done += bytes;
+    if (s->o.progress)
+        s->o.progress(s->o.ctx, s->done, s->total);
 }
 
 static enum tm_rc check_opts(struct tm_med *m, const struct tm_onboard_opts *o, struct tm_diag *d)
@@ -54,8 +63,6 @@ static enum tm_rc check_opts(struct tm_med *m, const struct tm_onboard_opts *o, 
         return tm_fail(d, TM_EINVAL, "k must be at least %d (got %d)", TM_K_MIN, o->k);
     if (o->title && strlen(o->title) > 200)
         return tm_fail(d, TM_EINVAL, "title longer than 200 bytes");
-    if (!o->npaths)
-        return tm_fail(d, TM_EINVAL, "no input paths");
     int64_t owner;
     int withdrawn;
     enum tm_rc rc = tm_dataset_owner(m, o->id, &owner, &withdrawn, NULL);
@@ -67,53 +74,71 @@ static enum tm_rc check_opts(struct tm_med *m, const struct tm_onboard_opts *o, 
     return TM_OK;
 }
 
-/* Check the options, collect the inputs and open the sealed raw-record file as
- * DATA/sealed/.<rawname>.tmp (name receives <rawname>, tmp the path). On failure nothing
- * is left behind but what fl holds. */
-static enum tm_rc start(struct tm_med *m, const struct tm_onboard_opts *o, struct run *r,
-                        struct tm_filelist *fl, char name[160], char tmp[4200], struct tm_diag *d)
+void tm_onboarding_abort(struct tm_onboarding *s)
 {
-    const struct tm_tee *tee;
-    r->o = o;
-    enum tm_rc rc = check_opts(m, o, d);
-    if (!rc)
-        rc = tm_med_tee(m, &tee, d);
-    if (rc)
-        return rc;
-    tm_store_gc(m->st, 0); /* a writer settles what a crash left before adding to it */
-    rc = tm_ingest_collect(o->paths, o->npaths, fl, d);
-    if (rc)
-        return rc;
-    if (!fl->n)
-        return tm_fail(d, TM_EPARSE, "no input files (.jsonl, .md, .txt) under the given paths");
-    r->total = fl->bytes;
-    uint8_t nonce[8];
-    rc = tm_random(nonce, sizeof nonce, d);
-    if (rc)
-        return rc;
-    char hx[17];
-    tm_hex(nonce, sizeof nonce, hx);
-    snprintf(name, 160, "%s.%s.raw", o->id, hx);
-    snprintf(tmp, 4200, "%s/sealed/.%s.tmp", tm_shared_dir(m->sh), name);
-    rc = rawseal_open(&r->raw, tmp, tee->seal_key, o->id, d);
-    if (rc) {
-        rawseal_abort(&r->raw);
-        unlink(tmp);
-        return rc;
+    if (!s)
+        return;
+    if (s->raw_open) {
+        rawseal_abort(&s->raw);
+        unlink(s->tmp);
     }
-    tm_merkle_init(&r->merkle);
-    return TM_OK;
+    tm_ingest_free(s->in);
+    tm_an_free(s->an);
+    free(s->id);
+    free(s->title);
+    free(s);
 }
 
-static enum tm_rc read_all(struct tm_ingest *in, const struct tm_filelist *fl, struct tm_diag *d)
+enum tm_rc tm_onboarding_begin(struct tm_med *m, const struct tm_onboard_opts *o, uint64_t total,
+                               enum tm_ingest_depth depth, struct tm_onboarding **out, struct tm_diag *d)
 {
-    for (size_t i = 0; i < fl->n; i++) {
-        enum tm_rc rc = tm_ingest_file(in, &fl->v[i], d);
-        if (rc)
-            return rc;
-    }
+    const struct tm_background *bg;
+    *out = NULL;
+    enum tm_rc rc = check_opts(m, o, d);
+    struct tm_onboarding *s = tm_xcalloc(1, sizeof *s);
+    s->o = *o;
+    s->id = tm_xstrdup(o->id ? o->id : "");
+    s->title = o->title ? tm_xstrdup(o->title) : NULL;
+    s->o.id = s->id;
+    s->o.title = s->title;
+    s->o.paths = NULL;
+    s->total = total;
+    if (!rc)
+        rc = tm_med_tee(m, &s->tee, d);
+    if (!rc && depth == TM_INGEST_FULL)
+        rc = tm_med_tax(m, &s->tax, d);
+    if (!rc && depth == TM_INGEST_FULL)
+        rc = tm_med_bg(m, &bg, d);
+    if (rc)
+        goto fail;
+    tm_store_gc(m->st, 0); /* a writer settles what a crash left before adding to it */
+    uint8_t nonce[8];
+    char hx[17];
+    rc = tm_random(nonce, sizeof nonce, d);
+    if (rc)
+        goto fail;
+    tm_hex(nonce, sizeof nonce, hx);
+    snprintf(s->rawname, sizeof s->rawname, "%s.%s.raw", s->id, hx);
+    snprintf(s->tmp, sizeof s->tmp, "%s/sealed/.%s.tmp", tm_shared_dir(m->sh), s->rawname);
+    snprintf(s->final, sizeof s->final, "%s/sealed/%s", tm_shared_dir(m->sh), s->rawname);
+    s->raw_open = 1;
+    rc = rawseal_open(&s->raw, s->tmp, s->tee->seal_key, s->id, d);
+    if (rc)
+        goto fail;
+    tm_merkle_init(&s->merkle);
+    if (depth == TM_INGEST_FULL)
+        s->an = tm_an_new(s->tax, bg);
+    struct tm_ingest_hooks hooks = {s, on_record, on_warn, on_progress};
+    s->in = tm_ingest_new(s->an, &hooks);
+    tm_ingest_set_depth(s->in, depth);
+    *out = s;
     return TM_OK;
+fail:
+    tm_onboarding_abort(s);
+    return rc;
 }
+
+struct tm_ingest *tm_onboarding_ingest(struct tm_onboarding *s) { return s->in; }
 
 /* Publish in one short transaction: row, sealed profile, search entry, audit. */
 static enum tm_rc publish(struct tm_med *m, const struct tm_onboard_opts *o, int k, const char *commit,
@@ -147,133 +172,129 @@ static enum tm_rc publish(struct tm_med *m, const struct tm_onboard_opts *o, int
     return rc;
 }
 
-enum tm_rc tm_onboard(struct tm_med *m, const struct tm_onboard_opts *o, char **card_out,
-                      struct tm_diag *d)
+enum tm_rc tm_onboarding_finish(struct tm_med *m, struct tm_onboarding *s, char **card_out, struct tm_diag *d)
 {
-    struct tm_filelist fl = {0};
-    struct tm_an *an = NULL;
-    struct tm_ingest *in = NULL;
     struct tm_profile prof = {0};
-    const struct tm_tee *tee;
-    const struct tm_taxonomy *tax;
-    const struct tm_background *bg;
     cJSON *card = NULL;
     char *card_json = NULL, *prof_json = NULL, *search = NULL;
     uint8_t *sealed = NULL;
     size_t sealed_len = 0;
-    char tmp[4200], final[4200], rawname[160];
-    int raw_open = 0;
-    struct run r = {0};
+    enum tm_rc rc = TM_OK;
     *card_out = NULL;
-
-    enum tm_rc rc = start(m, o, &r, &fl, rawname, tmp, d);
-    if (rc)
-        goto out;
-    raw_open = 1;
-    rc = tm_med_tee(m, &tee, d);
-    if (!rc)
-        rc = tm_med_tax(m, &tax, d);
-    if (!rc)
-        rc = tm_med_bg(m, &bg, d);
-    if (rc)
-        goto out;
-    snprintf(final, sizeof final, "%s/sealed/%s", tm_shared_dir(m->sh), rawname);
-    an = tm_an_new(tax, bg);
-    struct tm_ingest_hooks hooks = {&r, on_record, on_warn, on_progress};
-    in = tm_ingest_new(an, &hooks);
-    rc = read_all(in, &fl, d);
-    if (rc)
-        goto out;
-    const struct tm_volume *vol = tm_ingest_volume(in);
+    const struct tm_volume *vol = tm_ingest_volume(s->in);
     if (!vol->records) {
         rc = tm_fail(d, TM_EPARSE, "no records found in the input (%llu malformed lines)",
                      (unsigned long long)vol->malformed);
         goto out;
     }
-    tm_an_finish(an, o->k, &prof);
-
+    tm_an_finish(s->an, s->o.k, &prof);
     uint8_t root[32];
-    tm_merkle_root(&r.merkle, root);
-    struct tm_card_in ci = {o->id, o->owner->name, o->title, vol, &prof, tax,
-                            tm_ingest_scrub_stats(in), root, r.merkle.leaves, o->now_ms};
+    tm_merkle_root(&s->merkle, root);
+    struct tm_card_in ci = {s->id, s->o.owner->name, s->title, vol, &prof, s->tax,
+                            tm_ingest_scrub_stats(s->in), root, s->merkle.leaves, s->o.now_ms};
     card = tm_card_build(&ci);
-    rc = tm_tee_sign(tee, card, "card", NULL, o->now_ms, d);
+    rc = tm_tee_sign(s->tee, card, "card", NULL, NULL, s->o.now_ms, d);
     if (rc)
         goto out;
     card_json = tm_canonical(card);
     search = tm_card_search_text(card);
-    prof_json = tm_profile_to_json(&prof, tax);
+    prof_json = tm_profile_to_json(&prof, s->tax);
     char aad[128];
-    snprintf(aad, sizeof aad, "teemed-profile-v1|%s", o->id);
-    rc = tm_seal(tee->seal_key, aad, prof_json, strlen(prof_json), &sealed, &sealed_len, d);
+    snprintf(aad, sizeof aad, "teemed-profile-v1|%s", s->id);
+    rc = tm_seal(s->tee->seal_key, aad, prof_json, strlen(prof_json), &sealed, &sealed_len, d);
     if (rc)
         goto out;
-
     uint8_t salt[16];
-    memcpy(salt, r.raw.salt, 16);
-    rc = rawseal_finish(&r.raw, d);
+    memcpy(salt, s->raw.salt, 16);
+    rc = rawseal_finish(&s->raw, d);
     if (rc)
         goto out;
     tm_fault_point("onboard.after-seal");
     char commit[80];
     memcpy(commit, "sha256:", 7);
     tm_hex(root, 32, commit + 7);
-    rc = publish(m, o, prof.k, commit, card_json, sealed, sealed_len, rawname, salt, r.raw.bytes, search, d);
+    rc = publish(m, &s->o, prof.k, commit, card_json, sealed, sealed_len, s->rawname, salt, s->raw.bytes, search, d);
     if (rc)
         goto out;
     /* committed: from here the dataset exists; a crash before the rename is rolled
      * forward by the next writer's tm_store_gc */
     tm_fault_point("onboard.after-commit");
-    if (rename(tmp, final) != 0) {
+    s->raw_open = 0;
+    if (rename(s->tmp, s->final) != 0)
         rc = tm_fail(d, TM_EIO, "cannot move sealed records into place: %s", strerror(errno));
-        raw_open = 0;
-        rawseal_close(&r.raw);
-        goto out;
+    rawseal_close(&s->raw);
+    if (!rc) {
+        *card_out = card_json;
+        card_json = NULL;
     }
-    raw_open = 0;
-    rawseal_close(&r.raw);
-    *card_out = card_json;
-    card_json = NULL;
 out:
-    if (raw_open) {
-        rawseal_abort(&r.raw);
-        unlink(tmp);
-    }
-    tm_ingest_free(in);
-    tm_an_free(an);
     tm_profile_release(&prof);
-    tm_filelist_release(&fl);
     cJSON_Delete(card);
     free(card_json);
     free(prof_json);
     free(search);
     free(sealed);
+    tm_onboarding_abort(s); /* frees the session; after the commit nothing is left to undo */
     return rc;
 }
 
-enum tm_rc tm_onboard_floor(struct tm_med *m, const struct tm_onboard_opts *o,
-                            enum tm_ingest_depth depth, uint64_t *records, struct tm_diag *d)
+static enum tm_rc collect(const struct tm_onboard_opts *o, struct tm_filelist *fl, struct tm_diag *d)
+{
+    if (!o->npaths)
+        return tm_fail(d, TM_EINVAL, "no input paths");
+    enum tm_rc rc = tm_ingest_collect(o->paths, o->npaths, fl, d);
+    if (!rc && !fl->n)
+        rc = tm_fail(d, TM_EPARSE, "no input files (.jsonl, .md, .txt) under the given paths");
+    return rc;
+}
+
+static enum tm_rc read_all(struct tm_ingest *in, const struct tm_filelist *fl, struct tm_diag *d)
+{
+    for (size_t i = 0; i < fl->n; i++) {
+        enum tm_rc rc = tm_ingest_file(in, &fl->v[i], d);
+        if (rc)
+            return rc;
+    }
+    return TM_OK;
+}
+
+enum tm_rc tm_onboard(struct tm_med *m, const struct tm_onboard_opts *o, char **card, struct tm_diag *d)
 {
     struct tm_filelist fl = {0};
-    struct tm_ingest *in = NULL;
-    char tmp[4200], rawname[160];
-    struct run r = {0};
-    *records = 0;
-    enum tm_rc rc = start(m, o, &r, &fl, rawname, tmp, d);
-    if (rc)
-        goto out;
-    struct tm_ingest_hooks hooks = {&r, on_record, on_warn, on_progress};
-    in = tm_ingest_new(NULL, &hooks);
-    tm_ingest_set_depth(in, depth);
-    rc = read_all(in, &fl, d);
+    struct tm_onboarding *s = NULL;
+    *card = NULL;
+    enum tm_rc rc = check_opts(m, o, d); /* before reading anything */
+    if (!rc)
+        rc = collect(o, &fl, d);
+    if (!rc)
+        rc = tm_onboarding_begin(m, o, fl.bytes, TM_INGEST_FULL, &s, d);
+    if (!rc)
+        rc = read_all(tm_onboarding_ingest(s), &fl, d);
     if (!rc) {
-        rc = rawseal_finish(&r.raw, d); /* the fsync is part of the cost */
-        *records = tm_ingest_volume(in)->records;
+        rc = tm_onboarding_finish(m, s, card, d);
+        s = NULL;
     }
-    rawseal_abort(&r.raw);
-    unlink(tmp);
-out:
-    tm_ingest_free(in);
+    tm_onboarding_abort(s);
+    tm_filelist_release(&fl);
+    return rc;
+}
+
+enum tm_rc tm_onboard_floor(struct tm_med *m, const struct tm_onboard_opts *o, enum tm_ingest_depth depth,
+                            uint64_t *records, struct tm_diag *d)
+{
+    struct tm_filelist fl = {0};
+    struct tm_onboarding *s = NULL;
+    *records = 0;
+    enum tm_rc rc = collect(o, &fl, d);
+    if (!rc)
+        rc = tm_onboarding_begin(m, o, fl.bytes, depth, &s, d);
+    if (!rc)
+        rc = read_all(tm_onboarding_ingest(s), &fl, d);
+    if (!rc) {
+        rc = rawseal_finish(&s->raw, d); /* the fsync is part of the cost */
+        *records = tm_ingest_volume(s->in)->records;
+    }
+    tm_onboarding_abort(s); /* publishes nothing, removes the sealed file */
     tm_filelist_release(&fl);
     return rc;
 }

@@ -1025,7 +1025,9 @@ static enum tm_rc request_json(struct tm_med *m, const struct req *r, cJSON **ou
 static enum tm_rc compute(struct tm_med *m, const struct req *r, int64_t now, struct outcome *oc, struct tm_diag *d)
 {
     const struct tm_computation *c = tm_computation(r->kind);
-    struct tm_profile prof[TM_COMPUTE_MAX_DS];
+    struct tm_profile prof[TM_COMPUTE_MAX_DS]; /* own copies, when a policy raises k */
+    const struct tm_profile *shared[TM_COMPUTE_MAX_DS] = {0};
+    void *ref[TM_COMPUTE_MAX_DS] = {0};
     const struct tm_tee *tee;
     struct tm_compute_in in;
     cJSON *result = NULL, *env = NULL, *reqj = NULL;
@@ -1041,17 +1043,22 @@ static enum tm_rc compute(struct tm_med *m, const struct req *r, int64_t now, st
         rc = tm_med_bg(m, &in.bg, d);
     for (size_t i = 0; i < r->nds && !rc; i++) {
         in.ids[i] = r->ds[i];
-        rc = tm_med_profile(m, r->ds[i], &prof[i], d);
+        rc = policy_of(m, r->ds[i], &oc->pol[i], d);
+        const cJSON *pk = cJSON_GetObjectItemCaseSensitive(oc->pol[i], "k");
         if (!rc)
-            rc = policy_of(m, r->ds[i], &oc->pol[i], d);
+            rc = tm_med_profile_get(m, r->ds[i], &shared[i], &ref[i], d);
         if (rc)
             break;
-        in.prof[i] = &prof[i];
+        in.prof[i] = shared[i];
+        if (cJSON_IsNumber(pk) && pk->valuedouble > shared[i]->k) { /* the cached profile is read-only */
+            rc = tm_med_profile(m, r->ds[i], &prof[i], d);
+            if (rc)
+                break;
+            raise_k(&prof[i], (int)pk->valuedouble);
+            in.prof[i] = &prof[i];
+        }
         in.n = i + 1;
         oc->review[i] = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(oc->pol[i], "review"));
-        const cJSON *pk = cJSON_GetObjectItemCaseSensitive(oc->pol[i], "k");
-        if (cJSON_IsNumber(pk) && pk->valuedouble > prof[i].k)
-            raise_k(&prof[i], (int)pk->valuedouble);
         if (c->releases_counts)
             rc = dp_check(m, r->ds[i], oc->pol[i], &in.dp_epsilon[i], d);
         oc->eps[i] = in.dp_epsilon[i];
@@ -1074,12 +1081,14 @@ static enum tm_rc compute(struct tm_med *m, const struct req *r, int64_t now, st
     reqj = NULL;
     cJSON_AddItemToObject(env, "result", result);
     result = NULL;
-    rc = tm_tee_sign(tee, env, "result", extra, now, d);
+    rc = tm_tee_sign(tee, env, "result", extra, NULL, now, d);
     if (!rc)
         oc->envelope = tm_canonical(env);
 out:
-    for (size_t i = 0; i < TM_COMPUTE_MAX_DS; i++)
+    for (size_t i = 0; i < TM_COMPUTE_MAX_DS; i++) {
         tm_profile_release(&prof[i]);
+        tm_med_profile_put(m, shared[i], ref[i]);
+    }
     cJSON_Delete(result);
     cJSON_Delete(reqj);
     cJSON_Delete(env);

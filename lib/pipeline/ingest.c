@@ -271,6 +271,7 @@ void tm_ingest_free(struct tm_ingest *in)
     tm_buf_release(&in->tbuf);
     tm_buf_release(&in->jbuf);
     tm_json_release(&in->jd);
+    free(in->fpath);
     free(in);
 }
 
@@ -448,69 +449,78 @@ static void stream(struct tm_ingest *in, const char *s, size_t n, int text, size
     *consumed = i;
 }
 
-static void process(struct tm_ingest *in, int fd, const char *buf, size_t blen, int text,
-                    struct tm_diag *d, enum tm_rc *rc)
+/* The last n bytes of the read buffer are new bytes of the current file (final: the
+ * file ended). Lines may be split anywhere between calls; the buffer holds at most one
+ * unfinished line besides the new bytes. */
+static void feed_added(struct tm_ingest *in, size_t n, int final)
 {
     struct tm_buf *b = &in->rbuf;
-    tm_buf_reset(b);
-    size_t skip_to_nl = 0; /* discarding an over-long line */
-    int first = 1;
-    for (;;) {
-        ssize_t got;
-        if (fd >= 0) {
-            tm_buf_reserve(b, READ_CHUNK);
-            got = read(fd, b->ptr + b->len, READ_CHUNK);
-            if (got < 0) {
-                if (errno == EINTR)
-                    continue;
-                *rc = tm_fail(d, TM_EIO, "cannot read '%s': %s", in->fname, strerror(errno));
-                return;
-            }
-            b->len += (size_t)got;
-            b->ptr[b->len] = 0;
-            in->vol.bytes += (uint64_t)got;
-        } else {
-            tm_buf_add(b, buf, blen);
-            in->vol.bytes += blen;
-            got = 0;
-        }
-        if (in->h.progress && got > 0)
-            in->h.progress(in->h.ctx, (uint64_t)got);
-        size_t start = 0;
-        if (first && b->len >= 3 && memcmp(b->ptr, "\xef\xbb\xbf", 3) == 0)
-            start = 3; /* UTF-8 byte order mark */
-        if (first && (b->len >= 3 || got == 0))
-            first = 0;
-        if (skip_to_nl) {
-            const char *nl = memchr(b->ptr, '\n', b->len);
-            if (!nl) {
-                b->len = 0;
-                if (got == 0)
-                    break;
-                continue;
-            }
-            start = (size_t)(nl - b->ptr) + 1;
-            skip_to_nl = 0;
-        }
-        size_t used;
-        stream(in, b->ptr + start, b->len - start, text, &used, got == 0);
-        used += start;
-        memmove(b->ptr, b->ptr + used, b->len - used);
-        b->len -= used;
-        if (got == 0)
-            break;
-        if (b->len > TM_LINE_MAX) {
-            in->line++;
-            char what[96];
-            snprintf(what, sizeof what, "line longer than %u bytes", TM_LINE_MAX);
-            ingest_warn(in, what);
+    if (n) {
+        in->vol.bytes += n;
+        if (in->h.progress)
+            in->h.progress(in->h.ctx, n);
+    }
+    size_t start = 0;
+    if (in->ffirst && b->len >= 3 && memcmp(b->ptr, "\xef\xbb\xbf", 3) == 0)
+        start = 3; /* UTF-8 byte order mark */
+    if (in->ffirst && (b->len >= 3 || final))
+        in->ffirst = 0;
+    if (in->fskip) { /* discarding an over-long line */
+        const char *nl = b->len ? memchr(b->ptr, '\n', b->len) : NULL;
+        if (!nl) {
             b->len = 0;
-            skip_to_nl = 1;
+            return;
         }
+        start = (size_t)(nl - b->ptr) + 1;
+        in->fskip = 0;
     }
-    if (b->cap > 4 * READ_CHUNK) { /* do not keep a huge buffer after a huge line */
-        tm_buf_release(b);
+    size_t used;
+    stream(in, b->ptr ? b->ptr + start : "", b->len - start, in->ftext, &used, final);
+    used += start;
+    memmove(b->ptr, b->ptr + used, b->len - used);
+    b->len -= used;
+    if (!final && b->len > TM_LINE_MAX) {
+        in->line++;
+        char what[96];
+        snprintf(what, sizeof what, "line longer than %u bytes", TM_LINE_MAX);
+        ingest_warn(in, what);
+        b->len = 0;
+        in->fskip = 1;
     }
+}
+
+void tm_ingest_begin(struct tm_ingest *in, const char *path, const char *rel, const char *project,
+                     enum tm_file_kind kind)
+{
+    in->frecords = in->vol.records;
+    in->fpath = tm_xstrdup(path);
+    begin_file(in, in->fpath, rel, project);
+    in->vol.files++;
+    tm_buf_reset(&in->rbuf);
+    in->ftext = kind == TM_FILE_TEXT;
+    in->ffirst = 1;
+    in->fskip = 0;
+}
+
+void tm_ingest_feed(struct tm_ingest *in, const void *p, size_t n)
+{
+    while (n) { /* in steps, so that the buffer stays near one chunk plus one line */
+        size_t k = n < READ_CHUNK ? n : READ_CHUNK;
+        tm_buf_add(&in->rbuf, p, k);
+        feed_added(in, k, 0);
+        p = (const char *)p + k;
+        n -= k;
+    }
+}
+
+void tm_ingest_end(struct tm_ingest *in)
+{
+    feed_added(in, 0, 1);
+    end_file(in, in->fpath, in->frecords);
+    free(in->fpath);
+    in->fpath = NULL;
+    if (in->rbuf.cap > 4 * READ_CHUNK) /* do not keep a huge buffer after a huge line */
+        tm_buf_release(&in->rbuf);
 }
 
 enum tm_rc tm_ingest_file(struct tm_ingest *in, const struct tm_file *f, struct tm_diag *d)
@@ -519,23 +529,33 @@ enum tm_rc tm_ingest_file(struct tm_ingest *in, const struct tm_file *f, struct 
     if (fd < 0)
         return tm_fail(d, TM_EIO, "cannot read '%s': %s", f->path, strerror(errno));
     enum tm_rc rc = TM_OK;
-    uint64_t before = in->vol.records;
-    begin_file(in, f->path, f->rel, f->project);
-    in->vol.files++;
-    process(in, fd, NULL, 0, f->kind == TM_FILE_TEXT, d, &rc);
-    end_file(in, f->path, before);
+    tm_ingest_begin(in, f->path, f->rel, f->project, f->kind);
+    for (;;) {
+        struct tm_buf *b = &in->rbuf;
+        tm_buf_reserve(b, READ_CHUNK);
+        ssize_t got = read(fd, b->ptr + b->len, READ_CHUNK);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            rc = tm_fail(d, TM_EIO, "cannot read '%s': %s", in->fname, strerror(errno));
+            break;
+        }
+        if (got == 0)
+            break;
+        b->len += (size_t)got; /* read in place: no copy */
+        b->ptr[b->len] = 0;
+        feed_added(in, (size_t)got, 0);
+    }
+    tm_ingest_end(in);
     close(fd);
     return rc;
 }
 
 void tm_ingest_buffer(struct tm_ingest *in, const char *name, const char *buf, size_t len)
 {
-    enum tm_rc rc = TM_OK;
-    uint64_t before = in->vol.records;
-    begin_file(in, name, name, NULL);
-    in->vol.files++;
-    process(in, -1, buf, len, 0, NULL, &rc);
-    end_file(in, name, before);
+    tm_ingest_begin(in, name, name, NULL, TM_FILE_JSONL);
+    tm_ingest_feed(in, buf, len);
+    tm_ingest_end(in);
 }
 
 void tm_ingest_set_depth(struct tm_ingest *in, enum tm_ingest_depth depth)

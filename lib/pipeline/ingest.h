@@ -68,6 +68,13 @@ struct tm_ingest *tm_ingest_new(struct tm_an *an, const struct tm_ingest_hooks *
 void tm_ingest_free(struct tm_ingest *in);
 /* Stream one file. Fails only when the file cannot be read (TM_EIO). */
 enum tm_rc tm_ingest_file(struct tm_ingest *in, const struct tm_file *f, struct tm_diag *d) TM_NODISCARD;
+/* Stream a file that arrives in pieces (an upload): begin it (path names it in warnings,
+ * rel and project place it as tm_ingest_collect would), feed its bytes split anywhere,
+ * end it. Memory stays bounded by TM_LINE_MAX whatever the file's size. */
+void tm_ingest_begin(struct tm_ingest *in, const char *path, const char *rel, const char *project,
+                     enum tm_file_kind kind);
+void tm_ingest_feed(struct tm_ingest *in, const void *p, size_t n);
+void tm_ingest_end(struct tm_ingest *in);
 /* Stream one in-memory buffer as if it were a JSONL file (tests, fuzzing). */
 void tm_ingest_buffer(struct tm_ingest *in, const char *name, const char *buf, size_t len);
 /* How far each record goes, for measuring the cost of the stages (`make bench`, `teemed

@@ -37,6 +37,9 @@ struct tm_ingest {
     uint64_t line;
     int file_has_unit;      /* a record of this file named its session */
     int file_claude;
+    char *fpath;            /* the current file's name, as begun */
+    uint64_t frecords;      /* records before it */
+    int ftext, ffirst, fskip; /* text file; no byte seen yet; discarding an over-long line */
     uint32_t project_idx;
     /* tool_use id -> tool name, for episodes */
     char tool_id[TOOLS_RING][48];

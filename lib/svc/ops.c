@@ -72,8 +72,12 @@ static enum tm_rc op_health(struct call *c, const cJSON *in, char **out, struct 
 
 static enum tm_rc op_attest(struct call *c, const cJSON *in, char **out, struct tm_diag *d)
 {
-    (void)in;
-    return tm_med_attest(c->m, c->now, out, d);
+    const char *hex = op_str(in, "nonce");
+    uint8_t nonce[64];
+    size_t n = 0;
+    if (hex && (tm_unhex(hex, strlen(hex), nonce, sizeof nonce, &n) || n < 16))
+        return tm_fail(d, TM_EINVAL, "nonce: 16 to 64 bytes of hex");
+    return tm_med_attest(c->m, hex ? nonce : NULL, n, c->now, out, d);
 }
 
 static enum tm_rc op_account_create(struct call *c, const cJSON *in, char **out, struct tm_diag *d)
@@ -356,7 +360,15 @@ static enum tm_rc op_jobs_run(struct call *c, const cJSON *in, char **out, struc
     return emit(TM_OK, o, out);
 }
 
+/* datasets.upload takes a stream: svc.c refuses it as JSON before this would run */
+static enum tm_rc op_upload(struct call *c, const cJSON *in, char **out, struct tm_diag *d)
+{
+    (void)c, (void)in, (void)out;
+    return tm_fail(d, TM_EINVAL, "datasets.upload takes a stream");
+}
+
 const struct op_impl tm_op_impls[] = {
+    {"datasets.upload", op_upload},
     {"health", op_health},
     {"mediator.attest", op_attest},
     {"accounts.create", op_account_create},

@@ -34,7 +34,7 @@ static enum tm_rc file_of(const cJSON *in, uint8_t **buf, size_t *len, struct tm
     return TM_OK;
 }
 
-static void expect_of(const cJSON *in, struct tm_expect *x)
+void op_expect(const cJSON *in, struct tm_expect *x)
 {
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(in, "expect");
     memset(x, 0, sizeof *x);
@@ -91,7 +91,7 @@ static enum tm_rc quote_report(const char *data, size_t n, int check, int requir
     *out = NULL;
     memset(v, 0, sizeof *v);
     v->ok = 1;
-    expect_of(in, &x);
+    op_expect(in, &x);
     if (tm_expect_any(&x))
         check = 1;
     enum tm_rc rc = tm_quote_decode(data, n, &bin, &bl, &ev, d);
@@ -179,7 +179,7 @@ enum tm_rc op_verify(struct call *c, const cJSON *in, char **out, struct tm_diag
         return rc;
     const char *col = op_str(in, "collateral");
     const cJSON *atj = cJSON_GetObjectItemCaseSensitive(in, "at");
-    expect_of(in, &x);
+    op_expect(in, &x);
     struct tm_verify_opts vo = {0};
     vo.allow_simulated = op_bool(in, "allow_simulated");
     vo.collateral = col;

@@ -4,6 +4,8 @@
 #include "base/base.h"
 #include "base/canon.h"
 #include "base/embed.h"
+#include "core/upload.h"
+#include "svc/remote.h"
 #include "svc/schema.h"
 #include "tee/tee.h"
 
@@ -68,6 +70,7 @@ static void load_table(void)
         p->info.writes = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "writes"));
         p->info.local_only = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "local_only"));
         p->info.offline = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "offline"));
+        p->info.stream = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "stream"));
         p->in_schema = cJSON_GetObjectItemCaseSensitive(o, "input");
         p->out_schema = cJSON_GetObjectItemCaseSensitive(o, "output");
         p->info.input_schema = tm_canonical(p->in_schema);
@@ -139,12 +142,21 @@ enum tm_rc tm_svc_check_output(const char *name, const char *json, struct tm_dia
 
 /* ---- the service ---- */
 
+#define UPLOADERS_MAX 256
+
 struct tm_svc {
     struct tm_shared *sh;
+    struct remote *remote; /* a mediator over the network (remote.c), or NULL */
     pthread_mutex_t mu;
     struct tm_med *pool[POOL_MAX];
     size_t npool;
     int open_registration;
+    int settled;           /* the full clean-up pass ran */
+    unsigned upload_limit;
+    struct {
+        int64_t account;
+        unsigned n;
+    } uploading[UPLOADERS_MAX];
 };
 
 enum tm_rc tm_svc_init(const char *dir, const char *tee, char **json_out, struct tm_diag *d)
@@ -195,14 +207,34 @@ enum tm_rc tm_svc_open(const char *dir, struct tm_svc **out, struct tm_diag *d)
     }
     pthread_mutex_init(&s->mu, NULL);
     s->pool[s->npool++] = m;
+    s->upload_limit = 2;
     *out = s;
     return TM_OK;
 }
+
+enum tm_rc tm_svc_open_remote(const char *url, struct tm_svc **out, struct tm_diag *d)
+{
+    *out = NULL;
+    if (!table_ready())
+        return tm_fail(d, TM_ESTATE, "the op table (data/api/ops.json) does not match the code");
+    struct tm_svc *s = tm_xcalloc(1, sizeof *s);
+    enum tm_rc rc = remote_open(url, &s->remote, d);
+    if (rc) {
+        free(s);
+        return rc;
+    }
+    pthread_mutex_init(&s->mu, NULL);
+    *out = s;
+    return TM_OK;
+}
+
+int tm_svc_is_remote(const struct tm_svc *s) { return s && s->remote; }
 
 void tm_svc_close(struct tm_svc *s)
 {
     if (!s)
         return;
+    remote_close(s->remote);
     for (size_t i = 0; i < s->npool; i++)
         tm_med_close(s->pool[i]);
     tm_shared_free(s->sh);
@@ -211,6 +243,12 @@ void tm_svc_close(struct tm_svc *s)
 }
 
 void tm_svc_open_registration(struct tm_svc *s, int on) { s->open_registration = on; }
+
+void tm_svc_cache_profiles(struct tm_svc *s, unsigned n)
+{
+    if (s->sh)
+        tm_shared_cache_profiles(s->sh, n);
+}
 
 static enum tm_rc take(struct tm_svc *s, struct tm_med **m, struct tm_diag *d)
 {
@@ -290,6 +328,14 @@ enum tm_rc tm_svc_call(struct tm_svc *svc, const struct tm_ctx *ctx, const char 
         return tm_fail(d, table_ready() ? TM_EINVAL : TM_ESTATE, "no operation '%.60s'", name ? name : "");
     if (!svc && !o->info.offline)
         return tm_fail(d, TM_ESTATE, "'%s' needs a mediator (a data dir or --server)", o->info.name);
+    if (o->info.stream)
+        return tm_fail(d, TM_EINVAL, "'%s' takes a stream, not JSON (tm_svc_upload_begin; teemed push)", o->info.name);
+    if (svc && svc->remote && !o->info.offline) {
+        if (o->info.local_only)
+            return tm_fail(d, TM_EDENIED, "'%s' runs only on the mediator's own machine%s", o->info.name,
+                           !strcmp(o->info.name, "datasets.onboard") ? ": upload with 'teemed push'" : "");
+        return remote_call(svc->remote, &o->info, ctx ? ctx->token : NULL, json_in, json_out, d);
+    }
     if (json_in && strlen(json_in) > INPUT_MAX)
         return tm_fail(d, TM_ETOOBIG, "%s: the input is larger than %u bytes", o->info.name, INPUT_MAX);
     in = cJSON_Parse(json_in && *json_in ? json_in : "{}");
@@ -333,12 +379,159 @@ unsigned tm_svc_run_jobs(struct tm_svc *svc, unsigned max)
     char ids[64][TM_REQ_ID_MAX];
     size_t n = 0;
     unsigned ran = 0;
-    if (take(svc, &m, NULL))
+    if (svc->remote || take(svc, &m, NULL))
         return 0;
+    if (!svc->settled) { /* a long-running writer settles what a crash left, once */
+        tm_store_gc(m->st, 1);
+        svc->settled = 1;
+    }
     int64_t now = clock_ms();
     if (!tm_jobs_runnable(m, now, ids, max < 64 ? max : 64, &n, NULL))
         for (size_t i = 0; i < n; i++)
             ran += tm_job_run(m, ids[i], now, NULL) == TM_OK;
     give(svc, m);
     return ran;
+}
+
+/* ---- uploads ---- */
+
+struct tm_svc_upload {
+    struct tm_svc *svc;
+    struct tm_account who;
+    struct tm_upload *up;
+    int64_t now;
+};
+
+void tm_svc_set_upload_limit(struct tm_svc *svc, unsigned per_account) { svc->upload_limit = per_account; }
+
+/* Count one more upload of account (0 when over the limit), or one less (delta -1). */
+static int uploading(struct tm_svc *s, int64_t account, int delta)
+{
+    int ok = 0;
+    pthread_mutex_lock(&s->mu);
+    size_t free_slot = UPLOADERS_MAX, i;
+    for (i = 0; i < UPLOADERS_MAX; i++) {
+        if (s->uploading[i].n && s->uploading[i].account == account)
+            break;
+        if (!s->uploading[i].n && free_slot == UPLOADERS_MAX)
+            free_slot = i;
+    }
+    if (delta < 0 && i < UPLOADERS_MAX) {
+        s->uploading[i].n--;
+        ok = 1;
+    } else if (delta > 0 && i < UPLOADERS_MAX && s->uploading[i].n < s->upload_limit) {
+        s->uploading[i].n++;
+        ok = 1;
+    } else if (delta > 0 && i == UPLOADERS_MAX && free_slot < UPLOADERS_MAX && s->upload_limit) {
+        s->uploading[free_slot].account = account;
+        s->uploading[free_slot].n = 1;
+        ok = 1;
+    }
+    pthread_mutex_unlock(&s->mu);
+    return ok;
+}
+
+enum tm_rc tm_svc_upload_begin(struct tm_svc *svc, const struct tm_ctx *ctx, const char *json_in,
+                               struct tm_svc_upload **out, struct tm_diag *d)
+{
+    const struct op *o = find("datasets.upload");
+    cJSON *in = NULL;
+    struct tm_med *m = NULL;
+    *out = NULL;
+    if (!o || !svc || svc->remote)
+        return tm_fail(d, TM_ESTATE, "uploads are received by a local service");
+    in = cJSON_Parse(json_in && *json_in ? json_in : "{}");
+    struct tm_diag sd = {{0}};
+    enum tm_rc rc = !in ? tm_fail(d, TM_EINVAL, "datasets.upload: the input is not JSON")
+                        : tm_schema_check(table.root, o->in_schema, in, &sd);
+    if (rc == TM_EINVAL && sd.msg[0])
+        rc = tm_fail(d, TM_EINVAL, "datasets.upload: %s", sd.msg);
+    if (!rc)
+        rc = take(svc, &m, d);
+    struct tm_svc_upload *u = tm_xcalloc(1, sizeof *u);
+    u->svc = svc;
+    u->now = ctx && ctx->now_ms ? ctx->now_ms : clock_ms();
+    if (!rc && !(ctx && ctx->token && *ctx->token))
+        rc = tm_fail(d, TM_EAUTH, "uploading needs an account's token");
+    if (!rc)
+        rc = tm_account_by_token(m, ctx->token, &u->who, d);
+    if (!rc && !uploading(svc, u->who.id, 1))
+        rc = tm_fail(d, TM_ELIMIT, "account '%s' has %u uploads under way already: retry when one ends", u->who.name,
+                     svc->upload_limit);
+    if (!rc) {
+        struct tm_onboard_opts oo = {0};
+        oo.owner = &u->who;
+        oo.id = cJSON_GetObjectItemCaseSensitive(in, "id")->valuestring;
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(in, "title"), *k = cJSON_GetObjectItemCaseSensitive(in, "k");
+        oo.title = cJSON_IsString(t) ? t->valuestring : NULL;
+        oo.k = cJSON_IsNumber(k) ? (int)k->valuedouble : TM_K_DEFAULT;
+        oo.now_ms = u->now;
+        if (ctx) {
+            oo.ctx = ctx->cb;
+            oo.warn = ctx->warn;
+        }
+        rc = tm_upload_begin(m, &oo, &u->up, d);
+        if (rc)
+            uploading(svc, u->who.id, -1);
+    }
+    give(svc, m);
+    cJSON_Delete(in);
+    if (rc) {
+        free(u);
+        return rc;
+    }
+    *out = u;
+    return TM_OK;
+}
+
+enum tm_rc tm_svc_upload_feed(struct tm_svc_upload *u, const void *p, size_t n, struct tm_diag *d)
+{
+    return tm_upload_feed(u->up, p, n, d);
+}
+
+void tm_svc_upload_abort(struct tm_svc_upload *u)
+{
+    if (!u)
+        return;
+    tm_upload_abort(u->up);
+    uploading(u->svc, u->who.id, -1);
+    free(u);
+}
+
+enum tm_rc tm_svc_upload_finish(struct tm_svc_upload *u, char **json_out, struct tm_diag *d)
+{
+    struct tm_med *m = NULL;
+    *json_out = NULL;
+    enum tm_rc rc = take(u->svc, &m, d);
+    if (rc) {
+        tm_svc_upload_abort(u);
+        return rc;
+    }
+    rc = tm_upload_finish(m, u->up, json_out, d);
+    u->up = NULL;
+    give(u->svc, m);
+    uploading(u->svc, u->who.id, -1);
+    free(u);
+    return rc;
+}
+
+enum tm_rc tm_svc_push(struct tm_svc *svc, const struct tm_ctx *ctx, const char *json_in, char **json_out,
+                       struct tm_diag *d)
+{
+    *json_out = NULL;
+    if (!svc)
+        return tm_fail(d, TM_ESTATE, "push needs a mediator (a data dir or --server)");
+    if (svc->remote)
+        return remote_push(svc->remote, ctx, json_in, json_out, d);
+    cJSON *in = cJSON_Parse(json_in ? json_in : "{}");
+    if (!in)
+        return tm_fail(d, TM_EINVAL, "push: the input is not JSON");
+    static const char *const remote_only[] = {"allow_simulated", "collateral", "at", "expect"};
+    for (size_t i = 0; i < sizeof remote_only / sizeof *remote_only; i++)
+        cJSON_DeleteItemFromObjectCaseSensitive(in, remote_only[i]); /* nothing to verify locally */
+    char *text = cJSON_PrintUnformatted(in);
+    cJSON_Delete(in);
+    enum tm_rc rc = tm_svc_call(svc, ctx, "datasets.onboard", text, json_out, d);
+    free(text);
+    return rc;
 }

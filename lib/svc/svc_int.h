@@ -31,6 +31,10 @@ struct op_impl {
 extern const struct op_impl tm_op_impls[];
 extern const size_t tm_nop_impls;
 
+/* The "expect" object of an input as the verifier's expectations (strings borrowed). */
+struct tm_expect;
+void op_expect(const cJSON *in, struct tm_expect *x);
+
 /* verify and quote.show (ops_verify.c). */
 enum tm_rc op_verify(struct call *c, const cJSON *in, char **out, struct tm_diag *d);
 enum tm_rc op_quote(struct call *c, const cJSON *in, char **out, struct tm_diag *d);

@@ -8,9 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum tm_rc tm_tee_sign(const struct tm_tee *tee, cJSON *doc, const char *kind,
-                      cJSON *extra, int64_t now_ms, struct tm_diag *d)
+enum tm_rc tm_tee_sign(const struct tm_tee *tee, cJSON *doc, const char *kind, cJSON *extra,
+                       const struct tm_evidence *ev, int64_t now_ms, struct tm_diag *d)
 {
+    const uint8_t *rd = ev ? ev->report_data : tee->report_data;
+    const uint8_t *quote = ev ? ev->quote : tee->quote;
+    size_t quote_len = ev ? ev->quote_len : tee->quote_len;
+    const char *event_log = ev ? ev->event_log : tee->event_log;
     char hex[129], ts[32];
     if (strlen(kind) > TM_DOC_KIND_MAX) {
         cJSON_Delete(extra);
@@ -27,23 +31,27 @@ enum tm_rc tm_tee_sign(const struct tm_tee *tee, cJSON *doc, const char *kind,
     char signer[144];
     snprintf(signer, sizeof signer, "ed25519:%s", hex);
     cJSON_AddStringToObject(a, "signer", signer);
-    tm_hex(tee->report_data, 64, hex);
+    tm_hex(rd, 64, hex);
     cJSON_AddStringToObject(a, "report_data", hex);
-    if (tee->quote && tee->quote_len) {
-        char *qh = malloc(tee->quote_len * 2 + 1);
+    if (ev) {
+        tm_hex(ev->nonce, ev->nonce_len, hex);
+        cJSON_AddStringToObject(a, "nonce", hex);
+    }
+    if (quote && quote_len) {
+        char *qh = malloc(quote_len * 2 + 1);
         if (!qh) {
             cJSON_Delete(extra);
             cJSON_Delete(a);
             return tm_fail(d, TM_EIO, "out of memory");
         }
-        tm_hex(tee->quote, tee->quote_len, qh);
+        tm_hex(quote, quote_len, qh);
         cJSON_AddStringToObject(a, "quote", qh);
         free(qh);
     } else {
         cJSON_AddNullToObject(a, "quote");
     }
-    if (tee->event_log)
-        cJSON_AddStringToObject(a, "event_log", tee->event_log);
+    if (event_log)
+        cJSON_AddStringToObject(a, "event_log", event_log);
     if (tee->kind == TM_TEE_DSTACK && tee->has_info) { /* the agent's Info: claims the verifier checks */
         cJSON *ds = cJSON_AddObjectToObject(a, "dstack");
         cJSON_AddStringToObject(ds, "api", tm_agent_api_name(tee->agent.api));

@@ -1,6 +1,7 @@
 /* tee.c - TEE backends (see tee.h): sim, dstack and tdx. */
 #include "tee/tee.h"
 #include "attest/attest.h"
+#include "attest/attest.h"
 #include "base/base.h"
 #include "base/crypto.h"
 #include "tee/dstack.h"
@@ -68,6 +69,10 @@ static enum tm_rc derive(const uint8_t master[32], struct tm_tee *t, struct tm_d
         rc = tm_hkdf(master, 32, NULL, 0, "teemed/seal/v1", t->seal_key, 32, d);
     if (!rc)
         rc = tm_ed25519_public(t->sign_seed, t->pub, d);
+    if (!rc)
+        rc = tm_hkdf(master, 32, NULL, 0, "teemed/upload/v1", t->upload_priv, 32, d);
+    if (!rc)
+        rc = tm_x25519_public(t->upload_priv, t->upload_pub, d);
     return rc;
 }
 
@@ -318,4 +323,34 @@ void tm_tee_close(struct tm_tee *t)
     free(t->event_log);
     tm_dstack_info_release(&t->info);
     tm_cleanse(t, sizeof *t);
+}
+
+enum tm_rc tm_tee_evidence(const struct tm_tee *t, const uint8_t *nonce, size_t nonce_len, struct tm_evidence *ev,
+                           struct tm_diag *d)
+{
+    memset(ev, 0, sizeof *ev);
+    if (nonce_len < 16 || nonce_len > sizeof ev->nonce)
+        return tm_fail(d, TM_EINVAL, "the nonce must be 16 to 64 bytes");
+    memcpy(ev->nonce, nonce, nonce_len);
+    ev->nonce_len = nonce_len;
+    tm_report_data_nonce(t->pub, nonce, nonce_len, ev->report_data);
+    enum tm_rc rc = TM_OK;
+    if (t->kind == TM_TEE_DSTACK) {
+        rc = tm_dstack_quote(&t->agent, ev->report_data, &ev->quote, &ev->quote_len, &ev->event_log, d);
+    } else if (t->kind == TM_TEE_TDX) {
+        static unsigned long serial;
+        char entry[64];
+        snprintf(entry, sizeof entry, "teemed-%ld-%lu", (long)getpid(), __atomic_add_fetch(&serial, 1, __ATOMIC_RELAXED));
+        rc = tm_tsm_quote(tsm_root(), entry, ev->report_data, &ev->quote, &ev->quote_len, d);
+    }
+    if (rc)
+        tm_evidence_release(ev);
+    return rc;
+}
+
+void tm_evidence_release(struct tm_evidence *ev)
+{
+    free(ev->quote);
+    free(ev->event_log);
+    memset(ev, 0, sizeof *ev);
 }

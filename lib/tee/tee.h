@@ -31,6 +31,8 @@ struct tm_tee {
     uint8_t sign_seed[32];
     uint8_t seal_key[32];
     uint8_t pub[32];
+    uint8_t upload_priv[32];    /* X25519: owners encrypt uploads to upload_pub */
+    uint8_t upload_pub[32];
     uint8_t report_data[64];
     uint8_t *quote; /* tdx: the quote over report_data (owned; NULL for sim) */
     size_t quote_len;
@@ -54,10 +56,26 @@ enum tm_rc tm_tee_init(const char *data_dir, enum tm_tee_kind kind, struct tm_di
 enum tm_rc tm_tee_open(const char *data_dir, struct tm_tee *t, struct tm_diag *d) TM_NODISCARD;
 void tm_tee_close(struct tm_tee *t);
 
+/* Evidence made fresh for a caller's nonce: report_data binds the signing key and the
+ * nonce (attest/attest.h), with a new quote over it on hardware backends (and the
+ * event log on dstack). Owned: tm_evidence_release. */
+struct tm_evidence {
+    uint8_t nonce[64];
+    size_t nonce_len;
+    uint8_t report_data[64];
+    uint8_t *quote; /* NULL for sim */
+    size_t quote_len;
+    char *event_log;
+};
+enum tm_rc tm_tee_evidence(const struct tm_tee *tee, const uint8_t *nonce, size_t nonce_len,
+                           struct tm_evidence *ev, struct tm_diag *d) TM_NODISCARD;
+void tm_evidence_release(struct tm_evidence *ev);
+
 /* Append the attestation member to doc (an object) and sign it with the backend's key
  * (format: attest/attest.h). The members of extra (may be NULL; always consumed) are
- * added to the attestation before signing, e.g. the hashes of a result envelope's parts. */
+ * added to the attestation before signing, e.g. the hashes of a result envelope's parts.
+ * ev (may be NULL) replaces the backend's standing evidence with fresh evidence. */
 enum tm_rc tm_tee_sign(const struct tm_tee *tee, cJSON *doc, const char *kind, cJSON *extra,
-                       int64_t now_ms, struct tm_diag *d) TM_NODISCARD;
+                       const struct tm_evidence *ev, int64_t now_ms, struct tm_diag *d) TM_NODISCARD;
 
 #endif

@@ -37,3 +37,40 @@ init_with() {
 checks() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print(' '.join(c['check']+('' if c['ok'] else '!') for c in j['checks']))" "$T/out"; }
 # jget FILE EXPR: a field of a JSON file, e.g. jget "$T/out" "['request_id']"
 jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval('d'+sys.argv[2]))" "$1" "$2"; }
+# start_server [OPTIONS...]: teemed serve on a free loopback port; $URL, $SPID
+start_server() {
+    "$TEEMED" serve --listen 127.0.0.1:0 "$@" > "$T/server.log" 2>&1 &
+    SPID=$!
+    i=0
+    while ! grep -q 'serving .* on 127.0.0.1:[0-9]' "$T/server.log" 2>/dev/null; do
+        i=$((i + 1))
+        [ $i -lt 200 ] || { cat "$T/server.log" >&2; fail "the server did not start"; }
+        kill -0 "$SPID" 2>/dev/null || { cat "$T/server.log" >&2; fail "the server died"; }
+        sleep 0.05
+    done
+    PORT=$(sed -n 's/.* on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$T/server.log" | head -1)
+    URL="http://127.0.0.1:$PORT"
+    trap 'kill -9 $SPID 2>/dev/null; rm -rf "$T"' EXIT
+}
+# stop_server: SIGTERM, and the server must exit cleanly (and without sanitizer reports)
+stop_server() {
+    kill -TERM "$SPID" 2>/dev/null
+    wait "$SPID"; rc=$?
+    [ "$rc" = 0 ] || { cat "$T/server.log" >&2; fail "the server exited $rc"; }
+    ! grep -q 'ERROR: AddressSanitizer\|runtime error\|LeakSanitizer' "$T/server.log" ||
+        { cat "$T/server.log" >&2; fail "sanitizer report in the server"; }
+}
+# http METHOD PATH [TOKEN [BODY]]: curl; the status in $T/code, the body in $T/body
+http() {
+    m=$1 p=$2 tok=${3:-} b=${4:-}
+    set -- -s -o "$T/body" -w '%{http_code}' -X "$m"
+    [ -n "$tok" ] && set -- "$@" -H "Authorization: Bearer $tok"
+    [ -n "$b" ] && set -- "$@" -H 'Content-Type: application/json' --data-binary "$b"
+    curl "$@" "$URL$p" > "$T/code" || true
+}
+# expect_http CODE METHOD PATH [TOKEN [BODY]]
+expect_http() {
+    want=$1; shift
+    http "$@"
+    [ "$(cat "$T/code")" = "$want" ] || fail "$1 $2: HTTP $(cat "$T/code"), want $want: $(head -c 300 "$T/body")"
+}

@@ -91,7 +91,7 @@ void test_attest_sign_and_verify_card(void)
     doc = cJSON_CreateObject();
     cJSON_AddStringToObject(doc, "dataset_id", "x");
     cJSON_AddNumberToObject(doc, "records", 41435);
-    CHECK_INT_EQ(tm_tee_sign(&tee, doc, "card", NULL, 1767225600000, &d), TM_OK);
+    CHECK_INT_EQ(tm_tee_sign(&tee, doc, "card", NULL, NULL, 1767225600000, &d), TM_OK);
     text = tm_canonical(doc);
     struct tm_verify_opts allow = {.allow_simulated = 1}, strict = {0};
     CHECK_INT_EQ(tm_attest_verify(text, strlen(text), &allow, &v, &d), TM_OK);

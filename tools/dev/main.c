@@ -99,7 +99,7 @@ static enum tm_rc clone_one(struct tm_med *m, const struct tm_tee *tee, const cJ
     cJSON *card = cJSON_Duplicate(card0, 1);
     cJSON_DeleteItemFromObjectCaseSensitive(card, "attestation");
     cJSON_ReplaceItemInObjectCaseSensitive(card, "dataset_id", cJSON_CreateString(id));
-    enum tm_rc rc = tm_tee_sign(tee, card, "card", NULL, now, d);
+    enum tm_rc rc = tm_tee_sign(tee, card, "card", NULL, NULL, now, d);
     char *text = rc ? NULL : tm_canonical(card), *search = rc ? NULL : tm_card_search_text(card);
     uint8_t *sealed = NULL;
     size_t sl = 0;
