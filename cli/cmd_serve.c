@@ -30,6 +30,8 @@ static const char usage[] =
     "  --max-waiters N           long polls (GET /v1/requests/ID?wait=S) at once (default 256)\n"
     "  --uploads-per-account N   uploads of one account at once (default 2)\n"
     "  --profile-cache N         datasets' profiles kept unsealed in memory (default 32)\n"
+    "  --job-lease S             a computation whose worker died is taken up again after\n"
+    "                            S seconds (default 300)\n"
     "  --open-registration       anyone may create a member account (POST /v1/accounts)\n"
     "  --allow-public            listen on a non-loopback address without TLS\n"
     "  --origins LIST            browser Origins allowed to call MCP (default: localhost)\n";
@@ -46,11 +48,12 @@ int cmd_serve(struct cli *c, int argc, char **argv)
         {"max-waiters", required_argument, NULL, 'W'},     {"uploads-per-account", required_argument, NULL, 'u'},
         {"open-registration", no_argument, NULL, 'R'},     {"allow-public", no_argument, NULL, 'P'},
         {"origins", required_argument, NULL, 'O'},         {"profile-cache", required_argument, NULL, 'c'},
+        {"job-lease", required_argument, NULL, 'L'},
         CLI_COMMON_OPTS,
         {NULL, 0, NULL, 0},
     };
     struct srv_config cfg = {"127.0.0.1:8080", 0, 2, 4, 1024, 256, 30, 65536, 1u << 20, 8ull << 30, 32, 50, 100,
-                             256, 2, 32, 0, NULL};
+                             256, 2, 32, 300, 0, NULL};
     int o;
     long v;
     while ((o = getopt_long(argc, argv, ":d:jh", opts, NULL)) != -1) {
@@ -70,19 +73,19 @@ int cmd_serve(struct cli *c, int argc, char **argv)
             *(o == 'r' ? &cfg.rate : &cfg.burst) = x;
             break;
         }
-        case 't': case 'w': case 'C': case 'I': case 'o': case 'J': case 'W': case 'u': case 'c': {
+        case 't': case 'w': case 'C': case 'I': case 'o': case 'J': case 'W': case 'u': case 'c': case 'L': {
             static const struct { int o; const char *name; long lo, hi; } lim[] = {
                 {'t', "--threads", 1, 64}, {'w', "--workers", 1, 256}, {'C', "--max-connections", 1, 100000},
                 {'I', "--max-per-ip", 1, 100000}, {'o', "--idle-timeout", 1, 3600}, {'J', "--json-depth", 2, 256},
                 {'W', "--max-waiters", 0, 100000}, {'u', "--uploads-per-account", 0, 1000},
-                {'c', "--profile-cache", 0, 100000}};
+                {'c', "--profile-cache", 0, 100000}, {'L', "--job-lease", 1, 86400}};
             for (size_t i = 0; i < sizeof lim / sizeof *lim; i++)
                 if (lim[i].o == o) {
                     if ((v = cli_number("serve", lim[i].name, optarg, lim[i].lo, lim[i].hi)) < 0)
                         return EX_USAGE;
                     unsigned *dst[] = {&cfg.threads, &cfg.workers, &cfg.max_connections, &cfg.max_per_ip,
                                        &cfg.idle_timeout_s, &cfg.json_depth, &cfg.max_waiters, &cfg.uploads_per_account,
-                                       &cfg.profile_cache};
+                                       &cfg.profile_cache, &cfg.job_lease_s};
                     *dst[i] = (unsigned)v;
                 }
             break;

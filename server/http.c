@@ -525,37 +525,14 @@ static enum MHD_Result query_cb(void *cls, enum MHD_ValueKind kind, const char *
     return MHD_YES;
 }
 
-/* Nesting depth of JSON text (brackets outside strings), for a cap before parsing. */
-static unsigned depth_of(const char *p, size_t n)
-{
-    unsigned d = 0, max = 0;
-    int in_str = 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = p[i];
-        if (in_str) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_str = 0;
-        } else if (c == '"') {
-            in_str = 1;
-        } else if (c == '{' || c == '[') {
-            if (++d > max)
-                max = d;
-        } else if ((c == '}' || c == ']') && d) {
-            d--;
-        }
-    }
-    return max;
-}
-
 /* The op's JSON input: the body's fields, then the path's and the query's. */
 static int build_input(struct req *r)
 {
     cJSON *in = NULL;
     if (r->blen) {
-        if (depth_of(r->body, r->blen) > r->s->cfg.json_depth) {
-            fail_now(r, TM_EINVAL, "the JSON body is nested too deeply");
+        struct tm_diag d = {{0}};
+        if (tm_svc_check_json(r->body, r->blen, r->s->cfg.json_depth, &d)) {
+            fail_now(r, TM_EINVAL, d.msg);
             return -1;
         }
         in = cJSON_ParseWithLength(r->body, r->blen);
@@ -948,6 +925,7 @@ int srv_run(const char *data_dir, const struct srv_config *cfg)
     tm_svc_open_registration(s->svc, cfg->open_registration);
     tm_svc_set_upload_limit(s->svc, cfg->uploads_per_account);
     tm_svc_cache_profiles(s->svc, cfg->profile_cache);
+    tm_svc_set_job_lease(s->svc, cfg->job_lease_s);
     build_routes(s);
     s->openapi = srv_openapi();
     s->buckets = calloc(RATE_SLOTS, sizeof *s->buckets);

@@ -29,6 +29,7 @@ struct srv_config {
     unsigned max_waiters;      /* concurrent long polls */
     unsigned uploads_per_account;
     unsigned profile_cache;    /* profiles kept unsealed */
+    unsigned job_lease_s;      /* a computation's claim */
     int open_registration;
     const char *origins;       /* comma-separated Origins allowed for MCP; NULL: localhost only */
 };

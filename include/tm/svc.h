@@ -40,6 +40,9 @@ void tm_svc_open_registration(struct tm_svc *svc, int on);
 /* Keep up to n datasets' profiles unsealed in memory (least recently used out), so
  * computations do not unseal them again; a long-running service turns this on. */
 void tm_svc_cache_profiles(struct tm_svc *svc, unsigned n);
+/* How long this service's claim on a computation holds before another worker may take
+ * it up (a worker killed mid-computation; default 300 s). */
+void tm_svc_set_job_lease(struct tm_svc *svc, unsigned seconds);
 
 enum {
     TM_CTX_LOCAL = 1, /* the caller holds the data dir (the local CLI): local-only ops
@@ -124,6 +127,10 @@ size_t tm_svc_ops(const struct tm_op_info **ops);
 const struct tm_op_info *tm_svc_op(const char *name);
 /* The whole op table as JSON text (borrowed, static): for OpenAPI and MCP generation. */
 const char *tm_svc_api(void);
+/* Is text[0..n) acceptable JSON text before anyone parses it: valid UTF-8, no NUL
+ * characters in strings (\u0000: C strings would cut them), nested at most max_depth
+ * deep? TM_EINVAL with the reason otherwise. tm_svc_call applies it to every input. */
+enum tm_rc tm_svc_check_json(const char *text, size_t n, unsigned max_depth, struct tm_diag *d) TM_NODISCARD;
 /* Check json (an op's output, as text) against op's output schema: tests and tools. */
 enum tm_rc tm_svc_check_output(const char *op, const char *json, struct tm_diag *d) TM_NODISCARD;
 

@@ -35,6 +35,7 @@ struct tm_shared {
     struct cached_profile *cache;
     unsigned ncache;
     uint64_t clock;
+    int64_t job_lease_ms;
 };
 
 static enum tm_rc mkdirs(const char *dir, struct tm_diag *d)
@@ -104,6 +105,7 @@ enum tm_rc tm_shared_new(const char *dir, struct tm_shared **out, struct tm_diag
         return tm_fail(d, TM_ESTATE, "'%s' is not initialised: run 'teemed init' first", dir);
     struct tm_shared *sh = tm_xcalloc(1, sizeof *sh);
     sh->dir = tm_xstrdup(dir);
+    sh->job_lease_ms = 5 * 60 * 1000;
     pthread_mutex_init(&sh->mu, NULL);
     *out = sh;
     return TM_OK;
@@ -272,6 +274,9 @@ out:
     free(plain);
     return rc;
 }
+
+int64_t tm_shared_job_lease(const struct tm_shared *sh) { return sh->job_lease_ms; }
+void tm_shared_set_job_lease(struct tm_shared *sh, int64_t ms) { sh->job_lease_ms = ms > 0 ? ms : 1; }
 
 void tm_shared_cache_profiles(struct tm_shared *sh, unsigned n)
 {

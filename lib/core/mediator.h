@@ -67,6 +67,10 @@ enum tm_rc tm_med_profile(struct tm_med *m, const char *id, struct tm_profile *p
 enum tm_rc tm_med_profile_get(struct tm_med *m, const char *id, const struct tm_profile **p, void **ref,
                               struct tm_diag *d) TM_NODISCARD;
 void tm_med_profile_put(struct tm_med *m, const struct tm_profile *p, void *ref);
+/* How long a job's claim holds before another worker may take the job up (ms). */
+int64_t tm_shared_job_lease(const struct tm_shared *sh);
+void tm_shared_set_job_lease(struct tm_shared *sh, int64_t ms);
+
 /* Keep up to n profiles unsealed (least recently used out; 0: none, the default). */
 void tm_shared_cache_profiles(struct tm_shared *sh, unsigned n);
 

@@ -934,7 +934,7 @@ static enum tm_rc claim(struct tm_med *m, const char *id, int64_t now, int *atte
         rc = tm_req_may(r.state, TM_RQ_RUNNING)
                  ? db_run(m->st, d, "UPDATE requests SET status = 'running', lease_ms = ?, attempts = attempts + 1,"
                                     " updated_ms = ? WHERE id = ? AND status = ?", "iitt",
-                          now + TM_JOB_LEASE_MS, now, id, tm_req_state_name(r.state))
+                          now + tm_shared_job_lease(m->sh), now, id, tm_req_state_name(r.state))
                  : TM_ECONFLICT;
         if (!rc && db_changes(m->st) != 1)
             rc = tm_fail(d, TM_ECONFLICT, "request '%s' was claimed by another worker", id);

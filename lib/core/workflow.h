@@ -40,7 +40,7 @@ enum tm_req_state {
     TM_RQ_NSTATES
 };
 
-#define TM_JOB_LEASE_MS (5 * 60 * 1000)
+#define TM_JOB_LEASE_MS (5 * 60 * 1000) /* the default; tm_shared_set_job_lease */
 #define TM_JOB_ATTEMPTS 3
 #define TM_REQ_ID_MAX 40
 

@@ -5,6 +5,7 @@
 #include "base/canon.h"
 #include "base/embed.h"
 #include "core/upload.h"
+#include "pipeline/ingest.h"
 #include "svc/remote.h"
 #include "svc/schema.h"
 #include "tee/tee.h"
@@ -244,6 +245,12 @@ void tm_svc_close(struct tm_svc *s)
 
 void tm_svc_open_registration(struct tm_svc *s, int on) { s->open_registration = on; }
 
+void tm_svc_set_job_lease(struct tm_svc *s, unsigned seconds)
+{
+    if (s->sh)
+        tm_shared_set_job_lease(s->sh, (int64_t)seconds * 1000);
+}
+
 void tm_svc_cache_profiles(struct tm_svc *s, unsigned n)
 {
     if (s->sh)
@@ -276,6 +283,34 @@ static int64_t clock_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+enum tm_rc tm_svc_check_json(const char *p, size_t n, unsigned max_depth, struct tm_diag *d)
+{
+    if (!tm_utf8_valid(p, n)) /* JSON text is UTF-8 (RFC 8259) */
+        return tm_fail(d, TM_EINVAL, "the input is not valid UTF-8");
+    unsigned depth = 0;
+    int in_str = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        if (in_str) {
+            if (c == '"') {
+                in_str = 0;
+            } else if (c == '\\' && i + 1 < n) {
+                if (p[i + 1] == 'u' && i + 5 < n && !memcmp(p + i + 2, "0000", 4))
+                    return tm_fail(d, TM_EINVAL, "a string holds a NUL character (\\u0000)");
+                i++;
+            }
+        } else if (c == '"') {
+            in_str = 1;
+        } else if (c == '{' || c == '[') {
+            if (++depth > max_depth)
+                return tm_fail(d, TM_EINVAL, "the JSON is nested deeper than %u", max_depth);
+        } else if ((c == '}' || c == ']') && depth) {
+            depth--;
+        }
+    }
+    return TM_OK;
 }
 
 /* Who is calling, and may they call op at all (the role table; what they may do to a
@@ -336,8 +371,12 @@ enum tm_rc tm_svc_call(struct tm_svc *svc, const struct tm_ctx *ctx, const char 
                            !strcmp(o->info.name, "datasets.onboard") ? ": upload with 'teemed push'" : "");
         return remote_call(svc->remote, &o->info, ctx ? ctx->token : NULL, json_in, json_out, d);
     }
-    if (json_in && strlen(json_in) > INPUT_MAX)
+    size_t in_len = json_in ? strlen(json_in) : 0;
+    if (in_len > INPUT_MAX)
         return tm_fail(d, TM_ETOOBIG, "%s: the input is larger than %u bytes", o->info.name, INPUT_MAX);
+    struct tm_diag cd = {{0}};
+    if (json_in && tm_svc_check_json(json_in, in_len, 64, &cd))
+        return tm_fail(d, TM_EINVAL, "%s: %s", o->info.name, cd.msg);
     in = cJSON_Parse(json_in && *json_in ? json_in : "{}");
     if (!in)
         return tm_fail(d, TM_EINVAL, "%s: the input is not JSON", o->info.name);
