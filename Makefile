@@ -64,11 +64,18 @@ $(BUILD)/teemed: $(CLI_OBJ) $(BUILD)/libteemed.a
 $(BUILD)/teemed-dev: $(DEV_OBJ) $(BUILD)/libteemed.a
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(DEV_OBJ) $(BUILD)/libteemed.a $(LIBS)
 
+# the baseline server for the HTTP figures of make bench
+$(BUILD)/bench-bare: bench/bare.c
+	$(Q)$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ bench/bare.c $(LIBS)
+
 $(BUILD)/test-unit: $(TEST_OBJ) $(BUILD)/libteemed.a
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(TEST_OBJ) $(BUILD)/libteemed.a $(LIBS)
 
+# a fuzz target may need front-end sources too (the HTTP server)
+FUZZ_EXTRA_http = server/http.c server/openapi.c server/mcp.c
+
 $(BUILD)/fuzz-replay-%: fuzz/fuzz_%.c fuzz/replay.c $(BUILD)/libteemed.a
-	$(Q)$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ fuzz/fuzz_$*.c fuzz/replay.c $(BUILD)/libteemed.a $(LIBS)
+	$(Q)$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ fuzz/fuzz_$*.c $(FUZZ_EXTRA_$*) fuzz/replay.c $(BUILD)/libteemed.a $(LIBS)
 
 FUZZ_TARGETS = $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
 
@@ -92,7 +99,8 @@ test-pass: $(BUILD)/teemed $(BUILD)/teemed-dev $(BUILD)/test-unit $(BUILD)/fuzz-
 
 ASAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-check: deps
+check:
+	@sh scripts/install-deps --check
 	$(MAKE) test-pass
 	$(MAKE) test-pass BUILD=build/asan OPT="-O1 -g" SAN="$(ASAN_FLAGS)" \
 	    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
@@ -101,8 +109,9 @@ demo: deps
 	$(MAKE) $(BUILD)/teemed
 	$(BUILD)/teemed demo examples
 
-bench: deps
-	$(MAKE) $(BUILD)/teemed
+bench:
+	@sh scripts/install-deps --bench
+	$(MAKE) $(BUILD)/teemed $(BUILD)/teemed-dev $(BUILD)/bench-bare
 	sh bench/bench.sh $(BUILD)/teemed
 
 FUZZ_SECONDS ?= 60
@@ -110,9 +119,9 @@ fuzz: deps
 	$(MAKE) build/fuzz/libteemed.a BUILD=build/fuzz CC=clang OPT="-O1 -g" \
 	    SAN="-fsanitize=fuzzer-no-link,address,undefined" WARN="-Wall -Werror"
 	@for t in $(FUZZ_TARGETS); do \
-	  clang -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -Ilib -g -O1 $(PKG_CFLAGS) \
+	  clang -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -Ilib -I. -g -O1 $(PKG_CFLAGS) \
 	    -fsanitize=fuzzer,address,undefined -o build/fuzz/fuzz-$$t fuzz/fuzz_$$t.c \
-	    build/fuzz/libteemed.a $(LIBS) || exit 1; \
+	    $$(case $$t in http) echo $(FUZZ_EXTRA_http);; esac) build/fuzz/libteemed.a $(LIBS) || exit 1; \
 	  mkdir -p build/fuzz/corpus-$$t; \
 	  build/fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 \
 	    build/fuzz/corpus-$$t fuzz/corpus/$$t 2>&1 | grep -E 'stat::number_of_executed_units|ERROR|crash' ; \

@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,7 +89,12 @@ struct srv {
     pthread_cond_t cv;
     struct req *head, *tail;
     pthread_t *wk;
-    int stopping;
+    int stopping;              /* the poller and the job thread end */
+    int draining;              /* new requests are refused: the server is stopping */
+    int workers_stop;          /* the workers end once the queue is empty */
+    unsigned port;
+    double log_window;         /* mhd_log's rate limit */
+    unsigned logged;
     unsigned active;           /* requests between their first call and completion */
     /* long polls */
     pthread_mutex_t wmu;
@@ -300,7 +306,7 @@ static void *worker(void *arg)
     struct srv *s = arg;
     for (;;) {
         pthread_mutex_lock(&s->mu);
-        while (!s->head && !s->stopping)
+        while (!s->head && !s->workers_stop)
             pthread_cond_wait(&s->cv, &s->mu);
         struct req *r = s->head;
         if (!r) {
@@ -613,6 +619,10 @@ static void first_call(struct req *r, const char *method, const char *url)
             inet_ntop(AF_INET6, &((struct sockaddr_in6 *)ci->client_addr)->sin6_addr, addr, sizeof addr);
         snprintf(r->key, sizeof r->key, "a:%s", addr);
     }
+    if (__atomic_load_n(&s->draining, __ATOMIC_RELAXED)) {
+        fail_now(r, TM_EBUSY, "the mediator is stopping: ask again in a moment");
+        return;
+    }
     int retry = 0;
     if (!rate_ok(s, r->key, &retry)) {
         fail_now(r, TM_ELIMIT, "too many requests: slow down");
@@ -901,26 +911,45 @@ static int parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t
     return 0;
 }
 
+/* One line per message, rate-limited: hostile clients must not flood the log. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    struct srv *s = cls;
+    double now = mono();
+    if (now - s->log_window > 10) {
+        s->log_window = now;
+        s->logged = 0;
+    }
+    if (++s->logged > 20)
+        return;
+    char msg[300];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    msg[strcspn(msg, "\r\n")] = 0;
+    fprintf(stderr, "teemed: http: %s%s\n", msg, s->logged == 20 ? " (more in the next 10 s not shown)" : "");
+}
+
 static volatile sig_atomic_t got_signal;
 static void on_signal(int sig) { got_signal = sig; }
 
-int srv_run(const char *data_dir, const struct srv_config *cfg)
+struct srv *srv_start(const char *data_dir, const struct srv_config *cfg, int *ex)
 {
     struct srv *s = calloc(1, sizeof *s);
     struct tm_diag d = {{0}};
     struct sockaddr_storage ss;
     socklen_t sl;
-    int ex = 0;
+    *ex = 0;
     s->cfg = *cfg;
     if (parse_listen(cfg->listen, &ss, &sl, cfg->allow_public)) {
         free(s);
-        return 2;
+        *ex = 2;
+        return NULL;
     }
     enum tm_rc rc = tm_svc_open(data_dir, &s->svc, &d);
     if (rc) {
         fprintf(stderr, "teemed: serve: %s\n", d.msg);
         free(s);
-        return tm_rc_info(rc)->exit_code;
+        *ex = tm_rc_info(rc)->exit_code;
+        return NULL;
     }
     tm_svc_open_registration(s->svc, cfg->open_registration);
     tm_svc_set_upload_limit(s->svc, cfg->uploads_per_account);
@@ -940,56 +969,70 @@ int srv_run(const char *data_dir, const struct srv_config *cfg)
     pthread_create(&s->jobber, NULL, jobber, s);
     signal(SIGPIPE, SIG_IGN);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    /* libmicrohttpd's own messages (a malformed request it refused) go through mhd_log */
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, s,
+                              MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
                               MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-                              MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cfg->threads ? cfg->threads : 1),
                               MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
                               MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->max_per_ip,
                               MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->idle_timeout_s,
                               MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->max_header,
                               MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
                               MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+                              /* one polling thread is no pool: the option ends the list then */
+                              cfg->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, (unsigned)cfg->threads,
                               MHD_OPTION_END);
     if (!s->mhd) {
         fprintf(stderr, "teemed: serve: cannot listen on %s: %s\n", cfg->listen, strerror(errno));
-        ex = 6;
-    } else {
-        const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
-        fprintf(stderr, "teemed: serving %s on %.*s:%u (%u threads, %u workers)\n", data_dir,
-                (int)(strrchr(cfg->listen, ':') - cfg->listen), cfg->listen, di ? di->port : 0, cfg->threads,
-                cfg->workers);
-        signal(SIGINT, on_signal);
-        signal(SIGTERM, on_signal);
-        while (!got_signal)
-            pause();
-        fprintf(stderr, "teemed: stopping (signal %d): finishing requests under way\n", (int)got_signal);
-        MHD_quiesce_daemon(s->mhd); /* no new connections */
+        *ex = 6;
+        srv_stop(s);
+        return NULL;
     }
-    __atomic_store_n(&s->stopping, 1, __ATOMIC_RELAXED);
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = di ? di->port : 0;
+    return s;
+}
+
+unsigned srv_port(const struct srv *s) { return s->port; }
+
+void srv_stop(struct srv *s)
+{
+    if (!s)
+        return;
+    if (s->mhd) {
+        MHD_quiesce_daemon(s->mhd); /* no new connections */
+        __atomic_store_n(&s->draining, 1, __ATOMIC_RELAXED); /* new requests: 503 */
+    }
+    /* long polls still waiting are answered with their state as it is */
+    pthread_mutex_lock(&s->wmu);
+    struct req *w = s->waiters;
+    s->waiters = NULL;
+    pthread_mutex_unlock(&s->wmu);
+    __atomic_store_n(&s->stopping, 1, __ATOMIC_RELAXED); /* the poller and the job thread end */
     pthread_join(s->poller, NULL);
     pthread_join(s->jobber, NULL);
-    /* long polls still waiting are answered with their state as it is */
-    while (s->waiters) {
-        struct req *r = s->waiters;
-        s->waiters = r->next;
+    while (w) {
+        struct req *r = w;
+        w = r->next;
         srv_error(&r->a, TM_EBUSY, "the mediator is stopping: ask again", NULL);
         r->ready = 1;
         resume(r);
     }
+    /* requests under way finish (the workers still run), then the daemon stops */
+    for (int i = 0; s->mhd && i < 300 && __atomic_load_n(&s->active, __ATOMIC_RELAXED); i++) {
+        struct timespec nap = {0, 100 * 1000000L};
+        nanosleep(&nap, NULL);
+    }
+    if (s->mhd)
+        MHD_stop_daemon(s->mhd);
     pthread_mutex_lock(&s->mu);
+    s->workers_stop = 1;
     pthread_cond_broadcast(&s->cv);
     pthread_mutex_unlock(&s->mu);
-    for (unsigned i = 0; i < cfg->workers; i++)
-        pthread_join(s->wk[i], NULL); /* each drains the queue before it leaves */
-    if (s->mhd) {
-        for (int i = 0; i < 50 && __atomic_load_n(&s->active, __ATOMIC_RELAXED); i++) {
-            struct timespec nap = {0, 100 * 1000000L};
-            nanosleep(&nap, NULL);
-        }
-        MHD_stop_daemon(s->mhd);
-    }
+    for (unsigned i = 0; i < s->cfg.workers; i++)
+        pthread_join(s->wk[i], NULL);
     tm_svc_close(s->svc);
     free_routes(s);
     free(s->openapi);
@@ -1000,5 +1043,23 @@ int srv_run(const char *data_dir, const struct srv_config *cfg)
     pthread_mutex_destroy(&s->wmu);
     pthread_mutex_destroy(&s->rmu);
     free(s);
-    return ex;
+}
+
+int srv_run(const char *data_dir, const struct srv_config *cfg)
+{
+    int ex;
+    struct srv *s = srv_start(data_dir, cfg, &ex);
+    if (!s)
+        return ex;
+    fprintf(stderr, "teemed: serving %s on %.*s:%u (%u threads, %u workers)\n", data_dir,
+            (int)(strrchr(cfg->listen, ':') - cfg->listen), cfg->listen, srv_port(s), cfg->threads, cfg->workers);
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    while (!got_signal) {
+        struct timespec nap = {0, 100 * 1000000L};
+        nanosleep(&nap, NULL);
+    }
+    fprintf(stderr, "teemed: stopping (signal %d): finishing requests under way\n", (int)got_signal);
+    srv_stop(s);
+    return 0;
 }

@@ -39,6 +39,11 @@ struct srv;
 /* Start serving data_dir; returns after a clean shutdown (SIGINT/SIGTERM) or on
  * failure (a message on stderr, an exit code). */
 int srv_run(const char *data_dir, const struct srv_config *cfg);
+/* The same in pieces (tests, fuzzing): start (NULL and *ex on failure), the port it
+ * listens on, stop (finishes the requests under way, then frees s). */
+struct srv *srv_start(const char *data_dir, const struct srv_config *cfg, int *ex);
+unsigned srv_port(const struct srv *s);
+void srv_stop(struct srv *s);
 
 /* ---- shared between the server's files ---- */
 
