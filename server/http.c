@@ -5,7 +5,9 @@
  * declared size; later calls collect a JSON body (capped) or hand upload pieces to a
  * worker; the last call hands the op to a worker and suspends the connection until the
  * answer is there. Answering only at the last call keeps connections alive (answering
- * in the first forces Connection: close). */
+ * in the first forces Connection: close). One exception to the workers: an anonymous
+ * read of a cacheable op (a card) whose answer the front door holds in memory
+ * (tm_svc_call_cached, which never touches the store) is answered on the I/O thread. */
 #define _GNU_SOURCE
 #include "server.h"
 
@@ -26,6 +28,7 @@
 #define UPLOAD_TYPE "application/x-teemed-upload"
 #define SEGS_MAX 8
 #define RATE_SLOTS 4096
+#define ANSWER_SLOTS 4096 /* cached answers of public reads (cards), about 3 KB each */
 
 /* ---- routes ---- */
 
@@ -42,7 +45,13 @@ struct route {
 
 /* ---- requests ---- */
 
-enum job { J_NONE, J_CALL, J_UP_FEED, J_UP_FINISH, J_MCP };
+enum job { J_NONE, J_CALL, J_UPLOAD, J_MCP };
+
+/* An upload's body is gathered into pieces of UP_PIECE bytes or more; one piece is
+ * decrypted and ingested by a worker while the next one is read. Reading stops (the
+ * connection is suspended) only when the next piece reaches UP_PIECE_MAX first. */
+#define UP_PIECE (256u * 1024)
+#define UP_PIECE_MAX (1024u * 1024)
 
 struct req {
     struct srv *s;
@@ -59,12 +68,17 @@ struct req {
     int suspended;
     int in_cb;                 /* the access handler is running for it (resume only after) */
     enum job job;
-    /* upload */
+    /* upload: under s->mu, except chunk (the worker's while in_flight) */
     struct tm_svc_upload *up;
-    uint8_t *chunk;
-    size_t clen;
+    uint8_t *chunk, *pend;     /* the piece a worker ingests; the piece being read */
+    size_t clen, ccap, nlen, ncap;
     uint64_t up_bytes;
     int up_failed;
+    int started;               /* the first piece went to a worker */
+    int in_flight;             /* a worker has the upload */
+    int parked;                /* suspended until the worker takes the next piece */
+    int finishing;             /* the body is all in: the worker publishes */
+    int orphan;                /* the connection ended while in flight: the worker frees */
     /* long poll */
     int64_t wait_until;
     char *wait_seen;           /* status + updated_at when the wait began */
@@ -178,22 +192,41 @@ static enum MHD_Result queue(struct req *r)
 
 /* ---- the worker queue ---- */
 
-static void enqueue(struct req *r, enum job j)
+/* Queue r for a worker; s->mu held. */
+static void push_locked(struct req *r, enum job j)
 {
     struct srv *s = r->s;
     r->job = j;
     r->next = NULL;
-    __atomic_store_n(&r->suspended, 1, __ATOMIC_RELEASE);
-    MHD_suspend_connection(r->c);
-    pthread_mutex_lock(&s->mu);
     if (s->tail)
         s->tail->next = r;
     else
         s->head = r;
     s->tail = r;
     pthread_cond_signal(&s->cv);
+}
+
+/* The piece being read becomes the worker's; the worker's (ingested) is reused. */
+static void swap_pieces(struct req *r)
+{
+    uint8_t *b = r->chunk;
+    size_t cap = r->ccap;
+    r->chunk = r->pend, r->ccap = r->ncap, r->clen = r->nlen;
+    r->pend = b, r->ncap = cap, r->nlen = 0;
+}
+
+/* Suspend r (from its access handler) and queue it for a worker, which resumes it. */
+static void enqueue(struct req *r, enum job j)
+{
+    struct srv *s = r->s;
+    __atomic_store_n(&r->suspended, 1, __ATOMIC_RELEASE);
+    MHD_suspend_connection(r->c);
+    pthread_mutex_lock(&s->mu);
+    push_locked(r, j);
     pthread_mutex_unlock(&s->mu);
 }
+
+static void free_req(struct req *r);
 
 /* Resume a suspended connection, once the access handler that suspended it has
  * returned: libmicrohttpd 0.9.75 (epoll) aborts when a connection is resumed while its
@@ -270,35 +303,68 @@ static void run_call(struct req *r)
     resume(r);
 }
 
-static void run_upload(struct req *r, int finish)
+/* A worker's turn on an upload: ingest the piece it was given and any that filled up
+ * meanwhile; at the end of the body, publish. The I/O thread keeps reading into
+ * r->next meanwhile (handle_upload_piece). */
+static void run_upload(struct req *r)
 {
+    struct srv *s = r->s;
     struct tm_diag d = {{0}};
     enum tm_rc rc = TM_OK;
-    if (!r->up_failed && !r->up) {
-        struct tm_ctx ctx = {r->token, 0, 0, NULL, NULL, NULL};
-        char *in = cJSON_PrintUnformatted(r->params);
-        rc = tm_svc_upload_begin(r->s->svc, &ctx, in, &r->up, &d);
-        free(in);
+    for (;;) {
+        pthread_mutex_lock(&s->mu);
+        int gone = r->orphan;
+        pthread_mutex_unlock(&s->mu);
+        if (!r->up_failed && !r->up && !gone) {
+            struct tm_ctx ctx = {r->token, 0, 0, NULL, NULL, NULL};
+            char *in = cJSON_PrintUnformatted(r->params);
+            rc = tm_svc_upload_begin(s->svc, &ctx, in, &r->up, &d);
+            free(in);
+        }
+        if (!rc && !r->up_failed && !gone && r->clen)
+            rc = tm_svc_upload_feed(r->up, r->chunk, r->clen, &d);
+        r->clen = 0;
+        pthread_mutex_lock(&s->mu);
+        if (rc && !r->up_failed) { /* refused: the rest of the body is read and dropped */
+            r->up_failed = 1;
+            r->nlen = 0;
+        }
+        if (!r->orphan && r->nlen && (r->nlen >= UP_PIECE || r->parked || r->finishing)) {
+            swap_pieces(r); /* take the next piece */
+            pthread_mutex_unlock(&s->mu);
+            continue;
+        }
+        r->in_flight = 0;
+        int orphan = r->orphan, finishing = r->finishing, wake = r->parked;
+        r->parked = 0;
+        pthread_mutex_unlock(&s->mu);
+        if (orphan) { /* the connection is gone: nothing of the upload remains */
+            free_req(r);
+            return;
+        }
+        if (r->up_failed) {
+            if (r->up) {
+                tm_svc_upload_abort(r->up);
+                r->up = NULL;
+            }
+            if (!r->a.body)
+                srv_error(&r->a, rc, d.msg, NULL);
+            if (finishing)
+                r->ready = 1;
+        } else if (finishing) {
+            char *out = NULL;
+            rc = tm_svc_upload_finish(r->up, &out, &d);
+            r->up = NULL;
+            if (rc)
+                srv_error(&r->a, rc, d.msg, NULL);
+            else
+                answer_call(r, TM_OK, out, &d);
+            r->ready = 1;
+        }
+        if (finishing || wake)
+            resume(r);
+        return;
     }
-    if (!rc && !r->up_failed && r->clen)
-        rc = tm_svc_upload_feed(r->up, r->chunk, r->clen, &d);
-    r->clen = 0;
-    if (!rc && !r->up_failed && finish) {
-        char *out = NULL;
-        rc = tm_svc_upload_finish(r->up, &out, &d);
-        r->up = NULL;
-        if (!rc)
-            answer_call(r, TM_OK, out, &d);
-    }
-    if (rc && !r->up_failed) { /* refused: the rest of the body is read and dropped */
-        tm_svc_upload_abort(r->up);
-        r->up = NULL;
-        r->up_failed = 1;
-        srv_error(&r->a, rc, d.msg, NULL);
-    }
-    if (finish && r->up_failed)
-        r->ready = 1;
-    resume(r);
 }
 
 static void *worker(void *arg)
@@ -319,8 +385,7 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&s->mu);
         switch (r->job) {
         case J_CALL: run_call(r); break;
-        case J_UP_FEED: run_upload(r, 0); break;
-        case J_UP_FINISH: run_upload(r, 1); break;
+        case J_UPLOAD: run_upload(r); break;
         case J_MCP:
             srv_mcp(s->svc, r->token, r->body ? r->body : "", r->blen, &r->a);
             r->ready = 1;
@@ -682,6 +747,42 @@ static void first_call(struct req *r, const char *method, const char *url)
 static enum MHD_Result handle(struct srv *s, struct MHD_Connection *c, const char *url, const char *method,
                               const char *upload, size_t *upload_size, void **con_cls);
 
+/* n more bytes of an upload's body (I/O thread): add them to the piece being read; hand
+ * it to a worker when none has the upload (the first bytes at once: they authenticate
+ * it), or stop reading when it is full and the worker is still busy. */
+static enum MHD_Result upload_piece(struct req *r, const char *p, size_t n)
+{
+    struct srv *s = r->s;
+    enum MHD_Result res = MHD_YES;
+    pthread_mutex_lock(&s->mu);
+    if (r->up_failed) /* refused: the rest is read and dropped */
+        goto out;
+    if (r->nlen + n > r->ncap) {
+        size_t cap = r->nlen + n > UP_PIECE_MAX ? r->nlen + n : UP_PIECE_MAX;
+        uint8_t *b = realloc(r->pend, cap);
+        if (!b) {
+            res = MHD_NO;
+            goto out;
+        }
+        r->pend = b, r->ncap = cap;
+    }
+    memcpy(r->pend + r->nlen, p, n);
+    r->nlen += n;
+    if (!r->in_flight && (r->nlen >= UP_PIECE || !r->started)) {
+        r->started = 1;
+        swap_pieces(r);
+        r->in_flight = 1;
+        push_locked(r, J_UPLOAD);
+    } else if (r->in_flight && r->nlen >= UP_PIECE_MAX) {
+        r->parked = 1; /* the worker takes this piece, then resumes the connection */
+        __atomic_store_n(&r->suspended, 1, __ATOMIC_RELEASE);
+        MHD_suspend_connection(r->c);
+    }
+out:
+    pthread_mutex_unlock(&s->mu);
+    return res;
+}
+
 static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                  const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
@@ -729,17 +830,9 @@ static enum MHD_Result handle(struct srv *s, struct MHD_Connection *c, const cha
             return MHD_YES;
         if (r->rt->kind == RT_UPLOAD) {
             r->up_bytes += n;
-            if (r->up_failed)
-                return MHD_YES;
             if (r->up_bytes > s->cfg.max_upload)
                 return MHD_NO; /* over the cap without a Content-Length: drop the connection */
-            r->chunk = realloc(r->chunk, n);
-            if (!r->chunk)
-                return MHD_NO;
-            memcpy(r->chunk, upload, n);
-            r->clen = n;
-            enqueue(r, J_UP_FEED);
-            return MHD_YES;
+            return upload_piece(r, upload, n);
         }
         if (r->blen + n > s->cfg.max_body)
             return MHD_NO; /* a chunked body over the cap: drop the connection */
@@ -766,16 +859,49 @@ static enum MHD_Result handle(struct srv *s, struct MHD_Connection *c, const cha
     case RT_MCP:
         enqueue(r, J_MCP);
         return MHD_YES;
-    case RT_UPLOAD:
-        enqueue(r, J_UP_FINISH);
+    case RT_UPLOAD: /* the body is all in: the worker publishes (now, or after its piece) */
+        pthread_mutex_lock(&s->mu);
+        r->finishing = 1;
+        __atomic_store_n(&r->suspended, 1, __ATOMIC_RELEASE);
+        MHD_suspend_connection(r->c);
+        if (!r->in_flight) {
+            r->in_flight = 1;
+            push_locked(r, J_UPLOAD);
+        }
+        pthread_mutex_unlock(&s->mu);
         return MHD_YES;
     case RT_OP:
         if (build_input(r))
             return queue(r);
+        if (!r->token && r->rt->op->cacheable) { /* a public read answered from memory, here */
+            char *in = cJSON_PrintUnformatted(r->params), *out = NULL;
+            enum tm_rc hit = in ? tm_svc_call_cached(s->svc, r->rt->op->name, in, &out) : TM_ENOTFOUND;
+            free(in);
+            if (hit == TM_OK) {
+                answer_call(r, TM_OK, out, NULL);
+                return queue(r);
+            }
+        }
         enqueue(r, J_CALL);
         return MHD_YES;
     }
     return MHD_NO;
+}
+
+static void free_req(struct req *r)
+{
+    struct srv *s = r->s;
+    if (r->up) /* the connection was cut mid-upload: nothing of it remains */
+        tm_svc_upload_abort(r->up);
+    free(r->token);
+    cJSON_Delete(r->params);
+    free(r->body);
+    free(r->chunk);
+    free(r->pend);
+    free(r->a.body);
+    free(r->wait_seen);
+    free(r);
+    __atomic_sub_fetch(&s->active, 1, __ATOMIC_RELAXED);
 }
 
 static void completed_cb(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
@@ -785,17 +911,14 @@ static void completed_cb(void *cls, struct MHD_Connection *c, void **con_cls, en
     (void)c, (void)toe;
     if (!r)
         return;
-    if (r->up) /* the connection was cut mid-upload: nothing of it remains */
-        tm_svc_upload_abort(r->up);
-    free(r->token);
-    cJSON_Delete(r->params);
-    free(r->body);
-    free(r->chunk);
-    free(r->a.body);
-    free(r->wait_seen);
-    free(r);
     *con_cls = NULL;
-    __atomic_sub_fetch(&s->active, 1, __ATOMIC_RELAXED);
+    pthread_mutex_lock(&s->mu);
+    int busy = r->in_flight;
+    if (busy) /* a worker has its upload: it frees it when done */
+        r->orphan = 1;
+    pthread_mutex_unlock(&s->mu);
+    if (!busy)
+        free_req(r);
 }
 
 /* ---- setting up ---- */
@@ -955,6 +1078,7 @@ struct srv *srv_start(const char *data_dir, const struct srv_config *cfg, int *e
     tm_svc_set_upload_limit(s->svc, cfg->uploads_per_account);
     tm_svc_cache_profiles(s->svc, cfg->profile_cache);
     tm_svc_set_job_lease(s->svc, cfg->job_lease_s);
+    tm_svc_cache_answers(s->svc, ANSWER_SLOTS);
     build_routes(s);
     s->openapi = srv_openapi();
     s->buckets = calloc(RATE_SLOTS, sizeof *s->buckets);

@@ -40,6 +40,16 @@ void tm_svc_open_registration(struct tm_svc *svc, int on);
 /* Keep up to n datasets' profiles unsealed in memory (least recently used out), so
  * computations do not unseal them again; a long-running service turns this on. */
 void tm_svc_cache_profiles(struct tm_svc *svc, unsigned n);
+/* Keep the answers of cacheable ops (tm_op_info.cacheable: a card) in memory, up to
+ * slots of them, so tm_svc_call_cached can give them without touching the store. An
+ * answer stays only while the store's generation is the one it was read at (every
+ * process on the data dir bumps it after a change) and for at most 2 s (writers outside
+ * teemed: sqlite3 by hand). */
+void tm_svc_cache_answers(struct tm_svc *svc, unsigned slots);
+/* The cached answer of op for json_in (the exact text a tm_svc_call of it was given):
+ * TM_OK and *json_out (owned), or TM_ENOTFOUND when it must be called. Never blocks on
+ * the store: a front end may call it on its I/O thread. Errors are never cached. */
+enum tm_rc tm_svc_call_cached(struct tm_svc *svc, const char *op, const char *json_in, char **json_out);
 /* How long this service's claim on a computation holds before another worker may take
  * it up (a worker killed mid-computation; default 300 s). */
 void tm_svc_set_job_lease(struct tm_svc *svc, unsigned seconds);
@@ -116,6 +126,8 @@ struct tm_op_info {
     int local_only;            /* only with TM_CTX_LOCAL (reads the mediator's files) */
     int offline;               /* needs no data dir */
     int stream;                /* the body is a stream (tm_svc_upload_*), not JSON */
+    int cacheable;             /* its output depends only on its input and the store, never
+                                * on the caller: tm_svc_call_cached may answer it */
     const char *input_schema;  /* JSON Schema text ($refs into tm_svc_api()'s "$defs") */
     const char *output_schema;
     const char *example;       /* an example input, JSON text */

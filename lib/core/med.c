@@ -7,11 +7,13 @@
 #include "pipeline/card.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -36,6 +38,7 @@ struct tm_shared {
     unsigned ncache;
     uint64_t clock;
     int64_t job_lease_ms;
+    uint64_t *gen; /* DATA/generation, mapped shared; NULL if it could not be */
 };
 
 static enum tm_rc mkdirs(const char *dir, struct tm_diag *d)
@@ -107,9 +110,33 @@ enum tm_rc tm_shared_new(const char *dir, struct tm_shared **out, struct tm_diag
     sh->dir = tm_xstrdup(dir);
     sh->job_lease_ms = 5 * 60 * 1000;
     pthread_mutex_init(&sh->mu, NULL);
+    /* the store's generation counter, shared by every process on this data dir */
+    snprintf(path, sizeof path, "%s/generation", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+        (st.st_size >= (off_t)sizeof *sh->gen || ftruncate(fd, sizeof *sh->gen) == 0)) {
+        void *p = mmap(NULL, sizeof *sh->gen, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        sh->gen = p == MAP_FAILED ? NULL : p;
+    }
+    if (fd >= 0)
+        close(fd);
     *out = sh;
     return TM_OK;
 }
+
+uint64_t tm_shared_generation(const struct tm_shared *sh)
+{
+    return sh->gen ? __atomic_load_n(sh->gen, __ATOMIC_ACQUIRE) : 0;
+}
+
+void tm_shared_bump(struct tm_shared *sh)
+{
+    if (sh->gen)
+        __atomic_add_fetch(sh->gen, 1, __ATOMIC_ACQ_REL);
+}
+
+int tm_shared_has_generation(const struct tm_shared *sh) { return sh->gen != NULL; }
 
 void tm_shared_free(struct tm_shared *sh)
 {
@@ -125,6 +152,8 @@ void tm_shared_free(struct tm_shared *sh)
         tm_taxonomy_release(&sh->tax);
     if (sh->bg_ok)
         tm_background_release(&sh->bg);
+    if (sh->gen)
+        munmap(sh->gen, sizeof *sh->gen);
     pthread_mutex_destroy(&sh->mu);
     free(sh->dir);
     free(sh);

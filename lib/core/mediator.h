@@ -36,6 +36,15 @@ enum tm_rc tm_med_init(const char *data_dir, enum tm_tee_kind kind, struct tm_di
 enum tm_rc tm_shared_new(const char *data_dir, struct tm_shared **sh, struct tm_diag *d) TM_NODISCARD;
 void tm_shared_free(struct tm_shared *sh);
 const char *tm_shared_dir(const struct tm_shared *sh);
+/* The store's generation: a counter in DATA/generation, mapped shared, that every
+ * process bumps after it changes the store (tm_shared_bump), so a long-running process
+ * can tell in a memory read whether what it cached from the store may be stale. A
+ * reader takes the generation before it reads the store; what it read is current while
+ * the generation is unchanged. has_generation is 0 when the file could not be mapped:
+ * then nothing may be cached. */
+uint64_t tm_shared_generation(const struct tm_shared *sh);
+void tm_shared_bump(struct tm_shared *sh);
+int tm_shared_has_generation(const struct tm_shared *sh);
 
 /* A connection on sh (the store, migrated). Owned: tm_med_close. */
 enum tm_rc tm_med_open(struct tm_shared *sh, struct tm_med **m, struct tm_diag *d) TM_NODISCARD;

@@ -72,6 +72,7 @@ static void load_table(void)
         p->info.local_only = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "local_only"));
         p->info.offline = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "offline"));
         p->info.stream = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "stream"));
+        p->info.cacheable = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "cacheable"));
         p->in_schema = cJSON_GetObjectItemCaseSensitive(o, "input");
         p->out_schema = cJSON_GetObjectItemCaseSensitive(o, "output");
         p->info.input_schema = tm_canonical(p->in_schema);
@@ -158,7 +159,20 @@ struct tm_svc {
         int64_t account;
         unsigned n;
     } uploading[UPLOADERS_MAX];
+    /* answers of cacheable ops (tm_svc_cache_answers): a table of slots by key hash */
+    pthread_mutex_t amu;
+    struct answer *answers;
+    unsigned nanswers;
 };
+
+struct answer {
+    uint64_t gen;  /* the store's generation when it was read */
+    int64_t at_ms; /* when (monotonic) */
+    char *key;     /* op name, '\n', the input text */
+    char *out;
+};
+
+#define ANSWER_TTL_MS 2000
 
 enum tm_rc tm_svc_init(const char *dir, const char *tee, char **json_out, struct tm_diag *d)
 {
@@ -207,6 +221,7 @@ enum tm_rc tm_svc_open(const char *dir, struct tm_svc **out, struct tm_diag *d)
         return rc;
     }
     pthread_mutex_init(&s->mu, NULL);
+    pthread_mutex_init(&s->amu, NULL);
     s->pool[s->npool++] = m;
     s->upload_limit = 2;
     *out = s;
@@ -225,6 +240,7 @@ enum tm_rc tm_svc_open_remote(const char *url, struct tm_svc **out, struct tm_di
         return rc;
     }
     pthread_mutex_init(&s->mu, NULL);
+    pthread_mutex_init(&s->amu, NULL);
     *out = s;
     return TM_OK;
 }
@@ -239,6 +255,12 @@ void tm_svc_close(struct tm_svc *s)
     for (size_t i = 0; i < s->npool; i++)
         tm_med_close(s->pool[i]);
     tm_shared_free(s->sh);
+    for (unsigned i = 0; i < s->nanswers; i++) {
+        free(s->answers[i].key);
+        free(s->answers[i].out);
+    }
+    free(s->answers);
+    pthread_mutex_destroy(&s->amu);
     pthread_mutex_destroy(&s->mu);
     free(s);
 }
@@ -283,6 +305,84 @@ static int64_t clock_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- answers of cacheable ops ---- */
+
+void tm_svc_cache_answers(struct tm_svc *s, unsigned slots)
+{
+    pthread_mutex_lock(&s->amu);
+    if (!s->answers && slots && s->sh && tm_shared_has_generation(s->sh)) {
+        s->answers = tm_xcalloc(slots, sizeof *s->answers);
+        s->nanswers = slots;
+    }
+    pthread_mutex_unlock(&s->amu);
+}
+
+static struct answer *answer_slot(struct tm_svc *s, const char *op, const char *in)
+{
+    uint32_t h = 2166136261u;
+    for (const char *p = op; *p; p++)
+        h = (h ^ (uint8_t)*p) * 16777619u;
+    h = (h ^ '\n') * 16777619u;
+    for (const char *p = in; *p; p++)
+        h = (h ^ (uint8_t)*p) * 16777619u;
+    return &s->answers[h % s->nanswers];
+}
+
+static int answer_is(const struct answer *a, const char *op, const char *in)
+{
+    size_t n = strlen(op);
+    return a->key && !strncmp(a->key, op, n) && a->key[n] == '\n' && !strcmp(a->key + n + 1, in);
+}
+
+enum tm_rc tm_svc_call_cached(struct tm_svc *s, const char *op, const char *json_in, char **json_out)
+{
+    *json_out = NULL;
+    const struct op *o = find(op);
+    if (!s || !s->nanswers || !o || !o->info.cacheable || !json_in)
+        return TM_ENOTFOUND;
+    uint64_t gen = tm_shared_generation(s->sh);
+    int64_t now = mono_ms();
+    pthread_mutex_lock(&s->amu);
+    struct answer *a = answer_slot(s, op, json_in);
+    if (answer_is(a, op, json_in) && a->gen == gen && now - a->at_ms < ANSWER_TTL_MS)
+        *json_out = tm_xstrdup(a->out);
+    pthread_mutex_unlock(&s->amu);
+    return *json_out ? TM_OK : TM_ENOTFOUND;
+}
+
+/* Keep out as the answer of op for in, read at generation gen. */
+static void answer_keep(struct tm_svc *s, const char *op, const char *in, uint64_t gen, const char *out)
+{
+    if (!s->nanswers || !in || !out || strlen(in) > 4096 || strlen(out) > (1u << 20))
+        return;
+    char *key = tm_xmalloc(strlen(op) + strlen(in) + 2), *copy = tm_xstrdup(out);
+    sprintf(key, "%s\n%s", op, in);
+    pthread_mutex_lock(&s->amu);
+    struct answer *a = answer_slot(s, op, in);
+    char *old_key = a->key, *old_out = a->out;
+    a->key = key;
+    a->out = copy;
+    a->gen = gen;
+    a->at_ms = mono_ms();
+    pthread_mutex_unlock(&s->amu);
+    free(old_key);
+    free(old_out);
+}
+
+/* The store changed (or may have): cached answers read before are stale. */
+static void changed(struct tm_svc *s)
+{
+    if (s && s->sh)
+        tm_shared_bump(s->sh);
 }
 
 enum tm_rc tm_svc_check_json(const char *p, size_t n, unsigned max_depth, struct tm_diag *d)
@@ -392,8 +492,14 @@ enum tm_rc tm_svc_call(struct tm_svc *svc, const struct tm_ctx *ctx, const char 
     if (svc && (rc = take(svc, &c.m, d)) != TM_OK)
         goto out;
     rc = authorize(&c, o, &acct, d);
+    /* a cacheable answer is kept with the generation taken before the store is read */
+    uint64_t gen = o->info.cacheable && svc && svc->nanswers ? tm_shared_generation(svc->sh) : 0;
     if (!rc)
         rc = o->fn(&c, in, json_out, d);
+    if (!rc && o->info.cacheable && svc && svc->nanswers)
+        answer_keep(svc, o->info.name, json_in ? json_in : "", gen, *json_out);
+    if (o->info.writes)
+        changed(svc); /* after the commit: a reader that took the old generation drops what it read */
     if (!rc && c.job[0]) { /* the call queued a computation: run it now, then report */
         struct tm_diag jd = {{0}};
         enum tm_rc jrc = tm_job_run(c.m, c.job, c.now, &jd);
@@ -429,6 +535,8 @@ unsigned tm_svc_run_jobs(struct tm_svc *svc, unsigned max)
         for (size_t i = 0; i < n; i++)
             ran += tm_job_run(m, ids[i], now, NULL) == TM_OK;
     give(svc, m);
+    if (ran)
+        changed(svc);
     return ran;
 }
 
@@ -534,6 +642,7 @@ void tm_svc_upload_abort(struct tm_svc_upload *u)
         return;
     tm_upload_abort(u->up);
     uploading(u->svc, u->who.id, -1);
+    changed(u->svc);
     free(u);
 }
 
@@ -549,6 +658,7 @@ enum tm_rc tm_svc_upload_finish(struct tm_svc_upload *u, char **json_out, struct
     rc = tm_upload_finish(m, u->up, json_out, d);
     u->up = NULL;
     give(u->svc, m);
+    changed(u->svc);
     uploading(u->svc, u->who.id, -1);
     free(u);
     return rc;

@@ -129,6 +129,13 @@ expect_code 0 "$TEEMED" --token "$TOK_amiller" audit tee-expertise-001
 contains "$T/out" '"chain_ok":true'
 expect_code 1 "$TEEMED" --token "$TOK_amiller" onboard --id x "$EX/tee-expert" --quiet   # remote: push, verified first
 unset TEEMED_SERVER
+# 8. anonymous card reads are answered from memory; a withdrawal by another process on
+# the data dir (the local CLI next to the server) is seen at the next read
+for i in 1 2 3; do expect_http 200 GET /v1/cards/tee-learning-003; done
+curl -s -H "Authorization: Bearer $TOK_amiller" "$URL/v1/cards/tee-learning-003" > "$T/card-store.json"
+cmp -s "$T/body" "$T/card-store.json" || fail "the card from memory differs from the card from the store"
+expect_code 0 "$TEEMED" --token "$TOK_newbiemolty" withdraw tee-learning-003
+expect_http 404 GET /v1/cards/tee-learning-003
 expect_code 6 "$TEEMED" --server http://127.0.0.1:1 cards
 contains "$T/err" "cannot reach the mediator"
 stop_server

@@ -9,7 +9,7 @@ for a in alice bob; do
     expect_code 0 "$TEEMED" account create "$a" --json
     eval "TOK_$a=\$(jget \"\$T/out\" \"['token']\")"
 done
-python3 "$GEN" "$T/big" --mb 30 --seed 5 > /dev/null || fail "generator"
+python3 "$GEN" "$T/big" --mb 60 --seed 5 > /dev/null || fail "generator"
 start_server --job-lease 2
 expect_code 0 "$TEEMED" push --server "$URL" --token "$TOK_alice" --allow-simulated --quiet --id ds-a "$EX/tee-expert"
 expect_code 0 "$TEEMED" push --server "$URL" --token "$TOK_bob" --allow-simulated --quiet --id ds-b "$EX/gcp-tee"
@@ -25,7 +25,7 @@ until [ "$(tmpfiles)" = 1 ]; do
     i=$((i + 1)); [ $i -lt 400 ] || fail "the upload never started"
     sleep 0.02
 done
-sleep 0.2
+sleep 0.05
 kill -9 "$SPID"; wait "$SPID" 2>/dev/null
 wait "$PP" && fail "the push succeeded although the server was killed"
 contains "$T/push.err" "safe to retry"
@@ -40,8 +40,28 @@ expect_code 0 "$TEEMED" push --server "$URL" --token "$TOK_alice" --allow-simula
 contains "$T/out" '"dataset_id":"big"'
 [ "$(ls "$TEEMED_DATA/sealed" | grep -c '^big\.')" = 1 ] || fail "expected one sealed file for big"
 
+# 1b. the client killed mid-upload (the connection ends while a worker ingests a piece):
+# the server forgets the upload, keeps serving, and leaves nothing behind
+"$TEEMED" push --server "$URL" --token "$TOK_alice" --allow-simulated --quiet --id cut "$T/big" > /dev/null 2>&1 &
+PP=$!
+i=0
+until [ "$(tmpfiles)" = 1 ]; do
+    i=$((i + 1)); [ $i -lt 400 ] || fail "the second upload never started"
+    sleep 0.02
+done
+sleep 0.05
+kill -9 "$PP"; wait "$PP" 2>/dev/null
+i=0
+until [ "$(tmpfiles)" = 0 ]; do
+    i=$((i + 1)); [ $i -lt 200 ] || fail "the cut upload left its temporary file"
+    sleep 0.05
+done
+expect_http 404 GET /v1/cards/cut
+expect_http 200 GET /v1/health
+expect_code 0 "$TEEMED" push --server "$URL" --token "$TOK_alice" --allow-simulated --quiet --id cut "$EX/tee-expert"
+
 # 2. mid-computation: the server kills itself after computing, before committing
-kill -TERM "$SPID"; wait "$SPID"
+stop_server                                   # exits cleanly, no sanitizer report
 TEEMED_FAULT=job.after-compute start_server --job-lease 2
 expect_http 201 POST /v1/requests "$TOK_bob" '{"computation":"overlap","datasets":["ds-b","ds-a"]}'
 R=$(jget "$T/body" "['request_id']")

@@ -130,6 +130,8 @@ void test_svc_op_table_is_complete(void)
         CHECK(!strcmp(o->auth, "anyone") || !strcmp(o->auth, "account") || !strcmp(o->auth, "operator"));
         if (!o->local_only && !o->offline) /* everything the service offers has a route */
             CHECK(o->method && o->path && !strncmp(o->path, "/v1/", 4));
+        if (o->cacheable) /* a cached answer is given to anyone, and only reads may be cached */
+            CHECK(!strcmp(o->auth, "anyone") && !o->writes && !o->local_only && !o->offline);
         cJSON *schema = cJSON_Parse(o->input_schema), *ex = cJSON_Parse(o->example);
         enum tm_rc rc = tm_schema_check(root, schema, ex, &d);
         if (rc)
@@ -144,6 +146,55 @@ void test_svc_op_table_is_complete(void)
     }
 done:
     cJSON_Delete(root);
+}
+
+/* Cached answers (tm_svc_call_cached): given only after a call made them, for exactly
+ * that input, never for errors or ops that are not cacheable, and dropped as soon as
+ * the store changes - through this service or another one on the same data dir (another
+ * process: the local CLI next to a server). */
+void test_svc_cached_answers_follow_the_store(void)
+{
+    struct fx f;
+    struct tm_svc *other = NULL;
+    struct tm_diag d = {{0}};
+    char *out = NULL, *got = NULL;
+    CHECK(fx_setup(&f) == 0);
+    CHECK(tm_svc_call_cached(f.svc, "cards.get", "{\"id\":\"a\"}", &got) == TM_ENOTFOUND); /* not on */
+    tm_svc_cache_answers(f.svc, 64);
+    CHECK(tm_svc_call_cached(f.svc, "cards.get", "{\"id\":\"a\"}", &got) == TM_ENOTFOUND); /* not read yet */
+    CHECK(as(&f, NOBODY, "cards.get", "{\"id\":\"a\"}", &out) == TM_OK);
+    CHECK(tm_svc_call_cached(f.svc, "cards.get", "{\"id\":\"a\"}", &got) == TM_OK);
+    CHECK_STR_EQ(got, out);
+    free(got);
+    got = NULL;
+    CHECK(tm_svc_call_cached(f.svc, "cards.get", "{\"id\":\"b\"}", &got) == TM_ENOTFOUND);
+    CHECK(tm_svc_call_cached(f.svc, "cards.get", "{\"id\": \"a\"}", &got) == TM_ENOTFOUND); /* other text */
+    CHECK(as(&f, NOBODY, "cards.get", "{\"id\":\"nosuch\"}", NULL) == TM_ENOTFOUND);
+    CHECK(tm_svc_call_cached(f.svc, "cards.get", "{\"id\":\"nosuch\"}", &got) == TM_ENOTFOUND);
+    CHECK(as(&f, NOBODY, "cards.list", "{}", NULL) == TM_OK);
+    CHECK(tm_svc_call_cached(f.svc, "cards.list", "{}", &got) == TM_ENOTFOUND); /* not cacheable */
+    /* a write through this service drops every answer read before it */
+    CHECK(as(&f, OPR, "accounts.create", "{\"name\":\"carol\"}", NULL) == TM_OK);
+    CHECK(tm_svc_call_cached(f.svc, "cards.get", "{\"id\":\"a\"}", &got) == TM_ENOTFOUND);
+    /* read again, then the owner withdraws it through another service on the data dir */
+    free(out);
+    CHECK(as(&f, NOBODY, "cards.get", "{\"id\":\"a\"}", &out) == TM_OK);
+    CHECK(tm_svc_call_cached(f.svc, "cards.get", "{\"id\":\"a\"}", &got) == TM_OK);
+    free(got);
+    got = NULL;
+    CHECK(tm_svc_open(f.data, &other, &d) == TM_OK);
+    struct tm_ctx alice = {f.tok[ALICE], 0, 0, NULL, NULL, NULL};
+    char *w = NULL;
+    CHECK(tm_svc_call(other, &alice, "datasets.withdraw", "{\"id\":\"a\"}", &w, &d) == TM_OK);
+    free(w);
+    CHECK(tm_svc_call_cached(f.svc, "cards.get", "{\"id\":\"a\"}", &got) == TM_ENOTFOUND);
+    CHECK(as(&f, NOBODY, "cards.get", "{\"id\":\"a\"}", NULL) == TM_ENOTFOUND); /* and it is gone */
+    CHECK(tm_svc_call_cached(f.svc, "cards.get", "{\"id\":\"a\"}", &got) == TM_ENOTFOUND);
+done:
+    free(out);
+    free(got);
+    tm_svc_close(other);
+    fx_teardown(&f);
 }
 
 void test_schema_checks_types_bounds_and_fields(void)
