@@ -6,7 +6,11 @@
 #  2. the store at scale: card, card search, a request end to end and one onboarding on
 #     stores of 10, 1,000 and 10,000 datasets, each as a ratio of its time at 10;
 #  3. the computations, and DCAP quote verification (against npm's verifiers when npm
-#     is there).
+#     is there);
+#  4. the service: card reads over HTTP against a bare libmicrohttpd server returning the
+#     same bytes (wrk, 64 keep-alive connections), the computations over HTTP end to end,
+#     and `teemed push` of the main corpus against a local `teemed onboard` of it.
+# BENCH_ONLY="onboard scale compute serve real quote" picks sections.
 # Corpora come from scripts/gen-logs.py and are cached in build/bench.
 #   BENCH_MB=200 (main corpus), BENCH_BIG_MB=1000 (RSS check; 0 skips it),
 #   BENCH_SCALE="10 1000 10000" (store sizes), YARDSTICK=path/to/baseline-onboard.py
@@ -56,7 +60,7 @@ onboard() { # onboard DIR -> secs, rss
     run teemed $pin "$bin" --data "$out/data" --as bench onboard --id bench --quiet --json "$1"
 }
 
-want() { case " ${BENCH_ONLY:-onboard scale compute real quote} " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+want() { case " ${BENCH_ONLY:-onboard scale compute serve real quote} " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 
 dir=$(corpus "$mb")
 bytes=$(find "$dir" -name '*.jsonl' -exec cat {} + | wc -c)
@@ -164,6 +168,103 @@ web=$(corpus "$mb" web 2)
     onboard "$dir"; "$bin" --data "$out/data" --as bench onboard --id bench2 --quiet --json "$web" > /dev/null; }
 TEEMED_DATA="$out/data" $pin "$dev" x-bench-compute bench bench2
 echo "targets: overlap and gap < 5 ms each; debug p50 < 5 ms, p99 < 20 ms"
+fi
+
+# ---- the service: teemed serve against a bare libmicrohttpd server on the same machine ----
+# serve_up DATA OPTIONS...: teemed serve on a free loopback port -> $surl, $spid
+serve_up() {
+    sd=$1; shift
+    "$bin" --data "$sd" serve --listen 127.0.0.1:0 "$@" > /dev/null 2> "$out/serve.log" &
+    spid=$!
+    i=0
+    until grep -q 'serving .* on 127.0.0.1:[0-9]' "$out/serve.log" 2>/dev/null; do
+        i=$((i + 1)); [ $i -lt 200 ] || { cat "$out/serve.log" >&2; exit 1; }
+        sleep 0.05
+    done
+    surl="http://127.0.0.1:$(sed -n 's/.* on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$out/serve.log" | head -1)"
+}
+serve_down() { kill -TERM "$spid"; wait "$spid" || true; spid=""; }
+spid="" bpid=""
+trap '[ -z "$spid" ] || kill "$spid" 2>/dev/null; [ -z "$bpid" ] || kill "$bpid" 2>/dev/null' EXIT
+token_of() { python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])'; }
+# wrkrun URL [TOKEN] -> $rps, $p99 (ms): wrk, 2 threads, 64 keep-alive connections, 10 s
+wrkrun() {
+    wrk -t2 -c64 -d"${BENCH_WRK_SECONDS:-10}"s --latency ${2:+-H "Authorization: Bearer $2"} "$1" > "$out/wrk.out"
+    rps=$(awk '/^Requests\/sec:/ {print $2}' "$out/wrk.out")
+    p99=$(awk '$1 == "99%" { v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
+                             print (u == "us") ? v / 1000 : (u == "s") ? v * 1000 : v }' "$out/wrk.out")
+    grep -q 'Non-2xx' "$out/wrk.out" && { echo "serve bench: non-2xx answers:"; cat "$out/wrk.out"; exit 1; }
+    return 0
+}
+if want serve; then
+if ! command -v wrk > /dev/null; then
+    echo "serve bench: wrk unavailable (sh scripts/install-deps --bench installs it); skipped"
+else
+    H="$out/hdata"
+    fresh "$H"
+    "$bin" --data "$H" --as bench onboard --id card-a --quiet "$(corpus 1 web 3)" > /dev/null
+    TEEMED_DATA="$H" "$dev" x-clone card-a 999 > /dev/null
+    tok=$("$bin" --data "$H" account create reader --json | token_of)
+    serve_up "$H" --rate 0
+    card="$surl/v1/cards/card-a-c000500"
+    curl -sf "$card" > "$out/card.json"
+    "$(dirname "$bin")/bench-bare" 0 2 "$out/card.json" > "$out/bare.port" &
+    bpid=$!
+    i=0
+    until grep -q '^port [1-9]' "$out/bare.port"; do i=$((i + 1)); [ $i -lt 100 ] || exit 1; sleep 0.05; done
+    bare="http://127.0.0.1:$(cut -d' ' -f2 "$out/bare.port")/v1/cards/card-a-c000500"
+    cmp -s "$out/card.json" "$(curl -sf "$bare" -o "$out/bare.json" && echo "$out/bare.json")" ||
+        { echo "serve bench: the bare server does not return the card's bytes"; exit 1; }
+    # alternate, best of two each: the bare server, anonymous reads (answered from
+    # memory), reads with a token (checked in the store by a worker)
+    brps=0 bp99=0 trps=0 tp99=0 krps=0 kp99=0
+    best() { if [ "$(echo "$1 $rps" | awk '{print ($2 > $1)}')" = 1 ]; then echo "$rps $p99"; else echo "$1 $2"; fi; }
+    for i in 1 2; do
+        wrkrun "$bare"; set -- $(best $brps $bp99); brps=$1 bp99=$2
+        wrkrun "$card"; set -- $(best $trps $tp99); trps=$1 tp99=$2
+        wrkrun "$card" "$tok"; set -- $(best $krps $kp99); krps=$1 kp99=$2
+    done
+    kill "$bpid"; wait "$bpid" 2>/dev/null || true; bpid=""
+    serve_down
+    echo "service (teemed serve --threads 2, loopback, wrk -t2 -c64, best of two runs of ${BENCH_WRK_SECONDS:-10} s):"
+    awk -v t="$trps" -v b="$brps" -v p="$tp99" -v bp="$bp99" -v k="$krps" -v kp="$kp99" -v n="$(wc -c < "$out/card.json")" 'BEGIN {
+        printf "  GET /v1/cards/ID (1,000 datasets, %d B), anonymous: %8.0f req/s, p99 %.2f ms\n", n, t, p;
+        printf "  baseline: bare libmicrohttpd, same bytes:           %8.0f req/s, p99 %.2f ms; teemed / bare %.2f (target >= 0.70, p99 < 10 ms)\n", b, bp, t / b;
+        printf "  the same with a token (checked in the store):      %8.0f req/s, p99 %.2f ms; / bare %.2f\n", k, kp, k / b }'
+    rm -rf "$H"
+
+    # the computations over HTTP, end to end, on the two 200 MB datasets
+    D="$out/data"
+    web=$(corpus "$mb" web 2)
+    if ! "$bin" --data "$D" card bench2 > /dev/null 2>&1; then
+        onboard "$dir"
+        "$bin" --data "$D" --as bench onboard --id bench2 --quiet --json "$web" > /dev/null
+    fi
+    "$bin" --data "$D" --as bench policy bench --auto-approve '*' > /dev/null
+    "$bin" --data "$D" --as bench policy bench2 --auto-approve '*' > /dev/null
+    tok=$("$bin" --data "$D" account create asker2 --json | token_of)
+    serve_up "$D" --rate 0
+    echo "  computations over HTTP on two $mb MB datasets (POST /v1/requests auto-approved + GET result):"
+    python3 "$here/bench/http-compute.py" "$surl" "$tok" bench bench2 200
+    echo "  target: p50 < 5 ms each, profiles cached"
+    serve_down
+
+    # teemed push against a local onboard of the same files
+    tl=999 tp=999
+    for i in 1 2; do
+        onboard "$dir"; tl=$(min "$tl" "$secs")
+        fresh "$out/pdata"
+        ptok=$("$bin" --data "$out/pdata" account create pusher --json | token_of)
+        serve_up "$out/pdata" --rate 0
+        run push "$bin" push --server "$surl" --token "$ptok" --allow-simulated --quiet --id pushed "$dir"
+        tp=$(min "$tp" "$secs")
+        serve_down
+    done
+    awk -v b="$bytes" -v l="$tl" -v p="$tp" 'BEGIN {
+        printf "  teemed push of %.0f MB (encrypted to the mediator, onboarded as it arrives): %.1f MB/s (%.2f s)\n", b / 1e6, b / 1e6 / p, p;
+        printf "  baseline: local teemed onboard of the same files: %.1f MB/s (%.2f s); push / local %.2f (target >= 0.80)\n", b / 1e6 / l, l, l / p }'
+    rm -rf "$out/pdata"
+fi
 fi
 
 # ---- the 40 real transcripts, when they are here ----
