@@ -298,6 +298,12 @@ static void run_call(struct req *r)
             return; /* stays suspended: the poller answers */
         }
         pthread_mutex_unlock(&s->wmu);
+        free(out); /* too many waiting already: come back (the state is unchanged) */
+        srv_error(&r->a, TM_EBUSY, "too many long polls at once: ask again in a moment", NULL);
+        r->a.retry_after = 1;
+        r->ready = 1;
+        resume(r);
+        return;
     }
     answer_call(r, rc, out, &d);
     resume(r);

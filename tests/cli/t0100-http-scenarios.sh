@@ -79,6 +79,7 @@ scenario() { # scenario REQUESTER OWNER BODY -> $R; the signed result in $T/resu
 scenario cloudmolty amiller '{"computation":"overlap","datasets":["gcp-tee-002","tee-expertise-001"]}'
 contains "$T/result.json" '"shared_topics":["'
 contains "$T/result.json" '"insight":"Datasets are complementary'
+cp "$T/result.json" "$T/curl-overlap.json"
 RO=$R
 expect_http 200 GET "/v1/requests/$RO/result" "$TOK_amiller"     # overlap goes to both owners too
 expect_http 404 GET "/v1/requests/$RO/result" "$TOK_newbiemolty" # not a party: as if it did not exist
@@ -87,8 +88,10 @@ expect_http 404 GET "/v1/requests/req-0000000000000000/result" "$TOK_newbiemolty
 [ "$(sed 's/req-[0-9a-f]*//' "$T/e1")" = "$(sed 's/req-[0-9a-f]*//' "$T/body")" ] || fail "existence leak"
 scenario newbiemolty amiller '{"computation":"gap","datasets":["tee-expertise-001","tee-learning-003"]}'
 contains "$T/result.json" '"missing_advanced"'
+cp "$T/result.json" "$T/curl-gap.json"
 scenario debugmolty amiller '{"computation":"debug","datasets":["tee-expertise-001"],"query":"attestation verification failed"}'
 contains "$T/result.json" '"matching_patterns":[{'
+cp "$T/result.json" "$T/curl-debug.json"
 # long poll: answers when the state changes, not before
 expect_http 201 POST /v1/requests "$TOK_cloudmolty" '{"computation":"overlap","datasets":["gcp-tee-002","tee-expertise-001"]}'
 R=$(jget "$T/body" "['request_id']")
@@ -109,17 +112,26 @@ expect_http 400 POST /v1/requests "$TOK_cloudmolty" '{"computation":'
 expect_http 404 POST /v1/requests "$TOK_cloudmolty" '{"computation":"overlap","datasets":["gcp-tee-002","nope"]}'
 expect_http 405 PUT /v1/cards "$TOK_cloudmolty"
 expect_http 404 GET /v2/cards
-# 7. the same scenario with the remote CLI: the same output as the local CLI
+# 7. the three scenarios again with the remote CLI: the same results as with curl
 export TEEMED_SERVER="$URL"
-expect_code 0 "$TEEMED" --token "$TOK_cloudmolty" request overlap gcp-tee-002 tee-expertise-001
-R=$(jget "$T/out" "['request_id']")
-expect_code 0 "$TEEMED" --token "$TOK_amiller" inbox --text
-contains "$T/out" "$R"
-expect_code 0 "$TEEMED" --token "$TOK_amiller" approve "$R"
-contains "$T/out" '"status":"done"'
-expect_code 0 "$TEEMED" --token "$TOK_cloudmolty" result "$R"
-cp "$T/out" "$T/remote-result.json"
-expect_code 0 "$TEEMED" verify --allow-simulated "$T/remote-result.json"
+remote() { # remote KIND REQUESTER [REQUEST ARGS...]: request, approve as amiller, result
+    kind=$1 who=$2; shift 2
+    eval "rt=\$TOK_$who"
+    expect_code 0 "$TEEMED" --token "$rt" request "$kind" "$@"
+    R=$(jget "$T/out" "['request_id']")
+    expect_code 0 "$TEEMED" --token "$TOK_amiller" inbox --text
+    contains "$T/out" "$R"
+    expect_code 0 "$TEEMED" --token "$TOK_amiller" approve "$R"
+    contains "$T/out" '"status":"done"'
+    expect_code 0 "$TEEMED" --token "$rt" result "$R"
+    cp "$T/out" "$T/remote-$kind.json"
+    expect_code 0 "$TEEMED" verify --allow-simulated "$T/remote-$kind.json"
+    python3 -c 'import json, sys; a, b = (json.load(open(p))["result"] for p in sys.argv[1:]); sys.exit(a != b)' \
+        "$T/curl-$kind.json" "$T/remote-$kind.json" || fail "$kind: the remote CLI's result differs from curl's"
+}
+remote overlap cloudmolty gcp-tee-002 tee-expertise-001
+remote gap newbiemolty --target tee-expertise-001 --mine tee-learning-003
+remote debug debugmolty --target tee-expertise-001 "attestation verification failed"
 expect_code 4 "$TEEMED" --token "$TOK_newbiemolty" result "$R"        # exit codes as locally
 expect_code 9 "$TEEMED" --token "$TOK_cloudmolty" policy tee-expertise-001 --review
 expect_code 8 "$TEEMED" --token tmd_0000000000000000000000000000000000000000000 whoami
