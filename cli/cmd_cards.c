@@ -127,10 +127,14 @@ int cmd_card(struct cli *c, int argc, char **argv)
     cJSON *b = cJSON_Parse(budget);
     const cJSON *left = cJSON_GetObjectItemCaseSensitive(b, "epsilon_left");
     const cJSON *tot = cJSON_GetObjectItemCaseSensitive(b, "epsilon_budget");
-    if (cJSON_IsNumber(left) && cJSON_IsNumber(tot))
+    const cJSON *share = cJSON_GetObjectItemCaseSensitive(b, "epsilon_per_requester");
+    const cJSON *mine = cJSON_GetObjectItemCaseSensitive(b, "epsilon_spent_by_you");
+    if (cJSON_IsNumber(left) && cJSON_IsNumber(tot)) {
         printf("  %-14s differential privacy on: epsilon %.2f of %.2f left\n", "privacy budget", left->valuedouble,
                tot->valuedouble);
-    else
+        if (cJSON_IsNumber(share) && cJSON_IsNumber(mine))
+            printf("  %-14s epsilon %.2f of your %.2f spent\n", "your share", mine->valuedouble, share->valuedouble);
+    } else
         printf("  %-14s differential privacy off (exact counts, k-threshold applies)\n", "privacy budget");
     cJSON_Delete(b);
     free(budget);

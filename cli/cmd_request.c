@@ -314,15 +314,18 @@ int cmd_audit(struct cli *c, int argc, char **argv)
 static const char usage_policy[] =
     "usage: teemed policy DS [--auto-approve KIND[:REQUESTER]]... [--no-auto-approve]\n"
     "                        [--review | --no-review] [--k N | --no-k]\n"
-    "                        [--dp-budget EPSILON --dp-per-query EPSILON | --no-dp]\n"
+    "                        [--dp-budget EPSILON --dp-per-query EPSILON\n"
+    "                         [--dp-per-requester EPSILON] | --no-dp] [--max-terms N]\n"
     "\n"
     "Show your dataset's policy, or change the fields you name (the others stay): the\n"
     "computations approved without asking you (by kind and/or requester; KIND may be\n"
     "'*'; the rules given replace the list), whether you review each result before it\n"
-    "is released, a higher k-threshold for computations than at onboarding, and\n"
+    "is released, a higher k-threshold for computations than at onboarding, how many of\n"
+    "your dataset's terms one result may release (--max-terms, default 20), and\n"
     "differential privacy: counts released by gap and debug get Laplace noise and each\n"
-    "query spends --dp-per-query of the --dp-budget; a request that would overspend is\n"
-    "refused.\n";
+    "query spends --dp-per-query of the --dp-budget, and of the requester's share of it\n"
+    "(--dp-per-requester, default a quarter of the budget); a request that would\n"
+    "overspend either is refused.\n";
 
 int cmd_policy(struct cli *c, int argc, char **argv)
 {
@@ -331,11 +334,12 @@ int cmd_policy(struct cli *c, int argc, char **argv)
         {"review", no_argument, NULL, 'R'},             {"no-review", no_argument, NULL, 'N'},
         {"dp-budget", required_argument, NULL, 'B'},    {"dp-per-query", required_argument, NULL, 'Q'},
         {"no-dp", no_argument, NULL, 'D'},              {"k", required_argument, NULL, 'K'},
-        {"no-k", no_argument, NULL, 'Z'},               CLI_COMMON_OPTS,
+        {"no-k", no_argument, NULL, 'Z'},               {"dp-per-requester", required_argument, NULL, 'P'},
+        {"max-terms", required_argument, NULL, 'M'},    CLI_COMMON_OPTS,
         {NULL, 0, NULL, 0},
     };
     cJSON *in = cJSON_CreateObject(), *rules = NULL;
-    double dpb = 0, dpq = 0;
+    double dpb = 0, dpq = 0, dpr = 0;
     int o, ex = EX_OK;
     while (!ex && (o = getopt_long(argc, argv, ":d:jh", opts, NULL)) != -1) {
         switch (o) {
@@ -381,15 +385,23 @@ int cmd_policy(struct cli *c, int argc, char **argv)
             cJSON_DeleteItemFromObjectCaseSensitive(in, "dp");
             cJSON_AddNullToObject(in, "dp");
             break;
-        case 'B': case 'Q': {
+        case 'B': case 'Q': case 'P': {
             char *end;
             double v = strtod(optarg, &end);
+            const char *name = o == 'B' ? "dp-budget" : o == 'Q' ? "dp-per-query" : "dp-per-requester";
             if (*end || end == optarg || !(v > 0)) {
-                cli_err("policy: --%s must be a positive number (got '%s')", o == 'B' ? "dp-budget" : "dp-per-query",
-                        optarg);
+                cli_err("policy: --%s must be a positive number (got '%s')", name, optarg);
                 ex = EX_USAGE;
             }
-            *(o == 'B' ? &dpb : &dpq) = v;
+            *(o == 'B' ? &dpb : o == 'Q' ? &dpq : &dpr) = v;
+            break;
+        }
+        case 'M': {
+            long n = cli_number("policy", "--max-terms", optarg, 1, 1000);
+            if (n < 0)
+                ex = EX_USAGE;
+            cJSON_DeleteItemFromObjectCaseSensitive(in, "max_terms");
+            cJSON_AddNumberToObject(in, "max_terms", (double)n);
             break;
         }
         default:
@@ -401,8 +413,9 @@ int cmd_policy(struct cli *c, int argc, char **argv)
         cli_err("policy: expected one dataset id (see 'teemed policy --help')");
         ex = EX_USAGE;
     }
-    if (!ex && (dpb > 0) != (dpq > 0)) {
-        cli_err("policy: differential privacy needs both --dp-budget and --dp-per-query");
+    if (!ex && ((dpb > 0) != (dpq > 0) || (dpr > 0 && !(dpb > 0)))) {
+        cli_err("policy: differential privacy needs both --dp-budget and --dp-per-query (and "
+                "--dp-per-requester only with them)");
         ex = EX_USAGE;
     }
     if (ex) {
@@ -414,6 +427,8 @@ int cmd_policy(struct cli *c, int argc, char **argv)
         cJSON *dp = cJSON_AddObjectToObject(in, "dp");
         cJSON_AddNumberToObject(dp, "budget", dpb);
         cJSON_AddNumberToObject(dp, "per_query", dpq);
+        if (dpr > 0)
+            cJSON_AddNumberToObject(dp, "per_requester", dpr);
     }
     int set = in->child != NULL;
     cJSON_AddStringToObject(in, "id", argv[optind]);

@@ -37,6 +37,14 @@ static int limit_of(const cJSON *params, int dflt)
     return dflt;
 }
 
+/* How many of dataset i's terms one result may release: its owner's max_terms. */
+static int cap_of(const struct tm_compute_in *in, size_t i)
+{
+    return in->max_terms[i] > 0 ? in->max_terms[i] : TM_MAX_TERMS_DEFAULT;
+}
+
+static int min3(int a, int b, int c) { return a < b ? (a < c ? a : c) : (b < c ? b : c); }
+
 /* The dataset's distinctive publishable terms, best first (borrowed from the profile). */
 static size_t distinctive(const struct tm_profile *p, const struct tm_pterm **out, size_t max)
 {
@@ -86,6 +94,9 @@ static cJSON *overlap(const struct tm_compute_in *in, struct tm_diag *d)
 {
     (void)d;
     int limit = limit_of(in->params, 20);
+    /* each list at most the request's limit and each owner's cap on released terms */
+    int lim_s = min3(limit, cap_of(in, 0), cap_of(in, 1)), lim_1 = min3(limit, cap_of(in, 0), 1000),
+        lim_2 = min3(limit, cap_of(in, 1), 1000);
     const struct tm_pterm *a[CANDIDATES], *b[CANDIDATES];
     size_t na = distinctive(in->prof[0], a, CANDIDATES), nb = distinctive(in->prof[1], b, CANDIDATES);
     struct ranked *shared = tm_xcalloc(na + 1, sizeof *shared);
@@ -106,14 +117,14 @@ static cJSON *overlap(const struct tm_compute_in *in, struct tm_diag *d)
     double j = uni ? (double)ns / (double)uni : 0;
     cJSON *res = cJSON_CreateObject(), *o = cJSON_AddObjectToObject(res, "overlap");
     cJSON *sa = cJSON_AddArrayToObject(o, "shared_topics");
-    for (size_t i = 0; i < ns && (int)i < limit; i++)
+    for (size_t i = 0; i < ns && (int)i < lim_s; i++)
         cJSON_AddItemToArray(sa, cJSON_CreateString(shared[i].term));
     cJSON_AddNumberToObject(o, "jaccard_similarity", floor(j * 100 + 0.5) / 100);
     cJSON *x = cJSON_AddArrayToObject(o, "unique_to_dataset_1");
-    for (size_t i = 0; i < nua && (int)i < limit; i++)
+    for (size_t i = 0; i < nua && (int)i < lim_1; i++)
         cJSON_AddItemToArray(x, cJSON_CreateString(ua[i].term));
     x = cJSON_AddArrayToObject(o, "unique_to_dataset_2");
-    for (size_t i = 0; i < nub && (int)i < limit; i++)
+    for (size_t i = 0; i < nub && (int)i < lim_2; i++)
         cJSON_AddItemToArray(x, cJSON_CreateString(ub[i].term));
     cJSON_AddNumberToObject(o, "compared_terms", (double)uni);
 
@@ -133,8 +144,8 @@ static cJSON *overlap(const struct tm_compute_in *in, struct tm_diag *d)
     else
         snprintf(insight, sizeof insight,
                  "Datasets are complementary - they share %s%s%s and each adds its own; combine "
-                 "for knowledge spanning %s + %s", shared[0].term, ns > 1 ? ", " : "",
-                 ns > 1 ? shared[1].term : "", strcmp(f1, f2) ? f1 : (nua ? ua[0].term : f1),
+                 "for knowledge spanning %s + %s", shared[0].term, ns > 1 && lim_s > 1 ? ", " : "",
+                 ns > 1 && lim_s > 1 ? shared[1].term : "", strcmp(f1, f2) ? f1 : (nua ? ua[0].term : f1),
                  strcmp(f1, f2) ? f2 : (nub ? ub[0].term : f2));
     cJSON_AddStringToObject(res, "insight", insight);
     free(shared);
@@ -154,7 +165,8 @@ static const struct tm_ptopic *topic_in(const struct tm_profile *p, int topic)
 }
 
 /* Does "mine" cover a topic? Real use, not a passing mention: at least 3% of its
- * content, and (when the target has it) at least a quarter of the target's depth. */
+ * content, and (when the target has it) at least a quarter of the target's depth. Under
+ * differential privacy target is NULL: the decision must not depend on its exact share. */
 static int covers(const struct tm_profile *mine, const struct tm_profile *target, int topic)
 {
     const struct tm_ptopic *t = topic_in(mine, topic), *g = target ? topic_in(target, topic) : NULL;
@@ -179,8 +191,10 @@ static int by_mentions(const void *a, const void *b)
     return x->topic - y->topic;
 }
 
-/* The target's publishable terms of a topic, most mentioned first. */
-static cJSON *keywords(const struct tm_compute_in *in, const struct tm_profile *p, int topic)
+/* The target's publishable terms of a topic, most mentioned first (under differential
+ * privacy in the taxonomy's order: the ranking must not use exact counts); at most 5,
+ * and at most *left more of the target's terms in this result. */
+static cJSON *keywords(const struct tm_compute_in *in, const struct tm_profile *p, int topic, int dp, int *left)
 {
     const struct tm_topic *t = &in->tax->topics[topic];
     struct ranked r[64];
@@ -188,11 +202,11 @@ static cJSON *keywords(const struct tm_compute_in *in, const struct tm_profile *
     for (size_t i = 0; i < t->nterms && n < 64; i++) {
         const struct tm_pterm *pt = find_term(p, t->terms[i]);
         if (pt && (pt->flags & TM_T_PUBLIC))
-            r[n++] = (struct ranked){pt->term, -(double)pt->mentions};
+            r[n++] = (struct ranked){pt->term, dp ? (double)i : -(double)pt->mentions};
     }
     qsort(r, n, sizeof *r, by_key);
     cJSON *a = cJSON_CreateArray();
-    for (size_t i = 0; i < n && i < 5; i++)
+    for (size_t i = 0; i < n && i < 5 && *left > 0; i++, (*left)--)
         cJSON_AddItemToArray(a, cJSON_CreateString(r[i].term));
     return a;
 }
@@ -202,6 +216,9 @@ static cJSON *gap(const struct tm_compute_in *in, struct tm_diag *d)
     (void)d;
     const struct tm_profile *target = in->prof[0], *mine = in->prof[1];
     int limit = limit_of(in->params, 10);
+    int left = cap_of(in, 0); /* the target's terms this result may release */
+    double eps = in->dp_epsilon[0];
+    const struct tm_profile *depth = eps > 0 ? NULL : target; /* covers() under DP: mine alone */
     cJSON *res = cJSON_CreateObject(), *g = cJSON_AddObjectToObject(res, "gap_analysis");
     cJSON *covered = cJSON_AddArrayToObject(g, "beginner_covered");
     cJSON *mi = cJSON_AddArrayToObject(g, "missing_intermediate");
@@ -214,21 +231,20 @@ static cJSON *gap(const struct tm_compute_in *in, struct tm_diag *d)
     /* covered: what "mine" already knows, basics first */
     for (int lvl = TM_LEVEL_BASIC; lvl <= TM_LEVEL_ADVANCED; lvl++)
         for (size_t t = 0; t < in->tax->ntopics; t++)
-            if ((int)in->tax->topics[t].level == lvl && covers(mine, target, (int)t))
+            if ((int)in->tax->topics[t].level == lvl && covers(mine, depth, (int)t))
                 cJSON_AddItemToArray(covered, cJSON_CreateString(in->tax->topics[t].label));
     /* with differential privacy every candidate count is noised before anything is
      * ranked or selected (selection is then post-processing). The candidates are the
      * taxonomy's topics, a public set; the counts are clipped mentions (one session
      * changes each by at most TM_DP_CLIP); epsilon is split over them. Terms outside
      * the taxonomy (missing_other) are a data-dependent set and are not released. */
-    double eps = in->dp_epsilon[0];
     double eps_each = eps > 0 ? eps / (double)(in->tax->ntopics ? in->tax->ntopics : 1) : 0;
     for (size_t i = 0; i < target->ntopics; i++) {
         const struct tm_ptopic *t = &target->topics[i];
         if (!t->publishable)
             continue;
         double m = eps > 0 ? release((double)t->clipped, TM_DP_CLIP, eps_each) : (double)t->mentions;
-        if (m < 3 || covers(mine, target, t->topic))
+        if (m < 3 || covers(mine, depth, t->topic))
             continue;
         is_missing[t->topic] = 1;
         miss[nmiss++] = (struct missing){t->topic, (uint64_t)m};
@@ -241,7 +257,7 @@ static cJSON *gap(const struct tm_compute_in *in, struct tm_diag *d)
             continue;
         cJSON *e = cJSON_CreateObject();
         cJSON_AddStringToObject(e, "topic", t->label);
-        cJSON_AddItemToObject(e, "keywords", keywords(in, target, miss[i].topic));
+        cJSON_AddItemToObject(e, "keywords", keywords(in, target, miss[i].topic, eps > 0, &left));
         cJSON_AddNumberToObject(e, "mentions", (double)miss[i].mentions);
         cJSON_AddItemToArray(a, e);
     }
@@ -249,13 +265,14 @@ static cJSON *gap(const struct tm_compute_in *in, struct tm_diag *d)
     const struct tm_pterm *top[CANDIDATES];
     size_t nt = eps > 0 ? 0 : distinctive(target, top, CANDIDATES), no = 0;
     struct ranked other[CANDIDATES];
-    for (size_t i = 0; i < nt && no < (size_t)limit; i++) {
+    for (size_t i = 0; i < nt && no < (size_t)limit && left > 0; i++) {
         if (top[i]->flags & TM_T_TAXONOMY)
             continue;
         const struct tm_pterm *m = find_term(mine, top[i]->term);
         if (m && m->mentions >= 2)
             continue;
         other[no++] = (struct ranked){top[i]->term, -(double)top[i]->mentions};
+        left--;
     }
     qsort(other, no, sizeof *other, by_key); /* the most distinctive, ranked by mentions */
     for (size_t i = 0; i < no; i++) {
@@ -270,7 +287,7 @@ static cJSON *gap(const struct tm_compute_in *in, struct tm_diag *d)
     uint8_t named[TM_TOPICS_MAX] = {0};
     int added = 0;
     for (size_t t = 0; t < in->tax->ntopics && added < 5; t++) {
-        if (!covers(mine, target, (int)t))
+        if (!covers(mine, depth, (int)t))
             continue;
         for (size_t k = 0; k < in->tax->topics[t].nnext && added < 5; k++) {
             int nx = tm_taxonomy_find(in->tax, in->tax->topics[t].next[k]);
@@ -379,12 +396,29 @@ static double jaccard_terms(const struct qterms *a, const struct qterms *b)
     return uni ? (double)inter / (double)uni : 0;
 }
 
-/* Words of free text that may be published: vocabulary (background, taxonomy), the
- * dataset's publishable terms, function words, short numbers. Others become "...". */
+/* Words of free text that may be published: the dataset's publishable vocabulary
+ * (single words seen in >= k sessions, identity words excluded), function words and the
+ * taxonomy's terms; digits only as small publishable tokens ("3", "12"). Everything
+ * else becomes "...". Not the background model: it holds common names. */
 struct vocab {
     const struct tm_compute_in *in;
     const struct tm_profile *p;
 };
+
+static int word_ok(const struct vocab *v, const char *w, size_t n)
+{
+    return tm_is_stopword(w, n) || (v->in->tax && tm_taxonomy_mask(v->in->tax, w, n)) ||
+           tm_profile_vocab(v->p, w, n);
+}
+
+/* Is a term (canonical, "a" or "a_b") made only of allowed words? */
+static int term_ok(const struct vocab *v, const char *t)
+{
+    const char *us = strchr(t, '_');
+    if (!us)
+        return word_ok(v, t, strlen(t));
+    return word_ok(v, t, (size_t)(us - t)) && word_ok(v, us + 1, strlen(us + 1));
+}
 
 static int allowed_word(const struct vocab *v, const char *run, size_t n)
 {
@@ -393,7 +427,7 @@ static int allowed_word(const struct vocab *v, const char *run, size_t n)
     for (size_t i = 0; i < n; i++)
         digits &= run[i] >= '0' && run[i] <= '9';
     if (digits)
-        return n <= 4;
+        return n <= 2 && tm_profile_vocab(v->p, run, n);
     size_t cl = tm_canon(run, n, canon, sizeof canon);
     if (!cl)
         return 1; /* only function words */
@@ -401,16 +435,7 @@ static int allowed_word(const struct vocab *v, const char *run, size_t n)
     for (size_t i = 0; i <= cl; i++) { /* every part must be allowed */
         if (i < cl && canon[i] != '_')
             continue;
-        size_t pl = i - st;
-        int ok = (v->in->bg && tm_background_count(v->in->bg, canon + st, pl) > 0) ||
-                 (v->in->tax && tm_taxonomy_mask(v->in->tax, canon + st, pl)) || tm_is_stopword(canon + st, pl);
-        if (!ok) {
-            char part[TM_TERM_MAX * 2 + 2];
-            snprintf(part, sizeof part, "%.*s", (int)pl, canon + st);
-            const struct tm_pterm *t = find_term(v->p, part);
-            ok = t && (t->flags & TM_T_PUBLIC);
-        }
-        if (!ok)
+        if (!word_ok(v, canon + st, i - st))
             return 0;
         st = i + 1;
     }
@@ -449,53 +474,92 @@ static char *publishable_text(const struct vocab *v, const char *text)
     return tm_buf_detach(&b);
 }
 
+/* Keep only the terms made of the dataset's allowed words. */
+static void keep_allowed(const struct vocab *v, struct qterms *q)
+{
+    size_t keep = 0;
+    for (size_t i = 0; i < q->n; i++)
+        if (term_ok(v, q->t[i]))
+            memmove(q->t[keep++], q->t[i], sizeof q->t[0]);
+    q->n = keep;
+}
+
+/* One group of matching episodes (one pattern), and what may be said of it. */
+struct group {
+    const struct match *rep;
+    size_t ds;
+    uint32_t nu, np, count;
+    int eligible; /* seen in >= k sessions */
+};
+
+/* Debugging patterns. Privacy: the query and every episode are reduced to the
+ * dataset's allowed words before anything is matched, so a word seen in fewer than k
+ * sessions (or absent) changes nothing; a pattern is released only when seen in >= k
+ * sessions; its text is built from allowed words; "similar issues" are other released
+ * patterns; the totals add up only what is released (noised under DP). Nothing counts
+ * what was withheld. */
 static cJSON *debug(const struct tm_compute_in *in, struct tm_diag *d)
 {
     (void)d;
     const cJSON *qj = cJSON_GetObjectItemCaseSensitive(in->params, "query");
     int limit = limit_of(in->params, 5);
-    struct qterms q;
-    terms_of(cJSON_IsString(qj) ? qj->valuestring : "", &q);
-    size_t qwords = 0;
-    for (size_t i = 0; i < q.n; i++)
-        qwords += !strchr(q.t[i], '_');
-    /* BM25 over the episodes' problem text (k1 = 1.2, b = 0.75) */
+    struct qterms qall, *q = tm_xcalloc(in->n ? in->n : 1, sizeof *q);
+    terms_of(cJSON_IsString(qj) ? qj->valuestring : "", &qall);
+    size_t qwords[TM_COMPUTE_MAX_DS] = {0};
+    for (size_t k = 0; k < in->n; k++) { /* the query as each dataset may see it */
+        struct vocab v = {in, in->prof[k]};
+        q[k] = qall;
+        keep_allowed(&v, &q[k]);
+        for (size_t i = 0; i < q[k].n; i++)
+            qwords[k] += !strchr(q[k].t[i], '_');
+    }
+    /* BM25 over the episodes' problem text (k1 = 1.2, b = 0.75), allowed words only */
     size_t total = 0;
     for (size_t k = 0; k < in->n; k++)
         total += in->prof[k]->nepisodes;
     struct match *m = tm_xcalloc(total + 1, sizeof *m);
     size_t nm = 0;
-    double avgdl = 0;
-    for (size_t k = 0; k < in->n; k++)
+    double avgdl[TM_COMPUTE_MAX_DS] = {0};
+    size_t per[TM_COMPUTE_MAX_DS] = {0};
+    for (size_t k = 0; k < in->n; k++) {
+        struct vocab v = {in, in->prof[k]};
         for (size_t i = 0; i < in->prof[k]->nepisodes; i++) {
             m[nm].e = &in->prof[k]->episodes[i];
             m[nm].ds = k;
             m[nm].group = -1;
             terms_of(m[nm].e->problem, &m[nm].terms);
-            avgdl += (double)m[nm].terms.n;
+            keep_allowed(&v, &m[nm].terms);
+            avgdl[k] += (double)m[nm].terms.n;
+            per[k]++;
             nm++;
         }
-    avgdl = nm ? avgdl / (double)nm : 1;
-    double idf[64];
-    for (size_t t = 0; t < q.n; t++) { /* document frequency of each query term, once */
-        size_t df = 0;
-        for (size_t j = 0; j < nm; j++)
-            df += has_term(&m[j].terms, q.t[t]);
-        idf[t] = log(((double)nm - (double)df + 0.5) / ((double)df + 0.5) + 1.0);
+        avgdl[k] = per[k] ? avgdl[k] / (double)per[k] : 1;
     }
-    for (size_t i = 0; i < nm; i++) {
-        double sc = 0;
-        size_t hit_words = 0;
-        for (size_t t = 0; t < q.n; t++) {
-            if (!has_term(&m[i].terms, q.t[t]))
-                continue;
-            double tf = 1, dl = (double)m[i].terms.n;
-            sc += idf[t] * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * dl / avgdl));
-            hit_words += !strchr(q.t[t], '_');
+    for (size_t k = 0; k < in->n; k++) { /* each dataset scored on its own */
+        double idf[64];
+        for (size_t t = 0; t < q[k].n; t++) {
+            size_t df = 0;
+            for (size_t j = 0; j < nm; j++)
+                df += m[j].ds == k && has_term(&m[j].terms, q[k].t[t]);
+            idf[t] = log(((double)per[k] - (double)df + 0.5) / ((double)df + 0.5) + 1.0);
         }
-        m[i].score = sc;
-        m[i].covered = qwords ? (double)hit_words / (double)qwords : 0;
+        for (size_t i = 0; i < nm; i++) {
+            if (m[i].ds != k)
+                continue;
+            double sc = 0;
+            size_t hit_words = 0;
+            for (size_t t = 0; t < q[k].n; t++) {
+                if (!has_term(&m[i].terms, q[k].t[t]))
+                    continue;
+                double tf = 1, dl = (double)m[i].terms.n;
+                sc += idf[t] * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * dl / avgdl[k]));
+                hit_words += !strchr(q[k].t[t], '_');
+            }
+            m[i].score = sc;
+            m[i].covered = qwords[k] ? (double)hit_words / (double)qwords[k] : 0;
+        }
     }
+    free(q);
     qsort(m, nm, sizeof *m, by_score_desc);
     /* a good match contains at least half of the query's words */
     size_t good = 0;
@@ -512,10 +576,7 @@ static cJSON *debug(const struct tm_compute_in *in, struct tm_diag *d)
                 m[j].group = ngroups;
         ngroups++;
     }
-    cJSON *res = cJSON_CreateObject(), *pats = cJSON_AddArrayToObject(res, "matching_patterns");
-    uint32_t total_sessions = 0, total_projects = 0, withheld = 0;
-    double best_cover = 0;
-    uint32_t best_sessions = 0;
+    struct group *gs = tm_xcalloc((size_t)ngroups + 1, sizeof *gs);
     for (int g = 0; g < ngroups; g++) {
         uint32_t units[TM_EP_UNITS * 4], projects[TM_EP_PROJECTS * 4], nu = 0, np = 0, count = 0;
         const struct match *rep = NULL;
@@ -543,12 +604,18 @@ static cJSON *debug(const struct tm_compute_in *in, struct tm_diag *d)
                 rep = &m[i];
         }
         int k = in->prof[ds]->k >= 2 ? in->prof[ds]->k : 2;
-        if (nu < (uint32_t)k) { /* seen in fewer than k sessions: it would reveal a session */
-            withheld++;
+        gs[g] = (struct group){rep, ds, nu, np, count, nu >= (uint32_t)k};
+    }
+    cJSON *res = cJSON_CreateObject(), *pats = cJSON_AddArrayToObject(res, "matching_patterns");
+    double total_sessions = 0, total_projects = 0;
+    double best_cover = 0;
+    uint32_t best_sessions = 0;
+    for (int g = 0; g < ngroups && cJSON_GetArraySize(pats) < limit; g++) {
+        if (!gs[g].eligible) /* seen in fewer than k sessions: it would reveal a session */
             continue;
-        }
-        if (cJSON_GetArraySize(pats) >= limit)
-            continue;
+        const struct match *rep = gs[g].rep;
+        size_t ds = gs[g].ds;
+        uint32_t nu = gs[g].nu, np = gs[g].np, count = gs[g].count;
         struct vocab v = {in, in->prof[ds]};
         cJSON *p = cJSON_CreateObject();
         char *t = publishable_text(&v, rep->e->problem);
@@ -570,24 +637,29 @@ static cJSON *debug(const struct tm_compute_in *in, struct tm_diag *d)
         double eps = in->dp_epsilon[ds];
         if (eps > 0) { /* sessions change by one per session: Laplace(3/eps) over the three counts */
             double ns = release(nu, 1, eps / 3), nc = release(count < nu * TM_DP_CLIP ? count : nu * TM_DP_CLIP, TM_DP_CLIP, eps / 3);
+            double npr = release(np, 1, eps / 3);
             snprintf(freq, sizeof freq, "Seen about %.0f times in %s", nc, in->n == 1 ? "dataset" : "the datasets");
             cJSON_AddStringToObject(p, "frequency", freq);
             cJSON_AddNumberToObject(p, "sessions", ns);
-            cJSON_AddNumberToObject(p, "projects", release(np, 1, eps / 3));
+            cJSON_AddNumberToObject(p, "projects", npr);
+            total_sessions += ns;
+            total_projects += npr;
         } else {
             snprintf(freq, sizeof freq, "Seen %u time%s in %s", count, count == 1 ? "" : "s",
                      in->n == 1 ? "dataset" : "the datasets");
             cJSON_AddStringToObject(p, "frequency", freq);
             cJSON_AddNumberToObject(p, "sessions", nu);
             cJSON_AddNumberToObject(p, "projects", np);
+            total_sessions += nu;
+            total_projects += np;
         }
+        /* similar issues: the problems of other patterns of the dataset that are released
+         * on their own merits (seen in >= k sessions) */
         cJSON *sim = cJSON_AddArrayToObject(p, "similar_issues");
-        for (size_t i = 0; i < nm && cJSON_GetArraySize(sim) < 3; i++) {
-            if (&m[i] == rep || (m[i].group >= 0 && m[i].group != g) || m[i].score <= 0)
+        for (int o = 0; o < ngroups && cJSON_GetArraySize(sim) < 3; o++) {
+            if (o == g || !gs[o].eligible || gs[o].ds != ds)
                 continue;
-            if (m[i].ds != ds || m[i].e->sessions == 0)
-                continue;
-            t = publishable_text(&v, m[i].e->problem);
+            t = publishable_text(&v, gs[o].rep->e->problem);
             int dup = 0;
             const cJSON *x;
             cJSON_ArrayForEach(x, sim) dup |= !strcmp(x->valuestring, t);
@@ -596,8 +668,6 @@ static cJSON *debug(const struct tm_compute_in *in, struct tm_diag *d)
             free(t);
         }
         cJSON_AddItemToArray(pats, p);
-        total_sessions += nu;
-        total_projects += np;
         if (rep->covered > best_cover || (rep->covered == best_cover && nu > best_sessions)) {
             best_cover = rep->covered;
             best_sessions = nu;
@@ -607,10 +677,9 @@ static cJSON *debug(const struct tm_compute_in *in, struct tm_diag *d)
                        : best_cover >= 0.75 && best_sessions >= 3 ? "high" : "medium";
     cJSON_AddStringToObject(res, "confidence", conf);
     char src[120];
-    snprintf(src, sizeof src, "%u debugging session%s across %u project%s", total_sessions,
+    snprintf(src, sizeof src, "%.0f debugging session%s across %.0f project%s", total_sessions,
              total_sessions == 1 ? "" : "s", total_projects, total_projects == 1 ? "" : "s");
     cJSON_AddStringToObject(res, "sources", src);
-    cJSON_AddNumberToObject(res, "withheld_patterns", withheld);
     double eps_max = 0;
     for (size_t i = 0; i < in->n; i++)
         eps_max = in->dp_epsilon[i] > eps_max ? in->dp_epsilon[i] : eps_max;
@@ -621,6 +690,7 @@ static cJSON *debug(const struct tm_compute_in *in, struct tm_diag *d)
     } else {
         cJSON_AddNullToObject(res, "differential_privacy");
     }
+    free(gs);
     free(m);
     return res;
 }

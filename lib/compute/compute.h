@@ -24,7 +24,10 @@ struct tm_compute_in {
     size_t n;
     const cJSON *params; /* the request's parameters: {"limit": 20, "query": "..."} */
     double dp_epsilon[TM_COMPUTE_MAX_DS]; /* > 0: release noisy counts of that dataset */
+    int max_terms[TM_COMPUTE_MAX_DS];     /* the owner's cap on the terms of that dataset one
+                                           * result releases (0: TM_MAX_TERMS_DEFAULT) */
 };
+#define TM_MAX_TERMS_DEFAULT 20
 
 struct tm_computation {
     const char *name;           /* "overlap", "gap", "debug" */

@@ -120,7 +120,7 @@ static enum tm_rc policy_of(struct tm_med *m, const char *ds, cJSON **out, struc
         if (!cJSON_IsObject(p))
             rc = tm_fail(d, TM_EDB, "database: the policy of '%s' is damaged", ds);
     } else if (r == 0) {
-        p = cJSON_Parse("{\"auto_approve\":[],\"review\":false}");
+        p = cJSON_Parse("{\"auto_approve\":[],\"review\":false,\"max_terms\":20}");
     }
     db_done(m->st, s);
     if (rc) {
@@ -147,41 +147,57 @@ static int auto_approves(const cJSON *policy, const char *kind, const char *requ
 
 /* ---- differential privacy: a per-dataset epsilon budget ---- */
 
-static int dp_of(const cJSON *policy, double *budget, double *per_query)
+/* The dataset's budget, what one query spends and what one requester may spend in all
+ * (a policy set before per_requester existed: a quarter of the budget). */
+static int dp_of(const cJSON *policy, double *budget, double *per_query, double *per_requester)
 {
     const cJSON *dp = cJSON_GetObjectItemCaseSensitive(policy, "dp");
     const cJSON *b = cJSON_GetObjectItemCaseSensitive(dp, "budget");
     const cJSON *q = cJSON_GetObjectItemCaseSensitive(dp, "per_query");
+    const cJSON *r = cJSON_GetObjectItemCaseSensitive(dp, "per_requester");
     if (!cJSON_IsNumber(b) || !cJSON_IsNumber(q))
         return 0;
     *budget = b->valuedouble;
     *per_query = q->valuedouble;
+    *per_requester = cJSON_IsNumber(r) ? r->valuedouble : b->valuedouble / 4;
+    if (*per_requester < *per_query)
+        *per_requester = *per_query;
     return 1;
 }
 
-static enum tm_rc dp_spent(struct tm_med *m, const char *ds, double *spent, struct tm_diag *d)
+/* Spent on ds in all (requester NULL) or by one requester. */
+static enum tm_rc dp_spent(struct tm_med *m, const char *ds, const char *requester, double *spent, struct tm_diag *d)
 {
     sqlite3_stmt *s;
     *spent = 0;
-    enum tm_rc rc = db_prep(m->st, "SELECT spent FROM budgets WHERE dataset_id = ?", &s, d);
+    enum tm_rc rc = requester ? db_prep(m->st, "SELECT spent FROM budget_spend WHERE dataset_id = ? AND requester = ?", &s, d)
+                              : db_prep(m->st, "SELECT spent FROM budgets WHERE dataset_id = ?", &s, d);
     if (!rc)
-        rc = db_bind(m->st, s, d, "t", ds);
+        rc = requester ? db_bind(m->st, s, d, "tt", ds, requester) : db_bind(m->st, s, d, "t", ds);
     if (!rc && db_step(m->st, s, &rc, d) == 1)
         *spent = sqlite3_column_double(s, 0);
     db_done(m->st, s);
     return rc;
 }
 
-/* May a query on ds under policy pol spend its epsilon? *eps: what it spends (0: DP off). */
-static enum tm_rc dp_check(struct tm_med *m, const char *ds, const cJSON *pol, double *eps, struct tm_diag *d)
+/* May requester's query on ds under policy pol spend its epsilon, within the dataset's
+ * total and the requester's share? *eps: what it spends (0: DP off). */
+static enum tm_rc dp_check(struct tm_med *m, const char *ds, const cJSON *pol, const char *requester, double *eps,
+                           struct tm_diag *d)
 {
-    double budget, per, spent;
+    double budget, per, share, spent, mine;
     *eps = 0;
-    if (!dp_of(pol, &budget, &per))
+    if (!dp_of(pol, &budget, &per, &share))
         return TM_OK;
-    enum tm_rc rc = dp_spent(m, ds, &spent, d);
+    enum tm_rc rc = dp_spent(m, ds, NULL, &spent, d);
+    if (!rc)
+        rc = dp_spent(m, ds, requester, &mine, d);
     if (rc)
         return rc;
+    if (mine + per > share + 1e-9)
+        return tm_fail(d, TM_EPOLICY,
+                       "you have spent your share of dataset '%s''s privacy budget (epsilon %.2f of your "
+                       "%.2f; this query needs %.2f): ask its owner to raise per_requester", ds, mine, share, per);
     if (spent + per > budget + 1e-9)
         return tm_fail(d, TM_EPOLICY,
                        "dataset '%s' has spent its privacy budget (epsilon %.2f of %.2f used; this "
@@ -190,15 +206,19 @@ static enum tm_rc dp_check(struct tm_med *m, const char *ds, const cJSON *pol, d
     return TM_OK;
 }
 
-static enum tm_rc dp_spend(struct tm_med *m, const char *ds, const cJSON *pol, double eps, const char *rid,
-                           const char *kind, int64_t now, struct tm_diag *d)
+static enum tm_rc dp_spend(struct tm_med *m, const char *ds, const cJSON *pol, const char *requester, double eps,
+                           const char *rid, const char *kind, int64_t now, struct tm_diag *d)
 {
-    double budget = 0, per = 0, spent = 0;
-    dp_of(pol, &budget, &per);
+    double budget = 0, per = 0, share = 0, spent = 0;
+    dp_of(pol, &budget, &per, &share);
     enum tm_rc rc = db_run(m->st, d, "INSERT INTO budgets(dataset_id, spent) VALUES(?, ?) ON CONFLICT(dataset_id)"
                                      " DO UPDATE SET spent = spent + excluded.spent", "tf", ds, eps);
     if (!rc)
-        rc = dp_spent(m, ds, &spent, d);
+        rc = db_run(m->st, d, "INSERT INTO budget_spend(dataset_id, requester, spent) VALUES(?, ?, ?)"
+                              " ON CONFLICT(dataset_id, requester) DO UPDATE SET spent = spent + excluded.spent",
+                    "ttf", ds, requester, eps);
+    if (!rc)
+        rc = dp_spent(m, ds, NULL, &spent, d);
     if (rc)
         return rc;
     char detail[160];
@@ -468,7 +488,7 @@ enum tm_rc tm_request_create(struct tm_med *m, const struct tm_request_opts *o, 
         double eps;
         rc = policy_of(m, ds[i].id, &pol, d);
         if (!rc)
-            rc = dp_check(m, ds[i].id, pol, &eps, d); /* refuse now what would be refused at run time */
+            rc = dp_check(m, ds[i].id, pol, o->requester->name, &eps, d); /* refuse now what would be refused at run time */
         cJSON_Delete(pol);
     }
     if (!rc) {
@@ -958,6 +978,7 @@ static void raise_k(struct tm_profile *p, int k)
             p->terms[i].flags &= ~(uint32_t)TM_T_PUBLIC;
     for (size_t i = 0; i < p->ntopics; i++)
         p->topics[i].publishable = p->topics[i].df >= (uint32_t)k;
+    tm_profile_vocab_raise(p, k);
 }
 
 /* What a job computed, to be committed. */
@@ -1059,8 +1080,10 @@ static enum tm_rc compute(struct tm_med *m, const struct req *r, int64_t now, st
         }
         in.n = i + 1;
         oc->review[i] = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(oc->pol[i], "review"));
+        const cJSON *mt = cJSON_GetObjectItemCaseSensitive(oc->pol[i], "max_terms");
+        in.max_terms[i] = cJSON_IsNumber(mt) ? (int)mt->valuedouble : TM_MAX_TERMS_DEFAULT;
         if (c->releases_counts)
-            rc = dp_check(m, r->ds[i], oc->pol[i], &in.dp_epsilon[i], d);
+            rc = dp_check(m, r->ds[i], oc->pol[i], r->requester, &in.dp_epsilon[i], d);
         oc->eps[i] = in.dp_epsilon[i];
     }
     if (!rc && !(result = c->run(&in, d)))
@@ -1109,9 +1132,9 @@ static enum tm_rc commit_outcome(struct tm_med *m, const char *id, int attempt, 
     for (size_t i = 0; !rc && i < r.nds; i++) {
         double eps;
         if (oc->eps[i] > 0) /* checked again under the lock: the budget may have been spent meanwhile */
-            rc = dp_check(m, r.ds[i], oc->pol[i], &eps, d);
+            rc = dp_check(m, r.ds[i], oc->pol[i], r.requester, &eps, d);
         if (!rc && oc->eps[i] > 0)
-            rc = dp_spend(m, r.ds[i], oc->pol[i], oc->eps[i], id, r.kind, now, d);
+            rc = dp_spend(m, r.ds[i], oc->pol[i], r.requester, oc->eps[i], id, r.kind, now, d);
     }
     if (!rc)
         rc = db_run(m->st, d, "INSERT OR REPLACE INTO results(request_id, envelope, created_ms) VALUES(?, ?, ?)",
@@ -1259,17 +1282,28 @@ static cJSON *clean_policy(const cJSON *p, struct tm_diag *d)
         }
         cJSON_AddNumberToObject(clean, "k", (int)kk->valuedouble);
     }
-    double budget, per;
+    double budget, per, share;
     if (dp && !cJSON_IsNull(dp)) {
-        if (!dp_of(p, &budget, &per) || budget <= 0 || per <= 0 || per > budget || budget > 1000) {
-            tm_fail(d, TM_EINVAL, "policy: dp needs 0 < per_query <= budget <= 1000");
+        const cJSON *pr = cJSON_GetObjectItemCaseSensitive(dp, "per_requester");
+        if (!dp_of(p, &budget, &per, &share) || budget <= 0 || per <= 0 || per > budget || budget > 1000 ||
+            (pr && (!cJSON_IsNumber(pr) || pr->valuedouble < per || pr->valuedouble > budget))) {
+            tm_fail(d, TM_EINVAL, "policy: dp needs 0 < per_query <= per_requester <= budget <= 1000");
             cJSON_Delete(clean);
             return NULL;
         }
         cJSON *x = cJSON_AddObjectToObject(clean, "dp");
         cJSON_AddNumberToObject(x, "budget", budget);
         cJSON_AddNumberToObject(x, "per_query", per);
+        cJSON_AddNumberToObject(x, "per_requester", share);
     }
+    const cJSON *mt = cJSON_GetObjectItemCaseSensitive(p, "max_terms");
+    if (mt && !cJSON_IsNull(mt) &&
+        (!cJSON_IsNumber(mt) || mt->valuedouble < 1 || mt->valuedouble > 1000 || mt->valuedouble != (int)mt->valuedouble)) {
+        tm_fail(d, TM_EINVAL, "policy: max_terms must be a whole number from 1 to 1000");
+        cJSON_Delete(clean);
+        return NULL;
+    }
+    cJSON_AddNumberToObject(clean, "max_terms", mt && cJSON_IsNumber(mt) ? (int)mt->valuedouble : TM_MAX_TERMS_DEFAULT);
     return clean;
 }
 
@@ -1293,8 +1327,9 @@ enum tm_rc tm_policy_patch(struct tm_med *m, const struct tm_account *who, const
     cJSON_ArrayForEach(f, patch)
     {
         if (strcmp(f->string, "auto_approve") && strcmp(f->string, "review") && strcmp(f->string, "k") &&
-            strcmp(f->string, "dp")) {
-            rc = tm_fail(d, TM_EINVAL, "policy: unknown field '%.40s' (auto_approve, review, k, dp)", f->string);
+            strcmp(f->string, "dp") && strcmp(f->string, "max_terms")) {
+            rc = tm_fail(d, TM_EINVAL, "policy: unknown field '%.40s' (auto_approve, review, k, dp, max_terms)",
+                         f->string);
             goto out;
         }
         cJSON_DeleteItemFromObjectCaseSensitive(cur, f->string);
@@ -1323,20 +1358,22 @@ out:
     return rc;
 }
 
-enum tm_rc tm_budget(struct tm_med *m, const char *ds, cJSON **out, struct tm_diag *d)
+enum tm_rc tm_budget(struct tm_med *m, const char *ds, const char *caller, cJSON **out, struct tm_diag *d)
 {
     struct ds x;
     cJSON *pol = NULL;
-    double budget = 0, per = 0, spent = 0;
+    double budget = 0, per = 0, share = 0, spent = 0, mine = 0;
     *out = NULL;
     enum tm_rc rc = dataset(m, ds, &x, d);
     if (!rc && x.withdrawn)
         rc = tm_fail(d, TM_ENOTFOUND, "dataset '%s' was withdrawn by its owner", ds);
     if (!rc)
         rc = policy_of(m, ds, &pol, d);
-    int on = !rc && dp_of(pol, &budget, &per);
+    int on = !rc && dp_of(pol, &budget, &per, &share);
     if (!rc && on)
-        rc = dp_spent(m, ds, &spent, d);
+        rc = dp_spent(m, ds, NULL, &spent, d);
+    if (!rc && on && caller)
+        rc = dp_spent(m, ds, caller, &mine, d);
     cJSON_Delete(pol);
     if (rc)
         return rc;
@@ -1348,11 +1385,18 @@ enum tm_rc tm_budget(struct tm_med *m, const char *ds, cJSON **out, struct tm_di
         cJSON_AddNumberToObject(o, "epsilon_per_query", per);
         cJSON_AddNumberToObject(o, "epsilon_spent", spent);
         cJSON_AddNumberToObject(o, "epsilon_left", budget - spent > 0 ? budget - spent : 0);
+        cJSON_AddNumberToObject(o, "epsilon_per_requester", share);
+        if (caller)
+            cJSON_AddNumberToObject(o, "epsilon_spent_by_you", mine);
+        else
+            cJSON_AddNullToObject(o, "epsilon_spent_by_you");
     } else {
         cJSON_AddNullToObject(o, "epsilon_budget");
         cJSON_AddNullToObject(o, "epsilon_per_query");
         cJSON_AddNullToObject(o, "epsilon_spent");
         cJSON_AddNullToObject(o, "epsilon_left");
+        cJSON_AddNullToObject(o, "epsilon_per_requester");
+        cJSON_AddNullToObject(o, "epsilon_spent_by_you");
     }
     *out = o;
     return TM_OK;

@@ -116,6 +116,7 @@ enum tm_rc tm_policy_patch(struct tm_med *m, const struct tm_account *who, const
                            const cJSON *patch, int64_t now_ms, cJSON **out, struct tm_diag *d) TM_NODISCARD;
 /* The dataset's privacy budget, public: {"dataset_id", "differential_privacy",
  * "epsilon_budget", "epsilon_per_query", "epsilon_spent", "epsilon_left"} (owned). */
-enum tm_rc tm_budget(struct tm_med *m, const char *ds, cJSON **out, struct tm_diag *d) TM_NODISCARD;
+enum tm_rc tm_budget(struct tm_med *m, const char *ds, const char *caller, cJSON **out,
+                     struct tm_diag *d) TM_NODISCARD;
 
 #endif

@@ -696,6 +696,77 @@ static int phrase_ok(const struct tm_an *an, uint32_t i, const char *t, size_t n
 
 static void build_themes(struct tm_an *an, struct tm_profile *p);
 
+static int by_df_desc(const void *a, const void *b)
+{
+    const struct tm_vword *x = a, *y = b;
+    if (x->df != y->df)
+        return x->df < y->df ? 1 : -1;
+    return strcmp(x->w, y->w);
+}
+
+static int by_word(const void *a, const void *b)
+{
+    return strcmp(((const struct tm_vword *)a)->w, ((const struct tm_vword *)b)->w);
+}
+
+/* The publishable vocabulary: single words in >= k sessions, not identity words; the
+ * TM_VOCAB_MAX most widespread when there are more. */
+static void build_vocab(const struct tm_an *an, int k, struct tm_profile *p)
+{
+    uint32_t n = an->terms.count, nv = 0;
+    struct tm_vword *v = tm_xcalloc(n ? n : 1, sizeof *v);
+    for (uint32_t i = 0; i < n; i++) {
+        size_t len;
+        const char *t = tm_map_key(&an->terms, i, &len);
+        uint32_t df = an->ts[i].df > an->revisits ? an->ts[i].df - an->revisits : 0;
+        if (df < (uint32_t)k || memchr(t, '_', len))
+            continue;
+        int vocab = an->bg && tm_background_count(an->bg, t, len) > 0;
+        if (denied(an, t, len, an->ts[i].tmask != 0, vocab))
+            continue;
+        v[nv].w = tm_xstrndup(t, len); /* map keys are not NUL-terminated */
+        v[nv++].df = df;
+    }
+    qsort(v, nv, sizeof *v, by_df_desc);
+    for (uint32_t i = TM_VOCAB_MAX; i < nv; i++)
+        free(v[i].w);
+    if (nv > TM_VOCAB_MAX)
+        nv = TM_VOCAB_MAX;
+    qsort(v, nv, sizeof *v, by_word);
+    p->vocab = v;
+    p->nvocab = nv;
+}
+
+int tm_profile_vocab(const struct tm_profile *p, const char *w, size_t n)
+{
+    size_t lo = 0, hi = p->nvocab;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strncmp(p->vocab[mid].w, w, n);
+        if (c == 0 && p->vocab[mid].w[n])
+            c = 1;
+        if (c == 0)
+            return p->vocab[mid].df >= (uint32_t)p->k;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+void tm_profile_vocab_raise(struct tm_profile *p, int k)
+{
+    size_t keep = 0;
+    for (size_t i = 0; i < p->nvocab; i++) {
+        if (p->vocab[i].df >= (uint32_t)k)
+            p->vocab[keep++] = p->vocab[i];
+        else
+            free(p->vocab[i].w);
+    }
+    p->nvocab = keep;
+}
+
 void tm_an_finish(struct tm_an *an, int k, struct tm_profile *p)
 {
     memset(p, 0, sizeof *p);
@@ -736,6 +807,7 @@ void tm_an_finish(struct tm_an *an, int k, struct tm_profile *p)
         if (df >= (uint32_t)k && !(pt->flags & TM_T_DENIED))
             pt->flags |= TM_T_PUBLIC;
     }
+    build_vocab(an, k, p);
     qsort(p->terms, p->nterms, sizeof *p->terms, by_score);
     /* Keep the profile small: the top distinctive terms plus every taxonomy term. */
     size_t keep = 0;
@@ -855,6 +927,9 @@ void tm_profile_release(struct tm_profile *p)
     for (size_t i = 0; i < p->nepisodes; i++)
         tm_episode_release(&p->episodes[i]);
     free(p->episodes);
+    for (size_t i = 0; i < p->nvocab; i++)
+        free(p->vocab[i].w);
+    free(p->vocab);
     memset(p, 0, sizeof *p);
 }
 

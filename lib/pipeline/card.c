@@ -349,6 +349,13 @@ char *tm_profile_to_json(const struct tm_profile *p, const struct tm_taxonomy *t
     }
     cJSON_AddItemToObject(o, "episodes", eps);
     cJSON_AddNumberToObject(o, "episodes_dropped", (double)p->episodes_dropped);
+    cJSON *voc = cJSON_AddArrayToObject(o, "vocab");
+    for (size_t i = 0; i < p->nvocab; i++) {
+        cJSON *pair = cJSON_CreateArray();
+        cJSON_AddItemToArray(pair, cJSON_CreateString(p->vocab[i].w));
+        cJSON_AddItemToArray(pair, cJSON_CreateNumber(p->vocab[i].df));
+        cJSON_AddItemToArray(voc, pair);
+    }
     char *s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     return s;
@@ -444,6 +451,17 @@ enum tm_rc tm_profile_from_json(const char *json, size_t len, const struct tm_ta
     }
     p->capepisodes = p->nepisodes;
     p->episodes_dropped = (uint64_t)num(o, "episodes_dropped");
+    const cJSON *voc = cJSON_GetObjectItemCaseSensitive(o, "vocab");
+    p->vocab = tm_xcalloc((size_t)cJSON_GetArraySize(voc) + 1, sizeof *p->vocab);
+    cJSON_ArrayForEach(e, voc) /* sorted when written; kept only if still sorted */
+    {
+        const cJSON *w = cJSON_GetArrayItem(e, 0), *df = cJSON_GetArrayItem(e, 1);
+        if (!cJSON_IsString(w) || !cJSON_IsNumber(df) || !*w->valuestring ||
+            (p->nvocab && strcmp(p->vocab[p->nvocab - 1].w, w->valuestring) >= 0))
+            continue;
+        p->vocab[p->nvocab].w = tm_xstrdup(w->valuestring);
+        p->vocab[p->nvocab++].df = (uint32_t)df->valuedouble;
+    }
     cJSON_Delete(o);
     return TM_OK;
 }

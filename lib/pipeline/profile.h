@@ -79,6 +79,17 @@ struct tm_episode {
     uint32_t nprojects;
 };
 
+/* The dataset's publishable vocabulary: every single word seen in >= k sessions that is
+ * not an identity word, sorted, with its session count. Free text a computation
+ * releases (debugging patterns) is built from these words, function words and the
+ * taxonomy only, and queries are matched on them only, so nothing released depends on
+ * a word seen in fewer than k sessions. */
+struct tm_vword {
+    char *w;
+    uint32_t df;
+};
+#define TM_VOCAB_MAX 30000
+
 struct tm_profile {
     int k;
     uint64_t tokens, content_records;
@@ -93,6 +104,8 @@ struct tm_profile {
     struct tm_episode *episodes;
     size_t nepisodes, capepisodes;
     uint64_t episodes_dropped;
+    struct tm_vword *vocab;   /* sorted by word */
+    size_t nvocab;
 };
 
 struct tm_an *tm_an_new(const struct tm_taxonomy *tax, const struct tm_background *bg);
@@ -131,6 +144,10 @@ void tm_an_dump(struct tm_an *an, uint32_t min_df, int keep_denied,
 void tm_episode_release(struct tm_episode *ep);
 
 /* Top publishable, non-generic, distinctive terms (at most max), best first. */
+/* Is the word (canonical form, n bytes) in p's publishable vocabulary (with df >= k)? */
+int tm_profile_vocab(const struct tm_profile *p, const char *w, size_t n);
+/* Keep only the vocabulary seen in >= k sessions (a policy that raises k). */
+void tm_profile_vocab_raise(struct tm_profile *p, int k);
 size_t tm_profile_top(const struct tm_profile *p, const struct tm_pterm **out, size_t max);
 
 #endif

@@ -82,6 +82,10 @@ static const char *const migrations[] = {
     "CREATE INDEX requests_requester ON requests(requester, created_ms DESC, id);"
     "CREATE INDEX requests_status ON requests(status, updated_ms);"
     "CREATE INDEX approvals_dataset ON approvals(dataset_id);",
+    /* 5: differential-privacy spending per requester, under each dataset's total (so no
+     * requester can spend a dataset's budget for everyone) */
+    "CREATE TABLE budget_spend(dataset_id TEXT NOT NULL REFERENCES datasets(id),"
+    " requester TEXT NOT NULL, spent REAL NOT NULL DEFAULT 0, PRIMARY KEY(dataset_id, requester));",
 };
 
 /* ---- statements ---- */

@@ -186,7 +186,7 @@ static enum tm_rc op_card_get(struct call *c, const cJSON *in, char **out, struc
 static enum tm_rc op_budget(struct call *c, const cJSON *in, char **out, struct tm_diag *d)
 {
     cJSON *o;
-    enum tm_rc rc = tm_budget(c->m, op_str(in, "id"), &o, d);
+    enum tm_rc rc = tm_budget(c->m, op_str(in, "id"), c->who ? c->who->name : NULL, &o, d);
     return emit(rc, rc ? NULL : o, out);
 }
 

@@ -65,7 +65,7 @@ contains "$T/out" '"k":4'                                  # a patch keeps what 
 expect_code 0 "$TEEMED" policy expert --as amiller --no-k
 lacks "$T/out" '"k":'
 expect_code 0 "$TEEMED" policy expert --as amiller         # no option: print it
-contains "$T/out" '{"auto_approve":[{"kind":"debug"}],"review":true}' 
+contains "$T/out" '{"auto_approve":[{"kind":"debug"}],"review":true,"max_terms":20}' 
 expect_code 0 "$TEEMED" request debug --target expert "attestation verification failed" --as dbg
 cp "$T/out" "$T/d.json"; D=$(rid "$T/d.json")
 [ "$(field "$T/d.json" "['status']")" = review ] || fail "expected review, got $(cat "$T/d.json")"
@@ -93,15 +93,23 @@ expect_code 0 "$TEEMED" result "$R3" --as amiller
 contains "$T/out" '"unique_to_dataset_1":[]'
 contains "$T/out" '"shared_topics":[]'
 
-# differential privacy: noisy counts, a spent budget refuses the next query
-expect_code 0 "$TEEMED" policy learn --as newbie --auto-approve gap --dp-budget 1 --dp-per-query 0.5
-for i in 1 2; do
-    expect_code 0 "$TEEMED" request gap --target learn --mine gcp --as cloud
+# differential privacy: noisy counts; each requester spends only its share of the
+# budget (so one cannot spend it for everyone), and a spent budget refuses everyone
+expect_code 0 "$TEEMED" policy learn --as newbie --auto-approve gap --dp-budget 1 --dp-per-query 0.5 --dp-per-requester 0.5
+contains "$T/out" '"dp":{"budget":1,"per_query":0.5,"per_requester":0.5}'
+for who in cloud amiller; do
+    mine=gcp; [ "$who" = amiller ] && mine=expert
+    expect_code 0 "$TEEMED" request gap --target learn --mine "$mine" --as "$who"
     contains "$T/out" '"status":"done"'
-    expect_code 0 "$TEEMED" result "$(rid "$T/out")" --as cloud
+    expect_code 0 "$TEEMED" result "$(rid "$T/out")" --as "$who"
     contains "$T/out" '"differential_privacy":{"epsilon":0.5'
+    [ "$who" = cloud ] || continue
+    expect_code 10 "$TEEMED" request gap --target learn --mine gcp --as cloud   # cloud's share is spent
+    contains "$T/err" "you have spent your share"
+    expect_code 0 "$TEEMED" card learn --as cloud --text
+    contains "$T/out" "epsilon 0.50 of your 0.50 spent"
 done
-expect_code 10 "$TEEMED" request gap --target learn --mine gcp --as cloud
+expect_code 10 "$TEEMED" request gap --target learn --mine gcp --as dbg
 contains "$T/err" "has spent its privacy budget"
 expect_code 0 "$TEEMED" card learn --text
 contains "$T/out" "epsilon 0.00 of 1.00 left"

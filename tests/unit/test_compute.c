@@ -71,7 +71,7 @@ void test_overlap_finds_planted_topics(void)
     static const char *const wb[] = {"lidar", "odometry", "kalman", "slam", "ros2", "costmap", "apriltag"};
     build(&a, &tax, &bg, wa, 7, 5, 3);
     build(&b, &tax, &bg, wb, 7, 4, 3);
-    struct tm_compute_in in = {&tax, &bg, {"a", "b"}, {&a, &b}, 2, NULL, {0}};
+    struct tm_compute_in in = {&tax, &bg, {"a", "b"}, {&a, &b}, 2, NULL, {0}, {0}};
     res = tm_computation("overlap")->run(&in, &d);
     const cJSON *o = cJSON_GetObjectItemCaseSensitive(res, "overlap");
     const cJSON *shared = cJSON_GetObjectItemCaseSensitive(o, "shared_topics");
@@ -110,7 +110,7 @@ void test_gap_excludes_covered_and_counts_mentions(void)
     static const char *const wm[] = {"enclave", "sgx", "mrenclave", "gramine"};
     build(&target, &tax, &bg, wt, 6, 4, 5); /* each word 20 times, in 4 sessions */
     build(&mine, &tax, &bg, wm, 4, 3, 2);
-    struct tm_compute_in in = {&tax, &bg, {"t", "m"}, {&target, &mine}, 2, NULL, {0}};
+    struct tm_compute_in in = {&tax, &bg, {"t", "m"}, {&target, &mine}, 2, NULL, {0}, {0}};
     res = tm_computation("gap")->run(&in, &d);
     const cJSON *g = cJSON_GetObjectItemCaseSensitive(res, "gap_analysis");
     const cJSON *adv = cJSON_GetObjectItemCaseSensitive(g, "missing_advanced");
@@ -143,6 +143,10 @@ static void episode(struct tm_an *an, const char *problem, uint32_t unit, uint32
                     const char *solution)
 {
     struct tm_episode ep = {0};
+    tm_an_unit(an, unit); /* the session's text holds the problem and the fix */
+    tm_an_text(an, problem, strlen(problem));
+    if (solution)
+        tm_an_text(an, solution, strlen(solution));
     ep.problem = tm_xstrdup(problem);
     ep.signature = tm_xstrdup(problem);
     ep.unit = unit;
@@ -164,14 +168,14 @@ void test_debug_groups_patterns_and_rejects_noise(void)
     CHECK_INT_EQ(tm_background_load(&bg, &d), TM_OK);
     struct tm_an *an = tm_an_new(&tax, &bg);
     episode(an, "Error: attestation verification failed: Could not decode Header::version", 1, 0, NULL);
-    episode(an, "attestation verification failed: could not decode header version", 2, 0,
+    episode(an, "attestation verification failed: could not decode header version zqxmarker", 2, 0,
             "Decode the quote hex once");
     episode(an, "Error: attestation verification failed: Could not decode Header::version", 3, 1, NULL);
     episode(an, "npm ERR! code ERESOLVE unable to resolve dependency tree", 4, 1, NULL);
     episode(an, "npm ERR! code ERESOLVE unable to resolve dependency tree", 5, 1, NULL);
     tm_an_finish(an, 3, &p);
     tm_an_free(an);
-    struct tm_compute_in in = {&tax, &bg, {"x"}, {&p}, 1, NULL, {0}};
+    struct tm_compute_in in = {&tax, &bg, {"x"}, {&p}, 1, NULL, {0}, {0}};
     params = cJSON_Parse("{\"query\":\"attestation verification failed decode header\"}");
     in.params = params;
     res = tm_computation("debug")->run(&in, &d);
@@ -181,17 +185,48 @@ void test_debug_groups_patterns_and_rejects_noise(void)
     CHECK_INT_EQ(cJSON_GetObjectItemCaseSensitive(p0, "sessions")->valuedouble, 3);
     CHECK_INT_EQ(cJSON_GetObjectItemCaseSensitive(p0, "projects")->valuedouble, 2);
     CHECK_STR_EQ(cJSON_GetObjectItemCaseSensitive(p0, "frequency")->valuestring, "Seen 3 times in dataset");
-    CHECK_STR_EQ(cJSON_GetObjectItemCaseSensitive(p0, "solution")->valuestring, "Decode the quote hex once");
+    /* the fix's words seen in one session only ("hex") are not released */
+    CHECK_STR_EQ(cJSON_GetObjectItemCaseSensitive(p0, "solution")->valuestring, "Decode the quote ... once");
     CHECK_STR_EQ(cJSON_GetObjectItemCaseSensitive(res, "sources")->valuestring,
                  "3 debugging sessions across 2 projects");
+    CHECK_NOT_CONTAINS(cJSON_GetObjectItemCaseSensitive(p0, "problem")->valuestring, "zqxmarker");
     cJSON_Delete(res);
     cJSON_Delete(params);
-    /* npm: seen in 2 sessions only, below k = 3: withheld, not released */
+    /* npm: seen in 2 sessions only, below k = 3: not released, and nothing says so */
     params = cJSON_Parse("{\"query\":\"npm ERESOLVE dependency tree\"}");
     in.params = params;
     res = tm_computation("debug")->run(&in, &d);
     CHECK_INT_EQ(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(res, "matching_patterns")), 0);
-    CHECK_INT_EQ(cJSON_GetObjectItemCaseSensitive(res, "withheld_patterns")->valuedouble, 1);
+    CHECK(cJSON_GetObjectItemCaseSensitive(res, "withheld_patterns") == NULL);
+    char *npm = cJSON_PrintUnformatted(res);
+    cJSON_Delete(res);
+    cJSON_Delete(params);
+    /* membership: a word in 1 session, in k-1 sessions or absent gives the same result */
+    static const char *const probes[] = {"{\"query\":\"attestation verification failed zqxmarker\"}",
+                                         "{\"query\":\"attestation verification failed eresolve\"}",
+                                         "{\"query\":\"attestation verification failed qqqabsent\"}"};
+    char *outs[3];
+    for (int i = 0; i < 3; i++) {
+        params = cJSON_Parse(probes[i]);
+        in.params = params;
+        res = tm_computation("debug")->run(&in, &d);
+        outs[i] = cJSON_PrintUnformatted(res);
+        cJSON_Delete(res);
+        cJSON_Delete(params);
+    }
+    res = params = NULL;
+    CHECK_STR_EQ(outs[0], outs[2]);
+    CHECK_STR_EQ(outs[1], outs[2]);
+    for (int i = 0; i < 3; i++)
+        free(outs[i]);
+    /* and the npm probe (k-1 sessions) answers as a query of absent words does */
+    params = cJSON_Parse("{\"query\":\"qqqabsent zzzabsent\"}");
+    in.params = params;
+    res = tm_computation("debug")->run(&in, &d);
+    char *absent = cJSON_PrintUnformatted(res);
+    CHECK_STR_EQ(npm, absent);
+    free(npm);
+    free(absent);
     cJSON_Delete(res);
     cJSON_Delete(params);
     /* a query with no good match: empty, low confidence */

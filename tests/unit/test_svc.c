@@ -618,7 +618,7 @@ static enum tm_rc step_budget(struct tm_med *m, void *arg)
 {
     (void)arg;
     cJSON *out = NULL;
-    enum tm_rc rc = tm_budget(m, "a", &out, NULL); /* a read: it fails rather than answer "DP off" */
+    enum tm_rc rc = tm_budget(m, "a", "bob", &out, NULL); /* a read: it fails rather than answer "DP off" */
     cJSON_Delete(out);
     return rc;
 }
