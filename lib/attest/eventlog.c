@@ -1,6 +1,7 @@
 /* eventlog.c - event log replay (see eventlog.h). */
 #include "attest/eventlog.h"
 #include "base/base.h"
+#include "base/canon.h"
 
 #include <cjson/cJSON.h>
 #include <openssl/evp.h>
@@ -81,12 +82,13 @@ enum tm_rc tm_eventlog_replay(const char *json, size_t len, struct tm_eventlog *
             rc = tm_fail(d, TM_ETOOBIG, "event log: more than %d events", MAX_EVENTS);
             goto out;
         }
-        if (!cJSON_IsNumber(imr) || imr->valuedouble < 0 || imr->valuedouble > 3 || !cJSON_IsNumber(type)) {
+        uint64_t r64, t64;
+        if (!tm_json_whole(imr, 3, &r64) || !tm_json_whole(type, UINT32_MAX, &t64)) {
             rc = tm_fail(d, TM_EPARSE, "event log: event %u has no valid imr or event_type", out->events);
             goto out;
         }
-        int r = (int)imr->valuedouble;
-        uint32_t t = (uint32_t)type->valuedouble;
+        int r = (int)r64;
+        uint32_t t = (uint32_t)t64;
         uint8_t digest[48];
         size_t pn = 0;
         const char *ph = cJSON_IsString(pl) ? pl->valuestring : "";

@@ -103,8 +103,9 @@ enum tm_rc tm_audit_read(struct tm_med *m, const char *ds, int limit, const char
         chain_hash(prev, entry, h);
         cJSON *e = cJSON_Parse(entry);
         const cJSON *eseq = cJSON_GetObjectItemCaseSensitive(e, "seq");
-        if (*chain_ok && (seq != expect || strcmp(eprev, prev) || strcmp(h, hash) || !cJSON_IsNumber(eseq) ||
-                          (int64_t)eseq->valuedouble != seq)) {
+        int64_t es;
+        if (*chain_ok && (seq != expect || strcmp(eprev, prev) || strcmp(h, hash) ||
+                          !tm_json_int(eseq, 0, 9e15, &es) || es != seq)) {
             *chain_ok = 0;
             snprintf(problem, sizeof problem, "entry %lld: %s", (long long)seq,
                      seq != expect ? "an entry before it is missing"

@@ -1071,17 +1071,18 @@ static enum tm_rc compute(struct tm_med *m, const struct req *r, int64_t now, st
         if (rc)
             break;
         in.prof[i] = shared[i];
-        if (cJSON_IsNumber(pk) && pk->valuedouble > shared[i]->k) { /* the cached profile is read-only */
+        uint64_t pkv;
+        if (tm_json_whole(pk, 1000000, &pkv) && pkv > (uint64_t)shared[i]->k) { /* the cached profile is read-only */
             rc = tm_med_profile(m, r->ds[i], &prof[i], d);
             if (rc)
                 break;
-            raise_k(&prof[i], (int)pk->valuedouble);
+            raise_k(&prof[i], (int)pkv);
             in.prof[i] = &prof[i];
         }
         in.n = i + 1;
         oc->review[i] = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(oc->pol[i], "review"));
         const cJSON *mt = cJSON_GetObjectItemCaseSensitive(oc->pol[i], "max_terms");
-        in.max_terms[i] = cJSON_IsNumber(mt) ? (int)mt->valuedouble : TM_MAX_TERMS_DEFAULT;
+        in.max_terms[i] = (int)tm_json_whole_or(mt, 1000, TM_MAX_TERMS_DEFAULT);
         if (c->releases_counts)
             rc = dp_check(m, r->ds[i], oc->pol[i], r->requester, &in.dp_epsilon[i], d);
         oc->eps[i] = in.dp_epsilon[i];

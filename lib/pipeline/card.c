@@ -1,6 +1,7 @@
 /* card.c - build the dataset card and serialise the profile (see card.h). */
 #include "pipeline/card.h"
 #include "base/base.h"
+#include "base/canon.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -361,6 +362,12 @@ char *tm_profile_to_json(const struct tm_profile *p, const struct tm_taxonomy *t
     return s;
 }
 
+/* A whole-number field from 0 to max, else 0 (the profile is read back from the store) */
+static uint64_t wnum(const cJSON *o, const char *k, double max)
+{
+    return tm_json_whole_or(cJSON_GetObjectItemCaseSensitive(o, k), max, 0);
+}
+
 static double num(const cJSON *o, const char *k)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
@@ -385,10 +392,10 @@ enum tm_rc tm_profile_from_json(const char *json, size_t len, const struct tm_ta
         cJSON_Delete(o);
         return tm_fail(d, TM_EPARSE, "profile: not a version 1 profile");
     }
-    p->k = (int)num(o, "k");
-    p->tokens = (uint64_t)num(o, "tokens");
-    p->content_records = (uint64_t)num(o, "content_records");
-    p->units = (uint32_t)num(o, "units");
+    p->k = (int)wnum(o, "k", 1000000);
+    p->tokens = wnum(o, "tokens", 1e18);
+    p->content_records = wnum(o, "content_records", 1e18);
+    p->units = (uint32_t)wnum(o, "units", UINT32_MAX);
     p->terms = tm_xcalloc((size_t)cJSON_GetArraySize(terms) + 1, sizeof *p->terms);
     const cJSON *e;
     cJSON_ArrayForEach(e, terms)
@@ -398,12 +405,12 @@ enum tm_rc tm_profile_from_json(const char *json, size_t len, const struct tm_ta
             continue;
         struct tm_pterm *pt = &p->terms[p->nterms++];
         pt->term = tm_xstrdup(t->valuestring);
-        pt->mentions = (uint64_t)cJSON_GetArrayItem(e, 1)->valuedouble;
-        pt->df = (uint32_t)cJSON_GetArrayItem(e, 2)->valuedouble;
-        pt->flags = (uint32_t)cJSON_GetArrayItem(e, 3)->valuedouble;
+        pt->mentions = tm_json_whole_or(cJSON_GetArrayItem(e, 1), 1e18, 0);
+        pt->df = (uint32_t)tm_json_whole_or(cJSON_GetArrayItem(e, 2), UINT32_MAX, 0);
+        pt->flags = (uint32_t)tm_json_whole_or(cJSON_GetArrayItem(e, 3), UINT32_MAX, 0);
         pt->score = cJSON_GetArrayItem(e, 4)->valuedouble;
         const cJSON *cl = cJSON_GetArrayItem(e, 5);
-        pt->clipped = cJSON_IsNumber(cl) ? (uint64_t)cl->valuedouble : pt->mentions;
+        pt->clipped = tm_json_whole_or(cl, 1e18, pt->mentions);
     }
     p->topics = tm_xcalloc((size_t)cJSON_GetArraySize(topics) + 1, sizeof *p->topics);
     cJSON_ArrayForEach(e, topics)
@@ -414,10 +421,10 @@ enum tm_rc tm_profile_from_json(const char *json, size_t len, const struct tm_ta
             continue;
         struct tm_ptopic *pt = &p->topics[p->ntopics++];
         pt->topic = ti;
-        pt->mentions = (uint64_t)num(e, "mentions");
-        pt->records = (uint64_t)num(e, "records");
-        pt->clipped = (uint64_t)num(e, "clipped");
-        pt->df = (uint32_t)num(e, "df");
+        pt->mentions = wnum(e, "mentions", 1e18);
+        pt->records = wnum(e, "records", 1e18);
+        pt->clipped = wnum(e, "clipped", 1e18);
+        pt->df = (uint32_t)wnum(e, "df", UINT32_MAX);
         pt->share = num(e, "share");
         pt->publishable = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "publishable"));
     }
@@ -435,32 +442,35 @@ enum tm_rc tm_profile_from_json(const char *json, size_t len, const struct tm_ta
                 x->steps[x->nsteps++] = tm_xstrdup(st->valuestring);
         }
         x->resolved = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "resolved"));
-        x->count = (uint32_t)num(e, "count");
-        x->sessions = (uint32_t)num(e, "sessions");
+        x->count = (uint32_t)wnum(e, "count", UINT32_MAX);
+        x->sessions = (uint32_t)wnum(e, "sessions", UINT32_MAX);
         const cJSON *u;
         cJSON_ArrayForEach(u, cJSON_GetObjectItemCaseSensitive(e, "unit_ids"))
         {
-            if (cJSON_IsNumber(u) && x->nunits < TM_EP_UNITS)
-                x->units[x->nunits++] = (uint32_t)u->valuedouble;
+            uint64_t w;
+            if (tm_json_whole(u, UINT32_MAX, &w) && x->nunits < TM_EP_UNITS)
+                x->units[x->nunits++] = (uint32_t)w;
         }
         cJSON_ArrayForEach(u, cJSON_GetObjectItemCaseSensitive(e, "project_ids"))
         {
-            if (cJSON_IsNumber(u) && x->nprojects < TM_EP_PROJECTS)
-                x->projects[x->nprojects++] = (uint32_t)u->valuedouble;
+            uint64_t w;
+            if (tm_json_whole(u, UINT32_MAX, &w) && x->nprojects < TM_EP_PROJECTS)
+                x->projects[x->nprojects++] = (uint32_t)w;
         }
     }
     p->capepisodes = p->nepisodes;
-    p->episodes_dropped = (uint64_t)num(o, "episodes_dropped");
+    p->episodes_dropped = wnum(o, "episodes_dropped", 1e18);
     const cJSON *voc = cJSON_GetObjectItemCaseSensitive(o, "vocab");
     p->vocab = tm_xcalloc((size_t)cJSON_GetArraySize(voc) + 1, sizeof *p->vocab);
     cJSON_ArrayForEach(e, voc) /* sorted when written; kept only if still sorted */
     {
         const cJSON *w = cJSON_GetArrayItem(e, 0), *df = cJSON_GetArrayItem(e, 1);
-        if (!cJSON_IsString(w) || !cJSON_IsNumber(df) || !*w->valuestring ||
+        uint64_t dfv;
+        if (!cJSON_IsString(w) || !tm_json_whole(df, UINT32_MAX, &dfv) || !*w->valuestring ||
             (p->nvocab && strcmp(p->vocab[p->nvocab - 1].w, w->valuestring) >= 0))
             continue;
         p->vocab[p->nvocab].w = tm_xstrdup(w->valuestring);
-        p->vocab[p->nvocab++].df = (uint32_t)df->valuedouble;
+        p->vocab[p->nvocab++].df = (uint32_t)dfv;
     }
     cJSON_Delete(o);
     return TM_OK;

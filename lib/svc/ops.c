@@ -8,6 +8,7 @@
 #include "core/dataset.h"
 #include "pipeline/profile.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,8 @@ const char *op_str(const cJSON *in, const char *key)
 int op_int(const cJSON *in, const char *key, int dflt)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(in, key);
-    return cJSON_IsNumber(v) ? (int)v->valuedouble : dflt;
+    int64_t x;
+    return tm_json_int(v, INT_MIN, INT_MAX, &x) ? (int)x : dflt;
 }
 
 int op_bool(const cJSON *in, const char *key)

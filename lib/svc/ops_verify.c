@@ -7,6 +7,7 @@
 #include "attest/eventlog.h"
 #include "attest/quote.h"
 #include "base/base.h"
+#include "base/canon.h"
 #include "base/crypto.h"
 
 #include <stdlib.h>
@@ -86,8 +87,9 @@ static enum tm_rc quote_report(const char *data, size_t n, int check, int requir
     const char *col = op_str(in, "collateral");
     int64_t at = (int64_t)op_int(in, "at", 0);
     const cJSON *atj = cJSON_GetObjectItemCaseSensitive(in, "at");
-    if (cJSON_IsNumber(atj))
-        at = (int64_t)atj->valuedouble;
+    int64_t atv;
+    if (tm_json_int(atj, -1e15, 1e15, &atv))
+        at = atv;
     *out = NULL;
     memset(v, 0, sizeof *v);
     v->ok = 1;
@@ -184,7 +186,8 @@ enum tm_rc op_verify(struct call *c, const cJSON *in, char **out, struct tm_diag
     vo.allow_simulated = op_bool(in, "allow_simulated");
     vo.collateral = col;
     vo.collateral_len = col ? strlen(col) : 0;
-    vo.at = cJSON_IsNumber(atj) ? (int64_t)atj->valuedouble : (int64_t)(c->now / 1000);
+    int64_t atv;
+    vo.at = tm_json_int(atj, -1e15, 1e15, &atv) ? atv : (int64_t)(c->now / 1000);
     vo.expect = tm_expect_any(&x) ? &x : NULL;
     struct tm_diag vd = {{0}};
     rc = tm_attest_verify((const char *)buf, n, &vo, &v, &vd);

@@ -246,7 +246,8 @@ static enum tm_rc attested_key(struct remote *r, const cJSON *in, uint8_t pub[32
     vo.expect = tm_expect_any(&x) ? &x : NULL;
     vo.collateral = cJSON_IsString(col) ? col->valuestring : NULL;
     vo.collateral_len = vo.collateral ? strlen(vo.collateral) : 0;
-    vo.at = cJSON_IsNumber(at) ? (int64_t)at->valuedouble : (int64_t)time(NULL);
+    int64_t atv;
+    vo.at = tm_json_int(at, -1e15, 1e15, &atv) ? atv : (int64_t)time(NULL);
     struct tm_verify v;
     struct tm_diag vd = {{0}};
     rc = tm_attest_verify(doc, strlen(doc), &vo, &v, &vd);
