@@ -145,8 +145,9 @@ static void verify_text(const cJSON *o)
     int sim = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "simulated"));
     int hw = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "hardware_backed"));
     const cJSON *kind = cJSON_GetObjectItemCaseSensitive(o, "kind");
-    printf("%s: %s %s\n", ok ? "verified" : "NOT VERIFIED", cJSON_IsString(kind) ? kind->valuestring : "",
-           sim ? "(simulated TEE, not hardware-backed)" : hw ? "(hardware-backed: Intel TDX, DCAP verified)" : "");
+    printf("%s: ", ok ? "verified" : "NOT VERIFIED");
+    cli_puts_safe(cJSON_IsString(kind) ? kind->valuestring : "");
+    printf(" %s\n", sim ? "(simulated TEE, not hardware-backed)" : hw ? "(hardware-backed: Intel TDX, DCAP verified)" : "");
 }
 
 static int run(struct cli *c, int argc, char **argv, int is_verify)

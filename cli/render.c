@@ -8,15 +8,51 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The code point of the UTF-8 sequence at p (its length in *len), or -1 when invalid. */
+static long utf8_at(const unsigned char *p, size_t *len)
+{
+    int n = p[0] >= 0xF0 && p[0] <= 0xF4 ? 4 : p[0] >= 0xE0 ? 3 : p[0] >= 0xC2 && p[0] <= 0xDF ? 2 : 0;
+    if (p[0] >= 0xF5 || !n)
+        return -1;
+    long cp = p[0] & (0x7F >> n);
+    for (int i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return -1;
+        cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
+        return -1;
+    *len = (size_t)n;
+    return cp;
+}
+
+/* Text from a document or a user: control characters (C0, DEL, the C1 range that
+ * terminals also obey) and bidirectional overrides are escaped, invalid UTF-8 bytes too,
+ * so no string can move the cursor, recolour or reorder what follows. */
 void cli_puts_safe(const char *s)
 {
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '\n')
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        if (*p == '\n') {
             fputs("\\n", stdout);
-        else if (*p < 32 || *p == 127)
-            printf("\\x%02x", *p);
-        else
-            putchar(*p);
+            p++;
+        } else if (*p < 32 || *p == 127) {
+            printf("\\x%02x", *p++);
+        } else if (*p < 128) {
+            putchar(*p++);
+        } else {
+            size_t n = 0;
+            long cp = utf8_at(p, &n);
+            if (cp < 0) {
+                printf("\\x%02x", *p++);
+            } else if ((cp >= 0x80 && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) ||
+                       cp == 0x200E || cp == 0x200F || cp == 0x061C) {
+                printf("\\u%04lx", cp);
+                p += n;
+            } else {
+                fwrite(p, 1, n, stdout);
+                p += n;
+            }
+        }
     }
 }
 
@@ -170,8 +206,12 @@ void cli_print_card(const cJSON *c)
     line("volume", jstr(vol, "summary"));
     const cJSON *mal = cJSON_GetObjectItemCaseSensitive(vol, "malformed");
     const cJSON *ad = cJSON_GetObjectItemCaseSensitive(vol, "active_days");
-    printf("  %-14s %s .. %s, %d active days%s\n", "dates", jstr(vol, "first"), jstr(vol, "last"),
-           cJSON_IsNumber(ad) ? ad->valueint : 0, cJSON_IsNumber(mal) && mal->valuedouble > 0 ? " (some lines malformed)" : "");
+    printf("  %-14s ", "dates");
+    cli_puts_safe(jstr(vol, "first"));
+    fputs(" .. ", stdout);
+    cli_puts_safe(jstr(vol, "last"));
+    printf(", %d active days%s\n", cJSON_IsNumber(ad) ? ad->valueint : 0,
+           cJSON_IsNumber(mal) && mal->valuedouble > 0 ? " (some lines malformed)" : "");
     line("primary focus", cJSON_IsObject(pf) ? jstr(pf, "summary") : "-");
     printf("  %-14s ", "expertise");
     join(cJSON_GetObjectItemCaseSensitive(c, "key_expertise"), NULL);
@@ -185,5 +225,9 @@ void cli_print_card(const cJSON *c)
     const cJSON *sim = cJSON_GetObjectItemCaseSensitive(att, "simulated");
     printf("  %-14s ", "attestation");
     cli_puts_safe(jstr(att, "backend"));
-    printf("%s, signer %.24s...\n", cJSON_IsTrue(sim) ? " (SIMULATED: software keys)" : "", jstr(att, "signer"));
+    char signer[25];
+    snprintf(signer, sizeof signer, "%s", jstr(att, "signer"));
+    printf("%s, signer ", cJSON_IsTrue(sim) ? " (SIMULATED: software keys)" : "");
+    cli_puts_safe(signer);
+    fputs("...\n", stdout);
 }

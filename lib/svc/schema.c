@@ -77,9 +77,16 @@ static int format_ok(const char *f, const char *s)
         return 1;
     }
     if (!strcmp(f, "line") || !strcmp(f, "text")) { /* no control characters (text: but \n and \t) */
-        for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
             if ((*p < 32 || *p == 127) && !(f[0] == 't' && (*p == '\n' || *p == '\t')))
                 return 0;
+            if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) /* C1 controls, U+0080..U+009F */
+                return 0;
+            if (p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0x8E || p[2] == 0x8F || (p[2] >= 0xAA && p[2] <= 0xAE)))
+                return 0; /* bidirectional marks and overrides U+200E/F, U+202A..E */
+            if (p[0] == 0xE2 && p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9)
+                return 0; /* bidirectional isolates U+2066..9 */
+        }
         return 1;
     }
     return 1; /* an annotation */

@@ -56,6 +56,23 @@ contains "$T/err" "chmod 600"
 # else's terminal); what the mediator prints as text escapes them anyway
 expect_code 2 "$TEEMED" onboard --as b --id z --data "$T/d2" --title "$(printf 'x\033[2Kverified: hardware-backed')" "$T/l"
 contains "$T/err" "title: control characters are not allowed"
+for t in "$(printf 'x\302\233 2Kforged')" "$(printf 'x\342\200\256 desrever')" "$(printf 'x\342\201\246 iso')"; do
+    expect_code 2 "$TEEMED" onboard --as b --id z --data "$T/d2" --title "$t" "$T/l"   # C1 CSI, RLO, LRI
+    contains "$T/err" "title: control characters are not allowed"
+done
+# a document's own strings (kind, dates, signer) reach the terminal escaped too
+expect_code 0 "$TEEMED" card x --json --data "$T/d2"
+python3 - "$T/out" "$T/forged.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["attestation"]["kind"] = "\r\x1b[2Kok \u009b2K"
+d["volume"]["first"] = "\x1b]0;pwned\x07"
+json.dump(d, open(sys.argv[2], "w"))
+PY
+expect_code 1 "$TEEMED" verify --text --allow-simulated "$T/forged.json"
+! grep -q "$(printf '\033')" "$T/out" || fail "an escape from the document reached the terminal"
+! grep -q "$(printf '\302\233')" "$T/out" || fail "a C1 control from the document reached the terminal"
+contains "$T/out" 'NOT VERIFIED: \x0d\x1b[2Kok \u009b2K'
 # no ANSI escapes when stdout is not a terminal, even in text mode
 expect_code 0 "$TEEMED" card x --text --data "$T/d2"
 ! grep -q "$(printf '\033')" "$T/out" || fail "escape sequences in piped output"
