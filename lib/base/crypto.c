@@ -139,9 +139,43 @@ enum tm_rc tm_ed25519_sign(const uint8_t seed[32], const void *msg, size_t n, ui
     return rc;
 }
 
+/* Is a point encoding one a verifier must refuse: not canonical (its y, the low 255
+ * bits, is >= p = 2^255 - 19) or a point of small order (y one of 0, 1, p - 1 and the two
+ * order-8 values; either sign of x)? A small-order key with a small-order R and S = 0
+ * "verifies" any message, and OpenSSL 3.0 accepts both. The order-8 y values are
+ * the roots of d*y^4 + 2*y^2 - 1 = 0 that lie on the curve (computed, not copied). */
+int tm_ed25519_weak_point(const uint8_t enc[32])
+{
+    static const uint8_t y8[2][32] = {
+        {0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98, 0xf0,
+         0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05},
+        {0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67, 0x0f,
+         0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac, 0x03, 0x7a},
+    };
+    uint8_t y[32];
+    memcpy(y, enc, 32);
+    y[31] &= 0x7f; /* the sign of x */
+    /* y >= p: bytes 1..30 all 0xff, byte 31 0x7f, byte 0 >= 0xed */
+    int high = y[31] == 0x7f;
+    for (int i = 1; i < 31; i++)
+        high &= y[i] == 0xff;
+    if (high && y[0] >= 0xed)
+        return 1;
+    int zero_hi = 1; /* y is 0 or 1 */
+    for (int i = 1; i < 32; i++)
+        zero_hi &= y[i] == 0;
+    if (zero_hi && y[0] <= 1)
+        return 1;
+    if (high && y[0] == 0xec) /* p - 1 */
+        return 1;
+    return !memcmp(y, y8[0], 32) || !memcmp(y, y8[1], 32);
+}
+
 enum tm_rc tm_ed25519_verify(const uint8_t pub[32], const void *msg, size_t n, const uint8_t sig[64])
 {
     enum tm_rc rc = TM_EVERIFY;
+    if (tm_ed25519_weak_point(pub) || tm_ed25519_weak_point(sig))
+        return TM_EVERIFY; /* a key or R that binds nothing */
     EVP_PKEY *k = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, 32);
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     if (k && ctx && EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, k) == 1 &&

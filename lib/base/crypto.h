@@ -32,7 +32,11 @@ enum tm_rc tm_x25519(const uint8_t priv[32], const uint8_t peer[32], uint8_t sha
                      struct tm_diag *d) TM_NODISCARD;
 enum tm_rc tm_ed25519_sign(const uint8_t seed[32], const void *msg, size_t n, uint8_t sig[64],
                            struct tm_diag *d) TM_NODISCARD;
-/* Return TM_OK when sig is valid for msg under pub, TM_EVERIFY otherwise. */
+/* 1 when a 32-byte point encoding is non-canonical or of small order (refused as a
+ * public key or as a signature's R). */
+int tm_ed25519_weak_point(const uint8_t enc[32]);
+/* Return TM_OK when sig is valid for msg under pub, TM_EVERIFY otherwise (also for a
+ * weak public key or R: tm_ed25519_weak_point). */
 enum tm_rc tm_ed25519_verify(const uint8_t pub[32], const void *msg, size_t n,
                              const uint8_t sig[64]) TM_NODISCARD;
 

@@ -12,6 +12,7 @@ void test_merkle_matches_rfc6962_vectors(void);
 void test_seal_detects_tampering(void);
 void test_attest_sign_and_verify_card(void);
 void test_verify_never_drops_a_failure(void);
+void test_ed25519_refuses_small_order_and_noncanonical_points(void);
 
 void test_merkle_matches_rfc6962_vectors(void)
 {
@@ -135,4 +136,43 @@ void test_verify_never_drops_a_failure(void)
     CHECK_INT_EQ(v.ok, 0);                  /* but the verdict is failed */
     CHECK_STR_EQ(v.checks[3].detail, "check 3 passes");
 done:;
+}
+
+/* A small-order key with R = identity and S = 0 "verifies" any message under plain
+ * RFC 8032 arithmetic (OpenSSL 3.0 accepts it): such keys and R values are refused, as
+ * are non-canonical encodings (y >= p). */
+void test_ed25519_refuses_small_order_and_noncanonical_points(void)
+{
+    uint8_t pub[32] = {1}, sig[64] = {1}, real[32], seed[32], good[64];
+    struct tm_diag d;
+    CHECK_INT_EQ(tm_ed25519_verify(pub, "anything at all", 15, sig), TM_EVERIFY);
+    CHECK_INT_EQ(tm_ed25519_verify(pub, "something else", 14, sig), TM_EVERIFY);
+    /* every small-order y, with either sign of x */
+    static const char *const weak[] = {
+        "0000000000000000000000000000000000000000000000000000000000000000",
+        "0100000000000000000000000000000000000000000000000000000000000000",
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+        "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+        "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", /* p: non-canonical 0 */
+        "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", /* p + 1 */
+        "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", /* 2^255 - 1 */
+    };
+    for (size_t i = 0; i < sizeof weak / sizeof *weak; i++) {
+        uint8_t e[32];
+        size_t n;
+        CHECK_INT_EQ(tm_unhex(weak[i], 64, e, 32, &n), TM_OK);
+        CHECK(tm_ed25519_weak_point(e));
+        e[31] ^= 0x80;
+        CHECK(tm_ed25519_weak_point(e));
+    }
+    /* a real key and signature pass */
+    memset(seed, 9, 32);
+    CHECK_INT_EQ(tm_ed25519_public(seed, real, &d), TM_OK);
+    CHECK(!tm_ed25519_weak_point(real));
+    CHECK_INT_EQ(tm_ed25519_sign(seed, "msg", 3, good, &d), TM_OK);
+    CHECK(!tm_ed25519_weak_point(good));
+    CHECK_INT_EQ(tm_ed25519_verify(real, "msg", 3, good), TM_OK);
+done:
+    return;
 }
