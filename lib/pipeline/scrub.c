@@ -22,6 +22,8 @@ static uint8_t cls[256];
 enum { K_STOP = 1, K_NONWORD = 2, K_NOTLOWER = 4 };
 static uint8_t chunk_cls[256];
 static void init_pfx_first(void);
+static void init_word_keys(void);
+static void init_part_words(void);
 
 static pthread_once_t cls_once = PTHREAD_ONCE_INIT;
 
@@ -47,6 +49,8 @@ static void fill_cls(void)
     }
     cls[TM_MARK] |= C_SPACE; /* never let input forge or merge a marker */
     init_pfx_first();
+    init_word_keys();
+    init_part_words();
     for (int c = 0; c < 256; c++)
         chunk_cls[c] = (uint8_t)(((cls[c] & (C_SPACE | C_DELIM)) ? K_STOP : 0) |
                                  (!(cls[c] & C_WORD) ? K_NONWORD : 0) |
@@ -314,6 +318,19 @@ static int is_email(const char *p, size_t n, size_t *at)
     }
     if (!dots || ai + 3 > n)
         return 0;
+    /* the domain ends in a letter label: "pkg@1.2.3" is a version */
+    size_t e = n, q;
+    while (e > ai && (p[e - 1] == ':' || p[e - 1] == '/' || (cls[(unsigned char)p[e - 1]] & C_DIGIT)) &&
+           memchr(p + ai, ':', e - ai))
+        e--;
+    q = e;
+    while (q > ai + 1 && p[q - 1] != '.')
+        q--;
+    for (size_t i = q; i < e; i++)
+        if (!(cls[(unsigned char)p[i]] & C_ALPHA))
+            return 0;
+    if (e - q < 2)
+        return 0;
     *at = ai;
     return 1;
 }
@@ -323,7 +340,10 @@ static int role_account(const char *p, size_t n)
 {
     static const char *const roles[] = {"noreply", "no-reply", "git", "root", "admin", "support",
                                         "info", "bot", "dev", "team", "hello", "contact",
-                                        "security", "notifications", "users", "user", "example"};
+                                        "security", "notifications", "users", "user", "example",
+                                        "wheel", "staff", "nobody", "nogroup", "daemon", "bin", "sys",
+                                        "adm", "www-data", "docker", "sudo", "everyone", "postgres",
+                                        "mysql", "ubuntu", "debian", "node", "runner", "ec2-user"};
     for (size_t i = 0; i < sizeof roles / sizeof *roles; i++)
         if (strlen(roles[i]) == n && ieq_prefix(p, n, roles[i]))
             return 1;
@@ -422,33 +442,316 @@ static int secret_at(const char *p, size_t n)
     return pfx_at(secret_pfx, sizeof secret_pfx / sizeof *secret_pfx, PFX_SECRET, p, n);
 }
 
-#define SK(s) {s, sizeof s - 1}
+/* ---- keys that announce a secret value or a user name ----
+ * A key is an identifier ("password", "DB_PASS", "clientSecret", "--api-key") cut into
+ * lowercase components at '_', '-', '.' and camelCase humps. It names a secret when a
+ * strong component appears anywhere (unless the last component says the value is only
+ * about the secret: a file, a length, a URL) or a weak one ends it; a user when it ends
+ * in user, username or login. */
+enum key_kind { KEY_NONE, KEY_SECRET, KEY_SECRET_LINE /* the value runs to the line's end */, KEY_USER };
+
+static int in_list(const char *w, size_t n, const char *const *list)
+{
+    for (; *list; list++)
+        if (strlen(*list) == n && memcmp(*list, w, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* One-word keys, any case, by length (the table is sorted by length; key_by_len gives
+ * each length's range): most words stop at the length or the first letter. */
+#define WK(k, kind) {k, sizeof k - 1, kind}
 static const struct {
-    const char *lit;
+    const char *k;
     size_t len;
-} secret_keys[] = {
-    SK("password"), SK("passwd"), SK("pwd"), SK("secret"), SK("token"), SK("api_key"),
-    SK("apikey"), SK("api-key"), SK("access_key"), SK("secret_key"), SK("private_key"),
-    SK("client_secret"), SK("auth"), SK("credential"), SK("passphrase"), SK("mnemonic"),
-    SK("seed_phrase"), SK("x-api-key"), SK("authorization"),
+    enum key_kind kind;
+} word_keys[] = {
+    WK("pwd", KEY_SECRET), WK("pin", KEY_SECRET), WK("otp", KEY_SECRET), WK("psk", KEY_SECRET),
+    WK("key", KEY_SECRET), WK("uid", KEY_USER), WK("gid", KEY_USER), WK("pass", KEY_SECRET),
+    WK("keys", KEY_SECRET), WK("auth", KEY_SECRET), WK("seed", KEY_SECRET_LINE), WK("user", KEY_USER),
+    WK("token", KEY_SECRET), WK("login", KEY_USER), WK("owner", KEY_USER), WK("passwd", KEY_SECRET),
+    WK("secret", KEY_SECRET), WK("tokens", KEY_SECRET), WK("apikey", KEY_SECRET), WK("cookie", KEY_SECRET),
+    WK("userid", KEY_USER), WK("groups", KEY_USER), WK("secrets", KEY_SECRET), WK("password", KEY_SECRET),
+    WK("passwort", KEY_SECRET), WK("mnemonic", KEY_SECRET_LINE), WK("username", KEY_USER),
+    WK("credential", KEY_SECRET), WK("passphrase", KEY_SECRET_LINE), WK("privatekey", KEY_SECRET),
+    WK("credentials", KEY_SECRET), WK("authorization", KEY_SECRET),
 };
-#undef SK
+#undef WK
+static uint8_t key_by_len[15][2];
+
+static void init_word_keys(void)
+{
+    for (size_t i = 0; i < sizeof word_keys / sizeof *word_keys; i++) {
+        size_t l = word_keys[i].len;
+        if (!key_by_len[l][1])
+            key_by_len[l][0] = (uint8_t)i;
+        key_by_len[l][1] = (uint8_t)(i + 1);
+    }
+}
+
+static enum key_kind word_key(const char *w, size_t n)
+{
+    if (n < 3 || n > 13)
+        return KEY_NONE;
+    int f = lower((unsigned char)w[0]);
+    for (size_t i = key_by_len[n][0]; i < key_by_len[n][1]; i++) {
+        if (word_keys[i].k[0] != f)
+            continue;
+        size_t q = 1;
+        while (q < n && lower((unsigned char)w[q]) == word_keys[i].k[q])
+            q++;
+        if (q == n)
+            return word_keys[i].kind;
+    }
+    return KEY_NONE;
+}
+
+/* Components of compound keys, by length (sorted; part_by_len gives each length's
+ * range), with what they say: a strong secret word, a weak one (a secret only as the
+ * last component), a multi-word value, a component that makes the value about the
+ * secret rather than the secret itself (DB_PASSWORD_FILE), a user. */
+enum { PT_STRONG = 1, PT_WEAK = 2, PT_LINE = 4, PT_PHRASE = 8, PT_META = 16, PT_USER = 32 };
+#define PW(k, f) {k, sizeof k - 1, f}
+static const struct {
+    const char *k;
+    size_t len;
+    uint8_t f;
+} part_words[] = {
+    PW("id", PT_META), PW("alg", PT_META), PW("arn", PT_META), PW("dir", PT_META),
+    PW("env", PT_META), PW("gid", PT_USER), PW("key", PT_WEAK), PW("len", PT_META),
+    PW("max", PT_META), PW("min", PT_META), PW("otp", PT_WEAK), PW("pin", PT_WEAK),
+    PW("psk", PT_WEAK), PW("pwd", PT_STRONG), PW("ref", PT_META), PW("ttl", PT_META),
+    PW("uid", PT_USER), PW("uri", PT_META), PW("url", PT_META), PW("auth", PT_WEAK),
+    PW("bits", PT_META), PW("file", PT_META), PW("hash", PT_META), PW("keys", PT_WEAK),
+    PW("mode", PT_META), PW("name", PT_META), PW("pass", PT_WEAK), PW("path", PT_META),
+    PW("seed", PT_WEAK | PT_LINE), PW("size", PT_META), PW("type", PT_META), PW("user", PT_USER),
+    PW("count", PT_META), PW("field", PT_META), PW("limit", PT_META), PW("login", PT_USER),
+    PW("owner", PT_USER), PW("reset", PT_META), PW("scope", PT_META), PW("stdin", PT_META),
+    PW("store", PT_META), PW("token", PT_STRONG), PW("usage", PT_META), PW("words", PT_PHRASE),
+    PW("apikey", PT_STRONG), PW("cookie", PT_WEAK), PW("expiry", PT_META), PW("format", PT_META),
+    PW("groups", PT_USER), PW("hashed", PT_META), PW("header", PT_META), PW("length", PT_META),
+    PW("method", PT_META), PW("passwd", PT_STRONG), PW("phrase", PT_PHRASE), PW("policy", PT_META),
+    PW("prompt", PT_META), PW("scopes", PT_META), PW("secret", PT_STRONG), PW("source", PT_META),
+    PW("tokens", PT_STRONG), PW("userid", PT_USER), PW("enabled", PT_META), PW("expires", PT_META),
+    PW("manager", PT_META), PW("secrets", PT_STRONG), PW("storage", PT_META), PW("timeout", PT_META),
+    PW("version", PT_META), PW("endpoint", PT_META), PW("location", PT_META), PW("mnemonic", PT_STRONG | PT_LINE),
+    PW("password", PT_STRONG), PW("passwort", PT_STRONG), PW("provider", PT_META), PW("recovery", PT_LINE),
+    PW("required", PT_META), PW("rotation", PT_META), PW("username", PT_USER), PW("algorithm", PT_META),
+    PW("credential", PT_STRONG), PW("expiration", PT_META), PW("passphrase", PT_STRONG | PT_LINE), PW("privatekey", PT_STRONG),
+    PW("credentials", PT_STRONG), PW("authorization", PT_WEAK),
+};
+#undef PW
+#define PART_MAX 13
+static uint8_t part_by_len[PART_MAX + 1][2];
+
+static void init_part_words(void)
+{
+    for (size_t i = 0; i < sizeof part_words / sizeof *part_words; i++) {
+        size_t l = part_words[i].len;
+        if (!part_by_len[l][1])
+            part_by_len[l][0] = (uint8_t)i;
+        part_by_len[l][1] = (uint8_t)(i + 1);
+    }
+}
+
+/* The flags of a lowercase component w[0..n), 0 for most. */
+static uint8_t part_class(const char *w, size_t n)
+{
+    if (n < 2 || n > PART_MAX)
+        return 0;
+    for (size_t i = part_by_len[n][0]; i < part_by_len[n][1]; i++)
+        if (part_words[i].k[0] == w[0] && memcmp(part_words[i].k, w, n) == 0)
+            return part_words[i].f;
+    return 0;
+}
+
+static enum key_kind key_kind(const char *p, size_t n)
+{
+    int compound = 0; /* separators or camelCase humps: else it is one word */
+    for (size_t i = 1; i < n && !compound; i++)
+        compound = p[i] == '_' || p[i] == '-' || p[i] == '.' ||
+                   ((cls[(unsigned char)p[i]] & C_UPPER) && !(cls[(unsigned char)p[i - 1]] & C_UPPER) &&
+                    (cls[(unsigned char)p[i - 1]] & C_ALPHA));
+    if (!compound)
+        return n >= 2 && (cls[(unsigned char)p[0]] & C_ALPHA) ? word_key(p, n) : KEY_NONE;
+    if (n > 48 || !(cls[(unsigned char)p[0]] & C_ALPHA))
+        return KEY_NONE;
+    char w[48];
+    size_t wl = 0, parts = 0;
+    uint8_t any = 0, last = 0;
+    for (size_t i = 0; i <= n; i++) {
+        unsigned char c = i < n ? (unsigned char)p[i] : 0;
+        int hump = i > 0 && i < n && (cls[c] & C_UPPER) && (cls[(unsigned char)p[i - 1]] & C_ALPHA) &&
+                   !(cls[(unsigned char)p[i - 1]] & C_UPPER);
+        if (i == n || c == '_' || c == '-' || c == '.' || hump) {
+            if (wl) {
+                last = part_class(w, wl);
+                any |= last;
+                if (++parts > 8)
+                    return KEY_NONE;
+            }
+            wl = 0;
+            if (!hump)
+                continue;
+        }
+        if (!(cls[c] & (C_ALPHA | C_DIGIT)))
+            return KEY_NONE;
+        w[wl++] = (char)lower(c);
+    }
+    if (last & PT_USER)
+        return KEY_USER;
+    if (last & PT_META)
+        return KEY_NONE;
+    int secret = (any & PT_STRONG) || (last & PT_WEAK);
+    if ((any & PT_LINE) && (secret || (last & (PT_PHRASE | PT_LINE))))
+        return KEY_SECRET_LINE;
+    return secret ? KEY_SECRET : KEY_NONE;
+}
 
 /* Does the key before '=' or ':' name a secret ("DB_PASSWORD", "github_token")? */
 static int secret_key(const char *p, size_t n)
 {
-    char k[64];
-    if (n == 0 || n >= sizeof k)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        k[i] = (char)lower((unsigned char)p[i]);
-    for (size_t i = 0; i < sizeof secret_keys / sizeof *secret_keys; i++) {
-        size_t l = secret_keys[i].len;
-        if (n >= l && k[n - 1] == secret_keys[i].lit[l - 1] &&
-            memcmp(k + n - l, secret_keys[i].lit, l) == 0)
-            return 1;
+    enum key_kind k = key_kind(p, n);
+    return k == KEY_SECRET || k == KEY_SECRET_LINE;
+}
+
+static int blank(char c) { return c == ' ' || c == '\t'; }
+
+static size_t line_end(const char *t, size_t len, size_t j)
+{
+    const char *nl = memchr(t + j, '\n', len - j);
+    return nl ? (size_t)(nl - t) : len;
+}
+
+/* The indentation of the line that holds position j. */
+static size_t indent_at(const char *t, size_t j)
+{
+    size_t s = j;
+    while (s > 0 && t[s - 1] != '\n')
+        s--;
+    size_t e = s;
+    while (blank(t[e]))
+        e++;
+    return e - s;
+}
+
+enum { V_SEP = 1 /* the key's chunk ended with ':' or '=' */, V_NOSEP = 2 /* a flag or netrc: no separator */,
+       V_COPULA = 4 /* prose: "the password is X" */ };
+
+/* The value after a key whose chunk ends at k: past a closing quote ("password": ...),
+ * blanks, one separator (':', '=', ':=', '=>'; "==" is a comparison, not a value) or,
+ * in prose, "is"/"was"/"are"/"to"; then on the same line a quoted string (to its
+ * closing quote), a YAML block ('|' or '>': the lines indented deeper than the key's),
+ * the rest of the line (KEY_SECRET_LINE), or one value. 0 when the key has no value on
+ * its line (a section: "auth:" then nested keys, "{", "["). */
+static int value_at(const char *t, size_t len, size_t k, int mode, enum key_kind kind, size_t *vs, size_t *ve)
+{
+    size_t j = k;
+    int sep = mode & V_SEP;
+    while (j < len && (t[j] == '"' || t[j] == '\''))
+        j++;
+    while (j < len && blank(t[j]))
+        j++;
+    if (!sep && j < len && (t[j] == ':' || t[j] == '=')) {
+        if (j + 1 < len && t[j] == '=' && t[j + 1] == '=')
+            return 0;
+        sep = 1;
+        j++;
+        if (j < len && (t[j] == '=' || t[j] == '>'))
+            j++;
     }
-    return 0;
+    while (j < len && blank(t[j]))
+        j++;
+    if (!sep && (mode & V_COPULA)) {
+        static const char *const cop[] = {"is", "was", "are", "to", NULL};
+        size_t w = j;
+        while (w < len && (cls[(unsigned char)t[w]] & C_ALPHA))
+            w++;
+        if (w > j && w < len && blank(t[w]) && in_list(t + j, w - j, cop)) {
+            sep = 1;
+            j = w;
+            while (j < len && blank(t[j]))
+                j++;
+        }
+    }
+    if (!sep && !(mode & V_NOSEP))
+        return 0;
+    if (j >= len || t[j] == '\n' || t[j] == '\r' || t[j] == '{' || t[j] == '[' || t[j] == TM_MARK ||
+        (t[j] == '-' && (mode & V_NOSEP)))
+        return 0;
+    size_t e = j;
+    if (t[j] == '|' || t[j] == '>') { /* a YAML block scalar */
+        size_t ind = indent_at(t, k);
+        e = line_end(t, len, j);
+        while (e < len) {
+            size_t ns = e + 1, q = ns;
+            while (q < len && blank(t[q]))
+                q++;
+            if (q < len && t[q] != '\n' && q - ns <= ind)
+                break; /* back at the key's level */
+            e = line_end(t, len, q < len ? q : len);
+            if (e == len || q >= len)
+                break;
+        }
+    } else if (t[j] == '"' || t[j] == '\'' || t[j] == '`') {
+        char qc = t[j];
+        e = j + 1;
+        while (e < len && t[e] != qc && t[e] != '\n' && e - j < 1024)
+            e += t[e] == '\\' && e + 1 < len ? 2 : 1;
+        if (e < len && t[e] == qc)
+            e++;
+    } else if (kind == KEY_SECRET_LINE) {
+        e = line_end(t, len, j);
+    } else if (kind == KEY_USER && (cls[(unsigned char)t[j]] & C_DIGIT)) {
+        /* uid=1000(alex) gid=1000(alex) groups=1000(alex),27(sudo) */
+        while (e < len && ((cls[(unsigned char)t[e]] & C_WORD) || strchr("(),.-", t[e])) && t[e])
+            e++;
+    } else {
+        for (int words = 0; words < 2; words++) { /* "Authorization: Bearer X": both */
+            while (e < len && !blank(t[e]) && t[e] != '\n' && t[e] != '\r' && !strchr(",;\"'`)]}&<>", t[e]))
+                e++;
+            static const char *const schemes[] = {"Bearer", "bearer", "Basic", "basic", "Token", "token",
+                                                  "Digest", "digest", NULL};
+            if (words || !in_list(t + j, e - j, schemes) || e + 1 >= len || !blank(t[e]) || blank(t[e + 1]))
+                break;
+            e++;
+        }
+        if (e > j && (t[e - 1] == '.' || t[e - 1] == ':') && kind == KEY_USER)
+            e--;
+    }
+    if (e <= j)
+        return 0;
+    *vs = j;
+    *ve = e > len ? len : e;
+    return 1;
+}
+
+/* The identifier at the core of a chunk that may be a key: leading dashes and quotes and
+ * a trailing ':' or '=' (with its quotes) stripped. *sep: it ended with ':' or '='.
+ * 0 when the rest is not a plain identifier. */
+static int key_core(const char *p, size_t n, size_t *a, size_t *b, int *sep, int *flag)
+{
+    size_t x = 0, y = n;
+    *sep = *flag = 0;
+    while (x < y && x < 2 && p[x] == '-')
+        x++;
+    *flag = x > 0;
+    while (x < y && (p[x] == '"' || p[x] == '\''))
+        x++;
+    if (y > x && (p[y - 1] == ':' || p[y - 1] == '=')) {
+        *sep = 1;
+        y--;
+        if (y > x && (p[y - 1] == ':' || p[y - 1] == '='))
+            return 0; /* "==", "::" */
+    }
+    while (y > x && (p[y - 1] == '"' || p[y - 1] == '\''))
+        y--;
+    for (size_t i = x; i < y; i++)
+        if (!(cls[(unsigned char)p[i]] & C_WORD) && p[i] != '-' && p[i] != '.')
+            return 0;
+    *a = x;
+    *b = y;
+    return y > x;
 }
 
 /* Scrub inside a word-ish chunk: UUIDs and hex runs and ids, the rest copied. */
@@ -598,8 +901,93 @@ static inline int is_scheme(const char *p, size_t n)
                       memcmp(p, "Token", 5) == 0);
 }
 
+/* Mark the value text[vs..ve) of a key of kind k (a user name is harvested). */
+static void mark_value(struct tm_scrub *s, struct tm_buf *out, const char *v, size_t n, enum key_kind k)
+{
+    if (k == KEY_USER && !memchr(v, ':', n)) {
+        if (!role_account(v, n))
+            add_words(s->deny, v, n);
+        mark(s, out, TM_S_NAME);
+    } else {
+        const char *colon = memchr(v, ':', n);
+        if (k == KEY_USER && colon && !role_account(v, (size_t)(colon - v)))
+            add_words(s->deny, v, (size_t)(colon - v)); /* "user:pass" */
+        mark(s, out, TM_S_SECRET);
+    }
+}
+
+/* "user:pass@host[:port]": a ':' before the '@', letters on both sides. *at: the ':'. */
+static int creds_at(const char *p, size_t n, size_t *colon)
+{
+    const char *a = memchr(p, '@', n);
+    if (!a || a == p || (size_t)(a - p) + 2 > n)
+        return 0;
+    const char *k = memchr(p, ':', (size_t)(a - p));
+    if (!k || k == p || k + 1 == a)
+        return 0;
+    for (const char *q = p; q < k; q++)
+        if (!(cls[(unsigned char)*q] & C_WORD) && *q != '.' && *q != '-')
+            return 0;
+    *colon = (size_t)(k - p);
+    return (cls[(unsigned char)a[1]] & (C_ALPHA | C_DIGIT)) != 0;
+}
+
+/* A .pgpass line: four ':' and no '/' or '@' ("host:5432:db:user:pw"). */
+static int pgpass_line(const char *p, size_t n)
+{
+    size_t colons = 0;
+    for (size_t i = 0; i < n; i++) {
+        colons += p[i] == ':';
+        if (p[i] == '/' || p[i] == '@' || p[i] == '\\')
+            return 0;
+    }
+    return colons == 4 && n >= 9 && p[0] != ':';
+}
+
+/* A shell prompt "user@host:~/dir$", "user@host:/x#", "user@host$": the user names
+ * someone and the host a machine. Not an e-mail (no dot-separated domain) and not
+ * "pkg@1.2.3" / "pkg@latest". *at: the '@'. */
+static int prompt_at(const char *p, size_t n, size_t *at)
+{
+    const char *a = memchr(p, '@', n);
+    if (!a || a == p || a + 2 > p + n || !(cls[(unsigned char)a[1]] & C_ALPHA))
+        return 0;
+    size_t ai = (size_t)(a - p), i = ai + 1;
+    for (size_t q = 0; q < ai; q++)
+        if (!(cls[(unsigned char)p[q]] & C_WORD) && p[q] != '.' && p[q] != '-')
+            return 0;
+    while (i < n && ((cls[(unsigned char)p[i]] & (C_ALPHA | C_DIGIT)) || p[i] == '-' || p[i] == '.'))
+        i++;
+    int colon = i < n && p[i] == ':';
+    int tail = n > 0 && strchr("$#%>", p[n - 1]) && p[n - 1];
+    if (!colon && !tail)
+        return 0;
+    if (colon) { /* then a path: ~, / or a word, up to an optional prompt character */
+        if (i + 1 >= n || !(p[i + 1] == '~' || p[i + 1] == '/' || (cls[(unsigned char)p[i + 1]] & C_ALPHA)))
+            return 0;
+        if (!tail && !(p[i + 1] == '~' || p[i + 1] == '/'))
+            return 0;
+    } else if (i != n - 1) {
+        return 0;
+    }
+    *at = ai;
+    return 1;
+}
+
+/* "@name": a handle in prose, 2..39 letters, digits, '_' or '-' ("@types/node" and
+ * "@app.route" are no handles; decorators are excluded by the caller: line starts). */
+static int handle_at(const char *p, size_t n)
+{
+    if (n < 3 || n > 40 || !(cls[(unsigned char)p[1]] & C_ALPHA))
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if (!(cls[(unsigned char)p[i]] & C_WORD) && p[i] != '-')
+            return 0;
+    return 1;
+}
+
 static void scrub_chunk(struct tm_scrub *s, const char *p, size_t n, struct tm_buf *out,
-                        int *secret_next, int after_lt)
+                        int *secret_next, int after_lt, int handle)
 {
     /* Trim edge punctuation that belongs to prose, not to the token. */
     size_t a = 0, b = n;
@@ -615,9 +1003,16 @@ static void scrub_chunk(struct tm_scrub *s, const char *p, size_t n, struct tm_b
         tm_buf_add(out, p + b, n - b);
         return;
     }
+    int ops = 1; /* only operator characters: "=", ":", "==", "=>" */
+    for (size_t q = 0; q < m && ops; q++)
+        ops = c[q] == '=' || c[q] == ':' || c[q] == '!' || c[q] == '<' || c[q] == '>';
     if (is_scheme(c, m)) {
         tm_buf_add(out, c, m); /* "Bearer XYZ": the value is the secret */
         *secret_next = 1;
+    } else if (*secret_next && ops) {
+        tm_buf_add(out, c, m); /* "token = X" waits for X; "token == x" compares */
+        if (m >= 2 && (c[1] == '=' || c[0] == '!'))
+            *secret_next = 0;
     } else if (*secret_next) {
         *secret_next = 0;
         mark(s, out, TM_S_SECRET);
@@ -627,6 +1022,23 @@ static void scrub_chunk(struct tm_scrub *s, const char *p, size_t n, struct tm_b
     } else if (has_sub(c, m, "://")) {
         harvest_home(s->deny, c, m);
         mark(s, out, TM_S_URL);
+    } else if (creds_at(c, m, &at)) { /* user:pass@host, no scheme */
+        if (!role_account(c, at))
+            add_words(s->deny, c, at);
+        mark(s, out, TM_S_SECRET);
+    } else if (pgpass_line(c, m)) { /* host:port:db:user:password */
+        mark(s, out, TM_S_SECRET);
+    } else if (prompt_at(c, m, &at)) { /* user@host:~/dir$ */
+        if (!role_account(c, at))
+            add_words(s->deny, c, at);
+        size_t hs = at + 1, he = hs;
+        while (he < m && c[he] != ':' && !strchr("$#%>", c[he]))
+            he++;
+        add_words(s->deny, c + hs, he - hs);
+        mark(s, out, TM_S_NAME);
+    } else if (handle && c[0] == '@' && handle_at(c, m)) { /* @someone, not a decorator */
+        add_words(s->deny, c + 1, m - 1);
+        mark(s, out, TM_S_NAME);
     } else if (is_email(c, m, &at)) {
         if (after_lt)
             drop_name_before(s, out);
@@ -643,10 +1055,17 @@ static void scrub_chunk(struct tm_scrub *s, const char *p, size_t n, struct tm_b
         mark(s, out, TM_S_HOST);
     } else {
         /* key=value / key:value with a secret key: scrub the value. */
-        size_t eq = 0;
+        size_t eq = 0, kd = 0;
         while (eq < m && c[eq] != '=' && c[eq] != ':')
             eq++;
-        if (eq < m && secret_key(c, eq)) {
+        while (kd < eq && kd < 2 && c[kd] == '-')
+            kd++;
+        int user_id = eq - kd == 2 && lower((unsigned char)c[kd]) == 'i' && lower((unsigned char)c[kd + 1]) == 'd' &&
+                      out->len >= 5 && ieq_prefix(out->ptr + out->len - 5, 5, "user "); /* "User Id=" */
+        if (eq < m && eq + 1 < m && (user_id || key_kind(c + kd, eq - kd) == KEY_USER)) {
+            tm_buf_add(out, c, eq + 1); /* DB_USER=alex, --user=alex */
+            mark_value(s, out, c + eq + 1, m - eq - 1, KEY_USER);
+        } else if (eq < m && secret_key(c + kd, eq - kd)) {
             tm_buf_add(out, c, eq + 1);
             if (eq + 1 < m)
                 mark(s, out, TM_S_SECRET);
@@ -746,6 +1165,124 @@ static size_t pem_end(const char *text, size_t len, size_t i)
     return len;
 }
 
+/* An `ls -l` line: "drwxr-xr-x@ 5 owner group 160 ...". The owner and group columns
+ * name accounts: their spans in *o and *g (offsets from p), 0 when p is no such line. */
+static int lsl_at(const char *p, size_t n, size_t o[2], size_t g[2])
+{
+    size_t i = 0;
+    while (i < n && blank(p[i]))
+        i++;
+    if (n - i < 20 || !strchr("-dlcbpsD", p[i]) || !p[i])
+        return 0;
+    for (size_t k = 1; k <= 9; k++)
+        if (!strchr("rwxsStT-", p[i + k]) || !p[i + k])
+            return 0;
+    i += 10;
+    if (i < n && (p[i] == '.' || p[i] == '@' || p[i] == '+'))
+        i++;
+    size_t f[2][2], nf = 0;
+    if (i >= n || !blank(p[i]))
+        return 0;
+    while (i < n && blank(p[i]))
+        i++;
+    if (i >= n || !(cls[(unsigned char)p[i]] & C_DIGIT))
+        return 0; /* the link count */
+    while (i < n && (cls[(unsigned char)p[i]] & C_DIGIT))
+        i++;
+    for (; nf < 2; nf++) {
+        if (i >= n || !blank(p[i]))
+            return 0;
+        while (i < n && blank(p[i]))
+            i++;
+        f[nf][0] = i;
+        while (i < n && !blank(p[i]) && p[i] != '\n')
+            i++;
+        f[nf][1] = i;
+        if (f[nf][1] == f[nf][0])
+            return 0;
+    }
+    while (i < n && blank(p[i]))
+        i++;
+    if (i >= n || !(cls[(unsigned char)p[i]] & C_DIGIT))
+        return 0; /* the size (or a device's major number) */
+    o[0] = f[0][0], o[1] = f[0][1], g[0] = f[1][0], g[1] = f[1][1];
+    return 1;
+}
+
+/* Commands whose flags carry credentials; the context lasts to the end of the command
+ * (a newline, '|' or ';'). */
+enum { CTX_NONE, CTX_CURL, CTX_DB, CTX_PSQL, CTX_LOGIN_CMD, CTX_LOGIN, CTX_SSHPASS, CTX_REDIS };
+
+static int command_ctx(const char *p, size_t n, int cur)
+{
+    static const char *const curl[] = {"curl", "wget", "http", "https", "lftp", "ftp", "smbclient", NULL};
+    static const char *const db[] = {"mysql", "mysqldump", "mariadb", "mysqladmin", "mongo", "mongosh", "mongodump", NULL};
+    static const char *const pg[] = {"psql", "pg_dump", "pg_restore", "createdb", "dropdb", NULL};
+    static const char *const reg[] = {"docker", "podman", "nerdctl", "helm", "oras", "skopeo", "buildah", NULL};
+    if (n < 3 || n > 10)
+        return cur;
+    if (cur == CTX_LOGIN_CMD && n == 5 && !memcmp(p, "login", 5))
+        return CTX_LOGIN;
+    if (in_list(p, n, curl))
+        return CTX_CURL;
+    if (in_list(p, n, db))
+        return CTX_DB;
+    if (in_list(p, n, pg))
+        return CTX_PSQL;
+    if (in_list(p, n, reg))
+        return CTX_LOGIN_CMD;
+    if (n == 7 && !memcmp(p, "sshpass", 7))
+        return CTX_SSHPASS;
+    if (n == 9 && !memcmp(p, "redis-cli", 9))
+        return CTX_REDIS;
+    return cur;
+}
+
+/* The command a flag at st belongs to: the words from the start of its command (the
+ * line's start, or after '|', ';', '&'; at most 300 bytes back) up to it. */
+static int command_at(const char *t, size_t st)
+{
+    size_t b = st, lim = st > 300 ? st - 300 : 0;
+    while (b > lim && t[b - 1] != '\n' && t[b - 1] != '|' && t[b - 1] != ';' && t[b - 1] != '&')
+        b--;
+    int ctx = CTX_NONE;
+    for (size_t i = b; i < st;) {
+        while (i < st && !(cls[(unsigned char)t[i]] & C_WORD) && t[i] != '-')
+            i++;
+        size_t w = i;
+        while (i < st && ((cls[(unsigned char)t[i]] & C_WORD) || t[i] == '-'))
+            i++;
+        if (i > w && t[w] != '-')
+            ctx = command_ctx(t + w, i - w, ctx);
+    }
+    return ctx;
+}
+
+/* In command context ctx, does the flag p[0..n) take a credential as its next value?
+ * KEY_SECRET: a password; KEY_USER: a user name (KEY_SECRET when it holds "user:pass"). */
+static enum key_kind credential_flag(int ctx, const char *p, size_t n)
+{
+    int u = (n == 2 && !memcmp(p, "-u", 2)) || (n == 6 && !memcmp(p, "--user", 6)) ||
+            (n == 10 && !memcmp(p, "--username", 10));
+    switch (ctx) {
+    case CTX_CURL: return u ? KEY_USER : KEY_NONE;
+    case CTX_DB: return u ? KEY_USER : n == 2 && !memcmp(p, "-p", 2) ? KEY_SECRET : KEY_NONE;
+    case CTX_PSQL: return (n == 2 && !memcmp(p, "-U", 2)) || u ? KEY_USER : KEY_NONE;
+    case CTX_LOGIN: return u ? KEY_USER : n == 2 && !memcmp(p, "-p", 2) ? KEY_SECRET : KEY_NONE;
+    case CTX_SSHPASS: return n == 2 && !memcmp(p, "-p", 2) ? KEY_SECRET : KEY_NONE;
+    case CTX_REDIS: return n == 2 && !memcmp(p, "-a", 2) ? KEY_SECRET : KEY_NONE;
+    default: return KEY_NONE;
+    }
+}
+
+/* First letters of one-word keys ("password", "token", "user", ...): most plain words
+ * start otherwise and skip the key test. */
+static inline int key_letter(unsigned char c)
+{
+    return c == 'p' || c == 's' || c == 't' || c == 'a' || c == 'k' || c == 'm' || c == 'c' || c == 'u' ||
+           c == 'l' || c == 'o';
+}
+
 /* An ordinary word is passed on unchanged when the gap since the output's end holds
  * nothing the analyser must see: no bytes, or one blank. */
 static inline int blank_gap(const char *text, size_t from, size_t to)
@@ -765,7 +1302,7 @@ static inline __attribute__((always_inline)) void scrub_text(struct tm_scrub *s,
     /* Unchanged text is not copied byte by byte: `flushed` trails the scan and spans
      * are copied only when something must be replaced, and at the end. */
     size_t i = 0, flushed = 0, pem_at = next_pem(text, len, 0);
-    int secret_next = 0, line_start = 1, branch_next = 0;
+    int secret_next = 0, line_start = 1, branch_next = 0, netrc = 0, first_tok = 1;
 #define FLUSH_TO(x)                                                                        \
     do {                                                                                   \
         tm_buf_add(out, text + flushed, (x) - flushed);                                    \
@@ -777,6 +1314,7 @@ static inline __attribute__((always_inline)) void scrub_text(struct tm_scrub *s,
             pem_at = next_pem(text, len, i);
         if (line_start) {
             line_start = 0;
+            netrc = (len - i >= 8 && (!memcmp(text + i, "machine ", 8) || !memcmp(text + i, "default ", 8)));
             size_t head, drop = (cls[c] & C_ALPHA) || c == ' ' || c == '>' || c == '#' || c == '+'
                                     ? ident_line(text + i, len - i, &head)
                                     : 0;
@@ -789,6 +1327,20 @@ static inline __attribute__((always_inline)) void scrub_text(struct tm_scrub *s,
                 flushed = i;
                 continue;
             }
+            size_t lo[2], lg[2];
+            if ((c == '-' || c == 'd' || c == 'l' || c == ' ') && lsl_at(text + i, len - i, lo, lg)) {
+                for (int f = 0; f < 2; f++) { /* the owner, then the group */
+                    size_t a = i + (f ? lg[0] : lo[0]), b = i + (f ? lg[1] : lo[1]);
+                    FLUSH_TO(a);
+                    if (!role_account(text + a, b - a))
+                        add_words(s->deny, text + a, b - a);
+                    mark(s, out, TM_S_NAME);
+                    flushed = b;
+                }
+                i = flushed;
+                first_tok = 0;
+                continue;
+            }
         }
         if (i == pem_at) {
             FLUSH_TO(i);
@@ -799,8 +1351,11 @@ static inline __attribute__((always_inline)) void scrub_text(struct tm_scrub *s,
             continue;
         }
         if (cls[c] & (C_SPACE | C_DELIM)) {
-            if (c == '\n')
+            if (c == '\n') {
                 line_start = 1;
+                first_tok = 1;
+                secret_next = 0; /* a value is on its key's line */
+            }
             if (c == (unsigned char)TM_MARK) { /* input never forges a marker */
                 FLUSH_TO(i);
                 tm_buf_addc(out, ' ');
@@ -835,6 +1390,8 @@ static inline __attribute__((always_inline)) void scrub_text(struct tm_scrub *s,
         if (i == st) /* cannot happen (the byte is no separator and no block start) */
             i++;
         size_t n = i - st;
+        int lead = first_tok; /* the line's first token: a decorator, not a handle */
+        first_tok = 0;
         /* git branch names: announced by the previous word, or known from the logs */
         int announced = branch_next;
         branch_next = announces_branch(text + st, n);
@@ -845,6 +1402,51 @@ static inline __attribute__((always_inline)) void scrub_text(struct tm_scrub *s,
             mark(s, out, TM_S_BRANCH);
             flushed = i;
             continue;
+        }
+        /* a key announcing a secret or a user name, with its value on this line; a
+         * command's credential flag ("curl -u", "mysql -p", "sshpass -p") */
+        if (!secret_next && (!plain || (n >= 3 && n <= 13 && key_letter((unsigned char)text[st]) &&
+                                        word_key(text + st, n) != KEY_NONE))) {
+            size_t ka, kb, vs = 0, ve = 0;
+            int sep, flag, found = 0;
+            enum key_kind kk = KEY_NONE;
+            int cmd = text[st] == '-' && n <= 64 ? command_at(text, st) : CTX_NONE;
+            if (cmd != CTX_NONE) {
+                kk = credential_flag(cmd, text + st, n);
+                if (kk != KEY_NONE)
+                    found = value_at(text, len, i, V_NOSEP, kk, &vs, &ve);
+                else if (cmd == CTX_DB && n > 2 && text[st + 1] == 'p' && (cls[(unsigned char)text[st + 2]] & C_WORD)) {
+                    kk = KEY_SECRET; /* mysql -pPASS */
+                    vs = st + 2;
+                    ve = i;
+                    found = 1;
+                }
+            }
+            if (!found && key_core(text + st, n, &ka, &kb, &sep, &flag) &&
+                (kk = key_kind(text + st + ka, kb - ka)) != KEY_NONE) {
+                static const char *const strong[] = {"password", "passwd", "passphrase", "secret", "token",
+                                                     "apikey", "pwd", "mnemonic", NULL};
+                int mode = (sep ? V_SEP : 0) | (flag || netrc ? V_NOSEP : 0);
+                if (!flag && !sep && in_list(text + st + ka, kb - ka, strong))
+                    mode |= V_COPULA;
+                found = value_at(text, len, i, mode, kk, &vs, &ve);
+            }
+            if (!found && !plain && (cls[(unsigned char)text[st]] & C_ALPHA)) {
+                /* uid=1000(alex): an inline user value in parentheses runs past the chunk */
+                const char *eq = memchr(text + st, '=', n);
+                size_t k = eq ? (size_t)(eq - text) : 0;
+                if (eq && k + 1 < i && (cls[(unsigned char)text[k + 1]] & C_DIGIT) && i < len && text[i] == '(' &&
+                    key_kind(text + st, k - st) == KEY_USER) {
+                    kk = KEY_USER;
+                    found = value_at(text, len, k + 1, V_SEP, kk, &vs, &ve);
+                }
+            }
+            if (found) {
+                FLUSH_TO(vs); /* the key and its separator as they are */
+                mark_value(s, out, text + vs, ve - vs, kk);
+                i = flushed = ve;
+                continue;
+            }
         }
         if (!simple && !secret_next) {
             /* "value." or "*word*": prose punctuation around a plain word */
@@ -867,7 +1469,7 @@ static inline __attribute__((always_inline)) void scrub_text(struct tm_scrub *s,
         }
         if (secret_next || !simple) {
             FLUSH_TO(st);
-            scrub_chunk(s, text + st, n, out, &secret_next, st > 0 && text[st - 1] == '<');
+            scrub_chunk(s, text + st, n, out, &secret_next, st > 0 && text[st - 1] == '<', !lead);
             flushed = i;
         } else if ((plain && n < 16) || n < 7) {
             /* an ordinary word: nothing to scrub, except a word that announces a
@@ -875,7 +1477,7 @@ static inline __attribute__((always_inline)) void scrub_text(struct tm_scrub *s,
              * of this kind as it is, so only those four go there */
             if (is_scheme(text + st, n)) {
                 FLUSH_TO(st);
-                scrub_chunk(s, text + st, n, out, &secret_next, 0);
+                scrub_chunk(s, text + st, n, out, &secret_next, 0, !lead);
                 flushed = st + n;
             } else if (fn && (cls[(unsigned char)text[st]] & (C_DIGIT | C_ALPHA)) &&
                        !(cls[(unsigned char)text[st]] & C_UPPER)) {

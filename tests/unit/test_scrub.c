@@ -60,6 +60,43 @@ static const struct {
     {"branch: qqw/draft", "qqw", "<branch>"},
     {"git checkout -B qqv_rework", "qqv", "<branch>"},
     {"blob aGVsbG8gd29ybGQgdGhpcyBpcyBhIGxvbmcgYmFzZTY0IGJsb2I9", "aGVsbG8", "<id>"},
+    /* keys and values in every spelling */
+    {"{\"password\": \"Nuvel*keduk98\"}", "keduk98", "<secret>"},
+    {"password = \"Nuvel*keduk98\" # set", "keduk98", "<secret>"},
+    {"client_secret = 'zq8Hxw'", "zq8Hxw", "<secret>"},
+    {"clientSecret: zqcamel1", "zqcamel1", "<secret>"},
+    {"run --password zqflagpw1 now", "zqflagpw1", "<secret>"},
+    {"run --password=zqflagpw2 now", "zqflagpw2", "<secret>"},
+    {"export DB_PASS=zqdbpass1", "zqdbpass1", "<secret>"},
+    {"ENCRYPTION_KEY=zqenckey1 and more", "zqenckey1", "<secret>"},
+    {"JWT_SIGNING_KEY: zqjwtkey1", "zqjwtkey1", "<secret>"},
+    {"SECRET_KEY_BASE=zqskbase1", "zqskbase1", "<secret>"},
+    {"auth:\n  client_secret: |\n    zqyamlline1\n    zqyamlline2\nnext: ok", "zqyamlline", "<secret>"},
+    {"mnemonic: zqwa zqwb zqwc zqwd zqwe", "zqwe", "<secret>"},
+    {"passphrase: zqpa zqpb zqpc", "zqpc", "<secret>"},
+    {"the password is zqprosepw1 today", "zqprosepw1", "<secret>"},
+    {"machine api.example.com login zqnetuser password zqnetpw1", "zqnetpw1", "<secret>"},
+    {"machine api.example.com login zqnetuser password zqnetpw1", "zqnetuser", "<name>"},
+    {"db01:5432:appdb:zqpguser:zqpgpw1", "zqpgpw1", "<secret>"},
+    {"Server=db;User Id=zqcsuser;Password=zqcspw1;", "zqcspw1", "<secret>"},
+    {"Server=db;User Id=zqcsuser;Password=zqcspw1;", "zqcsuser", "<name>"},
+    {"DB_USER=zqdbuser1 ok", "zqdbuser1", "<name>"},
+    /* command-line credentials */
+    {"mysql -u zqmyuser -pZqMyPass7 app", "ZqMyPass7", "<secret>"},
+    {"mysql -u zqmyuser -pZqMyPass7 app", "zqmyuser", "<name>"},
+    {"curl -u zqcurl:ZqCurlPw9 https://example.com/x", "ZqCurlPw9", "<secret>"},
+    {"psql -U zqpsqluser -h db app", "zqpsqluser", "<name>"},
+    {"docker login -u zqdock -p zqdockpw1 registry.example.com", "zqdockpw1", "<secret>"},
+    {"sshpass -p zqsshpw1 ssh host", "zqsshpw1", "<secret>"},
+    {"redis-cli -a zqredispw1 ping", "zqredispw1", "<secret>"},
+    {"connect zquser:ZqPw77x@db01:5432 now", "ZqPw77x", "<secret>"},
+    /* identities from the structure of tool output */
+    {"-rw-r--r--  1 zqowner zqgroup 4096 Jan  1 12:00 notes.txt", "zqowner", "<name>"},
+    {"drwxr-xr-x@ 5 zqowner2 staff 160 Jan  1 12:00 src", "zqowner2", "<name>"},
+    {"zqpuser@zqbox:~/src$ ls", "zqpuser", "<name>"},
+    {"zqpuser@zqbox:~/src$ ls", "zqbox", "<name>"},
+    {"thanks @zqhandle for the fix", "zqhandle", "<name>"},
+    {"uid=1000(zquid) gid=1000(zquid) groups=1000(zquid),27(sudo)", "zquid", "<name>"},
 };
 
 void test_scrub_removes_private_data(void)
@@ -87,6 +124,12 @@ void test_scrub_keeps_ordinary_text(void)
         "TestOnboardRejectsTamperedCard and HTTPServerConfig are identifiers",
         "and/or 1/2 of the users; see README.md, main.go and setup.py",
         "version 1.2.3 of tls on port 8080",
+        "@dataclass\nclass Point:",
+        "npm i react@18.2.0 and vue@latest",
+        "docker run -p 8080:80 nginx",
+        "git push -u origin main; sort -u list",
+        "the key is to keep it simple",
+        "if token == expected: return",
     };
     char *out = NULL;
     for (size_t i = 0; i < sizeof keep / sizeof *keep; i++) {
