@@ -28,8 +28,12 @@ LIB_SRC  = $(sort $(wildcard lib/*/*.c))
 CLI_SRC  = $(sort $(wildcard cli/*.c server/*.c))
 DEV_SRC  = $(sort $(wildcard tools/dev/*.c))
 TEST_SRC = $(sort $(wildcard tests/unit/*.c))
+# The Public Suffix List and an English word list come from Debian packages
+# (publicsuffix, wamerican; scripts/install-deps): host names, and telling names from words.
+PSL      = /usr/share/publicsuffix/public_suffix_list.dat
+WORDS    = /usr/share/dict/american-english
 DATA     = $(sort $(wildcard data/taxonomy/*.json)) $(wildcard data/background.tsv) data/api/ops.json \
-           $(wildcard data/intel/*.der)
+           $(wildcard data/intel/*.der) $(PSL) $(WORDS)
 HDRS     = $(wildcard include/tm/*.h lib/*/*.h cli/*.h server/*.h tools/dev/*.h tests/unit/*.h)
 
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embed.o
@@ -47,7 +51,10 @@ $(BUILD)/%.o: %.c $(HDRS) | deps
 	@$(if $(V),,echo "  CC      $@")
 	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
 
-$(BUILD)/gen/embed.c: $(DATA) scripts/embed.sh
+$(PSL) $(WORDS):
+	@sh scripts/install-deps
+
+$(BUILD)/gen/embed.c: $(DATA) scripts/embed.sh Makefile
 	@mkdir -p $(@D)
 	sh scripts/embed.sh $@ $(DATA)
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Turn data files into a C source so that the binary carries its taxonomies and
 # background model: what is measured (the binary) is all that runs.
-#   embed.sh OUT.c FILE...   (names are recorded relative to data/)
+#   embed.sh OUT.c FILE...   (names are recorded relative to data/, or to /usr/share/
+#                             for files of Debian packages: publicsuffix/...)
 set -e
 out=$1; shift
 {
@@ -18,7 +19,8 @@ out=$1; shift
     i=0
     for f in "$@"; do
         n=$(wc -c < "$f")
-        echo "    {\"${f#data/}\", d$i, $n},"
+        case $f in /usr/share/*) name=${f#/usr/share/} ;; *) name=${f#data/} ;; esac
+        echo "    {\"$name\", d$i, $n},"
         i=$((i + 1))
     done
     echo "};"

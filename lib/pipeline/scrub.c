@@ -7,6 +7,7 @@
  * "password=" or "Bearer" make the following value secret. Lines that start with git
  * identity headers (Author:, Co-Authored-By:, Signed-off-by:, ...) lose their rest. */
 #include "pipeline/scrub.h"
+#include "base/embed.h"
 #include "base/simd.h"
 
 #include <pthread.h>
@@ -60,9 +61,9 @@ static void fill_cls(void)
 /* Once per process, and complete before any thread scrubs (the server runs several). */
 static void init_cls(void) { pthread_once(&cls_once, fill_cls); }
 
-static const char letters[TM_S_NKINDS] = {'P', 'E', 'N', 'H', 'I', 'U', 'X', 'K', 'C', 'L', 'D', 'B'};
+static const char letters[TM_S_NKINDS] = {'P', 'E', 'N', 'H', 'I', 'U', 'X', 'K', 'C', 'L', 'D', 'B', 'M'};
 static const char *const names[TM_S_NKINDS] = {
-    "path", "email", "name", "host", "ip", "uuid", "hex", "secret", "pem", "url", "id", "branch",
+    "path", "email", "name", "host", "ip", "uuid", "hex", "secret", "pem", "url", "id", "branch", "number",
 };
 
 char tm_scrub_letter(enum tm_scrub_kind k) { return letters[k]; }
@@ -79,6 +80,14 @@ static void mark(struct tm_scrub *s, struct tm_buf *out, enum tm_scrub_kind k)
 }
 
 static int lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+
+static int in_list(const char *w, size_t n, const char *const *list)
+{
+    for (; *list; list++)
+        if (strlen(*list) == n && memcmp(*list, w, n) == 0)
+            return 1;
+    return 0;
+}
 
 static int ieq_prefix(const char *p, size_t n, const char *lit)
 {
@@ -257,32 +266,78 @@ static int is_ipv6(const char *p, size_t n)
     return hex > 0 && (colons >= 3 || (dbl && colons >= 2 && hex >= 1 && n > 3));
 }
 
-static const char *const tlds[] = {
-    "com", "net", "org", "io", "dev", "app", "ai", "co", "cloud", "local", "internal", "lan",
-    "corp", "home", "xyz", "info", "biz", "us", "uk", "de", "fr", "cn", "jp", "ru", "eu",
-    "ch", "nl", "se", "fi", "network", "tech", "gg", "tv", "edu", "gov", "mil", "int",
-    "localdomain", "intranet", "example", "test", "invalid", "onion", "site", "online",
-};
+/* ---- host names: a public suffix (the Public Suffix List, from Debian's publicsuffix
+ * package, compiled in) or a private-use name after at least one label ---- */
 
-static int is_tld(const char *p, size_t n)
+static struct tm_map psl;
+static pthread_once_t psl_once = PTHREAD_ONCE_INIT;
+
+static void load_psl(void)
 {
-    if (n < 2 || n > 11)
-        return 0;
-    char l[12];
-    for (size_t i = 0; i < n; i++) {
-        if (!(cls[(unsigned char)p[i]] & C_ALPHA))
-            return 0;
-        l[i] = (char)lower((unsigned char)p[i]);
+    tm_map_init(&psl);
+    for (size_t e = 0; e < tm_nembedded; e++) {
+        if (strcmp(tm_embedded[e].name, "publicsuffix/public_suffix_list.dat"))
+            continue;
+        const char *p = (const char *)tm_embedded[e].data, *end = p + tm_embedded[e].len;
+        while (p < end) {
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+            while (n && (p[n - 1] == '\r' || p[n - 1] == ' '))
+                n--;
+            int ascii = n > 0 && p[0] != '/' && p[0] != '!';
+            char rule[128];
+            for (size_t i = 0; ascii && i < n; i++)
+                ascii = (unsigned char)p[i] < 0x80 && i < sizeof rule;
+            if (ascii) { /* internationalised rules are skipped: hosts in logs are ASCII */
+                for (size_t i = 0; i < n; i++)
+                    rule[i] = (char)lower((unsigned char)p[i]);
+                tm_map_intern(&psl, rule, n, NULL);
+            }
+            p = nl ? nl + 1 : end;
+        }
     }
-    for (size_t t = 0; t < sizeof tlds / sizeof *tlds; t++)
-        if (tlds[t][0] == l[0] && strlen(tlds[t]) == n && memcmp(tlds[t], l, n) == 0)
-            return 1;
-    return 0;
+    static const char *const private_names[] = {"local", "internal", "lan", "corp", "home", "intra", "intranet",
+                                                "svc", "localdomain", "localhost", "cluster.local", "home.arpa",
+                                                "test", "example", "invalid"};
+    for (size_t i = 0; i < sizeof private_names / sizeof *private_names; i++)
+        tm_map_intern(&psl, private_names[i], strlen(private_names[i]), NULL);
+}
+
+/* File extensions that are also top-level domains: "setup.py" and "notes.md" are file
+ * names, "api.corp.md" may be a host. */
+static int file_extension(const char *p, size_t n)
+{
+    static const char *const ext[] = {"py", "md", "sh", "rs", "pl", "pm", "ts", "cc", "cs", "sc", "so", "ml", "mk",
+                                      "am", "ps", "pt", "tf", "gd", "nu", "sv", "ar", "mo", "st", "pub", "pro",
+                                      "zip", "mov", "rb", "in", "me", "sb", "cx", "lu", "ac", NULL};
+    char l[4];
+    if (n > 3)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        l[i] = (char)lower((unsigned char)p[i]);
+    return in_list(l, n, ext);
+}
+
+/* Two labels ("self.name", "user.id", "tensor.to") are code far more often than hosts
+ * once every new gTLD counts: then the suffix must be a classic gTLD, a two-letter
+ * country code that does not double as a common attribute, or a private-use name. */
+static int two_label_host(const char *t, size_t n)
+{
+    static const char *const classic[] = {"com", "net", "org", "edu", "gov", "mil", "int", "info", "biz", "io",
+                                          "dev", "app", "ai", "co", "cloud", "xyz", "local", "internal", "lan",
+                                          "corp", "home", "intra", "intranet", "svc", "localdomain", "test",
+                                          "example", "invalid", "onion", NULL};
+    static const char *const attr[] = {"id", "to", "do", "by", "at", "is", "me", "my", "no", "so", "us", "in",
+                                       "st", "re", "tv", "fm", "im", "ms", "cd", "ls", "mv", "rm", "gs", "ps", NULL};
+    if (in_list(t, n, classic))
+        return 1;
+    return n == 2 && !in_list(t, n, attr) && tm_map_find(&psl, t, n) != UINT32_MAX;
 }
 
 static int is_host(const char *p, size_t n)
 {
-    size_t dots = 0, last = 0;
+    size_t dots = 0, last = 0, lab[16], nl = 0;
+    lab[nl++] = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)p[i];
         if (c == '.') {
@@ -290,6 +345,8 @@ static int is_host(const char *p, size_t n)
                 return 0;
             dots++;
             last = i + 1;
+            if (nl < 16)
+                lab[nl++] = i + 1;
         } else if (c == ':') {
             n = i; /* host:port */
             break;
@@ -297,9 +354,35 @@ static int is_host(const char *p, size_t n)
             return 0;
         }
     }
-    if (!dots || last >= n)
+    if (!dots || last >= n || n > 253 || nl >= 16)
         return 0;
-    return is_tld(p + last, n - last);
+    for (size_t i = last; i < n; i++) /* the top label is letters */
+        if (!(cls[(unsigned char)p[i]] & C_ALPHA))
+            return 0;
+    if (nl == 2 && file_extension(p + last, n - last))
+        return 0;
+    pthread_once(&psl_once, load_psl);
+    char l[256];
+    for (size_t i = 0; i < n; i++)
+        l[i] = (char)lower((unsigned char)p[i]);
+    if (nl == 2 && !two_label_host(l + last, n - last))
+        return 0;
+    /* a public suffix of 1..nl-1 labels with at least one label before it */
+    for (size_t k = nl - 1; k >= 1; k--) {
+        size_t at = lab[k];
+        if (tm_map_find(&psl, l + at, n - at) != UINT32_MAX)
+            return 1;
+        if (k + 1 < nl) { /* "*.ck": any label, then the rest */
+            char w[258];
+            size_t rest = lab[k + 1];
+            w[0] = '*';
+            w[1] = '.';
+            memcpy(w + 2, l + rest, n - rest);
+            if (tm_map_find(&psl, w, n - rest + 2) != UINT32_MAX)
+                return 1;
+        }
+    }
+    return 0;
 }
 
 static int is_email(const char *p, size_t n, size_t *at)
@@ -450,13 +533,6 @@ static int secret_at(const char *p, size_t n)
  * in user, username or login. */
 enum key_kind { KEY_NONE, KEY_SECRET, KEY_SECRET_LINE /* the value runs to the line's end */, KEY_USER };
 
-static int in_list(const char *w, size_t n, const char *const *list)
-{
-    for (; *list; list++)
-        if (strlen(*list) == n && memcmp(*list, w, n) == 0)
-            return 1;
-    return 0;
-}
 
 /* One-word keys, any case, by length (the table is sorted by length; key_by_len gives
  * each length's range): most words stop at the length or the first letter. */
@@ -987,7 +1063,7 @@ static int handle_at(const char *p, size_t n)
 }
 
 static void scrub_chunk(struct tm_scrub *s, const char *p, size_t n, struct tm_buf *out,
-                        int *secret_next, int after_lt, int handle)
+                        int *secret_next, int after_lt, int handle, int call)
 {
     /* Trim edge punctuation that belongs to prose, not to the token. */
     size_t a = 0, b = n;
@@ -1051,7 +1127,7 @@ static void scrub_chunk(struct tm_scrub *s, const char *p, size_t n, struct tm_b
         mark(s, out, TM_S_PATH);
     } else if (is_ipv4(c, m) || is_ipv6(c, m)) {
         mark(s, out, TM_S_IP);
-    } else if (is_host(c, m)) {
+    } else if (!call && is_host(c, m)) { /* "ctx.app.run(" is a call, not a host */
         mark(s, out, TM_S_HOST);
     } else {
         /* key=value / key:value with a secret key: scrub the value. */
@@ -1206,6 +1282,212 @@ static int lsl_at(const char *p, size_t n, size_t o[2], size_t g[2])
     if (i >= n || !(cls[(unsigned char)p[i]] & C_DIGIT))
         return 0; /* the size (or a device's major number) */
     o[0] = f[0][0], o[1] = f[0][1], g[0] = f[1][0], g[1] = f[1][1];
+    return 1;
+}
+
+/* ---- numbers that name a person or an account ---- */
+
+static int luhn_ok(const char *d, size_t n)
+{
+    int sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        int v = d[n - 1 - i] - '0';
+        if (i & 1) {
+            v *= 2;
+            if (v > 9)
+                v -= 9;
+        }
+        sum += v;
+    }
+    return sum % 10 == 0;
+}
+
+/* An IBAN at t[st]: two capital letters, two check digits, 11..30 more letters and
+ * digits in groups of up to four (or none), and the ISO 13616 mod-97 check. */
+static int iban_at(const char *t, size_t len, size_t st, size_t *end)
+{
+    char a[40];
+    size_t n = 0, j = st, grp = 0;
+    if (len - st < 15 || !(cls[(unsigned char)t[st]] & C_UPPER) || !(cls[(unsigned char)t[st + 1]] & C_UPPER) ||
+        !(cls[(unsigned char)t[st + 2]] & C_DIGIT) || !(cls[(unsigned char)t[st + 3]] & C_DIGIT))
+        return 0;
+    while (j < len && n < 34) {
+        unsigned char c = (unsigned char)t[j];
+        if ((cls[c] & C_DIGIT) || (cls[c] & C_UPPER)) {
+            a[n++] = (char)c;
+            j++;
+            grp++;
+        } else if (c == ' ' && grp == 4 && j + 1 < len && (cls[(unsigned char)t[j + 1]] & (C_DIGIT | C_UPPER))) {
+            grp = 0;
+            j++;
+        } else {
+            break;
+        }
+    }
+    if (n < 15 || (j < len && (cls[(unsigned char)t[j]] & C_ALPHA)))
+        return 0;
+    unsigned r = 0; /* the first four at the end; letters count 10..35 */
+    for (size_t i = 0; i < n; i++) {
+        char c = a[(i + 4) % n];
+        unsigned v = (unsigned)(c >= 'A' ? c - 'A' + 10 : c - '0');
+        r = (v >= 10 ? r * 100 + v : r * 10 + v) % 97;
+    }
+    if (r != 1)
+        return 0;
+    *end = j;
+    return 1;
+}
+
+/* A payment card number (13..19 digits, grouped by blanks or dashes or not at all,
+ * Luhn), a phone number (+ and 8..15 digits; 3-3-4 digits; (3) 3-4), or an SSN
+ * (3-2-4 with dashes) at t[st]. *end: past it. */
+static int private_number(const char *t, size_t len, size_t st, size_t *end)
+{
+    char d[24];
+    size_t g[8], ng = 0, nd = 0, j = st;
+    char sep[8] = {0};
+    int plus = t[st] == '+';
+    j += plus;
+    if (j >= len || !(cls[(unsigned char)t[j]] & C_DIGIT))
+        return 0;
+    while (j < len && j - st < 40) {
+        size_t s0 = j;
+        while (j < len && (cls[(unsigned char)t[j]] & C_DIGIT) && nd < sizeof d)
+            d[nd++] = t[j++];
+        if (j == s0 || ng == 8)
+            return 0;
+        g[ng++] = j - s0;
+        /* a separator: one of " -.", or ") " / ")" after a parenthesised area code */
+        size_t q = j;
+        if (q < len && t[q] == ')')
+            q++;
+        if (q < len && (t[q] == ' ' || t[q] == '-' || t[q] == '.'))
+            q++;
+        if (q == j || q >= len || !(cls[(unsigned char)t[q]] & C_DIGIT))
+            break;
+        if (ng < 8)
+            sep[ng - 1] = t[j];
+        j = q;
+    }
+    if (j < len && ((cls[(unsigned char)t[j]] & (C_ALPHA | C_DIGIT)) || t[j] == '_'))
+        return 0; /* glued to a word: an identifier, not a number */
+    int dashes = ng > 1, dots = ng > 1;
+    for (size_t i = 0; i + 1 < ng; i++) {
+        dashes &= sep[i] == '-';
+        dots &= sep[i] == '.';
+    }
+    int ok = 0;
+    if (plus)
+        ok = nd >= 8 && nd <= 15;
+    else if (ng == 3 && g[0] == 3 && g[1] == 2 && g[2] == 4 && dashes)
+        ok = 1; /* SSN */
+    else if (ng == 3 && g[0] == 3 && g[1] == 3 && g[2] == 4 && !(dots && t[st] == '1'))
+        ok = 1; /* (415) 555-0199, 415-555-0199, 415.555.0199 */
+    else if (nd >= 13 && nd <= 19 && !dots && (ng == 1 || g[0] == 4))
+        ok = luhn_ok(d, nd);
+    if (ok)
+        *end = j;
+    return ok;
+}
+
+/* ---- person names ----
+ * No list of names is complete; a word list tells names from words instead: Debian's
+ * wamerican (compiled in) has common words in lowercase and proper nouns capitalised.
+ * "First Last" (two capitalised words, one blank apart) is a name when both are unknown
+ * words ("Margarethe Vollstedt") or the first is only a proper noun and the second no
+ * common word ("Alice Vollstedt"); and a capitalised unknown or proper-only word after
+ * a greeting ("Hi Priya,"). Pairs with a common word ("Claude Code", "Google Cloud",
+ * "John Smith") are not names to this rule: see docs/privacy.md for what it misses. */
+static struct tm_map dict_lower, dict_caps;
+static pthread_once_t dict_once = PTHREAD_ONCE_INIT;
+
+static void load_dict(void)
+{
+    tm_map_init(&dict_lower);
+    tm_map_init(&dict_caps);
+    for (size_t e = 0; e < tm_nembedded; e++) {
+        if (strcmp(tm_embedded[e].name, "dict/american-english"))
+            continue;
+        const char *p = (const char *)tm_embedded[e].data, *end = p + tm_embedded[e].len;
+        while (p < end) {
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+            char w[40];
+            int ok = n > 0 && n < sizeof w;
+            for (size_t i = 0; ok && i < n; i++) {
+                ok = (cls[(unsigned char)p[i]] & C_ALPHA) != 0; /* no "'s" forms, no accents */
+                w[i] = (char)lower((unsigned char)p[i]);
+            }
+            if (ok)
+                tm_map_intern((cls[(unsigned char)p[0]] & C_UPPER) ? &dict_caps : &dict_lower, w, n, NULL);
+            p = nl ? nl + 1 : end;
+        }
+    }
+}
+
+/* A capitalised word: an upper-case letter, then 1..29 lower-case letters. */
+static int title_word(const char *p, size_t n)
+{
+    if (n < 2 || n > 30 || !(cls[(unsigned char)p[0]] & C_UPPER))
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if (!(cls[(unsigned char)p[i]] & C_ALPHA) || (cls[(unsigned char)p[i]] & C_UPPER))
+            return 0;
+    return 1;
+}
+
+enum { W_COMMON = 1, W_PROPER = 2 };
+
+static int dict_class(const char *p, size_t n)
+{
+    char w[32];
+    for (size_t i = 0; i < n; i++)
+        w[i] = (char)lower((unsigned char)p[i]);
+    return (tm_map_find(&dict_lower, w, n) != UINT32_MAX ? W_COMMON : 0) |
+           (tm_map_find(&dict_caps, w, n) != UINT32_MAX ? W_PROPER : 0);
+}
+
+/* The word at t[a..) up to a non-letter; its length. */
+static size_t word_len(const char *t, size_t len, size_t a)
+{
+    size_t b = a;
+    while (b < len && (cls[(unsigned char)t[b]] & C_ALPHA))
+        b++;
+    return b - a;
+}
+
+/* A person's name at t[st] (a capitalised word whose letters end at w1e): its end. */
+static int person_name_at(struct tm_scrub *s, const char *t, size_t len, size_t st, size_t w1e, size_t *ns,
+                          size_t *end)
+{
+    static const char *const greet[] = {"Hi", "Hello", "Hey", "Dear", "Thanks", "Cheers", "Regards", "Best", "Ping",
+                                        "Cc", "CC", "cc", "Thx", NULL};
+    if (w1e + 2 >= len || t[w1e + (t[w1e] == ',')] != ' ')
+        return 0;
+    size_t a2 = w1e + (t[w1e] == ',') + 1, n2 = word_len(t, len, a2);
+    if (!title_word(t + a2, n2) || (a2 + n2 < len && (cls[(unsigned char)t[a2 + n2]] & (C_DIGIT)) ))
+        return 0;
+    pthread_once(&dict_once, load_dict);
+    int c2 = dict_class(t + a2, n2);
+    if (in_list(t + st, w1e - st, greet)) { /* "Hi Priya," */
+        if (c2 & W_COMMON)
+            return 0;
+        *ns = a2;
+        *end = a2 + n2;
+        return 1;
+    }
+    if (t[w1e] == ',' || !title_word(t + st, w1e - st))
+        return 0;
+    if (a2 + n2 + 1 < len && t[a2 + n2] == ' ' && t[a2 + n2 + 1] == '<')
+        return 0; /* "Name Surname <e-mail>": the e-mail rule takes it, and harvests the name */
+    int c1 = dict_class(t + st, w1e - st);
+    int name = (!c1 && !c2) || (c1 == W_PROPER && !(c2 & W_COMMON));
+    if (!name)
+        return 0;
+    if (c1 == W_PROPER && !c2)
+        add_words(s->deny, t + a2, n2); /* an unknown surname after a first name */
+    *ns = st;
+    *end = a2 + n2;
     return 1;
 }
 
@@ -1392,6 +1674,29 @@ static inline __attribute__((always_inline)) void scrub_text(struct tm_scrub *s,
         size_t n = i - st;
         int lead = first_tok; /* the line's first token: a decorator, not a handle */
         first_tok = 0;
+        /* numbers that name a person or an account; they span blanks and dashes, so
+         * they are read from the chunk's start on */
+        unsigned char c0 = (unsigned char)text[st];
+        if ((cls[c0] & C_DIGIT) || (c0 == '+' && n > 1) || ((cls[c0] & C_UPPER) && n >= 4)) {
+            size_t ne;
+            if ((cls[c0] & C_UPPER) ? iban_at(text, len, st, &ne) : private_number(text, len, st, &ne)) {
+                FLUSH_TO(st);
+                mark(s, out, TM_S_NUMBER);
+                i = flushed = ne;
+                continue;
+            }
+        }
+        /* "Margarethe Vollstedt", "Hi Priya": a person's name */
+        if ((cls[c0] & C_UPPER) && n >= 2 && n <= 31 && i < len) {
+            size_t w1e = st + word_len(text, len, st), ns, ne;
+            if ((w1e == i || (w1e + 1 == i && text[w1e] == ',')) &&
+                person_name_at(s, text, len, st, w1e, &ns, &ne)) {
+                FLUSH_TO(ns); /* a greeting before the name stays */
+                mark(s, out, TM_S_NAME);
+                i = flushed = ne;
+                continue;
+            }
+        }
         /* git branch names: announced by the previous word, or known from the logs */
         int announced = branch_next;
         branch_next = announces_branch(text + st, n);
@@ -1469,7 +1774,8 @@ static inline __attribute__((always_inline)) void scrub_text(struct tm_scrub *s,
         }
         if (secret_next || !simple) {
             FLUSH_TO(st);
-            scrub_chunk(s, text + st, n, out, &secret_next, st > 0 && text[st - 1] == '<', !lead);
+            scrub_chunk(s, text + st, n, out, &secret_next, st > 0 && text[st - 1] == '<', !lead,
+                        i < len && text[i] == '(');
             flushed = i;
         } else if ((plain && n < 16) || n < 7) {
             /* an ordinary word: nothing to scrub, except a word that announces a
@@ -1477,7 +1783,7 @@ static inline __attribute__((always_inline)) void scrub_text(struct tm_scrub *s,
              * of this kind as it is, so only those four go there */
             if (is_scheme(text + st, n)) {
                 FLUSH_TO(st);
-                scrub_chunk(s, text + st, n, out, &secret_next, 0, !lead);
+                scrub_chunk(s, text + st, n, out, &secret_next, 0, !lead, 0);
                 flushed = st + n;
             } else if (fn && (cls[(unsigned char)text[st]] & (C_DIGIT | C_ALPHA)) &&
                        !(cls[(unsigned char)text[st]] & C_UPPER)) {

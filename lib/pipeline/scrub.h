@@ -29,6 +29,7 @@ enum tm_scrub_kind {
     TM_S_URL,
     TM_S_ID,     /* random identifiers (msg_..., toolu_..., high-entropy strings) */
     TM_S_BRANCH, /* git branch names: known from the logs' gitBranch, or announced */
+    TM_S_NUMBER, /* payment cards (Luhn), IBANs (mod 97), phone numbers, SSNs */
     TM_S_NKINDS
 };
 

@@ -97,6 +97,29 @@ static const struct {
     {"zqpuser@zqbox:~/src$ ls", "zqbox", "<name>"},
     {"thanks @zqhandle for the fix", "zqhandle", "<name>"},
     {"uid=1000(zquid) gid=1000(zquid) groups=1000(zquid),27(sudo)", "zquid", "<name>"},
+    /* hosts under any public suffix (Debian's publicsuffix), and private-use names */
+    {"ssh build01.corp.zyxw-internal.systems now", "zyxw", "<host>"},
+    {"GET api.zqexample.co.uk today", "zqexample", "<host>"},
+    {"deploy to web.zqmycorp.io", "zqmycorp", "<host>"},
+    {"db.zqns.svc answered", "zqns", "<host>"},
+    {"ping zqnode.intra", "zqnode", "<host>"},
+    {"fetch zqsite.de please", "zqsite", "<host>"},
+    /* numbers that name someone */
+    {"card 4539 1488 0343 6467 exp 12/29", "0343", "<number>"},
+    {"card 4539148803436467 on file", "4539148803436467", "<number>"},
+    {"card 4539-1488-0343-6467", "6467", "<number>"},
+    {"iban DE89 3704 0044 0532 0130 00 please", "0532", "<number>"},
+    {"iban GB82WEST12345698765432 please", "WEST1234", "<number>"},
+    {"call +1 415 555 0199 now", "0199", "<number>"},
+    {"call (415) 555-0172 now", "0172", "<number>"},
+    {"call 415-555-0133 now", "0133", "<number>"},
+    {"call +44 20 7946 0958 now", "7946", "<number>"},
+    {"ssn 078-05-1120 on record", "1120", "<number>"},
+    /* person names */
+    {"ask Margarethe Vollstedt about it", "Vollstedt", "<name>"},
+    {"reviewed by Priya Raghunathan today", "Raghunathan", "<name>"},
+    {"from Alice Vollstedt, ok", "Vollstedt", "<name>"},
+    {"Hi Tobias, the build is green", "Tobias", "<name>"},
 };
 
 void test_scrub_removes_private_data(void)
@@ -130,6 +153,12 @@ void test_scrub_keeps_ordinary_text(void)
         "git push -u origin main; sort -u list",
         "the key is to keep it simple",
         "if token == expected: return",
+        "self.name = user.id; x = tensor.to(device); ctx.app.run()",
+        "edit main.rs, model.pt and main.tf; read os.path.join",
+        "on 2026-01-15 at 12:30:45, v1.2.3, 10.5 ms, lines 100-200, pid 12345, port 8080",
+        "build 20260115 and size 1048576 bytes; ISO 8601",
+        "Claude Code runs on Google Cloud; the Linux Foundation hosts it.",
+        "Hi there, Thanks for the Docker Desktop fix",
     };
     char *out = NULL;
     for (size_t i = 0; i < sizeof keep / sizeof *keep; i++) {
