@@ -463,6 +463,13 @@ static void block_tool_use(struct tm_ingest *in, uint32_t b)
         unsigned r = in->tool_next++ % TOOLS_RING;
         snprintf(in->tool_id[r], sizeof in->tool_id[r], "%.*s", (int)(n < 47 ? n : 47), s);
         snprintf(in->tool_name[r], sizeof in->tool_name[r], "%s", nm);
+        uint32_t cmd = is_type(in, input, TM_J_OBJECT) ? tm_json_get(&in->jd, input, "command") : NONE;
+        in->tool_ident[r] = 0;
+        if (is_str(in, cmd)) {
+            size_t cn;
+            const char *cs = str(in, cmd, &cn);
+            in->tool_ident[r] = (uint8_t)tm_scrub_identity_command(cs, cn);
+        }
     }
     if (is_type(in, input, TM_J_OBJECT))
         input_text(in, input);
@@ -482,6 +489,15 @@ static void block_tool_result(struct tm_ingest *in, uint32_t b)
     tool_result_text(in, c, &in->tbuf);
     const char *text = in->tbuf.ptr ? in->tbuf.ptr : "";
     size_t tl = in->tbuf.len;
+    if (in->an && is_str(in, id)) { /* whoami, hostname, git config user.name: the output names someone */
+        size_t n;
+        const char *s = str(in, id, &n);
+        for (unsigned r = 0; r < TOOLS_RING; r++)
+            if (in->tool_ident[r] && strlen(in->tool_id[r]) == n && !memcmp(in->tool_id[r], s, n)) {
+                const char *nl = memchr(text, '\n', tl);
+                tm_scrub_harvest_words(tm_an_deny_strict(in->an), text, nl && (size_t)(nl - text) < 200 ? (size_t)(nl - text) : tl < 200 ? tl : 200);
+            }
+    }
     ingest_text(in, text, tl);
     int is_err = is_type(in, err, TM_J_TRUE);
     if (is_err)

@@ -44,6 +44,7 @@ struct tm_ingest {
     /* tool_use id -> tool name, for episodes */
     char tool_id[TOOLS_RING][48];
     char tool_name[TOOLS_RING][32];
+    uint8_t tool_ident[TOOLS_RING]; /* a command whose output names the user or the host */
     unsigned tool_next;
     struct episode_state es;
 };

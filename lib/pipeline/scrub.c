@@ -197,6 +197,43 @@ void tm_scrub_harvest_branch(struct tm_map *strict, const char *branch, size_t l
         add_words(strict, branch, (size_t)(slash - branch));
 }
 
+static int role_account(const char *p, size_t n);
+
+void tm_scrub_harvest_words(struct tm_map *strict, const char *text, size_t len)
+{
+    init_cls();
+    size_t i = 0;
+    while (i < len) { /* each blank-separated token: its user part, or its host's first label */
+        while (i < len && (text[i] == ' ' || text[i] == '\t'))
+            i++;
+        size_t st = i, cut = 0;
+        while (i < len && text[i] != ' ' && text[i] != '\t') {
+            if (!cut && (text[i] == '@' || text[i] == '.'))
+                cut = i;
+            i++;
+        }
+        size_t e = cut ? cut : i;
+        if (e > st && !role_account(text + st, e - st))
+            add_words(strict, text + st, e - st);
+    }
+}
+
+int tm_scrub_identity_command(const char *c, size_t n)
+{
+    static const char *const cmds[] = {"whoami", "id -un", "id -u -n", "id -nu", "echo $USER", "echo $LOGNAME",
+                                       "echo \"$USER\"", "hostname", "hostname -f", "hostname -s", "uname -n",
+                                       "hostnamectl", "scutil --get ComputerName", "scutil --get LocalHostName",
+                                       "scutil --get HostName", "git config user.name", "git config user.email",
+                                       "git config --get user.name", "git config --get user.email",
+                                       "git config --global user.name", "git config --global user.email",
+                                       "echo $HOSTNAME", "cat /etc/hostname", NULL};
+    while (n && (c[n - 1] == ' ' || c[n - 1] == '\n'))
+        n--;
+    while (n && *c == ' ')
+        c++, n--;
+    return in_list(c, n, cmds);
+}
+
 /* ---- chunk classifiers; each gets a chunk with edge punctuation trimmed ---- */
 
 static int is_hexrun(const char *p, size_t n)
@@ -1491,9 +1528,68 @@ static int person_name_at(struct tm_scrub *s, const char *t, size_t len, size_t 
     return 1;
 }
 
+/* ---- street addresses: "221B Baker Street", "1600 Pennsylvania Avenue NW",
+ * "Hauptstrasse 5" ---- */
+static int street_type(const char *p, size_t n)
+{
+    static const char *const types[] = {"Street", "St", "Avenue", "Ave", "Road", "Rd", "Boulevard", "Blvd", "Lane",
+                                        "Ln", "Drive", "Dr", "Way", "Court", "Ct", "Place", "Pl", "Terrace",
+                                        "Square", "Sq", "Highway", "Hwy", "Parkway", "Pkwy", "Strasse", "Weg",
+                                        "Gasse", "Allee", "Platz", "Ring", NULL};
+    return in_list(p, n, types);
+}
+
+/* A house number at t[st] ("221", "221B") then 1..3 capitalised words, the last a
+ * street type: the address's end in *end. */
+static int street_at(const char *t, size_t len, size_t st, size_t *end)
+{
+    size_t j = st;
+    while (j < len && (cls[(unsigned char)t[j]] & C_DIGIT) && j - st < 6)
+        j++;
+    if (j == st || j - st > 5)
+        return 0;
+    if (j < len && (cls[(unsigned char)t[j]] & C_ALPHA) && !(j + 1 < len && (cls[(unsigned char)t[j + 1]] & C_ALPHA)))
+        j++; /* 221B */
+    for (int w = 0; w < 4; w++) {
+        if (j + 1 >= len || t[j] != ' ')
+            return 0;
+        size_t a = j + 1, n = word_len(t, len, a);
+        if (!n || !(cls[(unsigned char)t[a]] & C_UPPER))
+            return 0;
+        j = a + n;
+        if (w > 0 && street_type(t + a, n)) {
+            *end = j;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* "Hauptstrasse 5", "Lindenweg 12a": a street name ending in a German street type,
+ * then a house number. */
+static int strasse_at(const char *t, size_t len, size_t st, size_t n, size_t *end)
+{
+    static const char *const tails[] = {"strasse", "straße", "weg", "gasse", "allee", "platz", "ring", "damm", NULL};
+    if (n < 5 || !(cls[(unsigned char)t[st]] & C_UPPER))
+        return 0;
+    int ok = 0;
+    for (const char *const *x = tails; *x && !ok; x++) {
+        size_t l = strlen(*x);
+        ok = n > l + 2 && !memcmp(t + st + n - l, *x, l);
+    }
+    size_t j = st + n;
+    if (!ok || j + 1 >= len || t[j] != ' ' || !(cls[(unsigned char)t[j + 1]] & C_DIGIT))
+        return 0;
+    j++;
+    while (j < len && (cls[(unsigned char)t[j]] & (C_DIGIT | C_ALPHA)) && j - st < n + 8)
+        j++;
+    *end = j;
+    return 1;
+}
+
 /* Commands whose flags carry credentials; the context lasts to the end of the command
  * (a newline, '|' or ';'). */
-enum { CTX_NONE, CTX_CURL, CTX_DB, CTX_PSQL, CTX_LOGIN_CMD, CTX_LOGIN, CTX_SSHPASS, CTX_REDIS };
+enum { CTX_NONE, CTX_CURL, CTX_DB, CTX_PSQL, CTX_LOGIN_CMD, CTX_LOGIN, CTX_SSHPASS, CTX_REDIS, CTX_GH };
 
 static int command_ctx(const char *p, size_t n, int cur)
 {
@@ -1501,6 +1597,8 @@ static int command_ctx(const char *p, size_t n, int cur)
     static const char *const db[] = {"mysql", "mysqldump", "mariadb", "mysqladmin", "mongo", "mongosh", "mongodump", NULL};
     static const char *const pg[] = {"psql", "pg_dump", "pg_restore", "createdb", "dropdb", NULL};
     static const char *const reg[] = {"docker", "podman", "nerdctl", "helm", "oras", "skopeo", "buildah", NULL};
+    if (n == 2 && !memcmp(p, "gh", 2))
+        return CTX_GH;
     if (n < 3 || n > 10)
         return cur;
     if (cur == CTX_LOGIN_CMD && n == 5 && !memcmp(p, "login", 5))
@@ -1518,6 +1616,18 @@ static int command_ctx(const char *p, size_t n, int cur)
     if (n == 9 && !memcmp(p, "redis-cli", 9))
         return CTX_REDIS;
     return cur;
+}
+
+/* "org/repo" as gh names a repository. */
+static int repo_ref(const char *p, size_t n)
+{
+    const char *sl = memchr(p, '/', n);
+    if (!sl || sl == p || sl + 1 == p + n || memchr(sl + 1, '/', (size_t)(p + n - sl - 1)) || p[0] == '.')
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!(cls[(unsigned char)p[i]] & C_WORD) && p[i] != '-' && p[i] != '.' && p[i] != '/')
+            return 0;
+    return 1;
 }
 
 /* The command a flag at st belongs to: the words from the start of its command (the
@@ -1685,6 +1795,23 @@ static inline __attribute__((always_inline)) void scrub_text(struct tm_scrub *s,
                 i = flushed = ne;
                 continue;
             }
+            if ((cls[c0] & C_DIGIT) ? street_at(text, len, st, &ne) : strasse_at(text, len, st, n, &ne)) {
+                FLUSH_TO(st);
+                mark(s, out, TM_S_NAME); /* an address names where someone lives */
+                i = flushed = ne;
+                continue;
+            }
+        }
+        /* gh repo clone org/repo, gh pr list -R org/repo: the repository names its owner */
+        if (!plain && c0 != '/' && c0 != '-' && memchr(text + st, '/', n) && repo_ref(text + st, n) &&
+            command_at(text, st) == CTX_GH) {
+            const char *sl = memchr(text + st, '/', n);
+            add_words(s->soft, text + st, (size_t)(sl - text - st));
+            add_words(s->soft, sl + 1, (size_t)(text + i - sl - 1));
+            FLUSH_TO(st);
+            mark(s, out, TM_S_NAME);
+            flushed = i;
+            continue;
         }
         /* "Margarethe Vollstedt", "Hi Priya": a person's name */
         if ((cls[c0] & C_UPPER) && n >= 2 && n <= 31 && i < len) {

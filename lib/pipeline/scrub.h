@@ -65,5 +65,10 @@ void tm_scrub_render(const char *text, size_t len, struct tm_buf *out);
 void tm_scrub_harvest_path(struct tm_map *strict, struct tm_map *soft, const char *path,
                            size_t len);
 void tm_scrub_harvest_branch(struct tm_map *soft, const char *branch, size_t len);
+/* The words of text that an identity command printed (whoami, hostname, git config
+ * user.name ...), shared role accounts (root, git ...) excepted, into strict. */
+void tm_scrub_harvest_words(struct tm_map *strict, const char *text, size_t len);
+/* Is command (a shell command line) one whose output names the user or the machine? */
+int tm_scrub_identity_command(const char *command, size_t len);
 
 #endif

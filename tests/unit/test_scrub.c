@@ -120,6 +120,11 @@ static const struct {
     {"reviewed by Priya Raghunathan today", "Raghunathan", "<name>"},
     {"from Alice Vollstedt, ok", "Vollstedt", "<name>"},
     {"Hi Tobias, the build is green", "Tobias", "<name>"},
+    {"ship it to 221B Baker Street today", "Baker", "<name>"},
+    {"lives at 1600 Zqvale Avenue now", "Zqvale", "<name>"},
+    {"office in Zqlindenstrasse 12a, Berlin", "Zqlindenstrasse", "<name>"},
+    {"gh repo clone zqorg/zqrepo now", "zqorg", "<name>"},
+    {"gh pr list -R zqorg2/zqrepo2", "zqrepo2", "<name>"},
 };
 
 void test_scrub_removes_private_data(void)
@@ -159,6 +164,7 @@ void test_scrub_keeps_ordinary_text(void)
         "build 20260115 and size 1048576 bytes; ISO 8601",
         "Claude Code runs on Google Cloud; the Linux Foundation hosts it.",
         "Hi there, Thanks for the Docker Desktop fix",
+        "see src/main.rs and and/or 1/2; 3 Way merge in 2 Steps",
     };
     char *out = NULL;
     for (size_t i = 0; i < sizeof keep / sizeof *keep; i++) {
