@@ -767,8 +767,28 @@ void tm_profile_vocab_raise(struct tm_profile *p, int k)
     p->nvocab = keep;
 }
 
+/* Identity and secret words are harvested as written ("rikubes"); terms are canonical
+ * (plurals folded: "rikube"). Add each word's canonical form, so both are withheld. */
+static void canon_deny(struct tm_map *m)
+{
+    uint32_t n = m->count;
+    for (uint32_t i = 0; i < n; i++) {
+        size_t len;
+        const char *w = tm_map_key(m, i, &len);
+        char c[128], raw[64];
+        if (len >= sizeof raw)
+            continue;
+        memcpy(raw, w, len); /* the map may grow (and move its keys) below */
+        size_t cl = tm_canon(raw, len, c, sizeof c);
+        if (cl && (cl != len || memcmp(c, raw, len)))
+            tm_map_intern(m, c, cl, NULL);
+    }
+}
+
 void tm_an_finish(struct tm_an *an, int k, struct tm_profile *p)
 {
+    canon_deny(&an->deny_strict);
+    canon_deny(&an->deny_soft);
     memset(p, 0, sizeof *p);
     if (k < TM_K_MIN)
         k = TM_K_MIN;

@@ -834,6 +834,13 @@ static int value_at(const char *t, size_t len, size_t k, int mode, enum key_kind
     }
     if (e <= j)
         return 0;
+    if (e - j <= 48 && !(t[j] == '"' || t[j] == '\'' || t[j] == '`')) {
+        size_t ke = j; /* "for user: password = x": the value of "user:" would be a key */
+        while (ke < e && ((cls[(unsigned char)t[ke]] & C_WORD) || t[ke] == '-'))
+            ke++;
+        if (ke > j && (ke == e || t[ke] == ':' || t[ke] == '=') && key_kind(t + j, ke - j) != KEY_NONE)
+            return 0;
+    }
     *vs = j;
     *ve = e > len ? len : e;
     return 1;
@@ -1015,8 +1022,36 @@ static inline int is_scheme(const char *p, size_t n)
 }
 
 /* Mark the value text[vs..ve) of a key of kind k (a user name is harvested). */
+/* The words of a scrubbed secret value join the deny map: the same string elsewhere (an
+ * error that echoes it, a bare line) is never published, however often it recurs.
+ * Literal placeholders (true, null, changeme, ${VAR}) are no secrets. */
+static void harvest_secret(struct tm_scrub *s, const char *v, size_t n)
+{
+    static const char *const literal[] = {"true", "false", "null", "none", "nil", "yes", "undefined", "changeme",
+                                          "required", "optional", "secret", "password", "redacted", "xxxx", NULL};
+    if (!s->deny || n > 1024 || (n > 0 && (v[0] == '$' || v[0] == '<' || v[0] == '*')))
+        return;
+    size_t i = 0;
+    while (i < n) {
+        while (i < n && !(cls[(unsigned char)v[i]] & (C_ALPHA | C_DIGIT)))
+            i++;
+        size_t st = i;
+        char w[41];
+        size_t wl = 0;
+        while (i < n && (cls[(unsigned char)v[i]] & (C_ALPHA | C_DIGIT))) {
+            if (wl < 40)
+                w[wl++] = (char)lower((unsigned char)v[i]);
+            i++;
+        }
+        if (i - st >= 4 && i - st <= 40 && !in_list(w, wl, literal) && !tm_is_stopword(w, wl))
+            tm_map_intern(s->deny, w, wl, NULL);
+    }
+}
+
 static void mark_value(struct tm_scrub *s, struct tm_buf *out, const char *v, size_t n, enum key_kind k)
 {
+    if (k != KEY_USER)
+        harvest_secret(s, v, n);
     if (k == KEY_USER && !memchr(v, ':', n)) {
         if (!role_account(v, n))
             add_words(s->deny, v, n);
@@ -1128,18 +1163,31 @@ static void scrub_chunk(struct tm_scrub *s, const char *p, size_t n, struct tm_b
             *secret_next = 0;
     } else if (*secret_next) {
         *secret_next = 0;
+        harvest_secret(s, c, m);
         mark(s, out, TM_S_SECRET);
     } else if (b < n && (p[b] == ':' || p[b] == '=') && secret_key(c, m)) {
         tm_buf_add(out, c, m); /* "password: hunter2", "Authorization: Bearer x" */
         *secret_next = 1;
     } else if (has_sub(c, m, "://")) {
         harvest_home(s->deny, c, m);
+        size_t sch = next_sub(c, m, 0, "://", 3) + 3, hend = sch;
+        while (hend < m && c[hend] != '/')
+            hend++;
+        const char *ui = memchr(c + sch, '@', hend - sch); /* https://user:pass@host: both secret */
+        if (ui)
+            harvest_secret(s, c + sch, (size_t)(ui - c - sch));
         mark(s, out, TM_S_URL);
     } else if (creds_at(c, m, &at)) { /* user:pass@host, no scheme */
         if (!role_account(c, at))
             add_words(s->deny, c, at);
+        const char *ua = memchr(c, '@', m);
+        harvest_secret(s, c + at + 1, (size_t)(ua - c) - at - 1);
         mark(s, out, TM_S_SECRET);
     } else if (pgpass_line(c, m)) { /* host:port:db:user:password */
+        const char *pw = c + m;
+        while (pw > c && pw[-1] != ':')
+            pw--;
+        harvest_secret(s, pw, (size_t)(c + m - pw));
         mark(s, out, TM_S_SECRET);
     } else if (prompt_at(c, m, &at)) { /* user@host:~/dir$ */
         if (!role_account(c, at))
@@ -1180,10 +1228,19 @@ static void scrub_chunk(struct tm_scrub *s, const char *p, size_t n, struct tm_b
             mark_value(s, out, c + eq + 1, m - eq - 1, KEY_USER);
         } else if (eq < m && secret_key(c + kd, eq - kd)) {
             tm_buf_add(out, c, eq + 1);
-            if (eq + 1 < m)
+            if (eq + 1 < m) {
+                harvest_secret(s, c + eq + 1, m - eq - 1);
                 mark(s, out, TM_S_SECRET);
-            else
+            } else {
                 *secret_next = 1; /* "password: hunter2" */
+            }
+        } else if (eq < m && eq + 1 < m && creds_at(c + eq + 1, m - eq - 1, &at)) {
+            tm_buf_add(out, c, eq + 1); /* PGCONN=user:pass@host:5432/db */
+            const char *v = c + eq + 1, *ua = memchr(v, '@', m - eq - 1);
+            if (!role_account(v, at))
+                add_words(s->deny, v, at);
+            harvest_secret(s, v + at + 1, (size_t)(ua - v) - at - 1);
+            mark(s, out, TM_S_SECRET);
         } else if (eq < m && eq + 1 < m && (is_path(c + eq + 1, m - eq - 1) ||
                                             has_sub(c + eq + 1, m - eq - 1, "://"))) {
             tm_buf_add(out, c, eq + 1); /* --out=/home/x, url:http://... */
@@ -1694,7 +1751,7 @@ static inline __attribute__((always_inline)) void scrub_text(struct tm_scrub *s,
     /* Unchanged text is not copied byte by byte: `flushed` trails the scan and spans
      * are copied only when something must be replaced, and at the end. */
     size_t i = 0, flushed = 0, pem_at = next_pem(text, len, 0);
-    int secret_next = 0, line_start = 1, branch_next = 0, netrc = 0, first_tok = 1;
+    int secret_next = 0, line_start = 1, branch_next = 0, netrc = 0, first_tok = 1, ident_next = 0;
 #define FLUSH_TO(x)                                                                        \
     do {                                                                                   \
         tm_buf_add(out, text + flushed, (x) - flushed);                                    \
@@ -1707,6 +1764,28 @@ static inline __attribute__((always_inline)) void scrub_text(struct tm_scrub *s,
         if (line_start) {
             line_start = 0;
             netrc = (len - i >= 8 && (!memcmp(text + i, "machine ", 8) || !memcmp(text + i, "default ", 8)));
+            size_t le = line_end(text, len, i);
+            if (ident_next && le > i) { /* the line after "$ whoami": its first token names someone */
+                size_t te = i;
+                while (te < le && !blank(text[te]) && text[te] != '\r')
+                    te++;
+                ident_next = 0;
+                if (te > i && te - i <= 64) {
+                    FLUSH_TO(i);
+                    tm_scrub_harvest_words(s->deny, text + i, te - i);
+                    mark(s, out, TM_S_NAME);
+                    i = flushed = te;
+                    first_tok = 0;
+                    continue;
+                }
+            }
+            ident_next = 0;
+            if (le - i < 48) { /* "$ whoami", "% hostname": a shell transcript asks who or where */
+                size_t q = i;
+                while (q < le && (blank(text[q]) || text[q] == '$' || text[q] == '%' || text[q] == '#' || text[q] == '>'))
+                    q++;
+                ident_next = q > i && tm_scrub_identity_command(text + q, le - q);
+            }
             size_t head, drop = (cls[c] & C_ALPHA) || c == ' ' || c == '>' || c == '#' || c == '+'
                                     ? ident_line(text + i, len - i, &head)
                                     : 0;
@@ -1837,6 +1916,8 @@ static inline __attribute__((always_inline)) void scrub_text(struct tm_scrub *s,
         }
         /* a key announcing a secret or a user name, with its value on this line; a
          * command's credential flag ("curl -u", "mysql -p", "sshpass -p") */
+        if (n == 7 && !memcmp(text + st, "machine", 7))
+            netrc = 1; /* a .netrc entry, also when quoted mid-line */
         if (!secret_next && (!plain || (n >= 3 && n <= 13 && key_letter((unsigned char)text[st]) &&
                                         word_key(text + st, n) != KEY_NONE))) {
             size_t ka, kb, vs = 0, ve = 0;

@@ -125,6 +125,11 @@ static const struct {
     {"office in Zqlindenstrasse 12a, Berlin", "Zqlindenstrasse", "<name>"},
     {"gh repo clone zqorg/zqrepo now", "zqorg", "<name>"},
     {"gh pr list -R zqorg2/zqrepo2", "zqrepo2", "<name>"},
+    {"$ whoami\nzqwhoiam\n$ hostname\nzqhostnm.local", "zqwhoiam", "<name>"},
+    {"$ whoami\nzqwhoiam\n$ hostname\nzqhostnm.local", "zqhostnm", "<name>"},
+    {"error: for user: password = \"Zq!pw12345\"", "Zq!pw12345", "<secret>"},
+    {"export PGCONN=zqu:Zq!pw98@zqhost:5432/orders", "Zq!pw98", "<secret>"},
+    {"401: machine api.example.com login zqnl password Zq!pw77", "Zq!pw77", "<secret>"},
 };
 
 void test_scrub_removes_private_data(void)
