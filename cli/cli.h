@@ -89,12 +89,17 @@ void cli_heading(const struct cli *c, const char *s);
         {"expect-mrtd", required_argument, NULL, 'M'}, {"expect-rtmr", required_argument, NULL, 'R'}, \
         {"expect-compose-hash", required_argument, NULL, 'P'},                                     \
         {"expect-app-id", required_argument, NULL, 'A'},                                           \
-        {"expect-code-measurement", required_argument, NULL, 'K'}
+        {"expect-code-measurement", required_argument, NULL, 'K'},                                 \
+        {"accept-tcb", required_argument, NULL, 1101}, {"accept-disk-key", no_argument, NULL, 1102}, \
+        {"policy", required_argument, NULL, 1103}
 struct cli_qopts {
     const char *collateral;
     long long at;        /* -1: now */
     cJSON *expect;       /* owned until handed to the input */
     const char *rtmr[4];
+    const char *accept_tcb;
+    int accept_disk_key;
+    const char *policy;  /* a JSON file of expectations and acceptances */
 };
 /* An option of CLI_QUOTE_OPTS: 1 if o was one, 0 if not, -1 on a bad value. */
 int cli_quote_option(const char *cmd, struct cli_qopts *q, int o, const char *arg);

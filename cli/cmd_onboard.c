@@ -109,7 +109,7 @@ static int onboard_or_push(struct cli *c, int argc, char **argv, int push)
     const char *id = NULL, *title = NULL, *cmd = push ? "push" : "onboard";
     long k = 0;
     struct ui u = {c, 0, 0, now_s(), 0};
-    struct cli_qopts q = {NULL, -1, NULL, {NULL, NULL, NULL, NULL}};
+    struct cli_qopts q = {NULL, -1, NULL, {NULL, NULL, NULL, NULL}, NULL, 0, NULL};
     int o, allow_sim = 0, qr;
     struct stat st;
     for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) /* "-home-..." would read as -h -o -m -e */

@@ -291,21 +291,96 @@ int cmd_approve(struct cli *c, int argc, char **argv) { return decide(c, argc, a
 int cmd_reject(struct cli *c, int argc, char **argv) { return decide(c, argc, argv, 0); }
 
 static const char usage_audit[] =
-    "usage: teemed audit DS\n"
+    "usage: teemed audit DS [--since FILE]\n"
     "\n"
     "Every onboarding, request, decision, run and policy change on your dataset, oldest\n"
-    "first, hash-chained. Exit 1 when the chain shows that an entry was changed or\n"
-    "removed.\n";
+    "first, hash-chained, with the chain's head signed by the mediator (signed_head:\n"
+    "keep it). Exit 1 when the chain shows that an entry was changed or removed.\n"
+    "\n"
+    "  --since FILE  a signed head kept earlier (or a result envelope, which names the\n"
+    "                heads of its datasets): the whole trail is read and must still hold\n"
+    "                that head - a trail truncated below it, or rewritten and re-hashed,\n"
+    "                fails (exit 1). Prints the check.\n";
 
 int cmd_audit(struct cli *c, int argc, char **argv)
 {
-    int ex = cli_plain_args(c, argc, argv, "audit", usage_audit, 1, 1, "one dataset id");
-    if (ex != CLI_GO)
-        return ex;
-    cJSON *in = cJSON_CreateObject();
-    cJSON_AddStringToObject(in, "id", argv[optind]);
+    static const struct option opts[] = {{"since", required_argument, NULL, 'S'}, CLI_COMMON_OPTS, {NULL, 0, NULL, 0}};
+    const char *since = NULL;
+    int o, ex = EX_OK;
+    while ((o = getopt_long(argc, argv, ":d:jh", opts, NULL)) != -1) {
+        if (o == 'h')
+            return cli_usage(usage_audit, EX_OK);
+        if (o == 'S')
+            since = optarg;
+        else if (!cli_common(c, o))
+            return cli_bad_option("audit", argv);
+    }
+    if (argc - optind != 1) {
+        cli_err("audit: expected one dataset id (see 'teemed audit --help')");
+        return EX_USAGE;
+    }
     char *out = NULL;
-    ex = cli_call(c, "datasets.audit", in, &out);
+    if (!since) {
+        cJSON *in = cJSON_CreateObject();
+        cJSON_AddStringToObject(in, "id", argv[optind]);
+        ex = cli_call(c, "datasets.audit", in, &out);
+        if (out)
+            cli_emit(c, out, NULL);
+        return ex;
+    }
+    size_t n;
+    char *text = cli_read_file(since, 16u << 20, &n, &ex);
+    if (!text)
+        return ex;
+    cJSON *head = cJSON_Parse(text);
+    free(text);
+    if (!cJSON_IsObject(head)) {
+        cJSON_Delete(head);
+        cli_err("audit: %s is not a JSON document", since);
+        return EX_INPUT;
+    }
+    /* the whole trail, page by page */
+    cJSON *trail = NULL, *all = cJSON_CreateArray();
+    char cursor[64] = "";
+    for (;;) {
+        cJSON *in = cJSON_CreateObject();
+        cJSON_AddStringToObject(in, "id", argv[optind]);
+        cJSON_AddNumberToObject(in, "limit", 1000);
+        if (cursor[0])
+            cJSON_AddStringToObject(in, "cursor", cursor);
+        ex = cli_call(c, "datasets.audit", in, &out);
+        cJSON *page = out ? cJSON_Parse(out) : NULL;
+        free(out);
+        out = NULL;
+        if (ex || !page) {
+            cJSON_Delete(page);
+            break;
+        }
+        cJSON *e;
+        while ((e = cJSON_DetachItemFromArray(cJSON_GetObjectItemCaseSensitive(page, "entries"), 0)))
+            cJSON_AddItemToArray(all, e);
+        const cJSON *next = cJSON_GetObjectItemCaseSensitive(page, "next_cursor");
+        int more = cJSON_IsString(next);
+        if (more)
+            snprintf(cursor, sizeof cursor, "%s", next->valuestring);
+        if (!trail)
+            trail = page;
+        else
+            cJSON_Delete(page);
+        if (!more)
+            break;
+    }
+    if (ex || !trail) {
+        cJSON_Delete(trail);
+        cJSON_Delete(all);
+        cJSON_Delete(head);
+        return ex ? ex : EX_INTERNAL;
+    }
+    cJSON_ReplaceItemInObjectCaseSensitive(trail, "entries", all);
+    cJSON *in = cJSON_CreateObject();
+    cJSON_AddItemToObject(in, "trail", trail);
+    cJSON_AddItemToObject(in, "since", head);
+    ex = cli_call(c, "audit.check", in, &out);
     if (out)
         cli_emit(c, out, NULL);
     return ex;

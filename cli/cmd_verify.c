@@ -65,6 +65,18 @@ int cli_quote_option(const char *cmd, struct cli_qopts *q, int o, const char *ar
         q->collateral = arg;
         return 1;
     }
+    if (o == 1101) {
+        q->accept_tcb = arg;
+        return 1;
+    }
+    if (o == 1102) {
+        q->accept_disk_key = 1;
+        return 1;
+    }
+    if (o == 1103) {
+        q->policy = arg;
+        return 1;
+    }
     if (o == 't') {
         char *end;
         q->at = strtoll(arg, &end, 10);
@@ -89,6 +101,42 @@ int cli_quote_input(struct cli_qopts *q, cJSON *in)
 {
     size_t n;
     int ex = EX_OK;
+    if (!q->expect)
+        q->expect = cJSON_CreateObject();
+    if (q->policy) { /* {"mrtd", "rtmr": [...], "compose_hash", "app_id", "code_measurement",
+                      *  "accept_tcb": [...], "accept_disk_key"}: options given here win */
+        char *pt = cli_read_file(q->policy, 1 << 16, &n, &ex);
+        if (!pt)
+            return ex;
+        cJSON *p = cJSON_Parse(pt);
+        free(pt);
+        if (!cJSON_IsObject(p)) {
+            cJSON_Delete(p);
+            cli_err("--policy %s: not a JSON object", q->policy);
+            return EX_USAGE;
+        }
+        static const char *const keys[] = {"mrtd", "compose_hash", "app_id", "code_measurement", "rtmr"};
+        for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(p, keys[i]);
+            if (v && !cJSON_GetObjectItemCaseSensitive(q->expect, keys[i]))
+                cJSON_AddItemToObject(q->expect, keys[i], cJSON_Duplicate(v, 1));
+        }
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(p, "accept_tcb"), *x;
+        if (!q->accept_tcb && cJSON_IsArray(t)) {
+            char list[256] = "";
+            cJSON_ArrayForEach(x, t) if (cJSON_IsString(x) && strlen(list) + strlen(x->valuestring) + 2 < sizeof list)
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", list[0] ? "," : "", x->valuestring);
+            if (list[0])
+                cJSON_AddStringToObject(in, "accept_tcb", list);
+        }
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "accept_disk_key")))
+            q->accept_disk_key = 1;
+        cJSON_Delete(p);
+    }
+    if (q->accept_tcb)
+        cJSON_AddStringToObject(in, "accept_tcb", q->accept_tcb);
+    if (q->accept_disk_key)
+        cJSON_AddBoolToObject(in, "accept_disk_key", 1);
     if (q->collateral) {
         char *col = cli_read_file(q->collateral, FILE_MAX, &n, &ex);
         if (!col)
@@ -101,14 +149,16 @@ int cli_quote_input(struct cli_qopts *q, cJSON *in)
     for (int i = 0; i < 4; i++)
         any_rtmr |= q->rtmr[i] != NULL;
     if (any_rtmr) {
+        cJSON_DeleteItemFromObjectCaseSensitive(q->expect, "rtmr"); /* options win over --policy */
         cJSON *r = cJSON_AddArrayToObject(q->expect, "rtmr");
         for (int i = 0; i < 4; i++)
             cJSON_AddItemToArray(r, q->rtmr[i] ? cJSON_CreateString(q->rtmr[i]) : cJSON_CreateNull());
     }
-    if (q->expect->child) {
+    if (q->expect->child)
         cJSON_AddItemToObject(in, "expect", q->expect);
-        q->expect = NULL;
-    }
+    else
+        cJSON_Delete(q->expect);
+    q->expect = NULL;
     return EX_OK;
 }
 
@@ -157,7 +207,7 @@ static int run(struct cli *c, int argc, char **argv, int is_verify)
     static const struct option qopts_[] = {{"check", no_argument, NULL, 'c'}, CLI_QUOTE_OPTS, CLI_COMMON_OPTS,
                                            {NULL, 0, NULL, 0}};
     const char *cmd = is_verify ? "verify" : "quote";
-    struct cli_qopts q = {NULL, -1, cJSON_CreateObject(), {NULL, NULL, NULL, NULL}};
+    struct cli_qopts q = {NULL, -1, cJSON_CreateObject(), {NULL, NULL, NULL, NULL}, NULL, 0, NULL};
     int o, allow_sim = 0, check = 0, ex = EX_OK;
     while ((o = getopt_long(argc, argv, ":d:jh", is_verify ? vopts : qopts_, NULL)) != -1) {
         int r;

@@ -135,6 +135,8 @@ static void verify_quote(struct tm_verify *v, const char *hex, const char *event
         goto out;
     }
     tm_verify_add(v, "quote", 1, "%s quote v%u attached", q.body_type == 1 ? "SGX" : "TDX", (unsigned)q.version);
+    if (q.body_type == 1) /* an enclave's quote: teemed runs in a TD, and the SGX path pins no enclave */
+        tm_verify_add(v, "quote-type", 0, "an SGX quote: teemed documents need a TDX quote");
     const struct tm_span qrd = q.body_type == 1 ? q.sgx_report_data : q.report_data;
     int bind = rdb && qrd.len == 64 && tm_ct_equal(qrd.ptr, rdb, 64);
     tm_verify_add(v, "quote-report-data", bind,
@@ -169,7 +171,33 @@ static void verify_quote(struct tm_verify *v, const char *hex, const char *event
     for (size_t i = 0; i < qv.nchecks; i++)
         tm_verify_add(v, qv.checks[i].name, qv.checks[i].ok, "%s", qv.checks[i].detail);
     snprintf(v->tcb_status, sizeof v->tcb_status, "%s", dc.status);
+    const cJSON *adv;
+    cJSON_ArrayForEach(adv, dc.advisories)
+    {
+        size_t l = strlen(v->advisories);
+        if (cJSON_IsString(adv) && l + strlen(adv->valuestring) + 2 < sizeof v->advisories)
+            snprintf(v->advisories + l, sizeof v->advisories - l, "%s%s", l ? "," : "", adv->valuestring);
+    }
     cJSON_Delete(dc.advisories);
+    if (v->hardware && dc.evaluated) {
+        int ok = tm_tcb_acceptable(dc.status, o->accept_tcb);
+        tm_verify_add(v, "tcb-policy", ok,
+                      ok ? "TCB status %s is acceptable%s%s"
+                         : "TCB status %s: the platform misses security updates; refused unless accepted "
+                           "with --accept-tcb %s",
+                      dc.status, ok && v->advisories[0] ? "; advisories " : "", ok ? v->advisories : dc.status);
+    }
+    /* hardware-backed teemed: the quote is genuine AND the expectations pin the code that
+     * runs - the compose hash or the binary's measurement (dstack), or MRTD and RTMR0-3 */
+    const struct tm_expect *x = o->expect;
+    v->pinned = x && (x->compose_hash || x->code_measurement || (x->mrtd && x->rtmr[0] && x->rtmr[1] && x->rtmr[2] &&
+                                                                 x->rtmr[3]));
+    if (v->hardware)
+        tm_verify_add(v, "code-pinned", v->pinned, "%s",
+                      v->pinned ? "the expected measurements pin the code that runs"
+                                : "TEE verified, code not pinned: any TD could have made this quote; give "
+                                  "--expect-compose-hash or --expect-code-measurement (dstack), or --expect-mrtd "
+                                  "with --expect-rtmr 0..3 (TDX), or --policy FILE");
 out:
     free(qb);
 }
@@ -297,10 +325,43 @@ enum tm_rc tm_attest_verify(const char *text, size_t len, const struct tm_verify
                          : NULL,
                      rd_ok ? rdb : NULL, cJSON_GetObjectItemCaseSensitive(a, "dstack"),
                      !strcmp(v->kind, "mediator") ? cJSON_GetObjectItemCaseSensitive(doc, "mediator") : NULL, o);
+    if (!v->simulated && !strcmp(v->backend, "tdx")) /* attestation.md, "Key custody" */
+        tm_verify_add(v, "key-custody", o && o->accept_disk_key, "%s",
+                      o && o->accept_disk_key
+                          ? "the tdx backend's key is kept in a file on the data disk: accepted with --accept-disk-key"
+                          : "the tdx backend keeps its signing key in a file on the data disk, bound to no "
+                            "measurement: whoever holds the disk signs as this mediator (--accept-disk-key to "
+                            "accept; dstack keys come from its KMS)");
     rc = v->ok ? TM_OK : TM_EVERIFY;
 out:
     free(canon);
     free(payload);
     cJSON_Delete(doc);
     return rc;
+}
+
+int tm_tcb_acceptable(const char *status, const char *accept)
+{
+    static const char *const ok[] = {"UpToDate", "SWHardeningNeeded", "ConfigurationNeeded",
+                                     "ConfigurationAndSWHardeningNeeded"};
+    static const char *const maybe[] = {"OutOfDate", "OutOfDateConfigurationNeeded"};
+    if (!status)
+        return 0;
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
+        if (!strcmp(status, ok[i]))
+            return 1;
+    int known = 0;
+    for (size_t i = 0; i < sizeof maybe / sizeof *maybe; i++)
+        known |= !strcmp(status, maybe[i]);
+    if (!known || !accept)
+        return 0;
+    size_t sl = strlen(status);
+    for (const char *p = accept; *p;) { /* a comma-separated list */
+        const char *e = strchr(p, ',');
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        if (l == sl && !strncmp(p, status, l))
+            return 1;
+        p += l + (e != NULL);
+    }
+    return 0;
 }

@@ -41,6 +41,8 @@ struct tm_verify_opts {
     const char *collateral; /* dcap-qvl collateral JSON for an attached quote, or NULL */
     size_t collateral_len;
     int64_t at;             /* verification time (Unix seconds) for the collateral */
+    const char *accept_tcb; /* TCB statuses accepted beyond the default ones (OutOfDate, ...) */
+    int accept_disk_key;    /* accept the tdx backend's key kept in a file (see attestation.md) */
 };
 
 /* Verify a signed document held in text[0..len). Fills *v with every check; returns

@@ -353,6 +353,12 @@ enum tm_rc tm_dcap_verify(const uint8_t *buf, size_t len, const struct tm_quote 
               jstr(tcb, "fmspc") ? jstr(tcb, "fmspc") : "?");
     if (!fm)
         goto out;
+    /* the PCE the certificate names is the one the TCB info is about */
+    int pce = e.have_pceid && hexeq(jstr(tcb, "pceId"), e.pceid, 2);
+    tm_verify_add(v, "pceid", pce, pce ? "PCEID %s matches the TCB info" : "PCEID mismatch with the TCB info (%s)",
+                  jstr(tcb, "pceId") ? jstr(tcb, "pceId") : "none");
+    if (!pce)
+        goto out;
     const cJSON *plvl = NULL, *l;
     const uint8_t *tee = q->tee_tcb_svn.ptr;
     cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(tcb, "tcbLevels"))

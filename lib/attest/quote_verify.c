@@ -241,9 +241,26 @@ enum tm_rc quote_checks(const uint8_t *buf, size_t len, const struct tm_quote *q
     int sig = ak && q->signature.len == 64 && q->signed_len <= len && tm_ecdsa_p256_ok(ak, buf, q->signed_len, q->signature.ptr);
     tm_verify_add(v, "quote-signature", sig, sig ? "the attestation key signed the quote"
                                          : "the quote signature does not verify");
-    if (q->body_type != 1)
-        tm_verify_add(v, "td-attributes", !q->debug, q->debug ? "a debug TD: its memory is readable by the host"
-                                                      : "not a debug TD");
+    if (q->body_type != 1) {
+        /* TD attributes: bit 0 DEBUG (the host reads the TD's memory), bits 1-27 and 32-62
+         * reserved (must be 0), 28 SEPT_VE_DISABLE (required: no #VE on EPT violations),
+         * 29 MIGRATABLE (refused: the TD and its keys may move to another host), 30 PKS,
+         * 31 KL and 63 PERFMON allowed */
+        uint64_t a = 0;
+        for (int i = 0; i < 8 && q->td_attributes.len == 8; i++)
+            a |= (uint64_t)q->td_attributes.ptr[i] << (8 * i);
+        const uint64_t reserved = 0x0ffffffeULL | 0x7fffffff00000000ULL;
+        const char *bad = q->td_attributes.len != 8 ? "no TD attributes"
+                          : (a & 1)                  ? "a debug TD: its memory is readable by the host"
+                          : (a & reserved)           ? "reserved TD attribute bits are set"
+                          : !(a & (1ULL << 28))      ? "SEPT_VE_DISABLE is off: the TD takes #VE on EPT violations"
+                          : (a & (1ULL << 29))       ? "a migratable TD: its state and keys may move to another host"
+                                                     : NULL;
+        tm_verify_add(v, "td-attributes", !bad, "%s", bad ? bad : "not a debug TD; TD attributes as the policy asks");
+    } else { /* an enclave: its DEBUG attribute bit */
+        int dbg = q->attributes.len >= 1 && (q->attributes.ptr[0] & 0x02);
+        tm_verify_add(v, "enclave-attributes", !dbg, "%s", dbg ? "a debug enclave: its memory is readable" : "not a debug enclave");
+    }
     EVP_PKEY_free(ak);
     if (leaf_out)
         *leaf_out = leaf;

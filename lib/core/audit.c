@@ -69,6 +69,56 @@ enum tm_rc tm_audit_add(struct tm_med *m, const char *ds, const char *event, con
     return rc;
 }
 
+enum tm_rc tm_audit_head(struct tm_med *m, const char *ds, int64_t *seq, char head[65], struct tm_diag *d)
+{
+    sqlite3_stmt *s;
+    *seq = 0;
+    snprintf(head, 65, "%s", GENESIS);
+    enum tm_rc rc = db_prep(m->st, "SELECT seq, hash FROM audit WHERE dataset_id = ? ORDER BY seq DESC LIMIT 1", &s, d);
+    if (!rc)
+        rc = db_bind(m->st, s, d, "t", ds);
+    if (!rc && db_step(m->st, s, &rc, d) == 1) {
+        *seq = sqlite3_column_int64(s, 0);
+        snprintf(head, 65, "%s", db_text(s, 1));
+    }
+    db_done(m->st, s);
+    return rc;
+}
+
+int tm_audit_extends(const cJSON *entries, int64_t seq, const char *head, char *problem, size_t plen)
+{
+    char prev[65];
+    snprintf(prev, sizeof prev, "%s", GENESIS);
+    int64_t expect = 1;
+    const cJSON *e;
+    if (seq == 0)
+        return !strcmp(head, GENESIS) || (snprintf(problem, plen, "a head of entry 0 is the genesis hash"), 0);
+    cJSON_ArrayForEach(e, entries)
+    {
+        int64_t es;
+        if (!tm_json_int(cJSON_GetObjectItemCaseSensitive(e, "seq"), 1, 9e15, &es) || es != expect) {
+            snprintf(problem, plen, "the trail is not whole: entry %lld is missing", (long long)expect);
+            return 0;
+        }
+        char *text = tm_canonical(e), h[65];
+        chain_hash(prev, text, h);
+        free(text);
+        snprintf(prev, sizeof prev, "%s", h);
+        if (es == seq) {
+            if (strcmp(h, head)) {
+                snprintf(problem, plen, "entry %lld re-hashes to another head than the one signed: the trail was "
+                                        "rewritten", (long long)seq);
+                return 0;
+            }
+            return 1;
+        }
+        expect++;
+    }
+    snprintf(problem, plen, "the trail ends at entry %lld, before entry %lld of the signed head: it was truncated",
+             (long long)expect - 1, (long long)seq);
+    return 0;
+}
+
 enum tm_rc tm_audit_read(struct tm_med *m, const char *ds, int limit, const char *cursor, cJSON **out,
                          int *chain_ok, struct tm_diag *d)
 {
@@ -133,6 +183,7 @@ enum tm_rc tm_audit_read(struct tm_med *m, const char *ds, int limit, const char
     if (!*chain_ok)
         cJSON_AddStringToObject(o, "problem", problem);
     cJSON_AddStringToObject(o, "head", prev);
+    cJSON_AddNumberToObject(o, "seq", (double)(expect - 1));
     cJSON_AddItemToObject(o, "entries", entries);
     if (more && last_listed > 0) {
         char c[32];

@@ -22,4 +22,14 @@ enum tm_rc tm_audit_add(struct tm_med *m, const char *ds, const char *event, con
 enum tm_rc tm_audit_read(struct tm_med *m, const char *ds, int limit, const char *cursor,
                          cJSON **out, int *chain_ok, struct tm_diag *d) TM_NODISCARD;
 
+/* The trail's last entry: its seq (0 when empty) and hash (the chain head). */
+enum tm_rc tm_audit_head(struct tm_med *m, const char *ds, int64_t *seq, char head[65],
+                         struct tm_diag *d) TM_NODISCARD;
+
+/* Offline: do entries (a whole trail, oldest first, as tm_audit_read lists them)
+ * re-hash to a chain whose entry seq has hash head? The chain head an owner kept (signed
+ * by the mediator) must still be in the trail read later: a trail truncated below it, or
+ * rewritten and re-hashed, fails. 1 when it holds; else 0 with the reason in problem. */
+int tm_audit_extends(const cJSON *entries, int64_t seq, const char *head, char *problem, size_t plen);
+
 #endif

@@ -1099,13 +1099,29 @@ static enum tm_rc compute(struct tm_med *m, const struct req *r, int64_t now, st
     cJSON_AddStringToObject(extra, "request_sha256", rh);
     cJSON_AddStringToObject(extra, "result_sha256", sh);
     cJSON_AddStringToObject(extra, "code_measurement", tm_code_measurement());
+    /* each dataset's audit head as this computation began: signed with the result, so an
+     * owner holding it detects a later truncation of the trail (audit.check) */
+    cJSON *heads = cJSON_AddArrayToObject(extra, "audit_heads");
+    for (size_t i = 0; i < r->nds && !rc; i++) {
+        int64_t hs;
+        char hh[65];
+        rc = tm_audit_head(m, r->ds[i], &hs, hh, d);
+        cJSON *h = cJSON_CreateObject();
+        cJSON_AddStringToObject(h, "dataset_id", r->ds[i]);
+        cJSON_AddNumberToObject(h, "seq", (double)hs);
+        cJSON_AddStringToObject(h, "head", hh);
+        cJSON_AddItemToArray(heads, h);
+    }
     free(rh);
     free(sh);
     cJSON_AddItemToObject(env, "request", reqj);
     reqj = NULL;
     cJSON_AddItemToObject(env, "result", result);
     result = NULL;
-    rc = tm_tee_sign(tee, env, "result", extra, NULL, now, d);
+    if (!rc) /* a failed audit read fails the job (a head must never be missing or made up) */
+        rc = tm_tee_sign(tee, env, "result", extra, NULL, now, d);
+    else
+        cJSON_Delete(extra);
     if (!rc)
         oc->envelope = tm_canonical(env);
 out:

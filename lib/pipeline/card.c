@@ -10,28 +10,44 @@
 
 static double round3(double x) { return floor(x * 1000 + 0.5) / 1000; }
 
+/* A count as a card shows it: to two significant digits, and 1..9 as 10, so that a
+ * lone record of some type ("pr-link: 1") or a lone redaction tells nothing exact. */
+static double bucket(uint64_t x)
+{
+    if (x == 0)
+        return 0;
+    if (x < 10)
+        return 10;
+    double p = 1;
+    while ((double)x / p >= 100)
+        p *= 10;
+    return floor((double)x / p + 0.5) * p;
+}
+
 static cJSON *volume(const struct tm_card_in *in)
 {
     const struct tm_volume *v = in->vol;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "records", (double)v->records);
-    cJSON_AddNumberToObject(o, "malformed", (double)v->malformed);
+    cJSON_AddNumberToObject(o, "malformed", bucket(v->malformed));
     cJSON_AddNumberToObject(o, "sessions", v->sessions);
     cJSON_AddNumberToObject(o, "projects", v->projects);
     int64_t days = v->have_time ? tm_day_of(v->last_ms) - tm_day_of(v->first_ms) : 0;
     cJSON_AddNumberToObject(o, "days", (double)days);
     cJSON_AddNumberToObject(o, "active_days", v->active_days);
     char ts[32];
-    if (v->have_time) {
+    if (v->have_time) { /* to the day: a session's minute is nobody's business */
         tm_format_time(v->first_ms, ts);
+        ts[10] = 0;
         cJSON_AddStringToObject(o, "first", ts);
         tm_format_time(v->last_ms, ts);
+        ts[10] = 0;
         cJSON_AddStringToObject(o, "last", ts);
     } else {
         cJSON_AddNullToObject(o, "first");
         cJSON_AddNullToObject(o, "last");
     }
-    cJSON_AddNumberToObject(o, "bytes", (double)v->bytes);
+    cJSON_AddNumberToObject(o, "bytes", bucket(v->bytes));
     /* by_type in a stable order: by name */
     cJSON *bt = cJSON_CreateObject();
     uint32_t n = v->types.count;
@@ -55,7 +71,7 @@ static cJSON *volume(const struct tm_card_in *in)
         const char *k = tm_map_key(&v->types, ord[i], &l);
         char name[72];
         snprintf(name, sizeof name, "%.*s", (int)l, k);
-        cJSON_AddNumberToObject(bt, name, (double)v->type_counts[ord[i]]);
+        cJSON_AddNumberToObject(bt, name, bucket(v->type_counts[ord[i]]));
     }
     free(ord);
     cJSON_AddItemToObject(o, "by_type", bt);
@@ -150,10 +166,10 @@ cJSON *tm_card_build(const struct tm_card_in *in)
     cJSON *pr = cJSON_CreateObject();
     cJSON_AddNumberToObject(pr, "k", p->k);
     cJSON_AddStringToObject(pr, "filter", "teemed-scrub-v1");
-    cJSON *sc = cJSON_CreateObject();
+    uint64_t red = 0; /* one total: a "pem: 1" would say that a private key was pasted */
     for (int k = 0; k < TM_S_NKINDS; k++)
-        cJSON_AddNumberToObject(sc, tm_scrub_kind_name((enum tm_scrub_kind)k), (double)in->scrub->hits[k]);
-    cJSON_AddItemToObject(pr, "scrubbed", sc);
+        red += in->scrub->hits[k];
+    cJSON_AddNumberToObject(pr, "redactions", bucket(red));
     cJSON_AddItemToObject(c, "privacy", pr);
 
     char hex[65];

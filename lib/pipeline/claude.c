@@ -607,10 +607,11 @@ void ingest_record(struct tm_ingest *in)
     } else {
         snprintf(tname, sizeof tname, "%s", type != NONE ? "(non-string)" : "(missing)");
     }
-    ingest_count_type(in, tname, strlen(tname));
     int known = 0;
     for (size_t i = 0; i < sizeof known_types / sizeof *known_types; i++)
         known |= !strcmp(tname, known_types[i]);
+    /* the card names known record types only: a type field is the writer's to fill */
+    ingest_count_type(in, known ? tname : "other", known ? strlen(tname) : 5);
     if (known || (sid != NONE && uuid != NONE))
         in->file_claude = 1;
     if (!known && is_str(in, type))

@@ -226,6 +226,20 @@ static enum tm_rc op_audit(struct call *c, const cJSON *in, char **out, struct t
     cJSON *o = NULL;
     if (!rc)
         rc = tm_audit_read(c->m, id, op_int(in, "limit", 1000), op_str(in, "cursor"), &o, &ok, d);
+    if (!rc) { /* the head, signed: an owner who keeps it detects a later truncation */
+        const struct tm_tee *tee;
+        cJSON *h = cJSON_CreateObject();
+        cJSON_AddStringToObject(h, "dataset_id", id);
+        cJSON_AddItemToObject(h, "seq", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(o, "seq"), 1));
+        cJSON_AddStringToObject(h, "head", op_str(o, "head"));
+        rc = tm_med_tee(c->m, &tee, d);
+        if (!rc)
+            rc = tm_tee_sign(tee, h, "audit-head", NULL, NULL, c->now, d);
+        if (rc)
+            cJSON_Delete(h);
+        else
+            cJSON_AddItemToObject(o, "signed_head", h);
+    }
     if (!rc && !ok) { /* the trail is shown (it is the evidence) and the call fails */
         *out = op_print(o);
         return tm_fail(d, TM_EVERIFY, "the audit trail of '%s' is broken: an entry was changed or removed", id);
@@ -396,5 +410,6 @@ const struct op_impl tm_op_impls[] = {
     {"jobs.run", op_jobs_run},
     {"verify", op_verify},
     {"quote.show", op_quote},
+    {"audit.check", op_audit_check},
 };
 const size_t tm_nop_impls = sizeof tm_op_impls / sizeof tm_op_impls[0];

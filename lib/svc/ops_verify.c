@@ -9,7 +9,9 @@
 #include "base/base.h"
 #include "base/canon.h"
 #include "base/crypto.h"
+#include "core/audit.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,6 +50,15 @@ void op_expect(const cJSON *in, struct tm_expect *x)
         const cJSON *v = cJSON_GetArrayItem(r, i);
         x->rtmr[i] = cJSON_IsString(v) ? v->valuestring : NULL;
     }
+}
+
+/* Did every check but "code-pinned" pass? */
+static int only_unpinned(const struct tm_verify *v)
+{
+    for (size_t i = 0; i < v->nchecks; i++)
+        if (!v->checks[i].ok && strcmp(v->checks[i].name, "code-pinned"))
+            return 0;
+    return 1;
 }
 
 static cJSON *checks_json(const struct tm_verify *v)
@@ -189,6 +200,8 @@ enum tm_rc op_verify(struct call *c, const cJSON *in, char **out, struct tm_diag
     int64_t atv;
     vo.at = tm_json_int(atj, -1e15, 1e15, &atv) ? atv : (int64_t)(c->now / 1000);
     vo.expect = tm_expect_any(&x) ? &x : NULL;
+    vo.accept_tcb = op_str(in, "accept_tcb");
+    vo.accept_disk_key = op_bool(in, "accept_disk_key");
     struct tm_diag vd = {{0}};
     rc = tm_attest_verify((const char *)buf, n, &vo, &v, &vd);
     if (rc == TM_EPARSE) { /* not a teemed document: a quote, perhaps */
@@ -213,12 +226,125 @@ enum tm_rc op_verify(struct call *c, const cJSON *in, char **out, struct tm_diag
     cJSON_AddStringToObject(j, "kind", v.kind);
     cJSON_AddStringToObject(j, "backend", v.backend);
     cJSON_AddBoolToObject(j, "simulated", v.simulated);
-    cJSON_AddBoolToObject(j, "hardware_backed", v.hardware && v.ok);
+    cJSON_AddBoolToObject(j, "hardware_backed", v.hardware && v.pinned && v.ok);
+    cJSON_AddBoolToObject(j, "pinned", v.pinned);
+    /* one word on what the document proves */
+    const char *verdict = !v.ok && v.hardware && !v.pinned && only_unpinned(&v) ? "TEE verified, code not pinned"
+                          : !v.ok                                             ? "not verified"
+                          : v.simulated                                       ? "simulated: software keys, no TEE"
+                                                                              : "hardware-backed teemed";
+    cJSON_AddStringToObject(j, "verdict", verdict);
     if (v.tcb_status[0])
         cJSON_AddStringToObject(j, "tcb_status", v.tcb_status);
     else
         cJSON_AddNullToObject(j, "tcb_status");
+    cJSON *adv = cJSON_AddArrayToObject(j, "advisory_ids");
+    for (const char *p = v.advisories; *p;) {
+        const char *e = strchr(p, ',');
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        char id[64];
+        if (l >= sizeof id)
+            l = sizeof id - 1;
+        memcpy(id, p, l);
+        id[l] = 0;
+        cJSON_AddItemToArray(adv, cJSON_CreateString(id));
+        p += l + (e != NULL);
+    }
     cJSON_AddItemToObject(j, "checks", checks_json(&v));
     *out = op_print(j);
     return v.ok ? TM_OK : first_failure(&v, "verify", d);
+}
+
+/* ---- audit.check: a later trail against an earlier signed head ---- */
+
+/* Verify a document's integrity (canonical form, payload hash, Ed25519 signature, the
+ * report_data binding); *signer: its signer (borrowed from doc). Whether the key is
+ * hardware-backed is verify's question: here both heads need only the same signer. */
+static int head_doc_ok(const cJSON *doc, const char **signer, char *why, size_t wl)
+{
+    char *text = tm_canonical(doc);
+    struct tm_verify_opts vo = {0};
+    vo.allow_simulated = 1;
+    vo.accept_disk_key = 1;
+    struct tm_verify v;
+    struct tm_diag vd = {{0}};
+    enum tm_rc rc = tm_attest_verify(text, strlen(text), &vo, &v, &vd);
+    free(text);
+    if (rc == TM_EPARSE) {
+        snprintf(why, wl, "not a signed teemed document: %.200s", vd.msg);
+        return 0;
+    }
+    static const char *const need[] = {"canonical", "payload-hash", "signature", "report-data"};
+    for (size_t i = 0; i < v.nchecks; i++)
+        for (size_t k = 0; k < sizeof need / sizeof *need; k++)
+            if (!strcmp(v.checks[i].name, need[k]) && !v.checks[i].ok) {
+                snprintf(why, wl, "%s: %s", v.checks[i].name, v.checks[i].detail);
+                return 0;
+            }
+    *signer = op_str(cJSON_GetObjectItemCaseSensitive(doc, "attestation"), "signer");
+    return *signer != NULL;
+}
+
+/* The (seq, head) a signed document names for dataset ds: an audit-head's own, or the
+ * audit_heads of a result's attestation. */
+static int head_of(const cJSON *doc, const char *ds, int64_t *seq, const char **head)
+{
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(doc, "attestation");
+    const char *kind = op_str(a, "kind");
+    const cJSON *src = NULL, *h;
+    if (kind && !strcmp(kind, "audit-head"))
+        src = doc;
+    else if (kind && !strcmp(kind, "result"))
+        cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(a, "audit_heads")) if (!src && op_str(h, "dataset_id") &&
+                                                                                     !strcmp(op_str(h, "dataset_id"), ds))
+            src = h;
+    if (!src || !op_str(src, "dataset_id") || strcmp(op_str(src, "dataset_id"), ds))
+        return 0;
+    *head = op_str(src, "head");
+    return *head && tm_json_int(cJSON_GetObjectItemCaseSensitive(src, "seq"), 0, 9e15, seq);
+}
+
+enum tm_rc op_audit_check(struct call *c, const cJSON *in, char **out, struct tm_diag *d)
+{
+    (void)c;
+    const cJSON *trail = cJSON_GetObjectItemCaseSensitive(in, "trail");
+    const cJSON *since = cJSON_GetObjectItemCaseSensitive(in, "since");
+    const cJSON *now = cJSON_GetObjectItemCaseSensitive(trail, "signed_head");
+    const cJSON *entries = cJSON_GetObjectItemCaseSensitive(trail, "entries");
+    const char *ds = op_str(trail, "dataset_id"), *s_old = NULL, *s_new = NULL, *h_old = NULL, *h_new = NULL;
+    char why[300] = "";
+    int64_t q_old = -1, q_new = -1;
+    int ok = ds && cJSON_IsArray(entries) && cJSON_IsObject(now);
+    if (!ok)
+        snprintf(why, sizeof why, "the trail is not a datasets.audit output with its signed_head");
+    if (ok && !(ok = head_doc_ok(now, &s_new, why, sizeof why)))
+        snprintf(why + strlen(why), sizeof why - strlen(why), " (the trail's signed head)");
+    if (ok && !(ok = head_doc_ok(since, &s_old, why, sizeof why)))
+        snprintf(why + strlen(why), sizeof why - strlen(why), " (the earlier head)");
+    if (ok && !(ok = !strcmp(s_old, s_new)))
+        snprintf(why, sizeof why, "the earlier head was signed by another key than the trail's head");
+    if (ok && !(ok = head_of(now, ds, &q_new, &h_new) && head_of(since, ds, &q_old, &h_old)))
+        snprintf(why, sizeof why, "the documents name no head of dataset '%s'", ds);
+    if (ok && !(ok = tm_audit_extends(entries, q_new, h_new, why, sizeof why) &&
+                     (q_new == 0 || cJSON_GetArraySize(entries) == q_new)))
+        if (!why[0])
+            snprintf(why, sizeof why, "the trail does not end at its signed head");
+    if (ok && q_old > q_new) {
+        ok = 0;
+        snprintf(why, sizeof why, "the trail ends at entry %lld, before entry %lld of the earlier head: it was "
+                                  "truncated", (long long)q_new, (long long)q_old);
+    }
+    if (ok)
+        ok = tm_audit_extends(entries, q_old, h_old, why, sizeof why);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddBoolToObject(o, "ok", ok);
+    cJSON_AddStringToObject(o, "dataset_id", ds ? ds : "");
+    cJSON_AddNumberToObject(o, "since_seq", (double)q_old);
+    cJSON_AddNumberToObject(o, "seq", (double)q_new);
+    if (ok)
+        cJSON_AddNullToObject(o, "problem");
+    else
+        cJSON_AddStringToObject(o, "problem", why);
+    *out = op_print(o);
+    return ok ? TM_OK : tm_fail(d, TM_EVERIFY, "audit: %s", why);
 }

@@ -244,6 +244,10 @@ static enum tm_rc attested_key(struct remote *r, const cJSON *in, uint8_t pub[32
     struct tm_verify_opts vo = {0};
     vo.allow_simulated = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(in, "allow_simulated"));
     vo.expect = tm_expect_any(&x) ? &x : NULL;
+    vo.accept_tcb = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(in, "accept_tcb"))
+                        ? cJSON_GetObjectItemCaseSensitive(in, "accept_tcb")->valuestring
+                        : NULL;
+    vo.accept_disk_key = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(in, "accept_disk_key"));
     vo.collateral = cJSON_IsString(col) ? col->valuestring : NULL;
     vo.collateral_len = vo.collateral ? strlen(vo.collateral) : 0;
     int64_t atv;

@@ -38,6 +38,7 @@ void op_expect(const cJSON *in, struct tm_expect *x);
 /* verify and quote.show (ops_verify.c). */
 enum tm_rc op_verify(struct call *c, const cJSON *in, char **out, struct tm_diag *d);
 enum tm_rc op_quote(struct call *c, const cJSON *in, char **out, struct tm_diag *d);
+enum tm_rc op_audit_check(struct call *c, const cJSON *in, char **out, struct tm_diag *d);
 
 /* Shared helpers for ops. */
 char *op_print(cJSON *o); /* canonical text; frees o */

@@ -20,10 +20,23 @@ for f in truth["files"].values():
             by_type[rt] = by_type.get(rt, 0) + 1
 d0 = datetime.date.fromisoformat(t["earliest"][:10])
 d1 = datetime.date.fromisoformat(t["latest"][:10])
+def bucket(x):  # as cards show counts: two significant digits, 1..9 as 10 (docs/card.md)
+    if x == 0:
+        return 0
+    if x < 10:
+        return 10
+    p = 1
+    while x / p >= 100:
+        p *= 10
+    return int((x / p + 0.5) // 1) * p
+known = {"user", "assistant", "progress", "system", "summary", "file-history-snapshot", "queue-operation", "pr-link"}
+grouped = {}
+for k, n in by_type.items():  # unknown record types are counted as "other"
+    grouped[k if k in known else "other"] = grouped.get(k if k in known else "other", 0) + n
 want = {"records": records, "malformed": 0, "sessions": t["session_count"],
         "projects": t["project_dir_count"], "days": (d1 - d0).days,
-        "active_days": t["day_count"], "first": t["earliest"], "last": t["latest"],
-        "bytes": t["bytes"], "by_type": by_type}
+        "active_days": t["day_count"], "first": t["earliest"][:10], "last": t["latest"][:10],
+        "bytes": bucket(t["bytes"]), "by_type": {k: bucket(n) for k, n in grouped.items()}}
 bad = [(k, v.get(k), w) for k, w in want.items() if v.get(k) != w]
 for k, got, w in bad:
     print(f"volume.{k}: got {got}, want {w}")

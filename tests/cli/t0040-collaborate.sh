@@ -132,6 +132,52 @@ expect_code 1 "$TEEMED" audit expert --as amiller
 contains "$T/out" '"chain_ok":false'
 contains "$T/err" "audit trail of 'expert' is broken"
 
+# a signed head kept by the owner: a later trail truncated below it, or rewritten and
+# re-hashed, is caught, though the chain alone still looks whole
+expect_code 0 "$TEEMED" audit gcp --as cloud
+python3 -c "import json,sys; json.dump(json.load(open(sys.argv[1]))['signed_head'], open(sys.argv[2],'w'), separators=(',',':'))" "$T/out" "$T/head.json"
+expect_code 0 "$TEEMED" verify --allow-simulated "$T/head.json"   # an ordinary signed document
+expect_code 0 "$TEEMED" policy gcp --as cloud --review            # more events after the head
+expect_code 0 "$TEEMED" policy gcp --as cloud --no-review
+expect_code 0 "$TEEMED" audit gcp --as cloud --since "$T/head.json"
+contains "$T/out" '"ok":true'
+cp "$TEEMED_DATA/teemed.db" "$T/before-tamper.db"
+python3 - "$TEEMED_DATA/teemed.db" "$(jget "$T/head.json" "['seq']")" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("DELETE FROM audit WHERE dataset_id = 'gcp' AND seq >= ?", (int(sys.argv[2]),))
+db.commit()
+PY
+expect_code 0 "$TEEMED" audit gcp --as cloud                      # the chain alone looks whole
+contains "$T/out" '"chain_ok":true'
+expect_code 1 "$TEEMED" audit gcp --as cloud --since "$T/head.json"
+contains "$T/out" 'was truncated'
+cp "$T/before-tamper.db" "$TEEMED_DATA/teemed.db"
+python3 - "$TEEMED_DATA/teemed.db" <<'PY'
+import hashlib, json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+rows = db.execute("SELECT seq, entry FROM audit WHERE dataset_id = 'gcp' ORDER BY seq").fetchall()
+prev = "0" * 64
+for seq, entry in rows:   # entry 1 rewritten, then the whole chain re-hashed
+    if seq == 1:
+        e = json.loads(entry); e["by"] = "somebody-else"; entry = json.dumps(e, separators=(",", ":"))
+    h = hashlib.sha256((prev + "\n" + entry).encode()).hexdigest()
+    db.execute("UPDATE audit SET entry = ?, prev = ?, hash = ? WHERE dataset_id = 'gcp' AND seq = ?", (entry, prev, h, seq))
+    prev = h
+db.commit()
+PY
+expect_code 0 "$TEEMED" audit gcp --as cloud
+contains "$T/out" '"chain_ok":true'
+expect_code 1 "$TEEMED" audit gcp --as cloud --since "$T/head.json"
+contains "$T/out" 'was rewritten'
+cp "$T/before-tamper.db" "$TEEMED_DATA/teemed.db"
+# a result names the heads of its datasets too: it serves as an earlier head
+expect_code 0 "$TEEMED" result "$R" --as cloud
+cp "$T/out" "$T/env-head.json"
+contains "$T/env-head.json" '"audit_heads":[{"dataset_id":"gcp"'
+expect_code 0 "$TEEMED" audit gcp --as cloud --since "$T/env-head.json"
+contains "$T/out" '"ok":true'
+
 # a requester lists their own requests and their states; nobody else's
 expect_code 0 "$TEEMED" requests --as newbie
 contains "$T/out" "$G"

@@ -95,3 +95,37 @@ for case in "tcb_info 300 tcb-info" "tcb_info_signature 10 tcb-info" "qe_identit
     fi
 done
 exit 0
+
+# documents: an SGX quote is never a teemed mediator's (teemed runs in a TD, and no
+# enclave measurement is pinned), and a small-order Ed25519 key forges nothing
+init_with alice
+expect_code 0 "$TEEMED" onboard --as alice --id ds "$REPO/examples/tee-beginner"
+cp "$T/out" "$T/card.json"
+python3 - "$T/card.json" "$C/sgx_quote" "$T/sgx-card.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["attestation"]["simulated"] = False
+d["attestation"]["quote"] = open(sys.argv[2], "rb").read().hex()
+json.dump(d, open(sys.argv[3], "w"), separators=(",", ":"))
+PY
+expect_code 1 "$TEEMED" verify --json --collateral "$C/sgx_quote_collateral.json" --at 1752919277 "$T/sgx-card.json"
+contains "$T/out" '"check":"quote-type","ok":false'
+contains "$T/out" '"hardware_backed":false'
+python3 - "$T/card.json" "$T/forged.json" <<'PY'
+import base64, hashlib, re, sys
+t = open(sys.argv[1]).read().rstrip("\n")
+t = t.replace('"owner":"alice"', '"owner":"mallory"')
+pub = bytes.fromhex("01" + "00" * 31)       # the identity point: a key of order 1
+rd = hashlib.sha512(b"teemed-report-data-v1\0ed25519\0" + pub).hexdigest()
+t = re.sub(r'"signer":"ed25519:[0-9a-f]{64}"', '"signer":"ed25519:%s"' % pub.hex(), t)
+t = re.sub(r'"report_data":"[0-9a-f]{128}"', '"report_data":"%s"' % rd, t)
+m = re.search(r',"payload_sha256":"[0-9a-f]{64}","signature":"[^"]*"\}\}$', t)
+payload = t[:m.start()] + "}}"
+h = hashlib.sha256(payload.encode()).hexdigest()
+sig = base64.b64encode(pub + bytes(32)).decode()  # R = identity, S = 0
+open(sys.argv[2], "w").write(payload[:-2] + ',"payload_sha256":"%s","signature":"%s"}}\n' % (h, sig))
+PY
+expect_code 1 "$TEEMED" verify --json --allow-simulated "$T/forged.json"
+contains "$T/out" '"check":"payload-hash","ok":true'      # a well-made forgery ...
+contains "$T/out" '"check":"report-data","ok":true'
+contains "$T/out" '"check":"signature","ok":false'        # ... that the key check refuses

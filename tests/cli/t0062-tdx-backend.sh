@@ -63,11 +63,22 @@ c=$(checks)
 case "$c" in *"quote "*"quote-report-data! dcap!"*) ;; *) fail "checks without collateral: $c" ;; esac
 contains "$T/out" '"simulated":false'
 contains "$T/out" '"hardware_backed":false'
-# with collateral: every DCAP check passes (UpToDate), the binding still fails
+# with collateral: every DCAP check passes (UpToDate), the binding still fails; with no
+# measurements given the code is not pinned, and a tdx key lives in a file on the disk
 expect_code 1 "$TEEMED" verify --json --collateral "$COL" --at "$AT" "$T/card.json"
 c=$(checks)
 case "$c" in *"quote-report-data! "*) ;; *) fail "binding: $c" ;; esac
+[ "$(echo "$c" | tr ' ' '\n' | grep '!$' | tr '\n' ' ')" = "quote-report-data! code-pinned! key-custody! " ] ||
+    fail "unpinned, on a disk key: $c"
+contains "$T/out" "TEE verified, code not pinned"
+# pinned (MRTD and RTMR0-3 of the quote) and the disk key accepted: only the binding fails
+expect_code 0 "$TEEMED" quote --json "$Q"
+pins=$(python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['report']
+print(' '.join(['--expect-mrtd', r['mr_td']] + sum([['--expect-rtmr', '%d=%s' % (i, r['rtmr%d' % i])] for i in range(4)], [])))" "$T/out")
+expect_code 1 "$TEEMED" verify --json --collateral "$COL" --at "$AT" --accept-disk-key $pins "$T/card.json"
+c=$(checks)
 [ "$(echo "$c" | tr ' ' '\n' | grep -c '!$')" = 1 ] || fail "only the binding may fail: $c"
+case "$c" in *"code-pinned key-custody"*) ;; *) fail "pinned and accepted: $c" ;; esac
 contains "$T/out" '"tcb_status":"UpToDate"'
 contains "$T/out" '"hardware_backed":false'
 contains "$T/err" "replayed or foreign quote"

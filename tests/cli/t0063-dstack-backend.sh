@@ -64,6 +64,13 @@ contains "$T/out" '"tcb_status":"UpToDate"'
 expect_code 1 "$TEEMED" verify --json --collateral "$COL" --at "$AT" "$T/card.json"
 c=$(checks)
 case "$c" in *"quote-report-data! "*) ;; *) fail "binding: $c" ;; esac
+[ "$(echo "$c" | tr ' ' '\n' | grep '!$' | tr '\n' ' ')" = "quote-report-data! code-pinned! " ] ||
+    fail "unpinned: $c"
+# the compose hash pins the code (dstack): then only the binding fails
+expect_code 0 "$TEEMED" quote --json "$FX"
+CH=$(jget "$T/out" "['event_log']['compose_hash']")
+expect_code 1 "$TEEMED" verify --json --collateral "$COL" --at "$AT" --expect-compose-hash "$CH" "$T/card.json"
+c=$(checks)
 [ "$(echo "$c" | tr ' ' '\n' | grep -c '!$')" = 1 ] || fail "only the binding may fail: $c"
 contains "$T/out" '"tcb_status":"UpToDate"'
 case "$c" in *"event-log "*) ;; *) fail "the event log must replay: $c" ;; esac
