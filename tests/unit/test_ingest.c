@@ -124,7 +124,8 @@ void test_ingest_counts_unknown_kinds_and_reads_generic_text(void)
     const struct tm_volume *v = tm_ingest_volume(ing);
     CHECK_INT_EQ(v->records, 7);
     CHECK_INT_EQ(v->unknown_kinds, 1);
-    CHECK_INT_EQ(type_count(v, "brand-new-kind"), 1);
+    CHECK_INT_EQ(type_count(v, "brand-new-kind"), 0); /* unknown types count as "other" */
+    CHECK_INT_EQ(type_count(v, "other"), 1);
     CHECK_INT_EQ(v->tool_errors, 1);
     CHECK_INT_EQ(mentions(claude, "zebra"), 1);
     CHECK_INT_EQ(mentions(claude, "quokka"), 1);    /* unknown kind: generic text field */
