@@ -1064,6 +1064,32 @@ static void mark_value(struct tm_scrub *s, struct tm_buf *out, const char *v, si
     }
 }
 
+/* A code host's URL names an owner and a repository (github.com/ORG/REPO): both are
+ * identities of the soft kind (withheld unless public vocabulary). u: after "://". */
+static void harvest_repo(struct tm_scrub *s, const char *u, size_t n)
+{
+    static const char *const hosts[] = {"github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "huggingface.co",
+                                        "git.sr.ht", "gitea.com", NULL};
+    size_t h = 0;
+    while (h < n && u[h] != '/')
+        h++;
+    const char *at = memchr(u, '@', h);
+    size_t hs = at ? (size_t)(at - u) + 1 : 0;
+    int code = in_list(u + hs, h - hs, hosts) || (h - hs > 4 && (!memcmp(u + hs, "git.", 4) || !memcmp(u + hs, "gitlab.", 7)));
+    if (!code || !s->soft)
+        return;
+    for (int seg = 0, i = (int)h; seg < 2 && (size_t)i < n; seg++) {
+        size_t a = (size_t)i + 1, b = a;
+        while (b < n && u[b] != '/' && u[b] != '?' && u[b] != '#')
+            b++;
+        size_t e = b;
+        if (e - a > 4 && !memcmp(u + e - 4, ".git", 4))
+            e -= 4;
+        add_words(s->soft, u + a, e - a);
+        i = (int)b;
+    }
+}
+
 /* "user:pass@host[:port]": a ':' before the '@', letters on both sides. *at: the ':'. */
 static int creds_at(const char *p, size_t n, size_t *colon)
 {
@@ -1176,6 +1202,7 @@ static void scrub_chunk(struct tm_scrub *s, const char *p, size_t n, struct tm_b
         const char *ui = memchr(c + sch, '@', hend - sch); /* https://user:pass@host: both secret */
         if (ui)
             harvest_secret(s, c + sch, (size_t)(ui - c - sch));
+        harvest_repo(s, c + sch, m - sch);
         mark(s, out, TM_S_URL);
     } else if (creds_at(c, m, &at)) { /* user:pass@host, no scheme */
         if (!role_account(c, at))
