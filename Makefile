@@ -144,8 +144,10 @@ fuzz: deps
 	    build/fuzz/corpus-$$t fuzz/corpus/$$t 2>&1 | grep -E 'stat::number_of_executed_units|ERROR|crash' ; \
 	done
 
-# Rebuild data/background.tsv from Debian's man pages and coding transcripts.
+# Rebuild data/background.tsv from public Debian-packaged text only (man pages, fortunes;
+# data/background.sources lists the packages and versions). Never from test data.
 background: $(BUILD)/teemed-dev
+	@sh scripts/install-deps --background
 	sh scripts/make-background.sh $(BUILD)/teemed-dev > data/background.tsv.new
 	mv data/background.tsv.new data/background.tsv
 

@@ -1,36 +1,52 @@
 #!/bin/sh
-# Build the background model (data/background.tsv) from generic technical text:
-#  - Debian's man pages (sections 1-8; roff stripped; vendor SDK pages such as gcloud
-#    excluded, they would make one cloud's vocabulary look generic), each
-#    page one unit, terms in >= 3 pages;
-#  - ordinary coding transcripts (../shared/testdata/claude-code), each session one
-#    unit, terms in >= 5 sessions; identity words (user names, project dirs, e-mail
-#    labels) are left out by the same filter that guards cards.
-# Only derived counts are written; no text of either source is.
+# Build the background model (data/background.tsv) from public text in Debian packages
+# only - never from test or evaluation data (the transcripts in ../shared are those):
+#  - every man page installed (sections 1-8; roff stripped; vendor SDK pages such as
+#    gcloud excluded, they would make one cloud's vocabulary look generic), each page one
+#    unit, terms in >= 3 pages;
+#  - the fortune files of Debian's fortunes package (everyday English, jokes, quotes:
+#    the vocabulary of people talking rather than of manuals), each file one unit,
+#    terms in >= 2 files.
+# The packages and versions used are written to data/background.sources. Only derived
+# counts are written; no text of either source is.
 #   make-background.sh path/to/teemed-dev > data/background.tsv
 set -e
 bin=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+here=$(cd "$(dirname "$0")/.." && pwd)
 n=0
+mkdir -p "$tmp/man" "$tmp/fortune"
 for f in /usr/share/man/man[1-8]/*.gz; do
     case "${f##*/}" in gcloud*|gsutil*|bq.*) continue ;; esac  # not Debian: vendor SDK pages
     [ -f "$f" ] || continue
+    dpkg -S "$f" > /dev/null 2>&1 || continue                     # only pages of Debian packages
     n=$((n + 1))
+    echo "$f" >> "$tmp/pages"
     zcat "$f" 2>/dev/null | sed -e '/^\.\\"/d' -e 's/^\.[A-Za-z]* *//' \
         -e 's/\\f[BIRPC]//g; s/\\f(..//g; s/\\(..//g; s/\\\*.//g; s/\\-/-/g; s/\\e/\\/g; s/\\&//g' \
-        > "$tmp/p$n.txt"
+        > "$tmp/man/p$n.txt"
 done
-echo "background: $n man pages" >&2
-logs=${LOGS:-../shared/testdata/claude-code/projects}
-"$bin" x-background --min-df 3 --keep-identities "$tmp" > "$tmp/man.tsv"
-if [ -d "$logs" ]; then
-    "$bin" x-background --min-df 5 "$logs" > "$tmp/logs.tsv"
-else
-    : > "$tmp/logs.tsv"
-fi
+nf=0
+for f in /usr/share/games/fortunes/*; do
+    case "$f" in *.dat|*.u8) continue ;; esac
+    [ -f "$f" ] || continue
+    nf=$((nf + 1))
+    tr '%' '\n' < "$f" > "$tmp/fortune/f$nf.txt"
+done
+echo "background: $n man pages, $nf fortune files" >&2
+[ "$n" -gt 1000 ] || { echo "make-background: too few man pages ($n): install manpages, manpages-dev" >&2; exit 1; }
+"$bin" x-background --min-df 3 --keep-identities "$tmp/man" > "$tmp/man.tsv"
+"$bin" x-background --min-df 2 --keep-identities "$tmp/fortune" > "$tmp/fortune.tsv"
+{
+    echo "# packages and versions whose text built data/background.tsv (scripts/make-background.sh)"
+    { xargs dpkg -S < "$tmp/pages" 2>/dev/null | cut -d: -f1 | tr ',' '\n' | tr -d ' '; echo fortunes; } |
+        sort -u | while read -r p; do
+            printf '%s\t%s\n' "$p" "$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null)"
+        done
+} > "$here/data/background.sources"
 echo "# teemed background model: canonical term <TAB> mentions in generic text"
-echo "# built by scripts/make-background.sh from $n Debian man pages and coding transcripts"
-cat "$tmp/man.tsv" "$tmp/logs.tsv" | grep -v '^#' |
+echo "# built by scripts/make-background.sh from $n Debian man pages and $nf fortune files (data/background.sources)"
+cat "$tmp/man.tsv" "$tmp/fortune.tsv" | grep -v '^#' |
     awk -F '\t' '{c[$1] += $2} END {for (t in c) if (c[t] >= 3) print t "\t" c[t]}' |
     LC_ALL=C sort -t "$(printf '\t')" -k2,2nr -k1,1
