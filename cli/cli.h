@@ -116,6 +116,9 @@ char *cli_read_file(const char *path, size_t cap, size_t *len, int *ex);
 char *cli_b64(const unsigned char *p, size_t n);
 
 int cmd_init(struct cli *c, int argc, char **argv);
+int cmd_credits(struct cli *c, int argc, char **argv);
+int cmd_rate(struct cli *c, int argc, char **argv);
+int cmd_discover(struct cli *c, int argc, char **argv);
 int cmd_account(struct cli *c, int argc, char **argv);
 int cmd_whoami(struct cli *c, int argc, char **argv);
 int cmd_onboard(struct cli *c, int argc, char **argv);

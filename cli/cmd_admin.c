@@ -182,22 +182,27 @@ int cmd_whoami(struct cli *c, int argc, char **argv)
 }
 
 static const char usage_jobs[] =
-    "usage: teemed jobs run [--max N]\n"
+    "usage: teemed jobs run [--max N] [--lease S]\n"
     "\n"
     "Run the computations that are waiting: queued, or claimed by a process that died\n"
     "(its lease expired). 'teemed serve' does this by itself; on a machine without it,\n"
-    "the operator runs it after a crash.\n";
+    "the operator runs it after a crash. --lease: how long this run's claims last (s,\n"
+    "default 300): if it dies, another run may take its jobs up after that.\n";
 
 int cmd_jobs(struct cli *c, int argc, char **argv)
 {
-    static const struct option opts[] = {{"max", required_argument, NULL, 'm'}, CLI_COMMON_OPTS,
+    static const struct option opts[] = {{"max", required_argument, NULL, 'm'},
+                                         {"lease", required_argument, NULL, 'L'}, CLI_COMMON_OPTS,
                                          {NULL, 0, NULL, 0}};
-    long max = 64;
+    long max = 64, lease = 0;
     int o;
     while ((o = getopt_long(argc, argv, ":m:d:jh", opts, NULL)) != -1) {
         if (o == 'h')
             return cli_usage(usage_jobs, EX_OK);
-        if (o == 'm') {
+        if (o == 'L') {
+            if ((lease = cli_number("jobs", "--lease", optarg, 1, 86400)) < 0)
+                return EX_USAGE;
+        } else if (o == 'm') {
             if ((max = cli_number("jobs", "--max", optarg, 1, 1000)) < 0)
                 return EX_USAGE;
         } else if (!cli_common(c, o))
@@ -209,6 +214,8 @@ int cmd_jobs(struct cli *c, int argc, char **argv)
     }
     cJSON *in = cJSON_CreateObject();
     cJSON_AddNumberToObject(in, "max", (double)max);
+    if (lease)
+        cJSON_AddNumberToObject(in, "lease", (double)lease);
     char *out;
     int ex = cli_call(c, "jobs.run", in, &out);
     return ex ? ex : cli_emit(c, out, NULL);

@@ -391,6 +391,7 @@ static const char usage_policy[] =
     "                        [--review | --no-review] [--k N | --no-k]\n"
     "                        [--dp-budget EPSILON --dp-per-query EPSILON\n"
     "                         [--dp-per-requester EPSILON] | --no-dp] [--max-terms N]\n"
+    "                        [--price KIND=CREDITS]... [--free]\n"
     "\n"
     "Show your dataset's policy, or change the fields you name (the others stay): the\n"
     "computations approved without asking you (by kind and/or requester; KIND may be\n"
@@ -400,7 +401,10 @@ static const char usage_policy[] =
     "differential privacy: counts released by gap and debug get Laplace noise and each\n"
     "query spends --dp-per-query of the --dp-budget, and of the requester's share of it\n"
     "(--dp-per-requester, default a quarter of the budget); a request that would\n"
-    "overspend either is refused.\n";
+    "overspend either is refused. --price sets what one computation of KIND (overlap,\n"
+    "gap, debug) over your dataset costs the requester in credits (held when asked, paid\n"
+    "to you on delivery, less the mediator's fee; refunded otherwise; 0 or --free: free;\n"
+    "the kinds not named keep their price).\n";
 
 int cmd_policy(struct cli *c, int argc, char **argv)
 {
@@ -410,7 +414,8 @@ int cmd_policy(struct cli *c, int argc, char **argv)
         {"dp-budget", required_argument, NULL, 'B'},    {"dp-per-query", required_argument, NULL, 'Q'},
         {"no-dp", no_argument, NULL, 'D'},              {"k", required_argument, NULL, 'K'},
         {"no-k", no_argument, NULL, 'Z'},               {"dp-per-requester", required_argument, NULL, 'P'},
-        {"max-terms", required_argument, NULL, 'M'},    CLI_COMMON_OPTS,
+        {"max-terms", required_argument, NULL, 'M'},    {"price", required_argument, NULL, 'C'},
+        {"free", no_argument, NULL, 'F'},               CLI_COMMON_OPTS,
         {NULL, 0, NULL, 0},
     };
     cJSON *in = cJSON_CreateObject(), *rules = NULL;
@@ -471,6 +476,33 @@ int cmd_policy(struct cli *c, int argc, char **argv)
             *(o == 'B' ? &dpb : o == 'Q' ? &dpq : &dpr) = v;
             break;
         }
+        case 'C': {
+            const char *eq = strchr(optarg, '=');
+            char kind[16];
+            if (!eq || eq - optarg >= (long)sizeof kind) {
+                cli_err("policy: --price takes KIND=CREDITS, e.g. --price gap=10");
+                ex = EX_USAGE;
+                break;
+            }
+            snprintf(kind, sizeof kind, "%.*s", (int)(eq - optarg), optarg);
+            long n = cli_number("policy", "--price", eq + 1, 0, 1000000000);
+            if (n < 0) {
+                ex = EX_USAGE;
+                break;
+            }
+            cJSON *pr = cJSON_GetObjectItemCaseSensitive(in, "prices");
+            if (!cJSON_IsObject(pr)) {
+                cJSON_DeleteItemFromObjectCaseSensitive(in, "prices");
+                pr = cJSON_AddObjectToObject(in, "prices");
+            }
+            cJSON_DeleteItemFromObjectCaseSensitive(pr, kind);
+            cJSON_AddNumberToObject(pr, kind, (double)n);
+            break;
+        }
+        case 'F':
+            cJSON_DeleteItemFromObjectCaseSensitive(in, "prices");
+            cJSON_AddNullToObject(in, "prices");
+            break;
         case 'M': {
             long n = cli_number("policy", "--max-terms", optarg, 1, 1000);
             if (n < 0)

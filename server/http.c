@@ -247,7 +247,8 @@ static void answer_call(struct req *r, enum tm_rc rc, char *out, const struct tm
         free(out);
     } else {
         const char *n = r->rt->op->name;
-        int created = !strcmp(n, "requests.create") || !strcmp(n, "accounts.create") || !strcmp(n, "datasets.upload");
+        int created = !strcmp(n, "requests.create") || !strcmp(n, "accounts.create") ||
+                      !strcmp(n, "datasets.upload") || !strcmp(n, "requests.rate");
         srv_json(&r->a, created ? 201 : 200, out);
     }
     r->ready = 1;

@@ -31,6 +31,7 @@ enum tm_rc {
     TM_ECONFLICT, /* the resource is not in a state that allows this (decided, withdrawn) */
     TM_ELIMIT,    /* rate limit or quota: retry later */
     TM_EBUSY,     /* the store stayed locked past the timeout, or the service is overloaded */
+    TM_ECREDITS,  /* the requester's balance does not cover the price */
     TM_RC_COUNT
 };
 

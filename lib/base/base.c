@@ -69,6 +69,7 @@ static const struct tm_rc_info rc_table[TM_RC_COUNT] = {
     [TM_ECONFLICT] = {"conflict", 11, 409, "not in a state that allows this (already decided, withdrawn)"},
     [TM_ELIMIT] = {"rate_limited", 12, 429, "rate limit or quota reached: retry later"},
     [TM_EBUSY] = {"busy", 13, 503, "the store stayed locked or the service is overloaded: retry"},
+    [TM_ECREDITS] = {"insufficient_credits", 14, 402, "the balance does not cover the price (the message says both)"},
 };
 
 const struct tm_rc_info *tm_rc_info(enum tm_rc rc)

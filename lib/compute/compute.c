@@ -154,6 +154,34 @@ static cJSON *overlap(const struct tm_compute_in *in, struct tm_diag *d)
     return res;
 }
 
+static size_t top_at_k(const struct tm_profile *p, int k, const struct tm_pterm **out)
+{
+    const struct tm_pterm *all[CANDIDATES * 4];
+    size_t n = distinctive(p, all, CANDIDATES * 4), m = 0;
+    for (size_t i = 0; i < n && m < CANDIDATES; i++)
+        if (all[i]->df >= (uint32_t)k)
+            out[m++] = all[i];
+    return m;
+}
+
+void tm_affinity(const struct tm_profile *mine, const struct tm_profile *other, int k_mine, int k_other,
+                 struct tm_affinity *out)
+{
+    const struct tm_pterm *a[CANDIDATES], *b[CANDIDATES];
+    size_t na = top_at_k(mine, k_mine, a), nb = top_at_k(other, k_other, b);
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < nb; i++)
+        out->shared += rank_in(a, na, b[i]->term) >= 0;
+    out->mine_only = na - out->shared;
+    out->other_only = nb - out->shared;
+    size_t small = na < nb ? na : nb;
+    out->overlap = small ? (double)out->shared / (double)small : 0;
+    out->shared_frac = nb ? (double)out->shared / (double)nb : 0;
+    out->adds_frac = nb ? (double)out->other_only / (double)nb : 0;
+    double s = out->overlap, x = out->adds_frac;
+    out->complementarity = s + x > 0 ? 2 * s * x / (s + x) : 0;
+}
+
 /* ---- gap analysis ---- */
 
 static const struct tm_ptopic *topic_in(const struct tm_profile *p, int topic)

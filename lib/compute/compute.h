@@ -42,6 +42,22 @@ struct tm_computation {
 /* Laplace noise with scale b (the differential-privacy mechanism for counts). */
 double tm_laplace(double b);
 
+/* How two datasets relate, for discovery: over each one's distinctive publishable terms
+ * (the CANDIDATES that overlap compares), how many they share and how many each has
+ * alone. complementarity is the harmonic mean of the overlap coefficient (how much of
+ * the smaller set is shared) and how much of other's set is new to mine: 0 for duplicates and for unrelated data,
+ * highest when they share a footing and other adds much. */
+struct tm_affinity {
+    size_t shared, mine_only, other_only;
+    double shared_frac; /* shared / |other|: how much of other I have too */
+    double adds_frac;   /* other_only / |other|: how much of other is new to me */
+    double overlap;     /* shared / min(|mine|, |other|): how much common footing */
+    double complementarity;
+};
+/* Terms seen in fewer than k_mine / k_other sessions do not count (an owner's policy
+ * may ask for a higher k than the profile's). */
+void tm_affinity(const struct tm_profile *mine, const struct tm_profile *other, int k_mine, int k_other,
+                 struct tm_affinity *out);
 /* The computation called name, or NULL. */
 const struct tm_computation *tm_computation(const char *name);
 

@@ -2,9 +2,11 @@
 #include "core/account.h"
 #include "base/base.h"
 #include "base/crypto.h"
+#include "core/ledger.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 const char *tm_role_name(enum tm_role r) { return r == TM_ROLE_OPERATOR ? "operator" : "member"; }
 
@@ -97,6 +99,11 @@ enum tm_rc tm_account_create(struct tm_med *m, const char *name, enum tm_role ro
     if (rc == TM_EEXIST)
         rc = tm_fail(d, TM_EEXIST, "account '%s' already exists", name);
     int64_t id = rc ? 0 : db_last_id(m->st);
+    if (!rc && role == TM_ROLE_MEMBER) { /* the configured grant, in the same transaction */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        rc = tm_credits_grant(m, name, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, d);
+    }
     if (!rc)
         rc = tm_store_commit(m->st, d);
     if (rc) {

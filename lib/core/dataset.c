@@ -46,7 +46,7 @@ enum tm_rc tm_card_get(struct tm_med *m, const char *id, char **card, struct tm_
 
 /* The FTS5 query for search: each word (letters, digits, '_', '-', '.') as a quoted
  * prefix phrase, all required. Empty when search has no word. */
-static void fts_query(const char *search, struct tm_buf *q)
+void tm_cards_fts_query(const char *search, struct tm_buf *q)
 {
     tm_buf_reset(q);
     const char *p = search;
@@ -82,7 +82,7 @@ static int parse_cursor(const char *c, int64_t *ms, const char **id)
 }
 
 enum tm_rc tm_cards_list(struct tm_med *m, const char *search, int limit, const char *cursor,
-                         struct tm_buf *out, struct tm_diag *d)
+                         struct tm_buf *out, cJSON *ids, struct tm_diag *d)
 {
     struct tm_buf q;
     sqlite3_stmt *s = NULL;
@@ -92,7 +92,7 @@ enum tm_rc tm_cards_list(struct tm_med *m, const char *search, int limit, const 
     if (cursor && *cursor && parse_cursor(cursor, &cms, &cid))
         return tm_fail(d, TM_EINVAL, "invalid cursor '%.40s' (pass next_cursor as returned)", cursor);
     if (search)
-        fts_query(search, &q);
+        tm_cards_fts_query(search, &q);
     enum tm_rc rc;
     if (q.len) /* driven by the index: only matching rows are read */
         rc = db_prep(m->st,
@@ -119,6 +119,8 @@ enum tm_rc tm_cards_list(struct tm_med *m, const char *search, int limit, const 
         if (n)
             tm_buf_addc(out, ',');
         tm_buf_adds(out, db_text(s, 1));
+        if (ids)
+            cJSON_AddItemToArray(ids, cJSON_CreateString(db_text(s, 0)));
         snprintf(last, sizeof last, "%lld.%s", (long long)sqlite3_column_int64(s, 2), db_text(s, 0));
         n++;
     }

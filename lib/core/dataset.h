@@ -59,10 +59,14 @@ enum tm_rc tm_card_get(struct tm_med *m, const char *id, char **card, struct tm_
 /* Listed cards, newest first, as JSON text {"cards": [...], "next_cursor": ...} into
  * out. search (may be NULL): every word must start a word of the card's id, owner,
  * topic, focus, expertise, topics or themes (the FTS5 index, case-insensitive). At most
- * limit cards after cursor (a next_cursor returned earlier, or NULL). */
+ * limit cards after cursor (a next_cursor returned earlier, or NULL). ids (may be NULL):
+ * an array that receives the listed ids. */
 enum tm_rc tm_cards_list(struct tm_med *m, const char *search, int limit, const char *cursor,
-                         struct tm_buf *out, struct tm_diag *d) TM_NODISCARD;
+                         struct tm_buf *out, cJSON *ids, struct tm_diag *d) TM_NODISCARD;
 
+/* The FTS5 query for a card search: each word (letters, digits, '_', '-', '.') as a
+ * quoted prefix phrase, all required; empty when search has no word. */
+void tm_cards_fts_query(const char *search, struct tm_buf *q);
 /* Who owns dataset id (listed or withdrawn): *owner receives the account id. */
 enum tm_rc tm_dataset_owner(struct tm_med *m, const char *id, int64_t *owner, int *withdrawn,
                             struct tm_diag *d) TM_NODISCARD;

@@ -10,6 +10,8 @@
 #include "base/crypto.h"
 #include "compute/compute.h"
 #include "core/audit.h"
+#include "core/ledger.h"
+#include "core/market.h"
 #include "core/dataset.h"
 #include "pipeline/card.h"
 
@@ -70,6 +72,8 @@ static enum tm_rc transition(struct tm_med *m, const char *id, enum tm_req_state
                            "ttitt", tm_req_state_name(to), reason, now, id, tm_req_state_name(from));
     if (!rc && db_changes(m->st) != 1)
         rc = tm_fail(d, TM_ECONFLICT, "request '%s' is no longer %s", id, tm_req_state_name(from));
+    if (!rc && tm_req_final(to)) /* every end settles or refunds the hold, in the same transaction */
+        rc = tm_credits_close(m, id, to == TM_RQ_DONE, now, d);
     return rc;
 }
 
@@ -128,6 +132,35 @@ static enum tm_rc policy_of(struct tm_med *m, const char *ds, cJSON **out, struc
         return rc;
     }
     *out = p;
+    return TM_OK;
+}
+
+enum tm_rc tm_policy_prices(struct tm_med *m, const char *ds, cJSON **out, struct tm_diag *d)
+{
+    cJSON *pol;
+    *out = NULL;
+    enum tm_rc rc = policy_of(m, ds, &pol, d);
+    if (rc)
+        return rc;
+    static const char *const kinds[] = {"overlap", "gap", "debug"};
+    *out = cJSON_CreateObject();
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+        cJSON_AddNumberToObject(*out, kinds[i], (double)tm_price(pol, kinds[i]));
+    cJSON_Delete(pol);
+    return TM_OK;
+}
+
+enum tm_rc tm_policy_k(struct tm_med *m, const char *ds, int *k, struct tm_diag *d)
+{
+    cJSON *pol;
+    *k = 0;
+    enum tm_rc rc = policy_of(m, ds, &pol, d);
+    if (rc)
+        return rc;
+    int64_t v;
+    if (tm_json_int(cJSON_GetObjectItemCaseSensitive(pol, "k"), TM_K_MIN, 1000000, &v))
+        *k = (int)v;
+    cJSON_Delete(pol);
     return TM_OK;
 }
 
@@ -342,12 +375,54 @@ static enum tm_rc awaiting(struct tm_med *m, const char *id, cJSON **out, struct
     return TM_OK;
 }
 
+/* What request id costs: {"total", "datasets": {id: price}, "credits": "free" | "held" |
+ * "paid" | "refunded"}, from the prices held at request time and the ledger. */
+static enum tm_rc price_json(struct tm_med *m, const char *id, cJSON **out, struct tm_diag *d)
+{
+    sqlite3_stmt *s;
+    int64_t total = 0;
+    cJSON *o = cJSON_CreateObject(), *per = cJSON_CreateObject();
+    enum tm_rc rc = db_prep(m->st, "SELECT dataset_id, price FROM request_datasets WHERE request_id = ? ORDER BY pos",
+                            &s, d);
+    if (!rc)
+        rc = db_bind(m->st, s, d, "t", id);
+    int x;
+    while (!rc && (x = db_step(m->st, s, &rc, d)) > 0) {
+        cJSON_AddNumberToObject(per, db_text(s, 0), (double)sqlite3_column_int64(s, 1));
+        total += sqlite3_column_int64(s, 1);
+    }
+    db_done(m->st, s);
+    const char *state = "free";
+    if (!rc && total) {
+        state = "held";
+        rc = db_prep(m->st, "SELECT kind FROM ledger_txns WHERE request_id = ? AND kind IN ('settle', 'refund')", &s, d);
+        if (!rc)
+            rc = db_bind(m->st, s, d, "t", id);
+        if (!rc && db_step(m->st, s, &rc, d) == 1)
+            state = !strcmp(db_text(s, 0), "settle") ? "paid" : "refunded";
+        db_done(m->st, s);
+    }
+    cJSON_AddNumberToObject(o, "total", (double)total);
+    cJSON_AddItemToObject(o, "datasets", per);
+    cJSON_AddStringToObject(o, "credits", state);
+    if (rc) {
+        cJSON_Delete(o);
+        return rc;
+    }
+    *out = o;
+    return TM_OK;
+}
+
 static enum tm_rc status_json(struct tm_med *m, const struct req *r, cJSON **out, struct tm_diag *d)
 {
-    cJSON *aw;
+    cJSON *aw, *price = NULL;
     enum tm_rc rc = awaiting(m, r->id, &aw, d);
-    if (rc)
+    if (!rc)
+        rc = price_json(m, r->id, &price, d);
+    if (rc) {
+        cJSON_Delete(aw);
         return rc;
+    }
     char ts[32];
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "request_id", r->id);
@@ -361,6 +436,7 @@ static enum tm_rc status_json(struct tm_med *m, const struct req *r, cJSON **out
     cJSON_DeleteItemFromObjectCaseSensitive(params, "datasets");
     cJSON_AddItemToObject(o, "parameters", params);
     cJSON_AddItemToObject(o, "awaiting", aw);
+    cJSON_AddItemToObject(o, "price", price);
     if (r->reason)
         cJSON_AddStringToObject(o, "reason", r->reason);
     else
@@ -444,21 +520,26 @@ static enum tm_rc insert_request(struct tm_med *m, const struct tm_request_opts 
     free(text);
     int pending = 0;
     for (size_t i = 0; i < o->ndatasets && !rc; i++) {
-        rc = db_run(m->st, d, "INSERT INTO request_datasets(request_id, pos, dataset_id) VALUES(?, ?, ?)", "tdt",
-                    id, (int)i, ds[i].id);
-        const char *decision = NULL;
-        if (!rc && ds[i].owner != o->requester->id) {
-            cJSON *pol;
+        cJSON *pol = NULL;
+        int64_t price = 0, fee = 0;
+        if (ds[i].owner != o->requester->id) { /* an owner's own dataset is free to them */
             rc = policy_of(m, ds[i].id, &pol, d);
-            if (rc)
-                break;
+            price = rc ? 0 : tm_price(pol, c->name);
+            if (!rc)
+                rc = tm_credits_fee(m, price, &fee, d);
+        }
+        if (!rc)
+            rc = db_run(m->st, d, "INSERT INTO request_datasets(request_id, pos, dataset_id, price, fee)"
+                                  " VALUES(?, ?, ?, ?, ?)", "tdtii", id, (int)i, ds[i].id, price, fee);
+        const char *decision = NULL;
+        if (!rc && pol) {
             decision = auto_approves(pol, c->name, o->requester->name) ? "auto" : "pending";
-            cJSON_Delete(pol);
             pending += !strcmp(decision, "pending");
             rc = db_run(m->st, d, "INSERT INTO approvals(request_id, dataset_id, owner, decision, decided_ms)"
                                   " VALUES(?, ?, ?, ?, CASE WHEN ? = 'auto' THEN ? END)",
                         "ttitti", id, ds[i].id, ds[i].owner, decision, decision, o->now_ms);
         }
+        cJSON_Delete(pol);
         if (!rc)
             rc = tm_audit_add(m, ds[i].id, "request", id, c->name, o->requester->name,
                               !decision ? "requested by the owner"
@@ -466,6 +547,8 @@ static enum tm_rc insert_request(struct tm_med *m, const struct tm_request_opts 
                                                           : "awaiting the owner's decision",
                               o->now_ms, d);
     }
+    if (!rc)
+        rc = tm_credits_hold(m, id, o->requester->name, c->name, o->now_ms, d);
     *queued = !pending;
     return rc;
 }
@@ -844,8 +927,23 @@ static enum tm_rc inbox_entry(struct tm_med *m, const char *rid, const char *you
     cJSON_AddStringToObject(e, "releases", c ? c->releases : "");
     tm_format_time(r.created_ms, ts);
     cJSON_AddStringToObject(e, "requested_at", ts);
+    { /* what the owner earns on delivery, and who is asking */
+        sqlite3_stmt *s;
+        int64_t earn = 0;
+        rc = db_prep(m->st, "SELECT price - fee FROM request_datasets WHERE request_id = ? AND dataset_id = ?", &s, d);
+        if (!rc)
+            rc = db_bind(m->st, s, d, "tt", r.id, your_ds);
+        if (!rc && db_step(m->st, s, &rc, d) == 1)
+            earn = sqlite3_column_int64(s, 0);
+        db_done(m->st, s);
+        cJSON_AddNumberToObject(e, "you_earn", (double)earn);
+        cJSON *st = NULL;
+        if (!rc)
+            rc = tm_standing(m, r.requester_id, &st, d);
+        cJSON_AddItemToObject(e, "requester_standing", st ? st : cJSON_CreateNull());
+    }
     cJSON *result = NULL;
-    if (review) {
+    if (review && !rc) {
         sqlite3_stmt *s;
         rc = db_prep(m->st, "SELECT envelope FROM results WHERE request_id = ?", &s, d);
         if (!rc)
@@ -934,7 +1032,7 @@ enum tm_rc tm_jobs_runnable(struct tm_med *m, int64_t now, char (*ids)[TM_REQ_ID
 
 /* Claim request id: queued, or running under an expired lease. *attempt receives the
  * claim's number; a job past TM_JOB_ATTEMPTS claims fails instead. */
-static enum tm_rc claim(struct tm_med *m, const char *id, int64_t now, int *attempt, int *gave_up,
+static enum tm_rc claim(struct tm_med *m, const char *id, int64_t now, int64_t lease, int *attempt, int *gave_up,
                         struct tm_diag *d)
 {
     struct req r;
@@ -954,7 +1052,7 @@ static enum tm_rc claim(struct tm_med *m, const char *id, int64_t now, int *atte
         rc = tm_req_may(r.state, TM_RQ_RUNNING)
                  ? db_run(m->st, d, "UPDATE requests SET status = 'running', lease_ms = ?, attempts = attempts + 1,"
                                     " updated_ms = ? WHERE id = ? AND status = ?", "iitt",
-                          now + tm_shared_job_lease(m->sh), now, id, tm_req_state_name(r.state))
+                          now + lease, now, id, tm_req_state_name(r.state))
                  : TM_ECONFLICT;
         if (!rc && db_changes(m->st) != 1)
             rc = tm_fail(d, TM_ECONFLICT, "request '%s' was claimed by another worker", id);
@@ -1207,11 +1305,16 @@ static enum tm_rc fail_job(struct tm_med *m, const char *id, int attempt, const 
 
 enum tm_rc tm_job_run(struct tm_med *m, const char *id, int64_t now, struct tm_diag *d)
 {
+    return tm_job_run_lease(m, id, now, tm_shared_job_lease(m->sh), d);
+}
+
+enum tm_rc tm_job_run_lease(struct tm_med *m, const char *id, int64_t now, int64_t lease_ms, struct tm_diag *d)
+{
     struct req r;
     struct outcome oc;
     int attempt = 0, gave_up = 0;
     memset(&oc, 0, sizeof oc);
-    enum tm_rc rc = claim(m, id, now, &attempt, &gave_up, d);
+    enum tm_rc rc = claim(m, id, now, lease_ms > 0 ? lease_ms : 1, &attempt, &gave_up, d);
     if (rc || gave_up)
         return rc;
     tm_fault_point("job.after-claim");
@@ -1321,6 +1424,27 @@ static cJSON *clean_policy(const cJSON *p, struct tm_diag *d)
         return NULL;
     }
     cJSON_AddNumberToObject(clean, "max_terms", mt && cJSON_IsNumber(mt) ? (int)mt->valuedouble : TM_MAX_TERMS_DEFAULT);
+    const cJSON *pr = cJSON_GetObjectItemCaseSensitive(p, "prices"), *it;
+    if (pr && !cJSON_IsNull(pr)) {
+        cJSON *x = cJSON_AddObjectToObject(clean, "prices");
+        int bad = !cJSON_IsObject(pr);
+        cJSON_ArrayForEach(it, pr)
+        {
+            uint64_t v;
+            if (bad || !it->string || !tm_computation(it->string) || !tm_json_whole(it, (double)TM_CREDITS_MAX, &v)) {
+                bad = 1;
+                break;
+            }
+            if (v)
+                cJSON_AddNumberToObject(x, it->string, (double)v);
+        }
+        if (bad) {
+            tm_fail(d, TM_EINVAL, "policy: prices is {\"overlap\"|\"gap\"|\"debug\": whole credits from 0 to %lld}",
+                    TM_CREDITS_MAX);
+            cJSON_Delete(clean);
+            return NULL;
+        }
+    }
     return clean;
 }
 
@@ -1344,10 +1468,24 @@ enum tm_rc tm_policy_patch(struct tm_med *m, const struct tm_account *who, const
     cJSON_ArrayForEach(f, patch)
     {
         if (strcmp(f->string, "auto_approve") && strcmp(f->string, "review") && strcmp(f->string, "k") &&
-            strcmp(f->string, "dp") && strcmp(f->string, "max_terms")) {
-            rc = tm_fail(d, TM_EINVAL, "policy: unknown field '%.40s' (auto_approve, review, k, dp, max_terms)",
-                         f->string);
+            strcmp(f->string, "dp") && strcmp(f->string, "max_terms") && strcmp(f->string, "prices")) {
+            rc = tm_fail(d, TM_EINVAL,
+                         "policy: unknown field '%.40s' (auto_approve, review, k, dp, max_terms, prices)", f->string);
             goto out;
+        }
+        if (!strcmp(f->string, "prices") && cJSON_IsObject(f)) { /* prices change one by one; null clears */
+            cJSON *have = cJSON_GetObjectItemCaseSensitive(cur, "prices");
+            if (!cJSON_IsObject(have)) {
+                cJSON_DeleteItemFromObjectCaseSensitive(cur, "prices");
+                have = cJSON_AddObjectToObject(cur, "prices");
+            }
+            const cJSON *x;
+            cJSON_ArrayForEach(x, f)
+            {
+                cJSON_DeleteItemFromObjectCaseSensitive(have, x->string);
+                cJSON_AddItemToObject(have, x->string, cJSON_Duplicate(x, 1));
+            }
+            continue;
         }
         cJSON_DeleteItemFromObjectCaseSensitive(cur, f->string);
         if (!cJSON_IsNull(f))

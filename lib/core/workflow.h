@@ -100,6 +100,9 @@ enum tm_rc tm_requests_cancel_on(struct tm_med *m, const char *ds, const char *r
  * claimed under a live lease, finished, cancelled). A computation that fails leaves the
  * request failed with the reason, and returns TM_OK: the job ran. */
 enum tm_rc tm_job_run(struct tm_med *m, const char *id, int64_t now_ms, struct tm_diag *d) TM_NODISCARD;
+/* The same with a claim that lasts lease_ms (instead of the service's lease). */
+enum tm_rc tm_job_run_lease(struct tm_med *m, const char *id, int64_t now_ms, int64_t lease_ms,
+                            struct tm_diag *d) TM_NODISCARD;
 /* Runnable jobs: queued, or running with an expired lease (ids into ids[0..max)). */
 enum tm_rc tm_jobs_runnable(struct tm_med *m, int64_t now_ms, char (*ids)[TM_REQ_ID_MAX], size_t max,
                             size_t *n, struct tm_diag *d) TM_NODISCARD;
@@ -114,6 +117,10 @@ enum tm_rc tm_policy_get(struct tm_med *m, const struct tm_account *who, const c
  * result is validated as a whole and recorded in the audit trail. *out: the new policy. */
 enum tm_rc tm_policy_patch(struct tm_med *m, const struct tm_account *who, const char *ds,
                            const cJSON *patch, int64_t now_ms, cJSON **out, struct tm_diag *d) TM_NODISCARD;
+/* The prices of ds's policy, one per computation (0: free) (owned). */
+enum tm_rc tm_policy_prices(struct tm_med *m, const char *ds, cJSON **out, struct tm_diag *d) TM_NODISCARD;
+/* The k ds's policy asks for (0 when it sets none). */
+enum tm_rc tm_policy_k(struct tm_med *m, const char *ds, int *k, struct tm_diag *d) TM_NODISCARD;
 /* The dataset's privacy budget, public: {"dataset_id", "differential_privacy",
  * "epsilon_budget", "epsilon_per_query", "epsilon_spent", "epsilon_left"} (owned). */
 enum tm_rc tm_budget(struct tm_med *m, const char *ds, const char *caller, cJSON **out,

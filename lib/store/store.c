@@ -86,6 +86,23 @@ static const char *const migrations[] = {
      * requester can spend a dataset's budget for everyone) */
     "CREATE TABLE budget_spend(dataset_id TEXT NOT NULL REFERENCES datasets(id),"
     " requester TEXT NOT NULL, spent REAL NOT NULL DEFAULT 0, PRIMARY KEY(dataset_id, requester));",
+    /* 6: the economy - a double-entry credit ledger (balances are sums of entries), the
+     * price and fee each request holds per dataset, requesters' ratings of results */
+    "CREATE TABLE ledger_txns(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, request_id TEXT, by TEXT, memo TEXT,"
+    " created_ms INTEGER NOT NULL);"
+    "CREATE TABLE ledger(txn INTEGER NOT NULL REFERENCES ledger_txns(id), account TEXT NOT NULL,"
+    " amount INTEGER NOT NULL, dataset_id TEXT);"
+    "CREATE INDEX ledger_account ON ledger(account, txn);"
+    "CREATE INDEX ledger_txn ON ledger(txn);"
+    "CREATE INDEX ledger_dataset ON ledger(dataset_id, account) WHERE dataset_id IS NOT NULL;"
+    "CREATE INDEX ledger_txns_request ON ledger_txns(request_id) WHERE request_id IS NOT NULL;"
+    "ALTER TABLE request_datasets ADD COLUMN price INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE request_datasets ADD COLUMN fee INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE ratings(request_id TEXT PRIMARY KEY REFERENCES requests(id),"
+    " rater INTEGER NOT NULL REFERENCES accounts(id), helpful INTEGER NOT NULL, comment TEXT,"
+    " created_ms INTEGER NOT NULL);"
+    "CREATE INDEX ratings_rater ON ratings(rater);"
+    "CREATE INDEX requests_done ON requests(updated_ms) WHERE status = 'done';",
 };
 
 /* ---- statements ---- */

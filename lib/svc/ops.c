@@ -6,6 +6,8 @@
 #include "base/canon.h"
 #include "core/audit.h"
 #include "core/dataset.h"
+#include "core/ledger.h"
+#include "core/market.h"
 #include "pipeline/profile.h"
 
 #include <limits.h>
@@ -167,16 +169,106 @@ static enum tm_rc op_onboard(struct call *c, const cJSON *in, char **out, struct
     return rc;
 }
 
+/* The market figures of each listed id, as JSON text into b. */
+static enum tm_rc market_of(struct call *c, const cJSON *ids, struct tm_buf *b, struct tm_diag *d)
+{
+    cJSON *mk = cJSON_CreateObject();
+    const cJSON *id;
+    enum tm_rc rc = TM_OK;
+    cJSON_ArrayForEach(id, ids)
+    {
+        cJSON *one;
+        rc = tm_market_of(c->m, id->valuestring, c->now, &one, d);
+        if (rc)
+            break;
+        cJSON_AddItemToObject(mk, id->valuestring, one);
+    }
+    if (!rc) {
+        char *t = tm_canonical(mk);
+        tm_buf_adds(b, t);
+        free(t);
+    }
+    cJSON_Delete(mk);
+    return rc;
+}
+
+/* Cards by reputation, demand or relevance: a page of ids in that order (cursor
+ * "o:OFFSET"), each card as signed, and the figures. */
+static enum tm_rc cards_sorted(struct call *c, const cJSON *in, const char *sort, struct tm_buf *b, struct tm_diag *d)
+{
+    const char *cur = op_str(in, "cursor");
+    int limit = op_int(in, "limit", 20), more = 0;
+    long off = 0;
+    if (cur && *cur) {
+        char *end;
+        off = strncmp(cur, "o:", 2) ? -1 : strtol(cur + 2, &end, 10);
+        if (off < 0 || off > 1000000 || *end)
+            return tm_fail(d, TM_EINVAL, "invalid cursor '%.40s' (pass next_cursor as returned)", cur);
+    }
+    cJSON *ids;
+    enum tm_rc rc = tm_market_order(c->m, sort, op_str(in, "search"), (int)off, limit, c->now, &ids, &more, d);
+    if (rc)
+        return rc;
+    tm_buf_adds(b, "{\"cards\":[");
+    const cJSON *id;
+    int n = 0;
+    cJSON_ArrayForEach(id, ids)
+    {
+        char *card;
+        rc = tm_card_get(c->m, id->valuestring, &card, d);
+        if (rc == TM_ENOTFOUND) { /* withdrawn meanwhile */
+            rc = TM_OK;
+            continue;
+        }
+        if (rc)
+            break;
+        tm_buf_adds(b, n++ ? "," : "");
+        tm_buf_adds(b, card);
+        free(card);
+    }
+    tm_buf_adds(b, "],\"market\":");
+    if (!rc)
+        rc = market_of(c, ids, b, d);
+    if (more)
+        tm_buf_addf(b, ",\"next_cursor\":\"o:%ld\"}", off + limit);
+    else
+        tm_buf_adds(b, ",\"next_cursor\":null}");
+    cJSON_Delete(ids);
+    return rc;
+}
+
 static enum tm_rc op_cards_list(struct call *c, const cJSON *in, char **out, struct tm_diag *d)
 {
-    struct tm_buf b;
+    struct tm_buf b, res;
+    const char *sort = op_str(in, "sort");
+    cJSON *ids = cJSON_CreateArray();
+    enum tm_rc rc;
     tm_buf_init(&b);
-    enum tm_rc rc = tm_cards_list(c->m, op_str(in, "search"), op_int(in, "limit", 20), op_str(in, "cursor"), &b, d);
+    tm_buf_init(&res);
+    if (sort && strcmp(sort, "newest")) {
+        rc = cards_sorted(c, in, sort, &res, d);
+    } else {
+        rc = tm_cards_list(c->m, op_str(in, "search"), op_int(in, "limit", 20), op_str(in, "cursor"), &b, ids, d);
+        /* {"cards":[...],"next_cursor":X} becomes {"cards":[...],"market":{...},"next_cursor":X} */
+        const char *tail = NULL;
+        for (const char *p = b.ptr; !rc && p && (p = strstr(p, "],\"next_cursor\":")); p++)
+            tail = p;
+        if (!rc && !tail)
+            rc = tm_fail(d, TM_EDB, "cards: unexpected listing");
+        if (!rc) {
+            tm_buf_add(&res, b.ptr, (size_t)(tail - b.ptr));
+            tm_buf_adds(&res, "],\"market\":");
+            rc = market_of(c, ids, &res, d);
+            tm_buf_adds(&res, tail + 1);
+        }
+    }
+    cJSON_Delete(ids);
+    tm_buf_release(&b);
     if (rc) {
-        tm_buf_release(&b);
+        tm_buf_release(&res);
         return rc;
     }
-    *out = tm_buf_detach(&b);
+    *out = tm_buf_detach(&res);
     return TM_OK;
 }
 
@@ -350,6 +442,65 @@ static enum tm_rc op_inbox(struct call *c, const cJSON *in, char **out, struct t
     return emit(rc, rc ? NULL : o, out);
 }
 
+static enum tm_rc op_rate(struct call *c, const cJSON *in, char **out, struct tm_diag *d)
+{
+    cJSON *o;
+    enum tm_rc rc = tm_rate(c->m, c->who, op_str(in, "id"), op_bool(in, "helpful"), op_str(in, "comment"), c->now, &o, d);
+    return emit(rc, rc ? NULL : o, out);
+}
+
+static enum tm_rc op_discover(struct call *c, const cJSON *in, char **out, struct tm_diag *d)
+{
+    cJSON *o;
+    enum tm_rc rc = tm_discover(c->m, c->who, op_str(in, "id"), op_int(in, "limit", 10), c->now, &o, d);
+    return emit(rc, rc ? NULL : o, out);
+}
+
+static enum tm_rc op_credits_get(struct call *c, const cJSON *in, char **out, struct tm_diag *d)
+{
+    cJSON *o;
+    enum tm_rc rc = tm_credits_get(c->m, c->who, op_int(in, "limit", 20), op_str(in, "cursor"), &o, d);
+    return emit(rc, rc ? NULL : o, out);
+}
+
+static enum tm_rc op_credits_statement(struct call *c, const cJSON *in, char **out, struct tm_diag *d)
+{
+    (void)in;
+    return tm_credits_statement(c->m, c->who, c->now, out, d);
+}
+
+static enum tm_rc op_credits_mint(struct call *c, const cJSON *in, char **out, struct tm_diag *d)
+{
+    cJSON *o;
+    int64_t amount;
+    if (!tm_json_int(cJSON_GetObjectItemCaseSensitive(in, "amount"), 1, (double)TM_CREDITS_MAX, &amount))
+        return tm_fail(d, TM_EINVAL, "amount must be a whole number from 1 to %lld", TM_CREDITS_MAX);
+    struct tm_account op = {0};
+    const struct tm_account *who = c->who;
+    if (!who) { /* the local operator acting without a token */
+        op.role = TM_ROLE_OPERATOR;
+        snprintf(op.name, sizeof op.name, "operator");
+        who = &op;
+    }
+    enum tm_rc rc = tm_credits_mint(c->m, who, op_str(in, "account"), amount, op_str(in, "memo"), c->now, &o, d);
+    return emit(rc, rc ? NULL : o, out);
+}
+
+static enum tm_rc op_credits_config(struct call *c, const cJSON *in, char **out, struct tm_diag *d)
+{
+    cJSON *o;
+    enum tm_rc rc = tm_credits_config(c->m, cJSON_GetArraySize(in) ? in : NULL, &o, d);
+    return emit(rc, rc ? NULL : o, out);
+}
+
+static enum tm_rc op_credits_check(struct call *c, const cJSON *in, char **out, struct tm_diag *d)
+{
+    (void)in;
+    cJSON *o;
+    enum tm_rc rc = tm_credits_check(c->m, &o, d);
+    return emit(rc, rc ? NULL : o, out);
+}
+
 static enum tm_rc op_jobs_run(struct call *c, const cJSON *in, char **out, struct tm_diag *d)
 {
     char ids[64][TM_REQ_ID_MAX];
@@ -363,7 +514,9 @@ static enum tm_rc op_jobs_run(struct call *c, const cJSON *in, char **out, struc
           *errs = cJSON_AddArrayToObject(o, "errors");
     for (size_t i = 0; i < n; i++) {
         struct tm_diag jd = {{0}};
-        enum tm_rc jrc = tm_job_run(c->m, ids[i], c->now, &jd);
+        int lease_s = op_int(in, "lease", 0);
+        enum tm_rc jrc = lease_s > 0 ? tm_job_run_lease(c->m, ids[i], c->now, (int64_t)lease_s * 1000, &jd)
+                                     : tm_job_run(c->m, ids[i], c->now, &jd);
         if (jrc == TM_OK) {
             cJSON_AddItemToArray(ran, cJSON_CreateString(ids[i]));
         } else {
@@ -407,6 +560,13 @@ const struct op_impl tm_op_impls[] = {
     {"requests.reject", op_reject},
     {"requests.cancel", op_cancel},
     {"inbox.list", op_inbox},
+    {"requests.rate", op_rate},
+    {"discover", op_discover},
+    {"credits.get", op_credits_get},
+    {"credits.statement", op_credits_statement},
+    {"credits.mint", op_credits_mint},
+    {"credits.config", op_credits_config},
+    {"credits.check", op_credits_check},
     {"jobs.run", op_jobs_run},
     {"verify", op_verify},
     {"quote.show", op_quote},

@@ -35,7 +35,7 @@ contains "$T/out" '"ds1"'
 expect_code 0 "$TEEMED" cards --search "ali comp"          # words are prefixes
 contains "$T/out" '"ds1"'
 expect_code 0 "$TEEMED" cards --search nothing-like-this
-[ "$(cat "$T/out")" = '{"cards":[],"next_cursor":null}' ] || fail "search should find nothing: $(cat "$T/out")"
+[ "$(cat "$T/out")" = '{"cards":[],"market":{},"next_cursor":null}' ] || fail "search should find nothing: $(cat "$T/out")"
 # verification: sim refused by default, accepted when allowed, any changed byte fails
 expect_code 1 "$TEEMED" verify "$T/card.json"
 contains "$T/err" "simulated"

@@ -65,6 +65,16 @@ rows = [
      dict(none=401, operator=404, stranger=404, owner=404, asker=200)),
     ("datasets.upload", "POST", "/v1/datasets/ds-x/upload", None, dict(none=401)),
     ("datasets.withdraw", "DELETE", "/v1/datasets/ds-o", None, dict(none=401, operator=403, asker=403, stranger=403, owner=200)),
+    # the requester's own rating is tested in t0081 (the result must be delivered first)
+    ("requests.rate", "POST", f"/v1/requests/{R}/rating", {"helpful": True},
+     dict(none=401, operator=404, stranger=404, owner=404)),
+    ("discover", "GET", "/v1/datasets/ds-a/discover", None, dict(none=401, operator=404, owner=404, stranger=404, asker=200)),
+    ("credits.get", "GET", "/v1/credits", None, dict(none=401, operator=200, owner=200, asker=200, stranger=200)),
+    ("credits.statement", "GET", "/v1/credits/statement", None, dict(none=401, operator=200, owner=200, asker=200, stranger=200)),
+    ("credits.mint", "POST", "/v1/credits/mint", {"account": "asker", "amount": 5},
+     dict(none=401, owner=403, asker=403, stranger=403, operator=200)),
+    ("credits.config", "PATCH", "/v1/credits/config", {}, dict(none=401, owner=403, asker=403, stranger=403, operator=200)),
+    ("credits.check", "GET", "/v1/credits/check", None, dict(none=401, owner=403, asker=403, stranger=403, operator=200)),
     ("accounts.rotate", "POST", "/v1/accounts/stranger/token", None, dict(none=401, owner=403, asker=403, stranger=200)),
 ]
 bad = []

@@ -1,0 +1,461 @@
+/* market.c - ratings, reputation, demand and discovery (see market.h). */
+#include "core/market.h"
+#include "base/base.h"
+#include "compute/compute.h"
+#include "core/audit.h"
+#include "core/dataset.h"
+#include "core/ledger.h"
+#include "core/workflow.h"
+#include "pipeline/profile.h"
+#include "pipeline/scrub.h"
+#include "store/store.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+double tm_wilson_lower(uint64_t helpful, uint64_t n)
+{
+    if (!n)
+        return 0;
+    const double z = 1.959963984540054, z2 = z * z;
+    double p = (double)helpful / (double)n, nn = (double)n;
+    double lo = (p + z2 / (2 * nn) - z * sqrt(p * (1 - p) / nn + z2 / (4 * nn * nn))) / (1 + z2 / nn);
+    return lo < 0 ? 0 : lo;
+}
+
+static double round2(double x)
+{
+    return floor(x * 100 + 0.5) / 100;
+}
+
+/* ---- ratings ---- */
+
+/* A comment is published to the owners as written, so it must come through the
+ * scrubber untouched: what it would remove (a key, an e-mail, a name, a host) is
+ * refused with the kind, never stored. */
+static enum tm_rc comment_ok(const char *c, struct tm_diag *d)
+{
+    size_t n = strlen(c);
+    if (n > TM_COMMENT_MAX)
+        return tm_fail(d, TM_EINVAL, "the comment is longer than %d bytes", TM_COMMENT_MAX);
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)c[i] < 0x20 || c[i] == 0x7f)
+            return tm_fail(d, TM_EINVAL, "the comment holds a control character");
+    struct tm_scrub s;
+    struct tm_buf out;
+    memset(&s, 0, sizeof s);
+    tm_buf_init(&out);
+    tm_scrub(&s, c, n, &out);
+    tm_buf_release(&out);
+    for (int k = 0; k < TM_S_NKINDS; k++)
+        if (s.hits[k])
+            return tm_fail(d, TM_EINVAL,
+                           "the comment holds what the privacy filter removes (%s): rephrase it without it",
+                           tm_scrub_kind_name((enum tm_scrub_kind)k));
+    return TM_OK;
+}
+
+enum tm_rc tm_rate(struct tm_med *m, const struct tm_account *who, const char *id, int helpful, const char *comment,
+                   int64_t now, cJSON **out, struct tm_diag *d)
+{
+    *out = NULL;
+    if (comment && !*comment)
+        comment = NULL;
+    enum tm_rc rc = comment ? comment_ok(comment, d) : TM_OK;
+    if (rc)
+        return rc;
+    rc = tm_store_begin(m->st, d);
+    if (rc)
+        return rc;
+    sqlite3_stmt *s;
+    int found = 0;
+    char status[16] = "", kind[24] = "";
+    rc = db_prep(m->st, "SELECT status, kind FROM requests WHERE id = ? AND requester = ?", &s, d);
+    if (!rc)
+        rc = db_bind(m->st, s, d, "ti", id, who->id);
+    if (!rc && db_step(m->st, s, &rc, d) == 1) {
+        found = 1;
+        snprintf(status, sizeof status, "%s", db_text(s, 0));
+        snprintf(kind, sizeof kind, "%s", db_text(s, 1));
+    }
+    db_done(m->st, s);
+    if (!rc && !found) /* another's request does not exist for this caller */
+        rc = tm_fail(d, TM_ENOTFOUND, "no request '%.60s' of yours", id);
+    if (!rc && strcmp(status, "done"))
+        rc = tm_fail(d, TM_ECONFLICT, "request '%s' is %s: only a delivered result can be rated", id, status);
+    if (!rc) {
+        rc = db_run(m->st, d, "INSERT INTO ratings(request_id, rater, helpful, comment, created_ms) VALUES(?, ?, ?, ?, ?)",
+                    "tidti", id, who->id, helpful ? 1 : 0, comment, now);
+        if (rc == TM_EEXIST)
+            rc = tm_fail(d, TM_ECONFLICT, "request '%s' is already rated: a result is rated once", id);
+    }
+    /* the owners see each rating of their datasets in the audit trail */
+    if (!rc)
+        rc = db_prep(m->st, "SELECT rd.dataset_id FROM request_datasets rd JOIN datasets ds ON ds.id = rd.dataset_id"
+                            " WHERE rd.request_id = ? AND ds.owner != ? ORDER BY rd.pos", &s, d);
+    if (!rc) {
+        char dsv[TM_COMPUTE_MAX_DS][65];
+        size_t n = 0;
+        int x;
+        rc = db_bind(m->st, s, d, "ti", id, who->id);
+        while (!rc && (x = db_step(m->st, s, &rc, d)) > 0 && n < TM_COMPUTE_MAX_DS)
+            snprintf(dsv[n++], 65, "%s", db_text(s, 0));
+        db_done(m->st, s);
+        for (size_t i = 0; i < n && !rc; i++)
+            rc = tm_audit_add(m, dsv[i], "rating", id, kind, who->name, helpful ? "helpful" : "not helpful", now, d);
+    }
+    if (!rc)
+        rc = tm_store_commit(m->st, d);
+    if (rc) {
+        tm_store_rollback(m->st);
+        return rc;
+    }
+    char ts[32];
+    tm_format_time(now, ts);
+    *out = cJSON_CreateObject();
+    cJSON_AddStringToObject(*out, "request_id", id);
+    cJSON_AddBoolToObject(*out, "helpful", helpful);
+    if (comment)
+        cJSON_AddStringToObject(*out, "comment", comment);
+    else
+        cJSON_AddNullToObject(*out, "comment");
+    cJSON_AddStringToObject(*out, "rated_at", ts);
+    return TM_OK;
+}
+
+/* ---- standing and market figures ---- */
+
+static enum tm_rc ints(struct tm_med *m, const char *sql, const char *fmt, const void *a, const void *b,
+                       int64_t *v, int nv, struct tm_diag *d)
+{
+    sqlite3_stmt *s;
+    for (int i = 0; i < nv; i++)
+        v[i] = 0;
+    enum tm_rc rc = db_prep(m->st, sql, &s, d);
+    if (!rc && fmt[0] == 'i' && fmt[1] == 0)
+        rc = db_bind(m->st, s, d, "i", *(const int64_t *)a);
+    else if (!rc && !strcmp(fmt, "t"))
+        rc = db_bind(m->st, s, d, "t", (const char *)a);
+    else if (!rc && !strcmp(fmt, "ti"))
+        rc = db_bind(m->st, s, d, "ti", (const char *)a, *(const int64_t *)b);
+    else if (!rc && !strcmp(fmt, "ii"))
+        rc = db_bind(m->st, s, d, "ii", *(const int64_t *)a, *(const int64_t *)b);
+    if (!rc && db_step(m->st, s, &rc, d) == 1)
+        for (int i = 0; i < nv; i++)
+            v[i] = sqlite3_column_int64(s, i);
+    db_done(m->st, s);
+    return rc;
+}
+
+enum tm_rc tm_standing(struct tm_med *m, int64_t account, cJSON **out, struct tm_diag *d)
+{
+    int64_t req[1], dec[2], rat[2], since[1];
+    *out = NULL;
+    enum tm_rc rc = ints(m, "SELECT count(*) FROM requests WHERE requester = ?", "i", &account, NULL, req, 1, d);
+    if (!rc) /* owners' own decisions only: auto-approvals and cancellations say nothing of the requester */
+        rc = ints(m, "SELECT count(*), coalesce(sum(a.decision IN ('approved', 'released')), 0) FROM approvals a"
+                     " JOIN requests r ON r.id = a.request_id WHERE r.requester = ? AND a.decision IN"
+                     " ('approved', 'released', 'rejected')", "i", &account, NULL, dec, 2, d);
+    if (!rc)
+        rc = ints(m, "SELECT count(*), coalesce(sum(helpful), 0) FROM ratings WHERE rater = ?", "i", &account, NULL,
+                  rat, 2, d);
+    if (!rc)
+        rc = ints(m, "SELECT created_ms FROM accounts WHERE id = ?", "i", &account, NULL, since, 1, d);
+    if (rc)
+        return rc;
+    char ts[32];
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "requests", (double)req[0]);
+    cJSON_AddNumberToObject(o, "decided", (double)dec[0]);
+    cJSON_AddNumberToObject(o, "approved", (double)dec[1]);
+    if (dec[0])
+        cJSON_AddNumberToObject(o, "approval_rate", round2((double)dec[1] / (double)dec[0]));
+    else
+        cJSON_AddNullToObject(o, "approval_rate");
+    cJSON_AddNumberToObject(o, "ratings_given", (double)rat[0]);
+    cJSON_AddNumberToObject(o, "helpful_given", (double)rat[1]);
+    tm_format_time(since[0], ts);
+    ts[10] = 0; /* to the day */
+    cJSON_AddStringToObject(o, "member_since", ts);
+    *out = o;
+    return TM_OK;
+}
+
+struct mstat {
+    int64_t served, served30, ratings, helpful, ratings30;
+};
+
+static enum tm_rc stat_of(struct tm_med *m, const char *ds, int64_t now, struct mstat *st, struct tm_diag *d)
+{
+    int64_t since = now - TM_DEMAND_WINDOW_MS, v[3];
+    enum tm_rc rc = ints(m, "SELECT count(*), coalesce(sum(r.updated_ms >= ?2), 0) FROM request_datasets rd"
+                            " JOIN requests r ON r.id = rd.request_id JOIN datasets ds ON ds.id = rd.dataset_id"
+                            " WHERE rd.dataset_id = ?1 AND r.status = 'done' AND r.requester != ds.owner",
+                         "ti", ds, &since, v, 2, d);
+    st->served = v[0];
+    st->served30 = v[1];
+    if (!rc)
+        rc = ints(m, "SELECT count(*), coalesce(sum(g.helpful), 0), coalesce(sum(g.created_ms >= ?2), 0)"
+                     " FROM ratings g JOIN request_datasets rd ON rd.request_id = g.request_id"
+                     " JOIN datasets ds ON ds.id = rd.dataset_id WHERE rd.dataset_id = ?1 AND g.rater != ds.owner",
+                  "ti", ds, &since, v, 3, d);
+    st->ratings = v[0];
+    st->helpful = v[1];
+    st->ratings30 = v[2];
+    return rc;
+}
+
+enum tm_rc tm_market_of(struct tm_med *m, const char *ds, int64_t now, cJSON **out, struct tm_diag *d)
+{
+    struct mstat st;
+    int64_t owner = 0, own[2];
+    int withdrawn;
+    *out = NULL;
+    enum tm_rc rc = stat_of(m, ds, now, &st, d);
+    if (!rc)
+        rc = tm_dataset_owner(m, ds, &owner, &withdrawn, d);
+    if (!rc) /* each rating once per owner, whichever of their datasets it concerns */
+        rc = ints(m, "SELECT count(*), coalesce(sum(helpful), 0) FROM ratings g WHERE g.rater != ?1 AND EXISTS"
+                     " (SELECT 1 FROM request_datasets rd JOIN datasets ds ON ds.id = rd.dataset_id"
+                     " WHERE rd.request_id = g.request_id AND ds.owner = ?1)", "i", &owner, NULL, own, 2, d);
+    cJSON *prices = NULL;
+    if (!rc)
+        rc = tm_policy_prices(m, ds, &prices, d);
+    if (rc)
+        return rc;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "reputation", round2(tm_wilson_lower((uint64_t)st.helpful, (uint64_t)st.ratings)));
+    cJSON_AddNumberToObject(o, "ratings", (double)st.ratings);
+    cJSON_AddNumberToObject(o, "helpful", (double)st.helpful);
+    cJSON_AddNumberToObject(o, "queries_served", (double)st.served);
+    cJSON_AddNumberToObject(o, "queries_30d", (double)st.served30);
+    cJSON_AddNumberToObject(o, "ratings_30d", (double)st.ratings30);
+    cJSON_AddNumberToObject(o, "owner_reputation", round2(tm_wilson_lower((uint64_t)own[1], (uint64_t)own[0])));
+    cJSON_AddNumberToObject(o, "owner_ratings", (double)own[0]);
+    cJSON_AddItemToObject(o, "prices", prices);
+    *out = o;
+    return TM_OK;
+}
+
+/* ---- ordering the cards ---- */
+
+struct ranked_ds {
+    char *id;
+    double k1, k2, k3;
+};
+
+static int by_keys(const void *a, const void *b)
+{
+    const struct ranked_ds *x = a, *y = b;
+    if (x->k1 != y->k1)
+        return x->k1 > y->k1 ? -1 : 1;
+    if (x->k2 != y->k2)
+        return x->k2 > y->k2 ? -1 : 1;
+    if (x->k3 != y->k3)
+        return x->k3 > y->k3 ? -1 : 1;
+    return strcmp(x->id, y->id);
+}
+
+enum tm_rc tm_market_order(struct tm_med *m, const char *sort, const char *search, int offset, int limit,
+                           int64_t now, cJSON **ids, int *more, struct tm_diag *d)
+{
+    sqlite3_stmt *s;
+    *ids = NULL;
+    *more = 0;
+    int rel = !strcmp(sort, "relevance");
+    if (rel && !(search && *search))
+        return tm_fail(d, TM_EINVAL, "sort by relevance needs a search (or rank for your dataset: discover --for)");
+    if (!rel && strcmp(sort, "reputation") && strcmp(sort, "demand"))
+        return tm_fail(d, TM_EINVAL, "unknown sort '%.20s' (newest, relevance, reputation or demand)", sort);
+    struct tm_buf q;
+    tm_buf_init(&q);
+    if (search)
+        tm_cards_fts_query(search, &q);
+    enum tm_rc rc;
+    if (q.len)
+        rc = db_prep(m->st, "SELECT ds.id, ds.created_ms, -f.rank FROM cards_fts f JOIN datasets ds"
+                            " ON ds.rowid = f.rowid WHERE cards_fts MATCH ?1 AND ds.withdrawn_ms IS NULL", &s, d);
+    else
+        rc = db_prep(m->st, "SELECT id, created_ms, 0 FROM datasets WHERE withdrawn_ms IS NULL AND ?1 IS NULL", &s, d);
+    if (!rc)
+        rc = db_bind(m->st, s, d, "t", q.len ? q.ptr : NULL);
+    struct ranked_ds *v = NULL;
+    size_t n = 0, cap = 0;
+    int x;
+    while (!rc && (x = db_step(m->st, s, &rc, d)) > 0) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            v = tm_xrealloc(v, cap * sizeof *v);
+        }
+        v[n].id = tm_xstrdup(db_text(s, 0));
+        v[n].k3 = (double)sqlite3_column_int64(s, 1);
+        v[n].k1 = sqlite3_column_double(s, 2);
+        v[n].k2 = 0;
+        n++;
+    }
+    db_done(m->st, s);
+    tm_buf_release(&q);
+    for (size_t i = 0; i < n && !rc && !rel; i++) {
+        struct mstat st;
+        rc = stat_of(m, v[i].id, now, &st, d);
+        if (!strcmp(sort, "reputation")) {
+            v[i].k1 = tm_wilson_lower((uint64_t)st.helpful, (uint64_t)st.ratings);
+            v[i].k2 = (double)st.ratings;
+        } else {
+            v[i].k1 = (double)st.served30;
+            v[i].k2 = (double)st.served;
+        }
+    }
+    if (!rc) {
+        qsort(v, n, sizeof *v, by_keys);
+        *ids = cJSON_CreateArray();
+        for (size_t i = (size_t)offset; i < n && i < (size_t)offset + (size_t)limit; i++)
+            cJSON_AddItemToArray(*ids, cJSON_CreateString(v[i].id));
+        *more = (size_t)offset + (size_t)limit < n;
+    }
+    for (size_t i = 0; i < n; i++)
+        free(v[i].id);
+    free(v);
+    return rc;
+}
+
+/* ---- discovery ---- */
+
+#define DISCOVER_MAX 2000 /* candidates considered: the newest listed datasets */
+
+struct cand {
+    char id[65], owner[65];
+    char *topic;
+    struct tm_affinity a;
+    struct mstat st;
+    double rep, score;
+};
+
+static int by_score(const void *a, const void *b)
+{
+    const struct cand *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score > y->score ? -1 : 1;
+    return strcmp(x->id, y->id);
+}
+
+/* Shares said in tenths: the figures are coarse, never a count of terms. */
+static double tenth(double x)
+{
+    return floor(x * 10 + 0.5) / 10;
+}
+
+static void reason_of(const struct cand *c, char *out, size_t n)
+{
+    int sh = (int)(tenth(c->a.shared_frac) * 100), ad = (int)(tenth(c->a.adds_frac) * 100);
+    const char *fit = c->a.overlap < 0.05                          ? "unrelated to yours"
+                      : c->a.adds_frac < 0.15                        ? "a near duplicate of yours"
+                      : c->a.complementarity >= 0.4                  ? "complementary"
+                      : c->a.adds_frac < 0.3                         ? "mostly what you have"
+                                                                     : "partly complementary";
+    size_t k = (size_t)snprintf(out, n, "%s: shares about %d%% of its distinctive topics with yours, and about %d%% "
+                                        "would be new to you",
+                                fit, sh, ad);
+    if (k >= n)
+        return;
+    if (c->st.ratings)
+        k += (size_t)snprintf(out + k, n - k, "; %lld of %lld requesters found it helpful", (long long)c->st.helpful,
+                              (long long)c->st.ratings);
+    else if (k < n)
+        k += (size_t)snprintf(out + k, n - k, "; not rated yet");
+    if (k < n)
+        snprintf(out + k, n - k, "; %lld quer%s in 30 days", (long long)c->st.served30,
+                 c->st.served30 == 1 ? "y" : "ies");
+}
+
+enum tm_rc tm_discover(struct tm_med *m, const struct tm_account *who, const char *ds, int limit, int64_t now,
+                       cJSON **out, struct tm_diag *d)
+{
+    int64_t owner = 0;
+    int withdrawn = 0;
+    *out = NULL;
+    enum tm_rc rc = tm_dataset_owner(m, ds, &owner, &withdrawn, d);
+    if ((rc == TM_ENOTFOUND || (!rc && (owner != who->id || withdrawn))))
+        return tm_fail(d, TM_ENOTFOUND, "no listed dataset '%.80s' of yours", ds);
+    if (rc)
+        return rc;
+    const struct tm_profile *mine, *other;
+    void *mref, *oref;
+    int kmine = 0;
+    rc = tm_policy_k(m, ds, &kmine, d);
+    if (!rc)
+        rc = tm_med_profile_get(m, ds, &mine, &mref, d);
+    if (rc)
+        return rc;
+    sqlite3_stmt *s;
+    struct cand *v = tm_xcalloc(DISCOVER_MAX, sizeof *v);
+    size_t n = 0;
+    rc = db_prep(m->st, "SELECT ds.id, a.name, coalesce(json_extract(ds.card, '$.topic'), '') FROM datasets ds"
+                        " JOIN accounts a ON a.id = ds.owner WHERE ds.withdrawn_ms IS NULL AND ds.owner != ?"
+                        " ORDER BY ds.created_ms DESC, ds.id LIMIT ?", &s, d);
+    if (!rc)
+        rc = db_bind(m->st, s, d, "ii", who->id, (int64_t)DISCOVER_MAX);
+    int x;
+    while (!rc && (x = db_step(m->st, s, &rc, d)) > 0 && n < DISCOVER_MAX) {
+        snprintf(v[n].id, sizeof v[n].id, "%s", db_text(s, 0));
+        snprintf(v[n].owner, sizeof v[n].owner, "%s", db_text(s, 1));
+        v[n].topic = tm_xstrdup(db_text(s, 2));
+        n++;
+    }
+    db_done(m->st, s);
+    for (size_t i = 0; i < n && !rc; i++) {
+        rc = tm_med_profile_get(m, v[i].id, &other, &oref, d);
+        if (rc == TM_ENOTFOUND) { /* withdrawn meanwhile */
+            rc = TM_OK;
+            v[i].score = -1;
+            continue;
+        }
+        if (rc)
+            break;
+        int ko = 0;
+        rc = tm_policy_k(m, v[i].id, &ko, d);
+        if (!rc)
+            tm_affinity(mine, other, kmine > mine->k ? kmine : mine->k, ko > other->k ? ko : other->k, &v[i].a);
+        tm_med_profile_put(m, other, oref);
+        if (rc)
+            break;
+        rc = stat_of(m, v[i].id, now, &v[i].st, d);
+        v[i].rep = tm_wilson_lower((uint64_t)v[i].st.helpful, (uint64_t)v[i].st.ratings);
+        /* what collaboration would give, weighted by what others found (an unrated
+         * dataset keeps half its weight) and, gently, by demand */
+        v[i].score = v[i].a.complementarity * (0.5 + 0.5 * v[i].rep) * (1 + 0.1 * log1p((double)v[i].st.served30));
+    }
+    tm_med_profile_put(m, mine, mref);
+    if (!rc) {
+        qsort(v, n, sizeof *v, by_score);
+        cJSON *o = cJSON_CreateObject(), *list;
+        cJSON_AddStringToObject(o, "for", ds);
+        list = cJSON_AddArrayToObject(o, "candidates");
+        for (size_t i = 0; i < n && (int)cJSON_GetArraySize(list) < limit; i++) {
+            if (v[i].score < 0)
+                continue;
+            char reason[300];
+            reason_of(&v[i], reason, sizeof reason);
+            cJSON *c = cJSON_CreateObject();
+            cJSON_AddStringToObject(c, "dataset_id", v[i].id);
+            cJSON_AddStringToObject(c, "owner", v[i].owner);
+            cJSON_AddStringToObject(c, "topic", v[i].topic);
+            cJSON_AddNumberToObject(c, "score", round2(v[i].score));
+            cJSON_AddNumberToObject(c, "shared", tenth(v[i].a.shared_frac));
+            cJSON_AddNumberToObject(c, "adds", tenth(v[i].a.adds_frac));
+            cJSON_AddNumberToObject(c, "reputation", round2(v[i].rep));
+            cJSON_AddNumberToObject(c, "ratings", (double)v[i].st.ratings);
+            cJSON_AddNumberToObject(c, "queries_30d", (double)v[i].st.served30);
+            cJSON_AddStringToObject(c, "reason", reason);
+            cJSON_AddItemToArray(list, c);
+        }
+        cJSON_AddNumberToObject(o, "considered", (double)n);
+        *out = o;
+    }
+    for (size_t i = 0; i < n; i++)
+        free(v[i].topic);
+    free(v);
+    return rc;
+}
