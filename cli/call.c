@@ -90,7 +90,14 @@ static enum tm_rc open_svc(struct cli *c, struct tm_diag *d)
     const char *url = c->server ? c->server : getenv("TEEMED_SERVER");
     if (url && *url)
         return tm_svc_open_remote(url, &c->svc, d);
-    return tm_svc_open(cli_data_dir(c), &c->svc, d);
+    enum tm_rc rc = tm_svc_open(cli_data_dir(c), &c->svc, d);
+    /* $TEEMED_JOB_LEASE: how long the claims on jobs this process runs last (s) */
+    const char *lease = getenv("TEEMED_JOB_LEASE");
+    char *end;
+    long s = lease && *lease ? strtol(lease, &end, 10) : 0;
+    if (!rc && s >= 1 && s <= 86400 && !*end)
+        tm_svc_set_job_lease(c->svc, (unsigned)s);
+    return rc;
 }
 
 int cli_call_cb(struct cli *c, const char *op, cJSON *in, char **out, void *cb, void (*warn)(void *, const char *),

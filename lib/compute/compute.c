@@ -154,30 +154,42 @@ static cJSON *overlap(const struct tm_compute_in *in, struct tm_diag *d)
     return res;
 }
 
-static size_t top_at_k(const struct tm_profile *p, int k, const struct tm_pterm **out)
+size_t tm_affinity_top(const struct tm_profile *p, int k, const char **out)
 {
-    const struct tm_pterm *all[CANDIDATES * 4];
-    size_t n = distinctive(p, all, CANDIDATES * 4), m = 0;
-    for (size_t i = 0; i < n && m < CANDIDATES; i++)
+    const struct tm_pterm *all[TM_AFFINITY_TERMS * 4];
+    size_t n = distinctive(p, all, TM_AFFINITY_TERMS * 4), m = 0;
+    for (size_t i = 0; i < n && m < TM_AFFINITY_TERMS; i++)
         if (all[i]->df >= (uint32_t)k)
-            out[m++] = all[i];
+            out[m++] = all[i]->term;
     return m;
 }
 
-void tm_affinity(const struct tm_profile *mine, const struct tm_profile *other, int k_mine, int k_other,
+void tm_affinity(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, const uint8_t *ambient,
                  struct tm_affinity *out)
 {
-    const struct tm_pterm *a[CANDIDATES], *b[CANDIDATES];
-    size_t na = top_at_k(mine, k_mine, a), nb = top_at_k(other, k_other, b);
+    size_t i = 0, j = 0, ca = 0, cb = 0;
     memset(out, 0, sizeof *out);
-    for (size_t i = 0; i < nb; i++)
-        out->shared += rank_in(a, na, b[i]->term) >= 0;
-    out->mine_only = na - out->shared;
-    out->other_only = nb - out->shared;
-    size_t small = na < nb ? na : nb;
+    for (size_t x = 0; x < na; x++)
+        ca += !(ambient && ambient[a[x]]);
+    for (size_t x = 0; x < nb; x++)
+        cb += !(ambient && ambient[b[x]]);
+    while (i < na && j < nb) { /* both sorted: one merge */
+        if (a[i] < b[j]) {
+            i++;
+        } else if (a[i] > b[j]) {
+            j++;
+        } else {
+            out->shared += !(ambient && ambient[a[i]]);
+            i++;
+            j++;
+        }
+    }
+    out->mine_only = ca - out->shared;
+    out->other_only = cb - out->shared;
+    size_t small = ca < cb ? ca : cb;
     out->overlap = small ? (double)out->shared / (double)small : 0;
-    out->shared_frac = nb ? (double)out->shared / (double)nb : 0;
-    out->adds_frac = nb ? (double)out->other_only / (double)nb : 0;
+    out->shared_frac = cb ? (double)out->shared / (double)cb : 0;
+    out->adds_frac = cb ? (double)out->other_only / (double)cb : 0;
     double s = out->overlap, x = out->adds_frac;
     out->complementarity = s + x > 0 ? 2 * s * x / (s + x) : 0;
 }

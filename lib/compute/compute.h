@@ -43,10 +43,12 @@ struct tm_computation {
 double tm_laplace(double b);
 
 /* How two datasets relate, for discovery: over each one's distinctive publishable terms
- * (the CANDIDATES that overlap compares), how many they share and how many each has
- * alone. complementarity is the harmonic mean of the overlap coefficient (how much of
- * the smaller set is shared) and how much of other's set is new to mine: 0 for duplicates and for unrelated data,
- * highest when they share a footing and other adds much. */
+ * (the ones overlap compares, tm_affinity_top), how many they share and how many each
+ * has alone, leaving out ambient terms (distinctive in most datasets of the market:
+ * the vocabulary of everyone's conversations with an agent, not a topic).
+ * complementarity is the harmonic mean of the overlap coefficient (how much of the
+ * smaller set is shared) and how much of other's set is new to mine: 0 for duplicates
+ * and for unrelated data, highest when they share a footing and other adds much. */
 struct tm_affinity {
     size_t shared, mine_only, other_only;
     double shared_frac; /* shared / |other|: how much of other I have too */
@@ -54,9 +56,12 @@ struct tm_affinity {
     double overlap;     /* shared / min(|mine|, |other|): how much common footing */
     double complementarity;
 };
-/* Terms seen in fewer than k_mine / k_other sessions do not count (an owner's policy
- * may ask for a higher k than the profile's). */
-void tm_affinity(const struct tm_profile *mine, const struct tm_profile *other, int k_mine, int k_other,
+/* The distinctive publishable terms of p seen in >= k sessions (an owner's policy may ask
+ * for a higher k than the profile's), best first, at most TM_AFFINITY_TERMS (borrowed). */
+#define TM_AFFINITY_TERMS 80
+size_t tm_affinity_top(const struct tm_profile *p, int k, const char **out);
+/* a and b: sorted term ids; ambient[id] != 0 for ambient terms (may be NULL). */
+void tm_affinity(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, const uint8_t *ambient,
                  struct tm_affinity *out);
 /* The computation called name, or NULL. */
 const struct tm_computation *tm_computation(const char *name);

@@ -370,6 +370,35 @@ static void reason_of(const struct cand *c, char *out, size_t n)
                  c->st.served30 == 1 ? "y" : "ies");
 }
 
+/* The ids of ds's top terms (interned in terms), sorted; *n of them. */
+static enum tm_rc term_ids(struct tm_med *m, const char *ds, struct tm_map *terms, uint32_t *ids, size_t *n,
+                           struct tm_diag *d)
+{
+    const struct tm_profile *p;
+    const char *top[TM_AFFINITY_TERMS];
+    void *ref;
+    int k = 0;
+    *n = 0;
+    enum tm_rc rc = tm_policy_k(m, ds, &k, d);
+    if (!rc)
+        rc = tm_med_profile_get(m, ds, &p, &ref, d);
+    if (rc)
+        return rc;
+    size_t nt = tm_affinity_top(p, k > p->k ? k : p->k, top);
+    for (size_t i = 0; i < nt; i++) {
+        int added;
+        ids[(*n)++] = tm_map_intern(terms, top[i], strlen(top[i]), &added);
+    }
+    tm_med_profile_put(m, p, ref);
+    for (size_t i = 1; i < *n; i++) /* insertion sort: at most 80 */
+        for (size_t j = i; j > 0 && ids[j - 1] > ids[j]; j--) {
+            uint32_t t = ids[j];
+            ids[j] = ids[j - 1];
+            ids[j - 1] = t;
+        }
+    return TM_OK;
+}
+
 enum tm_rc tm_discover(struct tm_med *m, const struct tm_account *who, const char *ds, int limit, int64_t now,
                        cJSON **out, struct tm_diag *d)
 {
@@ -381,60 +410,80 @@ enum tm_rc tm_discover(struct tm_med *m, const struct tm_account *who, const cha
         return tm_fail(d, TM_ENOTFOUND, "no listed dataset '%.80s' of yours", ds);
     if (rc)
         return rc;
-    const struct tm_profile *mine, *other;
-    void *mref, *oref;
-    int kmine = 0;
-    rc = tm_policy_k(m, ds, &kmine, d);
-    if (!rc)
-        rc = tm_med_profile_get(m, ds, &mine, &mref, d);
-    if (rc)
-        return rc;
-    sqlite3_stmt *s;
+    struct tm_map terms;
+    uint32_t mine[TM_AFFINITY_TERMS];
+    size_t nmine = 0, n = 0;
     struct cand *v = tm_xcalloc(DISCOVER_MAX, sizeof *v);
-    size_t n = 0;
-    rc = db_prep(m->st, "SELECT ds.id, a.name, coalesce(json_extract(ds.card, '$.topic'), '') FROM datasets ds"
-                        " JOIN accounts a ON a.id = ds.owner WHERE ds.withdrawn_ms IS NULL AND ds.owner != ?"
-                        " ORDER BY ds.created_ms DESC, ds.id LIMIT ?", &s, d);
+    uint32_t(*tid)[TM_AFFINITY_TERMS] = tm_xcalloc(DISCOVER_MAX, sizeof *tid);
+    size_t *ntid = tm_xcalloc(DISCOVER_MAX, sizeof *ntid);
+    uint32_t *df = NULL;
+    uint8_t *ambient = NULL;
+    tm_map_init(&terms);
+    rc = term_ids(m, ds, &terms, mine, &nmine, d);
+    sqlite3_stmt *s;
     if (!rc)
+        rc = db_prep(m->st, "SELECT ds.id, a.name, coalesce(json_extract(ds.card, '$.topic'), '') FROM datasets ds"
+                            " JOIN accounts a ON a.id = ds.owner WHERE ds.withdrawn_ms IS NULL AND ds.owner != ?"
+                            " ORDER BY ds.created_ms DESC, ds.id LIMIT ?", &s, d);
+    if (!rc) {
+        int x;
         rc = db_bind(m->st, s, d, "ii", who->id, (int64_t)DISCOVER_MAX);
-    int x;
-    while (!rc && (x = db_step(m->st, s, &rc, d)) > 0 && n < DISCOVER_MAX) {
-        snprintf(v[n].id, sizeof v[n].id, "%s", db_text(s, 0));
-        snprintf(v[n].owner, sizeof v[n].owner, "%s", db_text(s, 1));
-        v[n].topic = tm_xstrdup(db_text(s, 2));
-        n++;
+        while (!rc && (x = db_step(m->st, s, &rc, d)) > 0 && n < DISCOVER_MAX) {
+            snprintf(v[n].id, sizeof v[n].id, "%s", db_text(s, 0));
+            snprintf(v[n].owner, sizeof v[n].owner, "%s", db_text(s, 1));
+            v[n].topic = tm_xstrdup(db_text(s, 2));
+            n++;
+        }
+        db_done(m->st, s);
     }
-    db_done(m->st, s);
+    /* pass 1: every candidate's distinctive terms */
     for (size_t i = 0; i < n && !rc; i++) {
-        rc = tm_med_profile_get(m, v[i].id, &other, &oref, d);
+        rc = term_ids(m, v[i].id, &terms, tid[i], &ntid[i], d);
         if (rc == TM_ENOTFOUND) { /* withdrawn meanwhile */
             rc = TM_OK;
             v[i].score = -1;
-            continue;
         }
-        if (rc)
-            break;
-        int ko = 0;
-        rc = tm_policy_k(m, v[i].id, &ko, d);
-        if (!rc)
-            tm_affinity(mine, other, kmine > mine->k ? kmine : mine->k, ko > other->k ? ko : other->k, &v[i].a);
-        tm_med_profile_put(m, other, oref);
-        if (rc)
-            break;
+    }
+    /* the pooled background: with 3 or more datasets, a term distinctive in more than
+     * three quarters of them (and in at least 3) is ambient vocabulary - what everyone's
+     * conversations with an agent share - not a topic. (A half would make a domain that
+     * most of a small market works in ambient.) */
+    if (!rc) {
+        df = tm_xcalloc(terms.count + 1, sizeof *df);
+        ambient = tm_xcalloc(terms.count + 1, 1);
+        size_t total = 1;
+        for (size_t j = 0; j < nmine; j++)
+            df[mine[j]]++;
+        for (size_t i = 0; i < n; i++) {
+            total += v[i].score >= 0;
+            for (size_t j = 0; j < ntid[i] && v[i].score >= 0; j++)
+                df[tid[i][j]]++;
+        }
+        for (uint32_t t = 0; t < terms.count && total >= 3; t++)
+            ambient[t] = df[t] >= 3 && 4 * (size_t)df[t] > 3 * total;
+    }
+    /* pass 2: affinity, reputation, demand */
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (v[i].score < 0)
+            continue;
+        tm_affinity(mine, nmine, tid[i], ntid[i], ambient, &v[i].a);
         rc = stat_of(m, v[i].id, now, &v[i].st, d);
         v[i].rep = tm_wilson_lower((uint64_t)v[i].st.helpful, (uint64_t)v[i].st.ratings);
         /* what collaboration would give, weighted by what others found (an unrated
          * dataset keeps half its weight) and, gently, by demand */
         v[i].score = v[i].a.complementarity * (0.5 + 0.5 * v[i].rep) * (1 + 0.1 * log1p((double)v[i].st.served30));
     }
-    tm_med_profile_put(m, mine, mref);
     if (!rc) {
         qsort(v, n, sizeof *v, by_score);
         cJSON *o = cJSON_CreateObject(), *list;
         cJSON_AddStringToObject(o, "for", ds);
         list = cJSON_AddArrayToObject(o, "candidates");
-        for (size_t i = 0; i < n && (int)cJSON_GetArraySize(list) < limit; i++) {
+        size_t considered = 0;
+        for (size_t i = 0; i < n; i++) {
             if (v[i].score < 0)
+                continue;
+            considered++;
+            if ((int)cJSON_GetArraySize(list) >= limit)
                 continue;
             char reason[300];
             reason_of(&v[i], reason, sizeof reason);
@@ -451,11 +500,16 @@ enum tm_rc tm_discover(struct tm_med *m, const struct tm_account *who, const cha
             cJSON_AddStringToObject(c, "reason", reason);
             cJSON_AddItemToArray(list, c);
         }
-        cJSON_AddNumberToObject(o, "considered", (double)n);
+        cJSON_AddNumberToObject(o, "considered", (double)considered);
         *out = o;
     }
     for (size_t i = 0; i < n; i++)
         free(v[i].topic);
     free(v);
+    free(tid);
+    free(ntid);
+    free(df);
+    free(ambient);
+    tm_map_release(&terms);
     return rc;
 }
