@@ -5,6 +5,8 @@
 #include "harness.h"
 #include "core/account.h"
 #include "core/dataset.h"
+#include "core/ledger.h"
+#include "core/market.h"
 #include "core/mediator.h"
 #include "core/workflow.h"
 #include "svc/schema.h"
@@ -495,16 +497,18 @@ done:
  * the operation, and leaves no partial state ---- */
 
 struct counts {
-    long requests, approvals, audit, results, budgets;
+    long requests, approvals, audit, results, budgets, txns, moved, ratings;
 };
 
 static void count(struct tm_med *m, struct counts *c)
 {
     static const char *const sql[] = {"SELECT count(*) FROM requests", "SELECT count(*) FROM approvals",
                                       "SELECT count(*) FROM audit", "SELECT count(*) FROM results",
-                                      "SELECT coalesce(sum(spent), 0) * 1000 FROM budgets"};
-    long *v[] = {&c->requests, &c->approvals, &c->audit, &c->results, &c->budgets};
-    for (int i = 0; i < 5; i++) {
+                                      "SELECT coalesce(sum(spent), 0) * 1000 FROM budgets",
+                                      "SELECT count(*) FROM ledger_txns", "SELECT coalesce(sum(abs(amount)), 0) FROM ledger",
+                                      "SELECT count(*) FROM ratings"};
+    long *v[] = {&c->requests, &c->approvals, &c->audit, &c->results, &c->budgets, &c->txns, &c->moved, &c->ratings};
+    for (int i = 0; i < 8; i++) {
         sqlite3_stmt *s;
         enum tm_rc rc;
         *v[i] = -1;
@@ -517,7 +521,8 @@ static void count(struct tm_med *m, struct counts *c)
 static int same(const struct counts *a, const struct counts *b)
 {
     return a->requests == b->requests && a->approvals == b->approvals && a->audit == b->audit &&
-           a->results == b->results && a->budgets == b->budgets;
+           a->results == b->results && a->budgets == b->budgets && a->txns == b->txns && a->moved == b->moved &&
+           a->ratings == b->ratings;
 }
 
 /* Run one workflow step with a fault at statement n = 1, 2, ...: every run that hits
@@ -556,7 +561,8 @@ struct wf {
 static enum tm_rc step_policy(struct tm_med *m, void *arg)
 {
     struct wf *w = arg;
-    cJSON *patch = cJSON_Parse("{\"review\":true,\"dp\":{\"budget\":100,\"per_query\":1}}"), *out = NULL;
+    cJSON *patch = cJSON_Parse("{\"review\":true,\"dp\":{\"budget\":100,\"per_query\":1},\"prices\":{\"gap\":7}}"),
+          *out = NULL;
     enum tm_rc rc = tm_policy_patch(m, &w->alice, "a", patch, 1000, &out, NULL);
     cJSON_Delete(patch);
     cJSON_Delete(out);
@@ -614,6 +620,25 @@ static enum tm_rc step_release(struct tm_med *m, void *arg)
     return rc;
 }
 
+static enum tm_rc step_rate(struct tm_med *m, void *arg)
+{
+    struct wf *w = arg;
+    cJSON *out = NULL;
+    enum tm_rc rc = tm_rate(m, &w->bob, w->rid, 1, "clear and useful", 6000, &out, NULL);
+    cJSON_Delete(out);
+    return rc;
+}
+
+static enum tm_rc step_mint(struct tm_med *m, void *arg)
+{
+    (void)arg;
+    struct tm_account op = {0, "operator", TM_ROLE_OPERATOR};
+    cJSON *out = NULL;
+    enum tm_rc rc = tm_credits_mint(m, &op, "bob", 5, "test", 7000, &out, NULL);
+    cJSON_Delete(out);
+    return rc;
+}
+
 static enum tm_rc step_budget(struct tm_med *m, void *arg)
 {
     (void)arg;
@@ -639,7 +664,8 @@ void test_workflow_fails_closed_on_every_db_error(void)
         const char *name;
         step_fn fn, reset;
     } steps[] = {{"policy", step_policy, NULL}, {"budget", step_budget, NULL}, {"create", step_create, NULL},
-                 {"approve", step_approve, NULL}, {"job", step_job, reset_job}, {"release", step_release, NULL}};
+                 {"approve", step_approve, NULL}, {"job", step_job, reset_job}, {"release", step_release, NULL},
+                 {"rate", step_rate, NULL}, {"mint", step_mint, NULL}};
     for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
         long n = faults(m, steps[i].fn, steps[i].reset, &w);
         if (n <= 0)
@@ -653,6 +679,17 @@ void test_workflow_fails_closed_on_every_db_error(void)
     CHECK_CONTAINS(env, "\"differential_privacy\"");
     free(env);
     cJSON_Delete(st);
+    /* and paid: the 7 credits held at creation went to alice on release; bob was minted 5 */
+    cJSON *cr = NULL;
+    CHECK(tm_credits_get(m, &w.alice, 20, NULL, &cr, &d) == TM_OK);
+    CHECK_INT_EQ((int)cJSON_GetObjectItemCaseSensitive(cr, "balance")->valuedouble, 107);
+    cJSON_Delete(cr);
+    CHECK(tm_credits_get(m, &w.bob, 20, NULL, &cr, &d) == TM_OK);
+    CHECK_INT_EQ((int)cJSON_GetObjectItemCaseSensitive(cr, "balance")->valuedouble, 98);
+    cJSON_Delete(cr);
+    CHECK(tm_credits_check(m, &cr, &d) == TM_OK);
+    CHECK(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cr, "ok")));
+    cJSON_Delete(cr);
 done:
     tm_med_close(m);
     tm_shared_free(sh);
