@@ -45,10 +45,39 @@ static int cap_of(const struct tm_compute_in *in, size_t i)
 
 static int min3(int a, int b, int c) { return a < b ? (a < c ? a : c) : (b < c ? b : c); }
 
-/* The dataset's distinctive publishable terms, best first (borrowed from the profile). */
+int tm_ambient_term(const struct tm_map *amb, const char *term)
+{
+    if (!amb || !amb->count)
+        return 0;
+    size_t n = strlen(term);
+    if (tm_map_find(amb, term, n) != UINT32_MAX)
+        return 1;
+    for (const char *p = term, *u; (u = strchr(p, '_')); p = u + 1) /* each word of a phrase */
+        if (u > p && tm_map_find(amb, p, (size_t)(u - p)) != UINT32_MAX)
+            return 1;
+    const char *last = strrchr(term, '_');
+    return last && last[1] && last != term + n - 1 && tm_map_find(amb, last + 1, strlen(last + 1)) != UINT32_MAX;
+}
+
+/* The dataset's distinctive publishable terms that are not ambient, best first
+ * (borrowed from the profile). */
+static size_t distinctive_in(const struct tm_compute_in *in, const struct tm_profile *p, const struct tm_pterm **out,
+                             size_t max)
+{
+    if (!in || !in->ambient || !in->ambient->count)
+        return tm_profile_top(p, out, max);
+    size_t n = 0;
+    for (size_t i = 0; i < p->nterms && n < max; i++) {
+        const struct tm_pterm *t = &p->terms[i];
+        if ((t->flags & TM_T_PUBLIC) && !(t->flags & TM_T_GENERIC) && !tm_ambient_term(in->ambient, t->term))
+            out[n++] = t;
+    }
+    return n;
+}
+
 static size_t distinctive(const struct tm_profile *p, const struct tm_pterm **out, size_t max)
 {
-    return tm_profile_top(p, out, max);
+    return distinctive_in(NULL, p, out, max);
 }
 
 static const struct tm_pterm *find_term(const struct tm_profile *p, const char *t)
@@ -74,7 +103,7 @@ static const char *focus_of(const struct tm_compute_in *in, const struct tm_prof
         if (p->topics[i].publishable && p->topics[i].share >= 0.03)
             return in->tax->topics[p->topics[i].topic].label;
     const struct tm_pterm *top[1];
-    return distinctive(p, top, 1) ? top[0]->term : "its own topics";
+    return distinctive_in(in, p, top, 1) ? top[0]->term : "its own topics";
 }
 
 struct ranked {
@@ -98,7 +127,7 @@ static cJSON *overlap(const struct tm_compute_in *in, struct tm_diag *d)
     int lim_s = min3(limit, cap_of(in, 0), cap_of(in, 1)), lim_1 = min3(limit, cap_of(in, 0), 1000),
         lim_2 = min3(limit, cap_of(in, 1), 1000);
     const struct tm_pterm *a[CANDIDATES], *b[CANDIDATES];
-    size_t na = distinctive(in->prof[0], a, CANDIDATES), nb = distinctive(in->prof[1], b, CANDIDATES);
+    size_t na = distinctive_in(in, in->prof[0], a, CANDIDATES), nb = distinctive_in(in, in->prof[1], b, CANDIDATES);
     struct ranked *shared = tm_xcalloc(na + 1, sizeof *shared);
     struct ranked *ua = tm_xcalloc(na + 1, sizeof *ua), *ub = tm_xcalloc(nb + 1, sizeof *ub);
     size_t ns = 0, nua = 0, nub = 0;
@@ -303,7 +332,7 @@ static cJSON *gap(const struct tm_compute_in *in, struct tm_diag *d)
     }
     /* beyond every taxonomy: the target's distinctive terms that mine never uses */
     const struct tm_pterm *top[CANDIDATES];
-    size_t nt = eps > 0 ? 0 : distinctive(target, top, CANDIDATES), no = 0;
+    size_t nt = eps > 0 ? 0 : distinctive_in(in, target, top, CANDIDATES), no = 0;
     struct ranked other[CANDIDATES];
     for (size_t i = 0; i < nt && no < (size_t)limit && left > 0; i++) {
         if (top[i]->flags & TM_T_TAXONOMY)
@@ -445,9 +474,23 @@ struct vocab {
     const struct tm_profile *p;
 };
 
+/* Words of the mediator's own: how it describes a tool call in a step ("Ran", "Read the
+ * relevant file", "Edited the code", "Searched the code", "Looked up documentation") and
+ * the labels of error lines. They come from no dataset, so they reveal nothing. */
+static int mediator_word(const char *w, size_t n)
+{
+    static const char *const words[] = {"ran", "read", "edited", "searched", "looked", "up", "documentation",
+                                        "used", "relevant", "file", "code", "error", "failed", "fatal", "warning",
+                                        "exception", "fix", "fixed"};
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+        if (strlen(words[i]) == n && !memcmp(words[i], w, n))
+            return 1;
+    return 0;
+}
+
 static int word_ok(const struct vocab *v, const char *w, size_t n)
 {
-    return tm_is_stopword(w, n) || (v->in->tax && tm_taxonomy_mask(v->in->tax, w, n)) ||
+    return tm_is_stopword(w, n) || mediator_word(w, n) || (v->in->tax && tm_taxonomy_mask(v->in->tax, w, n)) ||
            tm_profile_vocab(v->p, w, n);
 }
 

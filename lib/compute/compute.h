@@ -26,7 +26,11 @@ struct tm_compute_in {
     double dp_epsilon[TM_COMPUTE_MAX_DS]; /* > 0: release noisy counts of that dataset */
     int max_terms[TM_COMPUTE_MAX_DS];     /* the owner's cap on the terms of that dataset one
                                            * result releases (0: TM_MAX_TERMS_DEFAULT) */
+    const struct tm_map *ambient;         /* the market's ambient vocabulary (core/pool.h), never
+                                           * a topic; may be NULL */
 };
+/* Is term ambient under amb: listed, or a phrase (a_b) with an ambient word? */
+int tm_ambient_term(const struct tm_map *amb, const char *term);
 #define TM_MAX_TERMS_DEFAULT 20
 
 struct tm_computation {

@@ -5,6 +5,7 @@
 #include "attest/attest.h"
 #include "base/crypto.h"
 #include "core/audit.h"
+#include "core/pool.h"
 #include "core/dataset.h"
 #include "pipeline/card.h"
 #include "pipeline/ingest.h"
@@ -143,7 +144,8 @@ struct tm_ingest *tm_onboarding_ingest(struct tm_onboarding *s) { return s->in; 
 /* Publish in one short transaction: row, sealed profile, search entry, audit. */
 static enum tm_rc publish(struct tm_med *m, const struct tm_onboard_opts *o, int k, const char *commit,
                           const char *card, const uint8_t *sealed, size_t sealed_len, const char *rawname,
-                          const uint8_t salt[16], uint64_t raw_bytes, const char *search, struct tm_diag *d)
+                          const uint8_t salt[16], uint64_t raw_bytes, const char *search,
+                          const struct tm_profile *prof, struct tm_diag *d)
 {
     enum tm_rc rc = tm_store_begin(m->st, d);
     if (rc)
@@ -161,6 +163,8 @@ static enum tm_rc publish(struct tm_med *m, const struct tm_onboard_opts *o, int
                     sealed_len);
     if (!rc)
         rc = db_run(m->st, d, "INSERT INTO cards_fts(rowid, search) VALUES(?, ?)", "it", rowid, search);
+    if (!rc)
+        rc = tm_pool_add(m, o->id, prof, d);
     if (!rc)
         rc = tm_audit_add(m, o->id, "onboard", NULL, NULL, o->owner->name, "dataset published", o->now_ms, d);
     if (!rc) {
@@ -213,7 +217,7 @@ enum tm_rc tm_onboarding_finish(struct tm_med *m, struct tm_onboarding *s, char 
     char commit[80];
     memcpy(commit, "sha256:", 7);
     tm_hex(root, 32, commit + 7);
-    rc = publish(m, &s->o, prof.k, commit, card_json, sealed, sealed_len, s->rawname, salt, s->raw.bytes, search, d);
+    rc = publish(m, &s->o, prof.k, commit, card_json, sealed, sealed_len, s->rawname, salt, s->raw.bytes, search, &prof, d);
     if (rc)
         goto out;
     /* committed: from here the dataset exists; a crash before the rename is rolled

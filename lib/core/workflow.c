@@ -12,6 +12,7 @@
 #include "core/audit.h"
 #include "core/ledger.h"
 #include "core/market.h"
+#include "core/pool.h"
 #include "core/dataset.h"
 #include "pipeline/card.h"
 
@@ -1160,6 +1161,11 @@ static enum tm_rc compute(struct tm_med *m, const struct req *r, int64_t now, st
         rc = tm_med_tax(m, &in.tax, d);
     if (!rc)
         rc = tm_med_bg(m, &in.bg, d);
+    struct tm_map ambient;
+    tm_map_init(&ambient);
+    if (!rc)
+        rc = tm_pool_ambient(m, &ambient, d);
+    in.ambient = &ambient;
     for (size_t i = 0; i < r->nds && !rc; i++) {
         in.ids[i] = r->ds[i];
         rc = policy_of(m, r->ds[i], &oc->pol[i], d);
@@ -1227,6 +1233,7 @@ out:
         tm_profile_release(&prof[i]);
         tm_med_profile_put(m, shared[i], ref[i]);
     }
+    tm_map_release(&ambient);
     cJSON_Delete(result);
     cJSON_Delete(reqj);
     cJSON_Delete(env);

@@ -2,18 +2,25 @@
 /* claude.c - what a record means: type, session, time, project, the text that counts
  * (see docs/ingest.md) and debugging episodes (error -> investigation -> fix).
  *
- * Text that counts: human prompts, assistant text and thinking, tool inputs, tool
- * results and errors, queued prompts, session titles. Not counted: ids, signatures,
- * images, harness boilerplate (<system-reminder>, slash-command expansions, hook
- * output, compaction summaries that repeat the session), progress copies of
- * sub-agent messages (the sub-agent file holds the originals) and toolUseResult (a
- * structured copy of the tool_result text). */
+ * Text that counts (feeds the topics): human prompts, assistant text and thinking, tool
+ * inputs (commands, patterns, what was written), queued prompts, session titles. Tool
+ * results do not count: they are what the tools printed (listings, test runs, files
+ * read), not what the people worked on, and their boilerplate would rank as topics;
+ * they are still scrubbed, so that the identities they show (an ls -l owner, a prompt,
+ * whoami) are withheld wherever else they appear, and their errors still open
+ * debugging episodes - except the harness's own (a file not read before an edit, a
+ * string to replace not found), which say nothing about the user's problem. Not counted
+ * either: ids, signatures, images, harness boilerplate (<system-reminder> blocks and
+ * spans, slash-command expansions, hook output, compaction summaries that repeat the
+ * session), progress copies of sub-agent messages (the sub-agent file holds the
+ * originals) and toolUseResult (a structured copy of the tool_result text). */
 #include "pipeline/ingest_int.h"
 #include "base/json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const char *const known_types[] = {
     "user", "assistant", "progress", "system", "summary", "file-history-snapshot",
@@ -74,12 +81,53 @@ void ingest_set_unit(struct tm_ingest *in, const char *key, size_t n, int is_ses
         tm_an_unit(in->an, u);
 }
 
-/* Scrub, then analyse (one pass: see tm_an_scrub_text). */
+/* Scrub, then analyse (one pass: see tm_an_scrub_text); <system-reminder> spans that
+ * the harness appends to a prompt or a message are left out. */
 void ingest_text(struct tm_ingest *in, const char *s, size_t n)
+{
+    static const char open[] = "<system-reminder>", close[] = "</system-reminder>";
+    if (!in->an || !n)
+        return;
+    const char *p = n >= sizeof open - 1 ? memmem(s, n, open, sizeof open - 1) : NULL;
+    while (p) {
+        if (p > s)
+            tm_an_scrub_text(in->an, &in->scrub, s, (size_t)(p - s), &in->sbuf);
+        size_t left = n - (size_t)(p - s);
+        const char *e = memmem(p, left, close, sizeof close - 1);
+        if (!e)
+            return; /* unterminated: the rest is the reminder */
+        e += sizeof close - 1;
+        n -= (size_t)(e - s);
+        s = e;
+        p = n >= sizeof open - 1 ? memmem(s, n, open, sizeof open - 1) : NULL;
+    }
+    if (n)
+        tm_an_scrub_text(in->an, &in->scrub, s, n, &in->sbuf);
+}
+
+/* Scrub text only, for the identities it shows (tool output): nothing is counted. */
+static void scrub_only(struct tm_ingest *in, const char *s, size_t n)
 {
     if (!in->an || !n)
         return;
-    tm_an_scrub_text(in->an, &in->scrub, s, n, &in->sbuf);
+    tm_buf_reset(&in->sbuf);
+    tm_scrub(&in->scrub, s, n, &in->sbuf);
+}
+
+/* Errors the harness raises about a tool call itself, not the user's problem. */
+static int harness_error(const char *s, size_t n)
+{
+    static const char *const msgs[] = {"File has not been read yet", "String to replace not found",
+                                       "File has been modified since read", "File has been unexpectedly modified",
+                                       "InputValidationError", "No changes to make: old_string and new_string",
+                                       "The user doesn't want to proceed", "User rejected",
+                                       "Found 2 matches of the string to replace", "Found 3 matches of the string",
+                                       "matches of the string to replace, but replace_all is false"};
+    size_t lim = n < 300 ? n : 300;
+    for (size_t i = 0; i < sizeof msgs / sizeof *msgs; i++)
+        if (memmem(s, lim, msgs[i], strlen(msgs[i])))
+            return 1;
+    return 0;
 }
 
 static void text_of(struct tm_ingest *in, uint32_t i)
@@ -235,6 +283,8 @@ static char *signature(const char *problem)
 void episode_flush(struct tm_ingest *in)
 {
     struct episode_state *es = &in->es;
+    free(es->before_fix);
+    es->before_fix = NULL;
     if (!es->open)
         return;
     es->open = 0;
@@ -289,6 +339,8 @@ static void episode_error(struct tm_ingest *in, const char *text, const char *to
     if (es->open)
         return; /* still investigating the first error */
     memset(&es->ep, 0, sizeof es->ep);
+    free(es->before_fix);
+    es->before_fix = NULL;
     es->open = 1;
     es->fixed = 0;
     const char *t = error_line(text);
@@ -324,16 +376,82 @@ static char *sentence(struct tm_ingest *in, const char *s)
     return c;
 }
 
+/* A label that introduces a fix ("Fix:", "The fix:", "Solution:"): skipped, the fix itself
+ * stays. Returns the text after it, or NULL when there is none. */
+static const char *fix_label(const char *s)
+{
+    static const char *const labels[] = {"fix:", "the fix:", "fixed:", "solution:", "the solution:", "resolution:"};
+    while (*s == ' ' || *s == '*')
+        s++;
+    for (size_t i = 0; i < sizeof labels / sizeof *labels; i++) {
+        size_t n = strlen(labels[i]);
+        if (!strncasecmp(s, labels[i], n)) {
+            s += n;
+            while (*s == ' ' || *s == '*')
+                s++;
+            return s;
+        }
+    }
+    return NULL;
+}
+
+static int is_confirmation(const char *s, size_t n);
+
+/* The solution: the fix said right after the state-changing action - unless that is a
+ * confirmation ("passes now"), then what was said just before the action. A sentence
+ * labelled as the fix wins wherever it is. */
 static void episode_text(struct tm_ingest *in, const char *s)
 {
     struct episode_state *es = &in->es;
     if (!es->open)
         return;
-    if (es->fixed && !es->ep.solution) {
-        es->ep.solution = sentence(in, s);
+    const char *lab = fix_label(s);
+    if (lab && *lab && !es->ep.solution) {
+        es->ep.solution = sentence(in, lab);
         return;
     }
+    if (es->fixed && !es->ep.solution) {
+        if (!is_confirmation(s, strlen(s)) || !es->before_fix) {
+            es->ep.solution = sentence(in, s);
+        } else {
+            es->ep.solution = es->before_fix;
+            es->before_fix = NULL;
+        }
+        return;
+    }
+    if (!es->fixed) {
+        free(es->before_fix);
+        es->before_fix = sentence(in, s);
+    }
     episode_step(in, sentence(in, s));
+}
+
+/* Does a shell command change state (a fix: deploy, install, apply, write a file)? Reading,
+ * searching and running tests or checks do not. */
+static int changes_state(const char *cmd)
+{
+    static const char *const readers[] = {"ls", "cat", "head", "tail", "grep", "rg", "find", "wc", "less", "more",
+                                          "file", "stat", "echo", "pwd", "which", "whoami", "env", "printenv",
+                                          "ps", "top", "df", "du", "tree", "diff", "jq", "man", "type", "cd",
+                                          "pytest", "true", "sleep", "date", "hostname", "id", "uname", "nproc"};
+    static const char *const checks[] = {"test", "tests", "check", "lint", "status", "log", "show", "diff",
+                                         "verify", "build", "branch", "blame", "--version", "version", "list"};
+    char w[2][48] = {{0}};
+    const char *p = cmd;
+    while (*p == ' ')
+        p++;
+    if (!strncmp(p, "sudo ", 5))
+        p += 5;
+    if (sscanf(p, "%47s %47s", w[0], w[1]) < 1)
+        return 0;
+    const char *prog = strrchr(w[0], '/') ? strrchr(w[0], '/') + 1 : w[0];
+    for (size_t i = 0; i < sizeof readers / sizeof *readers; i++)
+        if (!strcmp(prog, readers[i]))
+            return 0;
+    for (size_t i = 0; i < sizeof checks / sizeof *checks; i++)
+        if (!strcmp(w[1], checks[i]))
+            return 0;
+    return 1;
 }
 
 static char *describe_tool(struct tm_ingest *in, const char *name, uint32_t input)
@@ -475,8 +593,16 @@ static void block_tool_use(struct tm_ingest *in, uint32_t b)
         input_text(in, input);
     if (in->es.open && !in->es.ep.resolved) {
         episode_step(in, describe_tool(in, nm, is_type(in, input, TM_J_OBJECT) ? input : NONE));
-        if (!strcmp(nm, "Edit") || !strcmp(nm, "Write") || !strcmp(nm, "MultiEdit"))
+        uint32_t cmd = is_type(in, input, TM_J_OBJECT) ? tm_json_get(&in->jd, input, "command") : NONE;
+        if (!strcmp(nm, "Edit") || !strcmp(nm, "Write") || !strcmp(nm, "MultiEdit") ||
+            !strcmp(nm, "NotebookEdit")) {
             in->es.fixed = 1;
+        } else if (!strcmp(nm, "Bash") && is_str(in, cmd)) {
+            char *c = dup_str(in, cmd);
+            if (changes_state(c))
+                in->es.fixed = 1;
+            free(c);
+        }
     }
 }
 
@@ -498,7 +624,7 @@ static void block_tool_result(struct tm_ingest *in, uint32_t b)
                 tm_scrub_harvest_words(tm_an_deny_strict(in->an), text, nl && (size_t)(nl - text) < 200 ? (size_t)(nl - text) : tl < 200 ? tl : 200);
             }
     }
-    ingest_text(in, text, tl);
+    scrub_only(in, text, tl);
     int is_err = is_type(in, err, TM_J_TRUE);
     if (is_err)
         in->vol.tool_errors++;
@@ -514,7 +640,7 @@ static void block_tool_result(struct tm_ingest *in, uint32_t b)
     }
     const char *tool = idbuf[0] ? tool_name_of(in, idbuf) : NULL;
     /* text is NUL-terminated (tbuf); no copy and no scan of a long successful result */
-    if (failed && !memmem(text, tl, "doesn't want to proceed", 23) && !starts(text, tl, "User rejected"))
+    if (failed && !harness_error(text, tl))
         episode_error(in, text, tool);
     else if (!failed && in->es.open && in->es.fixed && tool && !strcmp(tool, in->es.fail_tool))
         in->es.ep.resolved = 1; /* the failing tool succeeded after a fix */

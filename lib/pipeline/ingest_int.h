@@ -12,6 +12,7 @@ struct episode_state {
     int open, fixed;
     struct tm_episode ep;
     char fail_tool[32];
+    char *before_fix; /* the last assistant sentence before the fix: what was about to be done */
 };
 
 struct tm_ingest {

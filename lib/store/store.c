@@ -103,6 +103,11 @@ static const char *const migrations[] = {
     " created_ms INTEGER NOT NULL);"
     "CREATE INDEX ratings_rater ON ratings(rater);"
     "CREATE INDEX requests_done ON requests(updated_ms) WHERE status = 'done';",
+    /* 7: the pooled background - each dataset's distinctive terms, so that what most
+     * datasets share is known as ambient vocabulary (core/pool.h) */
+    "CREATE TABLE pool_terms(dataset_id TEXT NOT NULL REFERENCES datasets(id), term TEXT NOT NULL,"
+    " PRIMARY KEY(dataset_id, term));"
+    "CREATE INDEX pool_terms_term ON pool_terms(term);",
 };
 
 /* ---- statements ---- */

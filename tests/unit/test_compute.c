@@ -71,7 +71,7 @@ void test_overlap_finds_planted_topics(void)
     static const char *const wb[] = {"lidar", "odometry", "kalman", "slam", "ros2", "costmap", "apriltag"};
     build(&a, &tax, &bg, wa, 7, 5, 3);
     build(&b, &tax, &bg, wb, 7, 4, 3);
-    struct tm_compute_in in = {&tax, &bg, {"a", "b"}, {&a, &b}, 2, NULL, {0}, {0}};
+    struct tm_compute_in in = {&tax, &bg, {"a", "b"}, {&a, &b}, 2, NULL, {0}, {0}, NULL};
     res = tm_computation("overlap")->run(&in, &d);
     const cJSON *o = cJSON_GetObjectItemCaseSensitive(res, "overlap");
     const cJSON *shared = cJSON_GetObjectItemCaseSensitive(o, "shared_topics");
@@ -110,7 +110,7 @@ void test_gap_excludes_covered_and_counts_mentions(void)
     static const char *const wm[] = {"enclave", "sgx", "mrenclave", "gramine"};
     build(&target, &tax, &bg, wt, 6, 4, 5); /* each word 20 times, in 4 sessions */
     build(&mine, &tax, &bg, wm, 4, 3, 2);
-    struct tm_compute_in in = {&tax, &bg, {"t", "m"}, {&target, &mine}, 2, NULL, {0}, {0}};
+    struct tm_compute_in in = {&tax, &bg, {"t", "m"}, {&target, &mine}, 2, NULL, {0}, {0}, NULL};
     res = tm_computation("gap")->run(&in, &d);
     const cJSON *g = cJSON_GetObjectItemCaseSensitive(res, "gap_analysis");
     const cJSON *adv = cJSON_GetObjectItemCaseSensitive(g, "missing_advanced");
@@ -175,7 +175,7 @@ void test_debug_groups_patterns_and_rejects_noise(void)
     episode(an, "npm ERR! code ERESOLVE unable to resolve dependency tree", 5, 1, NULL);
     tm_an_finish(an, 3, &p);
     tm_an_free(an);
-    struct tm_compute_in in = {&tax, &bg, {"x"}, {&p}, 1, NULL, {0}, {0}};
+    struct tm_compute_in in = {&tax, &bg, {"x"}, {&p}, 1, NULL, {0}, {0}, NULL};
     params = cJSON_Parse("{\"query\":\"attestation verification failed decode header\"}");
     in.params = params;
     res = tm_computation("debug")->run(&in, &d);

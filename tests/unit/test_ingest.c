@@ -113,6 +113,7 @@ void test_ingest_counts_unknown_kinds_and_reads_generic_text(void)
         "{\"type\":\"brand-new-kind\",\"sessionId\":\"a\",\"text\":\"quokka\"}\n"
         "{\"type\":\"user\",\"isMeta\":true,\"sessionId\":\"a\",\"message\":{\"role\":\"user\",\"content\":\"metaword\"}}\n"
         "{\"type\":\"user\",\"sessionId\":\"a\",\"message\":{\"role\":\"user\",\"content\":\"<system-reminder>harnessword</system-reminder>\"}}\n"
+        "{\"type\":\"user\",\"sessionId\":\"a\",\"message\":{\"role\":\"user\",\"content\":\"keepword <system-reminder>spanword</system-reminder> tailword\"}}\n"
         "{\"type\":\"assistant\",\"sessionId\":\"a\",\"message\":{\"role\":\"assistant\",\"content\":["
         "{\"type\":\"thinking\",\"thinking\":\"pondering\",\"signature\":\"sigword\"},"
         "{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"Bash\",\"input\":{\"command\":\"cargo nextest\"}}]}}\n"
@@ -122,7 +123,7 @@ void test_ingest_counts_unknown_kinds_and_reads_generic_text(void)
     struct tm_ingest *ing = tm_ingest_new(NULL, NULL);
     tm_ingest_buffer(ing, "x.jsonl", claude, strlen(claude));
     const struct tm_volume *v = tm_ingest_volume(ing);
-    CHECK_INT_EQ(v->records, 7);
+    CHECK_INT_EQ(v->records, 8);
     CHECK_INT_EQ(v->unknown_kinds, 1);
     CHECK_INT_EQ(type_count(v, "brand-new-kind"), 0); /* unknown types count as "other" */
     CHECK_INT_EQ(type_count(v, "other"), 1);
@@ -131,7 +132,10 @@ void test_ingest_counts_unknown_kinds_and_reads_generic_text(void)
     CHECK_INT_EQ(mentions(claude, "quokka"), 1);    /* unknown kind: generic text field */
     CHECK_INT_EQ(mentions(claude, "pondering"), 1); /* thinking counts */
     CHECK_INT_EQ(mentions(claude, "nextest"), 1);   /* tool input counts */
-    CHECK_INT_EQ(mentions(claude, "widget"), 1);    /* tool result counts */
+    CHECK_INT_EQ(mentions(claude, "widget"), 0);    /* tool output is not what was worked on */
+    CHECK_INT_EQ(mentions(claude, "keepword"), 1);  /* a reminder appended to a prompt is cut out, */
+    CHECK_INT_EQ(mentions(claude, "tailword"), 1);  /* the prompt around it stays */
+    CHECK_INT_EQ(mentions(claude, "spanword"), 0);
     CHECK_INT_EQ(mentions(claude, "metaword"), 0);  /* isMeta does not */
     CHECK_INT_EQ(mentions(claude, "harnessword"), 0);
     CHECK_INT_EQ(mentions(claude, "sigword"), 0);   /* signatures are not text */

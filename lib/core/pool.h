@@ -1,0 +1,27 @@
+/* pool.h - the pooled background: what most datasets of the market have in common.
+ * Library-internal.
+ *
+ * The static background (data/background.tsv) knows generic English and manuals; it
+ * does not know how people talk to a coding agent, nor an agent's own phrasing. The
+ * market does: a term that is distinctive in most onboarded datasets, whatever they are
+ * about, is ambient vocabulary, not a topic. Each dataset's distinctive publishable
+ * terms (its top TM_POOL_TERMS) are recorded when it is published; with 3 or more listed
+ * datasets recorded, a term distinctive in more than three quarters of them (and in at
+ * least 3) is ambient, and computations and new cards leave it out - a phrase too when
+ * either of its words is ambient. With fewer datasets nothing is ambient (the static
+ * background alone decides). Withdrawn datasets stop counting at once. */
+#ifndef TM_POOL_H
+#define TM_POOL_H
+
+#include "base/base.h"
+#include "core/mediator.h"
+#include "pipeline/profile.h"
+
+#define TM_POOL_TERMS 200
+
+/* Record ds's distinctive terms (inside the caller's write transaction). */
+enum tm_rc tm_pool_add(struct tm_med *m, const char *ds, const struct tm_profile *p, struct tm_diag *d) TM_NODISCARD;
+/* The ambient terms now into out (an initialised map; terms are interned). */
+enum tm_rc tm_pool_ambient(struct tm_med *m, struct tm_map *out, struct tm_diag *d) TM_NODISCARD;
+
+#endif
