@@ -475,13 +475,13 @@ struct vocab {
 };
 
 /* Words of the mediator's own: how it describes a tool call in a step ("Ran", "Read the
- * relevant file", "Edited the code", "Searched the code", "Looked up documentation") and
- * the labels of error lines. They come from no dataset, so they reveal nothing. */
+ * relevant file", "Edited the code", "Searched the code", "Looked up documentation",
+ * "Found the cause:") and the labels of error lines. They come from no dataset, so they reveal nothing. */
 static int mediator_word(const char *w, size_t n)
 {
     static const char *const words[] = {"ran", "read", "edited", "searched", "looked", "up", "documentation",
                                         "used", "relevant", "file", "code", "error", "failed", "fatal", "warning",
-                                        "exception", "fix", "fixed"};
+                                        "exception", "fix", "fixed", "found", "cause"};
     for (size_t i = 0; i < sizeof words / sizeof *words; i++)
         if (strlen(words[i]) == n && !memcmp(words[i], w, n))
             return 1;
@@ -581,6 +581,18 @@ struct group {
  * sessions; its text is built from allowed words; "similar issues" are other released
  * patterns; the totals add up only what is released (noised under DP). Nothing counts
  * what was withheld. */
+/* Can two clusters be one pattern as far as their fixes go: one unresolved (it does not
+ * contradict), or both fixed with mostly the same words? */
+static int same_fix(const struct tm_episode *a, const struct tm_episode *b)
+{
+    if (!a->solution || !b->solution)
+        return 1;
+    struct qterms x, y;
+    terms_of(a->solution, &x);
+    terms_of(b->solution, &y);
+    return jaccard_terms(&x, &y) >= 0.5;
+}
+
 static cJSON *debug(const struct tm_compute_in *in, struct tm_diag *d)
 {
     (void)d;
@@ -648,14 +660,19 @@ static cJSON *debug(const struct tm_compute_in *in, struct tm_diag *d)
     size_t good = 0;
     while (good < nm && m[good].score > 0 && m[good].covered >= 0.5)
         good++;
-    /* the same problem across sessions is one pattern */
+    /* Patterns were clustered at onboarding (one cluster per normalised error message);
+     * here only clusters whose problems read the same (Jaccard >= 0.8 of their words) and
+     * whose fixes agree join: two problems that share a prefix ("index failed: not sorted"
+     * and "index failed: truncated file") stay apart, and how often a pattern was seen
+     * does not depend on the query's wording. */
     int ngroups = 0;
     for (size_t i = 0; i < good; i++) {
         if (m[i].group >= 0)
             continue;
         m[i].group = ngroups;
         for (size_t j = i + 1; j < good; j++)
-            if (m[j].group < 0 && m[j].ds == m[i].ds && jaccard_terms(&m[i].terms, &m[j].terms) >= 0.3)
+            if (m[j].group < 0 && m[j].ds == m[i].ds && jaccard_terms(&m[i].terms, &m[j].terms) >= 0.8 &&
+                same_fix(m[i].e, m[j].e))
                 m[j].group = ngroups;
         ngroups++;
     }

@@ -366,6 +366,115 @@ static void episode_step(struct tm_ingest *in, char *step)
     es->ep.steps[es->ep.nsteps++] = step;
 }
 
+/* ---- steps as short past-tense lines ---- */
+
+/* The past tense of an English verb (lowercase, at most 30 bytes) into out. */
+static void past_tense(const char *v, char *out, size_t cap)
+{
+    static const char *const irregular[][2] = {
+        {"run", "ran"},     {"rerun", "reran"}, {"find", "found"},   {"read", "read"},   {"see", "saw"},
+        {"make", "made"},   {"set", "set"},     {"get", "got"},      {"write", "wrote"}, {"rewrite", "rewrote"},
+        {"take", "took"},   {"build", "built"}, {"rebuild", "rebuilt"}, {"put", "put"},  {"keep", "kept"},
+        {"send", "sent"},   {"go", "went"},     {"do", "did"},       {"give", "gave"},   {"undo", "undid"},
+        {"redo", "redid"},  {"begin", "began"}, {"choose", "chose"}, {"split", "split"}, {"reset", "reset"}};
+    size_t n = strlen(v);
+    for (size_t i = 0; i < sizeof irregular / sizeof *irregular; i++)
+        if (!strcmp(v, irregular[i][0])) {
+            snprintf(out, cap, "%s", irregular[i][1]);
+            return;
+        }
+    const char *vow = "aeiou";
+    if (n >= 2 && v[n - 1] == 'e')
+        snprintf(out, cap, "%sd", v);
+    else if (n >= 2 && v[n - 1] == 'y' && !strchr(vow, v[n - 2]))
+        snprintf(out, cap, "%.*sied", (int)(n - 1), v);
+    else if (n == 3 && !strchr(vow, v[0]) && strchr(vow, v[1]) && !strchr("aeiouwxy", v[2])) /* stop, grep: doubled */
+        snprintf(out, cap, "%s%ced", v, v[2]);
+    else
+        snprintf(out, cap, "%sed", v);
+}
+
+static int is_past(const char *w, size_t n)
+{
+    static const char *const irregular[] = {"ran", "reran", "found", "read", "saw", "made", "set", "got", "wrote",
+                                            "rewrote", "took", "built", "rebuilt", "put", "kept", "sent", "went",
+                                            "did", "gave", "undid", "began", "chose", "split", "reset"};
+    if (n > 3 && w[n - 2] == 'e' && w[n - 1] == 'd')
+        return 1;
+    for (size_t i = 0; i < sizeof irregular / sizeof *irregular; i++)
+        if (strlen(irregular[i]) == n && !strncasecmp(w, irregular[i], n))
+            return 1;
+    return 0;
+}
+
+/* An investigation step as one short line, a verb in the past tense and its object:
+ * "Checked the RTMR3 value". "Let me check X" / "I'll check X" / "Now checking X" become
+ * "Checked X"; "The cause: X" becomes "Found the cause: X"; a sentence that does none
+ * of this (chat: "You're right", "Good catch") is no step (NULL). At most 80 bytes, cut
+ * at a word. s is freed or returned. */
+static char *as_step(char *s)
+{
+    static const char *const leads[] = {"let me ", "let's ", "i'll ", "i will ", "i'm going to ", "now i'll ",
+                                        "next, i'll ", "first, i'll ", "now ", "next, ", "first, ", "then "};
+    char *p = s, out[128];
+    while (*p == ' ')
+        p++;
+    if (!strncasecmp(p, "the cause:", 10) || !strncasecmp(p, "root cause:", 11) || !strncasecmp(p, "cause:", 6)) {
+        p = strchr(p, ':') + 1;
+        while (*p == ' ')
+            p++;
+        snprintf(out, sizeof out, "Found the cause: %s", p);
+    } else {
+        int led = 0;
+        for (size_t i = 0; i < sizeof leads / sizeof *leads; i++) {
+            size_t n = strlen(leads[i]);
+            if (!strncasecmp(p, leads[i], n)) {
+                p += n;
+                led = 1;
+                i = (size_t)-1; /* "Now let me": more than one lead */
+            }
+        }
+        size_t w = 0;
+        while (p[w] && p[w] != ' ')
+            w++;
+        if (w == 0 || w > 30) {
+            free(s);
+            return NULL;
+        }
+        char verb[32], past[48];
+        for (size_t i = 0; i < w; i++)
+            verb[i] = (char)(p[i] >= 'A' && p[i] <= 'Z' ? p[i] + 32 : p[i]);
+        verb[w] = 0;
+        size_t vn = strlen(verb);
+        if (vn > 3 && !strcmp(verb + vn - 3, "ing")) { /* "checking" -> "check" */
+            verb[vn - 3] = 0;
+            led = 1;
+        }
+        if (is_past(p, w)) {
+            snprintf(out, sizeof out, "%s", p);
+        } else if (led) {
+            past_tense(verb, past, sizeof past);
+            past[0] = (char)(past[0] >= 'a' && past[0] <= 'z' ? past[0] - 32 : past[0]);
+            snprintf(out, sizeof out, "%s%s", past, p + w);
+        } else {
+            free(s);
+            return NULL;
+        }
+    }
+    out[0] = (char)(out[0] >= 'a' && out[0] <= 'z' ? out[0] - 32 : out[0]);
+    size_t n = strlen(out);
+    while (n && (out[n - 1] == '.' || out[n - 1] == ' ' || out[n - 1] == ':'))
+        out[--n] = 0;
+    if (n > 80) { /* cut at the last word that fits */
+        n = 80;
+        while (n > 20 && out[n] != ' ')
+            n--;
+        out[n] = 0;
+    }
+    free(s);
+    return tm_xstrdup(out);
+}
+
 /* The first sentence of assistant text, as an investigation step or a solution. */
 static char *sentence(struct tm_ingest *in, const char *s)
 {
@@ -423,7 +532,9 @@ static void episode_text(struct tm_ingest *in, const char *s)
         free(es->before_fix);
         es->before_fix = sentence(in, s);
     }
-    episode_step(in, sentence(in, s));
+    char *step = as_step(sentence(in, s));
+    if (step)
+        episode_step(in, step);
 }
 
 /* Does a shell command change state (a fix: deploy, install, apply, write a file)? Reading,
@@ -594,14 +705,20 @@ static void block_tool_use(struct tm_ingest *in, uint32_t b)
     if (in->es.open && !in->es.ep.resolved) {
         episode_step(in, describe_tool(in, nm, is_type(in, input, TM_J_OBJECT) ? input : NONE));
         uint32_t cmd = is_type(in, input, TM_J_OBJECT) ? tm_json_get(&in->jd, input, "command") : NONE;
+        int fix = 0;
         if (!strcmp(nm, "Edit") || !strcmp(nm, "Write") || !strcmp(nm, "MultiEdit") ||
             !strcmp(nm, "NotebookEdit")) {
-            in->es.fixed = 1;
+            fix = 1;
         } else if (!strcmp(nm, "Bash") && is_str(in, cmd)) {
             char *c = dup_str(in, cmd);
-            if (changes_state(c))
-                in->es.fixed = 1;
+            fix = changes_state(c);
             free(c);
+        }
+        if (fix && !in->es.fixed) {
+            in->es.fixed = 1;
+            size_t n = 0;
+            const char *s = is_str(in, id) ? str(in, id, &n) : "";
+            snprintf(in->es.fix_tool, sizeof in->es.fix_tool, "%.*s", (int)(n < 47 ? n : 47), s);
         }
     }
 }
@@ -626,6 +743,12 @@ static void block_tool_result(struct tm_ingest *in, uint32_t b)
     }
     scrub_only(in, text, tl);
     int is_err = is_type(in, err, TM_J_TRUE);
+    if (is_err && in->es.open && in->es.fixed && !in->es.ep.solution && in->es.fix_tool[0] && is_str(in, id)) {
+        size_t n; /* the call that was to fix it failed: no fix yet */
+        const char *s = str(in, id, &n);
+        if (strlen(in->es.fix_tool) == n && !memcmp(in->es.fix_tool, s, n))
+            in->es.fixed = 0;
+    }
     if (is_err)
         in->vol.tool_errors++;
     int failed = is_err || (starts(text, tl, "Exit code ") && !starts(text, tl, "Exit code 0")) ||

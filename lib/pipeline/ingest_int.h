@@ -13,6 +13,7 @@ struct episode_state {
     struct tm_episode ep;
     char fail_tool[32];
     char *before_fix; /* the last assistant sentence before the fix: what was about to be done */
+    char fix_tool[48];  /* the tool call that made the fix: undone if it fails */
 };
 
 struct tm_ingest {
