@@ -12,6 +12,7 @@ void test_ingest_counts_unknown_kinds_and_reads_generic_text(void);
 void test_ingest_huge_line(void);
 void test_utf8_validation(void);
 void test_ingest_depth_cuts_the_pipeline(void);
+void test_ingest_episodes_steps_and_fixes(void);
 
 struct warns {
     int n;
@@ -241,4 +242,57 @@ void test_ingest_depth_cuts_the_pipeline(void)
     }
 done:
     return;
+}
+
+/* Debugging episodes from Claude Code records: a harness complaint opens none; a failed
+ * edit is no fix; a deploy is; steps become short past-tense lines; the labelled fix is
+ * the solution. */
+void test_ingest_episodes_steps_and_fixes(void)
+{
+#define U(c) "{\"type\":\"user\",\"sessionId\":\"s\",\"message\":{\"role\":\"user\",\"content\":" c "}}\n"
+#define A(c) "{\"type\":\"assistant\",\"sessionId\":\"s\",\"message\":{\"role\":\"assistant\",\"content\":[" c "]}}\n"
+#define TOOL(id, name, input) "{\"type\":\"tool_use\",\"id\":\"" id "\",\"name\":\"" name "\",\"input\":" input "}"
+#define RES(id, text, err) U("[{\"type\":\"tool_result\",\"tool_use_id\":\"" id "\",\"content\":\"" text "\"" err "}]")
+    static const char log[] =
+        A(TOOL("t0", "Edit", "{\"file_path\":\"/x/a.py\",\"old_string\":\"a\",\"new_string\":\"b\"}"))
+        RES("t0", "File has not been read yet. Read it first before writing to it.", ",\"is_error\":true")
+        A(TOOL("t1", "Bash", "{\"command\":\"make check\"}"))
+        RES("t1", "Error: sealed blob cannot be opened after the upgrade", ",\"is_error\":true")
+        A("{\"type\":\"text\",\"text\":\"Let me read the sealing policy.\"}")
+        A("{\"type\":\"text\",\"text\":\"You're right, good catch.\"}")
+        A(TOOL("t2", "Edit", "{\"file_path\":\"/x/a.py\",\"old_string\":\"a\",\"new_string\":\"b\"}"))
+        RES("t2", "String to replace not found in file.", ",\"is_error\":true")
+        A("{\"type\":\"text\",\"text\":\"The cause: the policy bound the key to the old measurement.\"}")
+        A(TOOL("t3", "Bash", "{\"command\":\"make deploy\"}"))
+        RES("t3", "applied", "")
+        A("{\"type\":\"text\",\"text\":\"Fix: Seal to the signer identity instead of the measurement.\"}")
+        A(TOOL("t4", "Bash", "{\"command\":\"make check\"}"))
+        RES("t4", "ok", "")
+        U("\"works now, thanks\"");
+    struct tm_an *an = tm_an_new(NULL, NULL);
+    struct tm_ingest *ing = tm_ingest_new(an, NULL);
+    struct tm_profile p = {0};
+    tm_ingest_buffer(ing, "s.jsonl", log, strlen(log));
+    tm_ingest_free(ing);
+    tm_an_finish(an, 1, &p);
+    CHECK_INT_EQ(p.nepisodes, 1); /* the harness's complaint opened none */
+    const struct tm_episode *e = &p.episodes[0];
+    CHECK_CONTAINS(e->problem, "sealed blob cannot be opened after the upgrade");
+    CHECK(e->resolved);
+    CHECK_STR_EQ(e->solution, "Seal to the signer identity instead of the measurement");
+    int read = 0, cause = 0;
+    for (size_t i = 0; i < e->nsteps; i++) {
+        CHECK(strlen(e->steps[i]) <= 80);
+        CHECK_NOT_CONTAINS(e->steps[i], "good catch"); /* chat is no step */
+        read |= !strcmp(e->steps[i], "Read the sealing policy");
+        cause |= !strcmp(e->steps[i], "Found the cause: the policy bound the key to the old measurement");
+    }
+    CHECK(read && cause);
+done:
+    tm_profile_release(&p);
+    tm_an_free(an);
+#undef U
+#undef A
+#undef TOOL
+#undef RES
 }
