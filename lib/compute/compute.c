@@ -143,7 +143,20 @@ static cJSON *overlap(const struct tm_compute_in *in, struct tm_diag *d)
             ub[nub++] = (struct ranked){b[i]->term, (double)i};
     qsort(shared, ns, sizeof *shared, by_key);
     size_t uni = na + nb - ns;
-    double j = uni ? (double)ns / (double)uni : 0;
+    /* Jaccard weighted by distinctiveness (each term's G2 over its dataset's best, the
+     * Ruzicka similarity): vocabulary that any conversation shares counts for little next
+     * to the topics that make each dataset what it is */
+    double wmin = 0, wmax = 0, topa = na ? a[0]->score : 1, topb = nb ? b[0]->score : 1;
+    for (size_t i = 0; i < na; i++) {
+        int r = rank_in(b, nb, a[i]->term);
+        double x = a[i]->score / topa, y = r >= 0 ? b[r]->score / topb : 0;
+        wmin += x < y ? x : y;
+        wmax += x > y ? x : y;
+    }
+    for (size_t i = 0; i < nb; i++)
+        if (rank_in(a, na, b[i]->term) < 0)
+            wmax += b[i]->score / topb;
+    double j = wmax > 0 ? wmin / wmax : 0;
     cJSON *res = cJSON_CreateObject(), *o = cJSON_AddObjectToObject(res, "overlap");
     cJSON *sa = cJSON_AddArrayToObject(o, "shared_topics");
     for (size_t i = 0; i < ns && (int)i < lim_s; i++)

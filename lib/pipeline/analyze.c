@@ -696,6 +696,45 @@ static int phrase_ok(const struct tm_an *an, uint32_t i, const char *t, size_t n
 
 static void build_themes(struct tm_an *an, struct tm_profile *p);
 
+/* Slot words: a common word (its background rate >= 1e-5) that sticks to many different
+ * partners on the same side ("get fastq", "get bam", "get vcf"; "setup reasonable") is
+ * the frame of a repeated phrasing, not half of a term. partners[2*w] / [2*w+1] count the
+ * phrases that pass phrase_ok with word w on the left / right. */
+#define SLOT_PARTNERS 4
+static uint32_t *slot_partners(struct tm_an *an)
+{
+    uint32_t n = an->terms.count;
+    uint32_t *c = tm_xcalloc(2 * (size_t)(n ? n : 1), sizeof *c);
+    for (uint32_t i = 0; i < n; i++) {
+        size_t len;
+        const char *t = tm_map_key(&an->terms, i, &len);
+        const char *us = memchr(t, '_', len);
+        if (!us || an->ts[i].idm >= 2 || !phrase_ok(an, i, t, len))
+            continue;
+        uint32_t a = tm_map_find(&an->terms, t, (size_t)(us - t));
+        uint32_t b = tm_map_find(&an->terms, us + 1, len - (size_t)(us - t) - 1);
+        if (a != UINT32_MAX)
+            c[2 * (size_t)a]++;
+        if (b != UINT32_MAX)
+            c[2 * (size_t)b + 1]++;
+    }
+    return c;
+}
+
+static int slot_phrase(const struct tm_an *an, const uint32_t *partners, const char *t, size_t len, double B)
+{
+    const char *us = memchr(t, '_', len);
+    if (!us || !an->bg)
+        return 0;
+    size_t la = (size_t)(us - t), lb = len - la - 1;
+    uint32_t a = tm_map_find(&an->terms, t, la), b = tm_map_find(&an->terms, us + 1, lb);
+    int slot_a = a != UINT32_MAX && partners[2 * (size_t)a] >= SLOT_PARTNERS &&
+                 (double)tm_background_count(an->bg, t, la) / B >= 1e-5;
+    int slot_b = b != UINT32_MAX && partners[2 * (size_t)b + 1] >= SLOT_PARTNERS &&
+                 (double)tm_background_count(an->bg, us + 1, lb) / B >= 1e-5;
+    return slot_a || slot_b;
+}
+
 static int by_df_desc(const void *a, const void *b)
 {
     const struct tm_vword *x = a, *y = b;
@@ -801,12 +840,15 @@ void tm_an_finish(struct tm_an *an, int k, struct tm_profile *p)
     double N = an->tokens ? (double)an->tokens : 1;
     double B = an->bg && an->bg->total ? (double)an->bg->total : 1e9;
     p->terms = tm_xcalloc(n ? n : 1, sizeof *p->terms);
+    uint32_t *partners = slot_partners(an);
     for (uint32_t i = 0; i < n; i++) {
         size_t len;
         const char *t = tm_map_key(&an->terms, i, &len);
         int phrase = memchr(t, '_', len) != NULL;
         uint32_t df = an->ts[i].df > an->revisits ? an->ts[i].df - an->revisits : 0;
         if (phrase && !phrase_ok(an, i, t, len))
+            continue;
+        if (phrase && an->ts[i].idm < 2 && !an->ts[i].tmask && slot_phrase(an, partners, t, len, B))
             continue;
         if (df < 2 && !an->ts[i].tmask)
             continue; /* never publishable and not needed for topics */
@@ -827,6 +869,7 @@ void tm_an_finish(struct tm_an *an, int k, struct tm_profile *p)
         if (df >= (uint32_t)k && !(pt->flags & TM_T_DENIED))
             pt->flags |= TM_T_PUBLIC;
     }
+    free(partners);
     build_vocab(an, k, p);
     qsort(p->terms, p->nterms, sizeof *p->terms, by_score);
     /* Keep the profile small: the top distinctive terms plus every taxonomy term. */
