@@ -148,7 +148,16 @@ def plan(rng, name, dom):
     topics = [t for t, _ in dom["topics"]]
     basic = [t for t, lv in dom["topics"] if lv == "basic"]
     advanced = [t for t, lv in dom["topics"] if lv == "advanced"]
-    learner_own = rng.sample(basic, 2)
+    # the learner's own topics: none of their words may occur in the experienced
+    # dataset's text (its other topics, its problems' symptoms, causes, fixes, steps),
+    # or they would be shared in fact
+    ptext = set(" ".join(x for p in dom["problems"] for q in (p, p["distractor"])
+                         for x in [q["symptom"], q["cause"], q["fix"]] + [v + " " + o for v, o in q["steps"]])
+                .lower().replace(":", " ").split())
+    own_ok = [t for t in basic if not set(t.split()) & ptext
+              and not any(set(t.split()) & set(u.split()) for u in topics if u != t)]
+    learner_own = rng.sample(own_ok, min(2, len(own_ok)))
+    assert learner_own, "no topic can be the learner's own"
     learner = [t for t in basic]
     expert = [t for t in topics if t not in learner_own]
     return {"expert": expert, "learner": learner, "learner_own": learner_own, "advanced": advanced}

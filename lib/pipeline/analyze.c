@@ -699,7 +699,7 @@ static void build_themes(struct tm_an *an, struct tm_profile *p);
 /* Slot words: a common word (its background rate >= 1e-5) that sticks to many different
  * partners on the same side ("get fastq", "get bam", "get vcf"; "setup reasonable") is
  * the frame of a repeated phrasing, not half of a term. partners[2*w] / [2*w+1] count the
- * phrases that pass phrase_ok with word w on the left / right. */
+ * word pairs seen at least twice with word w on the left / right. */
 #define SLOT_PARTNERS 4
 static uint32_t *slot_partners(struct tm_an *an)
 {
@@ -709,7 +709,7 @@ static uint32_t *slot_partners(struct tm_an *an)
         size_t len;
         const char *t = tm_map_key(&an->terms, i, &len);
         const char *us = memchr(t, '_', len);
-        if (!us || an->ts[i].idm >= 2 || !phrase_ok(an, i, t, len))
+        if (!us || an->ts[i].idm >= 2 || an->ts[i].mentions < 2)
             continue;
         uint32_t a = tm_map_find(&an->terms, t, (size_t)(us - t));
         uint32_t b = tm_map_find(&an->terms, us + 1, len - (size_t)(us - t) - 1);
