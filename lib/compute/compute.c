@@ -119,6 +119,21 @@ static int by_key(const void *a, const void *b)
     return strcmp(x->term, y->term);
 }
 
+/* Do two datasets work in the same field: a taxonomy topic that both publish with a share
+ * of at least 3%? (Two datasets of one field can share few distinctive terms and still
+ * complement each other; two fields that share none of their topics do not.) */
+static int same_field(const struct tm_profile *a, const struct tm_profile *b)
+{
+    for (size_t i = 0; i < a->ntopics; i++) {
+        if (!a->topics[i].publishable || a->topics[i].share < 0.03)
+            continue;
+        for (size_t j = 0; j < b->ntopics; j++)
+            if (b->topics[j].topic == a->topics[i].topic && b->topics[j].publishable && b->topics[j].share >= 0.03)
+                return 1;
+    }
+    return 0;
+}
+
 static cJSON *overlap(const struct tm_compute_in *in, struct tm_diag *d)
 {
     (void)d;
@@ -179,7 +194,7 @@ static cJSON *overlap(const struct tm_compute_in *in, struct tm_diag *d)
         snprintf(insight, sizeof insight,
                  "Near duplicates - they cover largely the same ground (Jaccard %.2f): combining "
                  "them adds little beyond %s", j, f1);
-    else if (j < 0.05)
+    else if (j < 0.05 && !same_field(in->prof[0], in->prof[1]))
         snprintf(insight, sizeof insight,
                  "Mostly unrelated - few distinctive topics in common (Jaccard %.2f, e.g. %s): %s "
                  "vs %s", j, shared[0].term, f1, f2);
