@@ -6,7 +6,11 @@
 #    unit, terms in >= 3 pages;
 #  - the fortune files of Debian's fortunes package (everyday English, jokes, quotes:
 #    the vocabulary of people talking rather than of manuals), each file one unit,
-#    terms in >= 2 files.
+#    terms in >= 2 files;
+#  - technical prose: the HTML of python3.11-doc (the Python documentation: tutorials,
+#    library reference, how-tos), debian-reference-en and debian-handbook (en-US): how
+#    people write about software - deploying, configuring, fixing it; each page one
+#    unit, tags stripped, terms in >= 3 pages.
 # The packages and versions used are written to data/background.sources. Only derived
 # counts are written; no text of either source is.
 #   make-background.sh path/to/teemed-dev > data/background.tsv
@@ -16,7 +20,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 here=$(cd "$(dirname "$0")/.." && pwd)
 n=0
-mkdir -p "$tmp/man" "$tmp/fortune"
+mkdir -p "$tmp/man" "$tmp/fortune" "$tmp/doc"
 for f in /usr/share/man/man[1-8]/*.gz; do
     case "${f##*/}" in gcloud*|gsutil*|bq.*) continue ;; esac  # not Debian: vendor SDK pages
     [ -f "$f" ] || continue
@@ -34,19 +38,33 @@ for f in /usr/share/games/fortunes/*; do
     nf=$((nf + 1))
     tr '%' '\n' < "$f" > "$tmp/fortune/f$nf.txt"
 done
-echo "background: $n man pages, $nf fortune files" >&2
+nd=0
+for pkg in python3.11-doc debian-reference-en debian-handbook; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || continue
+    # English pages only (the handbook ships every translation)
+    for f in $(dpkg -L "$pkg" | grep -E '\.html$' | grep -v -E '/html/[a-z][a-z]-[A-Z][A-Z]/|\.[a-z][a-z](_[A-Z][A-Z])?\.html$' || true;
+               dpkg -L "$pkg" | grep -E '/html/en-US/.*\.html$|\.en\.html$'); do
+        [ -f "$f" ] || continue
+        nd=$((nd + 1))
+        sed -e 's/<[^>]*>/ /g' -e 's/&[a-z]*;/ /g' "$f" > "$tmp/doc/d$nd.txt"
+    done
+    echo "$pkg" >> "$tmp/docpkgs"
+done
+echo "background: $n man pages, $nf fortune files, $nd documentation pages" >&2
 [ "$n" -gt 1000 ] || { echo "make-background: too few man pages ($n): install manpages, manpages-dev" >&2; exit 1; }
 "$bin" x-background --min-df 3 --keep-identities "$tmp/man" > "$tmp/man.tsv"
 "$bin" x-background --min-df 2 --keep-identities "$tmp/fortune" > "$tmp/fortune.tsv"
+"$bin" x-background --min-df 3 --keep-identities "$tmp/doc" > "$tmp/doc.tsv"
 {
     echo "# packages and versions whose text built data/background.tsv (scripts/make-background.sh)"
-    { xargs dpkg -S < "$tmp/pages" 2>/dev/null | cut -d: -f1 | tr ',' '\n' | tr -d ' '; echo fortunes; } |
+    { xargs dpkg -S < "$tmp/pages" 2>/dev/null | cut -d: -f1 | tr ',' '\n' | tr -d ' '; echo fortunes;
+      cat "$tmp/docpkgs" 2>/dev/null; } |
         sort -u | while read -r p; do
             printf '%s\t%s\n' "$p" "$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null)"
         done
 } > "$here/data/background.sources"
 echo "# teemed background model: canonical term <TAB> mentions in generic text"
-echo "# built by scripts/make-background.sh from $n Debian man pages and $nf fortune files (data/background.sources)"
-cat "$tmp/man.tsv" "$tmp/fortune.tsv" | grep -v '^#' |
+echo "# built by scripts/make-background.sh from $n Debian man pages, $nf fortune files and $nd documentation pages (data/background.sources)"
+cat "$tmp/man.tsv" "$tmp/fortune.tsv" "$tmp/doc.tsv" | grep -v '^#' |
     awk -F '\t' '{c[$1] += $2} END {for (t in c) if (c[t] >= 3) print t "\t" c[t]}' |
     LC_ALL=C sort -t "$(printf '\t')" -k2,2nr -k1,1
