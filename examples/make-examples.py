@@ -3250,6 +3250,44 @@ def build_tee_expert(root):
           "checklist.")
     s.end()
 
+    # ------------------------------------------------------------------------------------------
+    # 35-36. the whitelisting problem again (the same root cause as session 8, in two other
+    # projects): an upgrade changes the compose hash, the new hash never reached AppAuth
+    # ------------------------------------------------------------------------------------------
+    for proj, app, day, auth in ((PA, "price-oracle", "2026-01-31 10:40", oracle_auth),
+                                 (PR, "ra-tls-proxy", "2026-02-01 17:05", ratls_auth)):
+        new_hash = g.hex(64)
+        s = A.session(proj, day, "main", "2.1.29", "%s upgrade stuck: compose hash not whitelisted again" % app)
+        s.user("upgraded %s (new image digest), `phala cvms upgrade` went through but the CVM never gets ready. "
+               "preflight says\n`Error: attestation verification failed: compose_hash %s not whitelisted in AppAuth`"
+               % (app, new_hash[:16]))
+        s.do("Let me reproduce the preflight first.",
+             Bash("cd ../attest-verifier && ./target/release/attest-verifier preflight --deployments ../dstack-kms/deployments/base.json --app %s --compose-hash %s" % (app, new_hash),
+                  "", "Run the AppAuth preflight check", code=1,
+                  err="preflight: AppAuth %s on chain 8453\nError: attestation verification failed: compose_hash %s not whitelisted in AppAuth" % (auth, new_hash[:16])))
+        s.do("The new image changed the compose hash, and the new hash is not in the AppAuth allowlist yet. "
+             "Let me confirm on chain.",
+             Bash("cast call %s 'allowedComposeHashes(bytes32)(bool)' 0x%s --rpc-url https://mainnet.base.org" % (auth, new_hash),
+                  "false", "Query AppAuth on Base mainnet"))
+        s.say("Same cause as on 01-04: the upgrade changed the compose hash and nobody added the new one to "
+              "AppAuth, so the KMS refuses the boot.")
+        s.do("Whitelisting the new compose hash with the fixed script:",
+             Bash("cd ../dstack-kms && ./scripts/add-compose-hash.sh %s %s" % (app, new_hash),
+                  "AppAuth for %s: %s\n\nstatus               1 (success)\ntransactionHash      %s\ntrue" % (app, auth, txh()),
+                  "Whitelist the compose hash on Base mainnet", secs=(8, 20)))
+        s.do("Fix: Whitelist the new compose hash in AppAuth before running the upgrade.",
+             Bash("phala cvms restart %s && sleep 50 && phala cvms serial-logs %s | tail -3" % (app, app),
+                  "dstack-util: requesting app keys from KMS...\ndstack-util: got app keys\ndstack-util: system-ready",
+                  "Restart and check the serial log", secs=(55, 65)))
+        s.do(None, Bash("cd ../attest-verifier && ./target/release/attest-verifier preflight --deployments ../dstack-kms/deployments/base.json --app %s --compose-hash %s" % (app, new_hash),
+                        "preflight: AppAuth %s on chain 8453\nOK  compose_hash %s allowed" % (auth, new_hash[:16]),
+                        "Re-run the preflight"))
+        s.say("The CVM is up and the preflight passes. Add the hash before every upgrade: "
+              "`scripts/add-compose-hash.sh` first, then `phala cvms upgrade`.")
+        s.end()
+        s.user("works now, thanks")
+        s.say("Good. The checklist in notes/2026-01-attestation-postmortem.md already has this step.")
+        s.end()
     return A
 
 

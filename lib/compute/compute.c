@@ -516,10 +516,33 @@ static int mediator_word(const char *w, size_t n)
     return 0;
 }
 
-static int word_ok(const struct vocab *v, const char *w, size_t n)
+static int word_ok1(const struct vocab *v, const char *w, size_t n)
 {
     return tm_is_stopword(w, n) || mediator_word(w, n) || (v->in->tax && tm_taxonomy_mask(v->in->tax, w, n)) ||
            tm_profile_vocab(v->p, w, n);
+}
+
+/* A publishable word, or the past tense the mediator made of one when it rewrote a step
+ * ("reproduce" -> "reproduced", "try" -> "tried", "stop" -> "stopped"): the inflection
+ * adds nothing to what the base word reveals. */
+static int word_ok(const struct vocab *v, const char *w, size_t n)
+{
+    if (word_ok1(v, w, n))
+        return 1;
+    if (n < 5 || w[n - 2] != 'e' || w[n - 1] != 'd')
+        return 0;
+    char b[64];
+    if (n - 1 > sizeof b)
+        return 0;
+    if (word_ok1(v, w, n - 1) || word_ok1(v, w, n - 2)) /* reproduce-d, check-ed */
+        return 1;
+    if (n >= 6 && w[n - 3] == 'i') { /* tr-ied -> try */
+        memcpy(b, w, n - 3);
+        b[n - 3] = 'y';
+        if (word_ok1(v, b, n - 2))
+            return 1;
+    }
+    return n >= 6 && w[n - 3] == w[n - 4] && word_ok1(v, w, n - 3); /* stop-ped */
 }
 
 /* Is a term (canonical, "a" or "a_b") made only of allowed words? */
@@ -728,7 +751,11 @@ static cJSON *debug(const struct tm_compute_in *in, struct tm_diag *d)
                 if (!seen && np < TM_EP_PROJECTS * 4)
                     projects[np++] = m[i].e->projects[k];
             }
-            if (!rep || (!(rep->e->resolved && rep->e->solution) && m[i].e->resolved && m[i].e->solution))
+            /* the representative: a resolved occurrence, the one whose fix is said most
+             * briefly (a stated fix rather than a narrative of the investigation) */
+            int good_i = m[i].e->resolved && m[i].e->solution, good_r = rep && rep->e->resolved && rep->e->solution;
+            if (!rep || (good_i && !good_r) ||
+                (good_i && good_r && strlen(m[i].e->solution) < strlen(rep->e->solution)))
                 rep = &m[i];
         }
         int k = in->prof[ds]->k >= 2 ? in->prof[ds]->k : 2;

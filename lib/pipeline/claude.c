@@ -336,6 +336,17 @@ static void episode_error(struct tm_ingest *in, const char *text, const char *to
     struct episode_state *es = &in->es;
     if (es->open && es->ep.resolved)
         episode_flush(in);
+    if (es->open && es->user_reported && tool && !es->fixed) {
+        /* the problem the user reported, as a tool states it: the canonical wording */
+        const char *t = error_line(text);
+        if (starts(t, strlen(t), "<tool_use_error>"))
+            t += 16;
+        free(es->ep.problem);
+        es->ep.problem = clean(in, t, 200);
+        snprintf(es->fail_tool, sizeof es->fail_tool, "%s", tool);
+        es->user_reported = 0;
+        return;
+    }
     if (es->open)
         return; /* still investigating the first error */
     memset(&es->ep, 0, sizeof es->ep);
@@ -343,6 +354,7 @@ static void episode_error(struct tm_ingest *in, const char *text, const char *to
     es->before_fix = NULL;
     es->open = 1;
     es->fixed = 0;
+    es->user_reported = 0;
     const char *t = error_line(text);
     if (starts(t, strlen(t), "<tool_use_error>"))
         t += 16;
@@ -545,8 +557,11 @@ static int changes_state(const char *cmd)
                                           "file", "stat", "echo", "pwd", "which", "whoami", "env", "printenv",
                                           "ps", "top", "df", "du", "tree", "diff", "jq", "man", "type", "cd",
                                           "pytest", "true", "sleep", "date", "hostname", "id", "uname", "nproc"};
-    static const char *const checks[] = {"test", "tests", "check", "lint", "status", "log", "show", "diff",
-                                         "verify", "build", "branch", "blame", "--version", "version", "list"};
+    static const char *const checks[] = {"test", "tests", "check", "lint", "status", "log", "logs", "show", "diff",
+                                         "verify", "build", "branch", "blame", "--version", "version", "list",
+                                         "ls", "call", "get", "describe", "inspect", "query", "info", "view",
+                                         "cat", "search", "help", "ps", "top", "tx", "balance", "preflight",
+                                         "chain-id", "block", "receipt", "code", "storage"};
     char w[2][48] = {{0}};
     const char *p = cmd;
     while (*p == ' ')
@@ -623,6 +638,56 @@ static int is_confirmation(const char *s, size_t n)
     return 0;
 }
 
+/* Does a line read as an error message? */
+static int error_like(const char *s, size_t n)
+{
+    static const char *const marks[] = {"error", "Error", "ERROR", "failed", "FAILED", "failure", "exception",
+                                        "Exception", "panic", "cannot", "could not", "Could not", "not found",
+                                        "mismatch", "refused", "denied", "timed out", "invalid"};
+    for (size_t i = 0; i < sizeof marks / sizeof *marks; i++)
+        if (memmem(s, n, marks[i], strlen(marks[i])))
+            return 1;
+    return 0;
+}
+
+/* A problem the user reports in a prompt ("I'm seeing 'attestation verification failed:
+ * RTMR3 mismatch' when I deploy"): the quoted or backticked span that reads as an error,
+ * else the prompt's first line when it does. It opens an episode as a failing tool does,
+ * so that a problem the user saw (and the agent then fixed) counts whether or not a tool
+ * failed in front of the agent. */
+static void user_symptom(struct tm_ingest *in, const char *s, size_t n)
+{
+    if (in->es.open && !in->es.ep.resolved)
+        return; /* already investigating */
+    const char *best = NULL;
+    size_t bl = 0;
+    for (size_t i = 0; i < n && i < 4000; i++) {
+        char q = s[i];
+        if (q != '\'' && q != '"' && q != '`')
+            continue;
+        const char *e = memchr(s + i + 1, q, n - i - 1);
+        if (!e)
+            break;
+        size_t l = (size_t)(e - (s + i + 1));
+        if (l >= 12 && l <= 300 && error_like(s + i + 1, l) && l > bl) {
+            best = s + i + 1;
+            bl = l;
+        }
+        i = (size_t)(e - s);
+    }
+    if (!best) {
+        const char *nl = memchr(s, '\n', n);
+        bl = nl ? (size_t)(nl - s) : n;
+        if (bl > 300 || !error_like(s, bl))
+            return;
+        best = s;
+    }
+    char *line = tm_xstrndup(best, bl);
+    episode_error(in, line, NULL);
+    free(line);
+    in->es.user_reported = in->es.open;
+}
+
 static void user_text(struct tm_ingest *in, uint32_t i)
 {
     size_t n;
@@ -632,6 +697,8 @@ static void user_text(struct tm_ingest *in, uint32_t i)
     ingest_text(in, s, n);
     if (in->es.open && is_confirmation(s, n))
         in->es.ep.resolved = 1;
+    else if (in->an)
+        user_symptom(in, s, n);
 }
 
 /* ---- content blocks ---- */
@@ -765,8 +832,9 @@ static void block_tool_result(struct tm_ingest *in, uint32_t b)
     /* text is NUL-terminated (tbuf); no copy and no scan of a long successful result */
     if (failed && !harness_error(text, tl))
         episode_error(in, text, tool);
-    else if (!failed && in->es.open && in->es.fixed && tool && !strcmp(tool, in->es.fail_tool))
-        in->es.ep.resolved = 1; /* the failing tool succeeded after a fix */
+    else if (!failed && in->es.open && in->es.fixed && tool &&
+             (in->es.fail_tool[0] ? !strcmp(tool, in->es.fail_tool) : strcmp(in->es.fix_tool, idbuf) != 0))
+        in->es.ep.resolved = 1; /* the failing tool (or, for a problem the user reported, a check) succeeded after a fix */
 }
 
 static void blocks(struct tm_ingest *in, uint32_t content, int assistant)

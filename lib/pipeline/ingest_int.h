@@ -14,6 +14,7 @@ struct episode_state {
     char fail_tool[32];
     char *before_fix; /* the last assistant sentence before the fix: what was about to be done */
     char fix_tool[48];  /* the tool call that made the fix: undone if it fails */
+    int user_reported;  /* opened by the user's words: the first tool error names it better */
 };
 
 struct tm_ingest {

@@ -9,6 +9,7 @@ contains "$T/out" "amiller approves -> done"
 contains "$T/out" '"jaccard_similarity"'
 contains "$T/out" '"missing_advanced"'
 contains "$T/out" '"matching_patterns"'
+contains "$T/out" 'Seen 3 times in dataset'     # one root cause, repeated in three sessions
 contains "$T/out" 'hash chain: intact'
 # Phase 3 from the real ledger: prices 5 + 10 + 15 held, paid to amiller less 10% (rounded down)
 contains "$T/out" '5 credits held from cloudmolty'
