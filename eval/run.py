@@ -185,7 +185,8 @@ def main():
             r["steps_ok"], r["solution_ok"], "yes" if r["unrelated_ok"] else "no"))
         ok = (r["shared_p"] >= 0.85 and r["shared_r"] >= 0.9 and r["uniq_bad"] == 0 and r["jaccard_x"] < 0.05 and
               r["unrelated_said"] and r["gap_leak"] == 0 and (r["mention_err"] is None or r["mention_err"] <= 0.1) and
-              r["debug_top1"].split("/")[0] == r["debug_top1"].split("/")[1] and r["unrelated_ok"])
+              all(r[k].split("/")[0] == r[k].split("/")[1] for k in ("debug_top1", "steps_ok", "solution_ok")) and
+              r["unrelated_ok"])
         miss += not ok
     print("targets met in %d of %d domain runs" % (len(rows) - miss, len(rows)))
     sys.exit(1 if a.strict and miss else 0)

@@ -29,6 +29,8 @@ struct tstat {
     uint64_t tmask; /* taxonomy topics the term belongs to */
     uint32_t cur;   /* mentions in the current unit, for clipping */
     uint32_t df, last, idm;
+    uint8_t bare;  /* seen as written (not only folded from a plural) */
+    uint8_t fold;  /* how it was first folded (TM_TOK_FOLD_*), for naming a plural-only term */
 };
 
 struct tm_an {
@@ -316,6 +318,7 @@ static uint32_t intern_term(struct tm_an *an, const char *w, size_t n)
         an->ts[i].mentions = an->ts[i].clipped = 0;
         an->ts[i].cur = 0;
         an->ts[i].df = an->ts[i].last = an->ts[i].idm = 0;
+        an->ts[i].bare = an->ts[i].fold = 0;
         an->ts[i].tmask = an->tax ? tm_taxonomy_mask(an->tax, w, n) : 0;
         memset(an->mh[i], 0xff, sizeof an->mh[i]);
     }
@@ -411,6 +414,11 @@ static void record_part(void *ctx, const char *w, size_t n, int flags)
 {
     struct rec_run *r = ctx;
     uint32_t idx = intern_term(r->an, w, n);
+    struct tstat *ts = &r->an->ts[idx]; /* every distinct raw word passes here once at least */
+    if (!(flags & TM_TOK_FOLD_MASK))
+        ts->bare = 1;
+    else if (!ts->fold)
+        ts->fold = (uint8_t)(flags & TM_TOK_FOLD_MASK);
     if (r->e->nev < WC_EV) {
         r->e->term[r->e->nev] = idx;
         r->e->flags[r->e->nev] = (uint8_t)flags;
@@ -696,6 +704,24 @@ static int phrase_ok(const struct tm_an *an, uint32_t i, const char *t, size_t n
 
 static void build_themes(struct tm_an *an, struct tm_profile *p);
 
+/* A term's name (owned): its canonical form, or - for a word only ever written as a
+ * plural, such as a tool named "samtools" - the plural as written. Folding is right for
+ * "quotes" when "quote" also occurs; a word never seen in the singular is a name.
+ * Taxonomy terms keep their canonical form (the taxonomy names them so). */
+static char *plural_name(const struct tm_an *an, uint32_t i, const char *t, size_t len)
+{
+    const struct tstat *s = &an->ts[i];
+    if (s->bare || !s->fold || s->tmask || memchr(t, '_', len) || len + 3 > TM_TERM_MAX)
+        return tm_xstrndup(t, len);
+    char b[TM_TERM_MAX + 4];
+    memcpy(b, t, len);
+    if (s->fold == TM_TOK_FOLD_IES && len && t[len - 1] == 'y')
+        memcpy(b + len - 1, "ies", 4);
+    else
+        memcpy(b + len, s->fold == TM_TOK_FOLD_ES ? "es" : "s", 3);
+    return tm_xstrdup(b);
+}
+
 /* Slot words: a common word (its background rate >= 1e-5) that sticks to many different
  * partners on the same side ("get fastq", "get bam", "get vcf"; "setup reasonable") is
  * the frame of a repeated phrasing, not half of a term. partners[2*w] / [2*w+1] count the
@@ -854,7 +880,7 @@ void tm_an_finish(struct tm_an *an, int k, struct tm_profile *p)
             continue; /* never publishable and not needed for topics */
         uint64_t b = an->bg ? tm_background_count(an->bg, t, len) : 0;
         struct tm_pterm *pt = &p->terms[p->nterms++];
-        pt->term = tm_xstrndup(t, len);
+        pt->term = plural_name(an, i, t, len);
         pt->mentions = an->ts[i].mentions;
         pt->clipped = an->ts[i].clipped;
         pt->df = df;

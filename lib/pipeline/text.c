@@ -114,6 +114,8 @@ static size_t fold(char *w, size_t n)
 {
     if (n <= 3 || w[n - 1] != 's' || kept(w, n) || ends(w, n, "tls"))
         return n;
+    if (ends(w, n, "ics")) /* genomics, physics, analytics: not plurals */
+        return n;
     if (ends(w, n, "ss") || ends(w, n, "us") || ends(w, n, "is"))
         return n;
     if (ends(w, n, "ies") && n > 4) {
@@ -184,8 +186,18 @@ static void emit_part(struct emitter *e, const char *p, size_t n)
     }
     if (!(all & (K_LO | K_UP))) /* numbers are not terms, and do not break an identifier */
         return;
-    if ((all & K_LO) || n < 3) /* an acronym in capitals (PCCS, LUKS) is not a plural */
+    int acr_plural = n >= 3 && p[n - 1] == 's';
+    for (size_t i = 0; acr_plural && i + 1 < n; i++)
+        acr_plural = (kc[(unsigned char)p[i]] & K_UP) != 0;
+    int folded = 0;
+    if (acr_plural) { /* APIs, CVMs, URLs: the acronym */
+        n--;
+    } else if ((all & K_LO) || n < 3) { /* an acronym in capitals (PCCS, LUKS) is not a plural */
+        size_t n0 = n;
         n = fold(w, n);
+        folded = n0 - n == 1 ? TM_TOK_FOLD_S : n0 - n == 2 && w[n - 1] == 'y' ? TM_TOK_FOLD_IES
+                 : n0 != n   ? TM_TOK_FOLD_ES : 0;
+    }
     if (tm_is_stopword(w, n)) {
         e->adj = 0;
         return;
@@ -193,8 +205,18 @@ static void emit_part(struct emitter *e, const char *p, size_t n)
     int flags = e->adj == 2 ? TM_TOK_CARRY
                 : e->adj    ? TM_TOK_ADJ | (e->joined ? TM_TOK_JOINED : 0)
                             : 0;
-    e->fn(e->ctx, w, n, flags);
+    e->fn(e->ctx, w, n, flags | folded);
     e->adj = 1;
+}
+
+/* Does p[i..n) hold only capitals up to the end of the word (a separator or the run's
+ * end), at least two of them? */
+static int caps_to_end(const char *p, size_t i, size_t n)
+{
+    size_t j = i;
+    while (j < n && (kc[(unsigned char)p[j]] & K_UP))
+        j++;
+    return j - i >= 2 && (j == n || (kc[(unsigned char)p[j]] & (K_US | K_HY | K_DG)));
 }
 
 int tm_split_run(const char *p, size_t n, tm_tok_fn fn, void *ctx)
@@ -211,9 +233,15 @@ int tm_split_run(const char *p, size_t n, tm_tok_fn fn, void *ctx)
             cut = 1;
             skip = 1;
         } else if (i > st && (k & K_UP)) {
-            if (prev & K_LO)
+            /* a capitalised name that ends in an acronym is one name: GraphQL, PostgreSQL,
+             * OpenAI (composeHTTP and getURL still split: they start in lowercase) */
+            int name_acronym = (prev & K_LO) && (kc[(unsigned char)p[st]] & K_UP) && caps_to_end(p, i, n);
+            /* an acronym's plural is the acronym: APIs, CVMs, URLs (not HTTPServer) */
+            int acr_plural = (prev & K_UP) && i + 1 < n && p[i + 1] == 's' &&
+                             (i + 2 == n || (kc[(unsigned char)p[i + 2]] & (K_US | K_HY | K_DG | K_UP)));
+            if ((prev & K_LO) && !name_acronym)
                 cut = 1; /* composeHash */
-            else if ((prev & K_UP) && i + 1 < n && (kc[(unsigned char)p[i + 1]] & K_LO))
+            else if ((prev & K_UP) && i + 1 < n && (kc[(unsigned char)p[i + 1]] & K_LO) && !acr_plural)
                 cut = 1; /* HTTPServer */
         }
         prev = k;

@@ -17,6 +17,9 @@
 #define TM_TERM_MAX 40 /* bytes of a canonical unigram part */
 
 enum { TM_TOK_ADJ = 1, TM_TOK_JOINED = 2, TM_TOK_CARRY = 4 };
+/* How a part was folded from a plural (bits 3-4 of flags): the part was written
+ * PART+"s", PART+"es", or PART[..-1]+"ies". 0: written as it is. */
+enum { TM_TOK_FOLD_S = 8, TM_TOK_FOLD_ES = 16, TM_TOK_FOLD_IES = 24, TM_TOK_FOLD_MASK = 24 };
 
 typedef void (*tm_tok_fn)(void *ctx, const char *part, size_t len, int flags);
 

@@ -200,6 +200,7 @@ done:
 }
 
 void test_analyze_episodes_cluster_by_problem(void);
+void test_analyze_plural_only_words_keep_their_name(void);
 
 static void episode(struct tm_an *an, const char *sig, uint32_t unit, uint32_t project,
                     const char *solution)
@@ -260,5 +261,28 @@ void test_analyze_word_cache_tells_runs_apart(void)
         CHECK_INT_EQ(harness_mentions(an, base, 0), 3 * n);
     }
 done:
+    tm_an_free(an);
+}
+
+/* A word only ever written as a plural is a name and keeps its plural (samtools,
+ * bcftools); one also written in the singular is folded (quotes + quote -> quote). */
+void test_analyze_plural_only_words_keep_their_name(void)
+{
+    struct tm_profile p = {0};
+    struct tm_an *an = tm_an_new(NULL, NULL);
+    for (unsigned s = 0; s < 3; s++) {
+        text(an, s, "ran samtools and bcftools over the quotes");
+        text(an, s, "one quote was bad; the libraries were fine");
+    }
+    tm_an_finish(an, 2, &p);
+    CHECK(term(&p, "samtools") != NULL);
+    CHECK(term(&p, "samtool") == NULL);
+    CHECK(term(&p, "bcftools") != NULL);
+    CHECK(term(&p, "quote") != NULL);
+    CHECK_INT_EQ(term(&p, "quote")->mentions, 6);
+    CHECK(term(&p, "quotes") == NULL);
+    CHECK(term(&p, "libraries") != NULL); /* plural-only: ies restored */
+done:
+    tm_profile_release(&p);
     tm_an_free(an);
 }

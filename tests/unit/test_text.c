@@ -5,6 +5,7 @@
 
 void test_canon_merges_spelling_variants(void);
 void test_canon_folds_plurals_carefully(void);
+void test_canon_keeps_names_whole(void);
 
 void test_canon_merges_spelling_variants(void)
 {
@@ -85,4 +86,34 @@ void test_scan_runs_blank_runs(void)
 done:
     tm_buf_release(&text);
     tm_buf_release(&log);
+}
+
+/* Names of each kind, many of them: an acronym's plural is the acronym; a capitalised
+ * name that ends in an acronym is one name; -ics words are not plurals; identifiers that
+ * start in lowercase still split at every capital. */
+void test_canon_keeps_names_whole(void)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"APIs", "api"},          {"CVMs", "cvm"},           {"URLs", "url"},
+        {"GPUs", "gpu"},          {"VMs", "vm"},             {"CPUs", "cpu"},
+        {"SDKs", "sdk"},          {"JWTs", "jwt"},           {"PRs", "pr"},
+        {"GraphQL", "graphql"},   {"PostgreSQL", "postgresql"}, {"OpenAI", "openai"},
+        {"MySQL", "mysql"},       {"NoSQL", "nosql"},        {"OpenSSL", "openssl"},
+        {"LibreSSL", "libressl"}, {"BoringSSL", "boringssl"}, {"OpenAPI", "openapi"},
+        {"genomics", "genomics"}, {"physics", "physics"},    {"analytics", "analytics"},
+        {"robotics", "robotics"}, {"semantics", "semantics"}, {"graphics", "graphics"},
+        {"forensics", "forensics"}, {"ethics", "ethics"},    {"logistics", "logistics"},
+        {"composeHash", "compose_hash"}, {"getURL", "get_url"}, {"HTTPServer", "http_server"},
+        {"XMLHttpRequest", "xml_http_request"}, {"parseHTTPResponse", "parse_http_response"},
+        {"isAppAllowed", "app_allowed"}, /* "is": a function word */
+    };
+    char out[64];
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        tm_canon(cases[i].in, strlen(cases[i].in), out, sizeof out);
+        if (strcmp(out, cases[i].out))
+            FAILF("%s -> %s, want %s", cases[i].in, out, cases[i].out);
+    }
+done:;
 }
