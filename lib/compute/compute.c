@@ -75,6 +75,21 @@ static size_t distinctive_in(const struct tm_compute_in *in, const struct tm_pro
     return n;
 }
 
+/* Distinctiveness with a threshold as well as a cap: terms whose score is under 5% of the
+ * dataset's strongest are incidental (a word of everyday talk that happens to be a little
+ * more frequent than in the background), not topics. v is sorted by score; returns the
+ * count kept. */
+#define TM_TOPIC_MIN_SHARE 0.05
+static size_t strong_only(const struct tm_pterm **v, size_t n)
+{
+    if (!n || v[0]->score <= 0)
+        return n;
+    size_t k = 0;
+    while (k < n && v[k]->score >= TM_TOPIC_MIN_SHARE * v[0]->score)
+        k++;
+    return k;
+}
+
 static size_t distinctive(const struct tm_profile *p, const struct tm_pterm **out, size_t max)
 {
     return distinctive_in(NULL, p, out, max);
@@ -142,7 +157,8 @@ static cJSON *overlap(const struct tm_compute_in *in, struct tm_diag *d)
     int lim_s = min3(limit, cap_of(in, 0), cap_of(in, 1)), lim_1 = min3(limit, cap_of(in, 0), 1000),
         lim_2 = min3(limit, cap_of(in, 1), 1000);
     const struct tm_pterm *a[CANDIDATES], *b[CANDIDATES];
-    size_t na = distinctive_in(in, in->prof[0], a, CANDIDATES), nb = distinctive_in(in, in->prof[1], b, CANDIDATES);
+    size_t na = strong_only(a, distinctive_in(in, in->prof[0], a, CANDIDATES)),
+           nb = strong_only(b, distinctive_in(in, in->prof[1], b, CANDIDATES));
     struct ranked *shared = tm_xcalloc(na + 1, sizeof *shared);
     struct ranked *ua = tm_xcalloc(na + 1, sizeof *ua), *ub = tm_xcalloc(nb + 1, sizeof *ub);
     size_t ns = 0, nua = 0, nub = 0;
@@ -360,7 +376,7 @@ static cJSON *gap(const struct tm_compute_in *in, struct tm_diag *d)
     }
     /* beyond every taxonomy: the target's distinctive terms that mine never uses */
     const struct tm_pterm *top[CANDIDATES];
-    size_t nt = eps > 0 ? 0 : distinctive_in(in, target, top, CANDIDATES), no = 0;
+    size_t nt = eps > 0 ? 0 : strong_only(top, distinctive_in(in, target, top, CANDIDATES)), no = 0;
     struct ranked other[CANDIDATES];
     for (size_t i = 0; i < nt && no < (size_t)limit && left > 0; i++) {
         if (top[i]->flags & TM_T_TAXONOMY)
@@ -527,8 +543,16 @@ static int word_ok1(const struct vocab *v, const char *w, size_t n)
  * adds nothing to what the base word reveals. */
 static int word_ok(const struct vocab *v, const char *w, size_t n)
 {
+    static const char *const irregular[][2] = {
+        {"ran", "run"},    {"reran", "rerun"}, {"found", "find"},  {"made", "make"},   {"got", "get"},
+        {"wrote", "write"}, {"took", "take"},  {"built", "build"}, {"rebuilt", "rebuild"}, {"kept", "keep"},
+        {"sent", "send"},  {"went", "go"},     {"did", "do"},      {"gave", "give"},   {"saw", "see"},
+        {"chose", "choose"}, {"began", "begin"}, {"undid", "undo"}, {"rewrote", "rewrite"}};
     if (word_ok1(v, w, n))
         return 1;
+    for (size_t i = 0; i < sizeof irregular / sizeof *irregular; i++)
+        if (strlen(irregular[i][0]) == n && !memcmp(irregular[i][0], w, n))
+            return word_ok1(v, irregular[i][1], strlen(irregular[i][1]));
     if (n < 5 || w[n - 2] != 'e' || w[n - 1] != 'd')
         return 0;
     char b[64];

@@ -449,7 +449,11 @@ static char *as_step(char *s)
         size_t w = 0;
         while (p[w] && p[w] != ' ')
             w++;
-        if (w == 0 || w > 30) {
+        static const char *const subjects[] = {"i", "we", "you", "it", "this", "that", "there", "he", "she", "they"};
+        int subject = 0;
+        for (size_t i = 0; i < sizeof subjects / sizeof *subjects; i++)
+            subject |= strlen(subjects[i]) == w && !strncasecmp(p, subjects[i], w);
+        if (w < 2 || w > 30 || subject) { /* "I understand the issue": a statement, no step */
             free(s);
             return NULL;
         }

@@ -43,6 +43,21 @@ for k, got, w in bad:
 print("figures:", {k: v[k] for k in ("records", "sessions", "projects", "days", "active_days")})
 sys.exit(1 if bad else 0)
 PY
+# no Claude Code boilerplate among the card's topics, themes or expertise (harness text and
+# tool output do not feed topics): words of the harness and of tool output only are
+# checked, and only those are printed
+python3 - "$T/card.json" <<'PY' || exit 1
+import json, sys
+c = json.load(open(sys.argv[1]))
+words = set()
+for t in c["topics"] + c["key_expertise"] + [x for th in c["themes"] for x in th["terms"]] + [c["topic"]]:
+    words |= set(t.lower().replace("/", " ").replace("_", " ").split())
+boiler = {"drwxr", "rwxr", "malware", "reminder", "todowrite", "toolu", "isimage", "bash_progress", "noreply",
+          "caveat", "stdout", "stderr", "interrupted", "tool_use_error", "system_reminder", "stdin"}
+hit = sorted(words & boiler)
+print("boilerplate among %d card words: %d" % (len(words), len(hit)))
+sys.exit("boilerplate on the card: %s" % hit if hit else 0)
+PY
 # the tree, one project dir and single session files give consistent figures
 one=$(ls -d "$CC"/projects/-Users-soph-Work-entire-devenv-cli)
 expect_code 0 "$TEEMED" onboard --as owner --id one --quiet "$one"
