@@ -47,16 +47,7 @@ static int min3(int a, int b, int c) { return a < b ? (a < c ? a : c) : (b < c ?
 
 int tm_ambient_term(const struct tm_map *amb, const char *term)
 {
-    if (!amb || !amb->count)
-        return 0;
-    size_t n = strlen(term);
-    if (tm_map_find(amb, term, n) != UINT32_MAX)
-        return 1;
-    for (const char *p = term, *u; (u = strchr(p, '_')); p = u + 1) /* each word of a phrase */
-        if (u > p && tm_map_find(amb, p, (size_t)(u - p)) != UINT32_MAX)
-            return 1;
-    const char *last = strrchr(term, '_');
-    return last && last[1] && last != term + n - 1 && tm_map_find(amb, last + 1, strlen(last + 1)) != UINT32_MAX;
+    return tm_term_ambient(amb, term);
 }
 
 /* The dataset's distinctive publishable terms that are not ambient, best first

@@ -184,6 +184,8 @@ enum tm_rc tm_onboarding_finish(struct tm_med *m, struct tm_onboarding *s, char 
     uint8_t *sealed = NULL;
     size_t sealed_len = 0;
     enum tm_rc rc = TM_OK;
+    struct tm_map ambient; /* the market's ambient vocabulary now: never a topic of the card */
+    tm_map_init(&ambient);
     *card_out = NULL;
     const struct tm_volume *vol = tm_ingest_volume(s->in);
     if (!vol->records) {
@@ -192,10 +194,13 @@ enum tm_rc tm_onboarding_finish(struct tm_med *m, struct tm_onboarding *s, char 
         goto out;
     }
     tm_an_finish(s->an, s->o.k, &prof);
+    rc = tm_pool_ambient(m, &ambient, d);
+    if (rc)
+        goto out;
     uint8_t root[32];
     tm_merkle_root(&s->merkle, root);
     struct tm_card_in ci = {s->id, s->o.owner->name, s->title, vol, &prof, s->tax,
-                            tm_ingest_scrub_stats(s->in), root, s->merkle.leaves, s->o.now_ms};
+                            tm_ingest_scrub_stats(s->in), root, s->merkle.leaves, s->o.now_ms, &ambient};
     card = tm_card_build(&ci);
     rc = tm_tee_sign(s->tee, card, "card", NULL, NULL, s->o.now_ms, d);
     if (rc)
@@ -232,6 +237,7 @@ enum tm_rc tm_onboarding_finish(struct tm_med *m, struct tm_onboarding *s, char 
         card_json = NULL;
     }
 out:
+    tm_map_release(&ambient);
     tm_profile_release(&prof);
     cJSON_Delete(card);
     free(card_json);

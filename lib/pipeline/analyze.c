@@ -930,6 +930,20 @@ void tm_an_finish(struct tm_an *an, int k, struct tm_profile *p)
     an->neps = an->capeps = 0;
 }
 
+int tm_term_ambient(const struct tm_map *amb, const char *term)
+{
+    if (!amb || !amb->count)
+        return 0;
+    size_t n = strlen(term);
+    if (tm_map_find(amb, term, n) != UINT32_MAX)
+        return 1;
+    for (const char *p = term, *u; (u = strchr(p, '_')); p = u + 1) /* each word of a phrase */
+        if (u > p && tm_map_find(amb, p, (size_t)(u - p)) != UINT32_MAX)
+            return 1;
+    const char *last = strrchr(term, '_');
+    return last && last[1] && tm_map_find(amb, last + 1, strlen(last + 1)) != UINT32_MAX;
+}
+
 size_t tm_profile_top(const struct tm_profile *p, const struct tm_pterm **out, size_t max)
 {
     size_t n = 0;

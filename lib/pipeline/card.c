@@ -93,6 +93,35 @@ static size_t public_topics(const struct tm_card_in *in, const struct tm_ptopic 
     return n;
 }
 
+/* The profile's themes without ambient terms, relabelled by their strongest remaining
+ * three; a theme left with none is dropped. */
+struct ctheme {
+    char label[200];
+    const char *terms[8];
+    size_t nterms;
+};
+
+static size_t card_themes(const struct tm_card_in *in, struct ctheme *out, size_t max)
+{
+    const struct tm_profile *p = in->prof;
+    size_t n = 0;
+    for (size_t i = 0; i < p->nthemes && n < max; i++) {
+        struct ctheme *t = &out[n];
+        t->nterms = 0;
+        t->label[0] = 0;
+        for (size_t j = 0; j < p->themes[i].nterms && t->nterms < 8; j++)
+            if (!tm_term_ambient(in->ambient, p->themes[i].terms[j]))
+                t->terms[t->nterms++] = p->themes[i].terms[j];
+        if (!t->nterms)
+            continue;
+        size_t used = 0;
+        for (size_t j = 0; j < t->nterms && j < 3; j++)
+            used += (size_t)snprintf(t->label + used, sizeof t->label - used, "%s%s", j ? " / " : "", t->terms[j]);
+        n++;
+    }
+    return n;
+}
+
 cJSON *tm_card_build(const struct tm_card_in *in)
 {
     cJSON *c = cJSON_CreateObject();
@@ -100,6 +129,8 @@ cJSON *tm_card_build(const struct tm_card_in *in)
     size_t nt = public_topics(in, tops, TM_TOPICS_MAX);
     const struct tm_profile *p = in->prof;
     char buf[300];
+    struct ctheme themes[16];
+    size_t nth = card_themes(in, themes, 16);
 
     cJSON_AddStringToObject(c, "dataset_id", in->id);
     cJSON_AddStringToObject(c, "owner", in->owner);
@@ -111,8 +142,8 @@ cJSON *tm_card_build(const struct tm_card_in *in)
         const struct tm_topic *t0 = &in->tax->topics[tops[0]->topic];
         snprintf(tbuf, sizeof tbuf, "%s: %s", in->tax->tax_label[t0->tax], t0->label);
         topic = tbuf;
-    } else if (p->nthemes)
-        topic = p->themes[0].label;
+    } else if (nth)
+        topic = themes[0].label;
     else
         topic = "Unclassified";
     cJSON_AddStringToObject(c, "topic", topic);
@@ -126,11 +157,11 @@ cJSON *tm_card_build(const struct tm_card_in *in)
         cJSON_AddNumberToObject(pf, "share", round3(tops[0]->share));
         snprintf(buf, sizeof buf, "%s (%d%% of content)", t->label, (int)floor(tops[0]->share * 100 + 0.5));
         cJSON_AddStringToObject(pf, "summary", buf);
-    } else if (p->nthemes) {
+    } else if (nth) {
         pf = cJSON_CreateObject();
-        cJSON_AddStringToObject(pf, "label", p->themes[0].label);
+        cJSON_AddStringToObject(pf, "label", themes[0].label);
         cJSON_AddNullToObject(pf, "share");
-        cJSON_AddStringToObject(pf, "summary", p->themes[0].label);
+        cJSON_AddStringToObject(pf, "summary", themes[0].label);
     } else {
         pf = cJSON_CreateNull();
     }
@@ -140,24 +171,27 @@ cJSON *tm_card_build(const struct tm_card_in *in)
     size_t nke = 0;
     for (size_t i = 0; i < nt && nke < TM_CARD_EXPERTISE; i++, nke++)
         cJSON_AddItemToArray(ke, cJSON_CreateString(in->tax->topics[tops[i]->topic].label));
-    for (size_t i = 0; !nke && i < p->nthemes && i < TM_CARD_EXPERTISE; i++)
-        cJSON_AddItemToArray(ke, cJSON_CreateString(p->themes[i].label));
+    for (size_t i = 0; !nke && i < nth && i < TM_CARD_EXPERTISE; i++)
+        cJSON_AddItemToArray(ke, cJSON_CreateString(themes[i].label));
     cJSON_AddItemToObject(c, "key_expertise", ke);
 
-    const struct tm_pterm *top[TM_CARD_TOPICS];
-    size_t ntop = tm_profile_top(p, top, TM_CARD_TOPICS);
+    const struct tm_pterm *top[TM_CARD_TOPICS * 4];
+    size_t ntop = tm_profile_top(p, top, TM_CARD_TOPICS * 4), nshown = 0;
     cJSON *ta = cJSON_CreateArray();
-    for (size_t i = 0; i < ntop; i++)
-        cJSON_AddItemToArray(ta, cJSON_CreateString(top[i]->term));
+    for (size_t i = 0; i < ntop && nshown < TM_CARD_TOPICS; i++)
+        if (!tm_term_ambient(in->ambient, top[i]->term)) {
+            cJSON_AddItemToArray(ta, cJSON_CreateString(top[i]->term));
+            nshown++;
+        }
     cJSON_AddItemToObject(c, "topics", ta);
 
     cJSON *th = cJSON_CreateArray();
-    for (size_t i = 0; i < p->nthemes; i++) {
+    for (size_t i = 0; i < nth; i++) {
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "label", p->themes[i].label);
+        cJSON_AddStringToObject(o, "label", themes[i].label);
         cJSON *terms = cJSON_CreateArray();
-        for (size_t j = 0; j < p->themes[i].nterms; j++)
-            cJSON_AddItemToArray(terms, cJSON_CreateString(p->themes[i].terms[j]));
+        for (size_t j = 0; j < themes[i].nterms; j++)
+            cJSON_AddItemToArray(terms, cJSON_CreateString(themes[i].terms[j]));
         cJSON_AddItemToObject(o, "terms", terms);
         cJSON_AddItemToArray(th, o);
     }

@@ -18,6 +18,8 @@ struct tm_card_in {
     const uint8_t *commitment; /* 32 bytes */
     uint64_t leaves;
     int64_t now_ms;
+    const struct tm_map *ambient; /* the market's ambient vocabulary when onboarding (core/pool.h):
+                                   * never a topic, a theme term or a theme's name; may be NULL */
 };
 
 #define TM_CARD_TOPICS 20

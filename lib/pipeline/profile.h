@@ -149,5 +149,8 @@ int tm_profile_vocab(const struct tm_profile *p, const char *w, size_t n);
 /* Keep only the vocabulary seen in >= k sessions (a policy that raises k). */
 void tm_profile_vocab_raise(struct tm_profile *p, int k);
 size_t tm_profile_top(const struct tm_profile *p, const struct tm_pterm **out, size_t max);
+/* Is term ambient under amb (the market's pooled background, core/pool.h; may be NULL):
+ * listed, or a phrase (a_b) with an ambient word? */
+int tm_term_ambient(const struct tm_map *amb, const char *term);
 
 #endif
