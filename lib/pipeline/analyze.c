@@ -715,10 +715,13 @@ static char *plural_name(const struct tm_an *an, uint32_t i, const char *t, size
         return tm_xstrndup(t, len);
     char b[TM_TERM_MAX + 4];
     memcpy(b, t, len);
-    if (s->fold == TM_TOK_FOLD_IES && len && t[len - 1] == 'y')
-        memcpy(b + len - 1, "ies", 4);
-    else
-        memcpy(b + len, s->fold == TM_TOK_FOLD_ES ? "es" : "s", 3);
+    const char *sfx = s->fold == TM_TOK_FOLD_ES ? "es" : "s";
+    size_t at = len;
+    if (s->fold == TM_TOK_FOLD_IES && len && t[len - 1] == 'y') {
+        sfx = "ies";
+        at = len - 1;
+    }
+    memcpy(b + at, sfx, strlen(sfx) + 1);
     return tm_xstrdup(b);
 }
 
