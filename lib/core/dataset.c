@@ -1,5 +1,6 @@
 /* dataset.c - the public cards and withdrawal (see dataset.h). */
 #include "core/dataset.h"
+#include "core/pool.h"
 #include "core/audit.h"
 #include "core/workflow.h"
 
@@ -168,6 +169,8 @@ enum tm_rc tm_dataset_withdraw(struct tm_med *m, const struct tm_account *who, c
                     "it", now, id);
     if (!rc)
         rc = db_run(m->st, d, "DELETE FROM profiles WHERE dataset_id = ?", "t", id);
+    if (!rc)
+        rc = tm_pool_remove(m, id, d);
     if (!rc)
         rc = db_run(m->st, d, "DELETE FROM cards_fts WHERE rowid = ?", "i", rowid);
     if (!rc)

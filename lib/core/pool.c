@@ -10,10 +10,29 @@ enum tm_rc tm_pool_add(struct tm_med *m, const char *ds, const struct tm_profile
     const struct tm_pterm **top = tm_xcalloc(TM_POOL_TERMS, sizeof *top);
     size_t n = tm_profile_top(p, top, TM_POOL_TERMS);
     enum tm_rc rc = TM_OK;
-    for (size_t i = 0; i < n && !rc; i++)
+    for (size_t i = 0; i < n && !rc; i++) {
         rc = db_run(m->st, d, "INSERT OR IGNORE INTO pool_terms(dataset_id, term) VALUES(?, ?)", "tt", ds,
                     top[i]->term);
+        if (!rc && db_changes(m->st) == 1)
+            rc = db_run(m->st, d, "INSERT INTO pool_counts(term, datasets) VALUES(?, 1)"
+                                  " ON CONFLICT(term) DO UPDATE SET datasets = datasets + 1", "t", top[i]->term);
+    }
+    if (!rc)
+        rc = db_run(m->st, d, "UPDATE datasets SET pooled = 1 WHERE id = ?", "t", ds);
     free(top);
+    return rc;
+}
+
+enum tm_rc tm_pool_remove(struct tm_med *m, const char *ds, struct tm_diag *d)
+{
+    enum tm_rc rc = db_run(m->st, d, "UPDATE pool_counts SET datasets = datasets - 1 WHERE term IN"
+                                     " (SELECT term FROM pool_terms WHERE dataset_id = ?)", "t", ds);
+    if (!rc)
+        rc = db_run(m->st, d, "DELETE FROM pool_counts WHERE datasets <= 0", "");
+    if (!rc)
+        rc = db_run(m->st, d, "DELETE FROM pool_terms WHERE dataset_id = ?", "t", ds);
+    if (!rc)
+        rc = db_run(m->st, d, "UPDATE datasets SET pooled = 0 WHERE id = ?", "t", ds);
     return rc;
 }
 
@@ -21,17 +40,14 @@ enum tm_rc tm_pool_ambient(struct tm_med *m, struct tm_map *out, struct tm_diag 
 {
     sqlite3_stmt *s;
     enum tm_rc rc = db_prep(m->st,
-                            "WITH listed AS (SELECT DISTINCT pt.dataset_id FROM pool_terms pt JOIN datasets ds"
-                            " ON ds.id = pt.dataset_id WHERE ds.withdrawn_ms IS NULL)"
-                            " SELECT pt.term FROM pool_terms pt JOIN listed l ON l.dataset_id = pt.dataset_id"
-                            " GROUP BY pt.term HAVING count(*) >= 3 AND 4 * count(*) > 3 * (SELECT count(*) FROM listed)",
+                            "SELECT term FROM pool_counts WHERE datasets >= 3 AND 4 * datasets > 3 *"
+                            " (SELECT count(*) FROM datasets WHERE pooled = 1 AND withdrawn_ms IS NULL)",
                             &s, d);
     int x;
     while (!rc && (x = db_step(m->st, s, &rc, d)) > 0) {
         int added;
-        size_t n;
         const char *t = (const char *)sqlite3_column_text(s, 0);
-        n = (size_t)sqlite3_column_bytes(s, 0);
+        size_t n = (size_t)sqlite3_column_bytes(s, 0);
         if (t && n)
             tm_map_intern(out, t, n, &added);
     }

@@ -21,6 +21,8 @@
 
 /* Record ds's distinctive terms (inside the caller's write transaction). */
 enum tm_rc tm_pool_add(struct tm_med *m, const char *ds, const struct tm_profile *p, struct tm_diag *d) TM_NODISCARD;
+/* ds is withdrawn (inside the caller's write transaction): it stops counting. */
+enum tm_rc tm_pool_remove(struct tm_med *m, const char *ds, struct tm_diag *d) TM_NODISCARD;
 /* The ambient terms now into out (an initialised map; terms are interned). */
 enum tm_rc tm_pool_ambient(struct tm_med *m, struct tm_map *out, struct tm_diag *d) TM_NODISCARD;
 

@@ -108,6 +108,15 @@ static const char *const migrations[] = {
     "CREATE TABLE pool_terms(dataset_id TEXT NOT NULL REFERENCES datasets(id), term TEXT NOT NULL,"
     " PRIMARY KEY(dataset_id, term));"
     "CREATE INDEX pool_terms_term ON pool_terms(term);",
+    /* 8: the pooled background kept as counts (a computation reads the ambient terms
+     * by an index, not by grouping every dataset's terms): per term the listed datasets
+     * that have it, per dataset whether it counts */
+    "CREATE TABLE pool_counts(term TEXT PRIMARY KEY, datasets INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX pool_counts_n ON pool_counts(datasets);"
+    "ALTER TABLE datasets ADD COLUMN pooled INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE datasets SET pooled = 1 WHERE withdrawn_ms IS NULL AND id IN (SELECT dataset_id FROM pool_terms);"
+    "DELETE FROM pool_terms WHERE dataset_id IN (SELECT id FROM datasets WHERE withdrawn_ms IS NOT NULL);"
+    "INSERT INTO pool_counts(term, datasets) SELECT term, count(*) FROM pool_terms GROUP BY term;",
 };
 
 /* ---- statements ---- */

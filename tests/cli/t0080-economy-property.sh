@@ -129,6 +129,13 @@ def check(step):
         probs.append(f"{rid} closed {n} times")
     for rid, in q("SELECT g.request_id FROM ratings g JOIN requests r ON r.id=g.request_id WHERE r.status != 'done' OR g.rater != r.requester"):
         probs.append(f"rating of {rid} by someone else or of an undelivered result")
+    # the pooled background's counts agree with its rows; withdrawn datasets count no more
+    for term, want, got in q("SELECT t.term, t.n, coalesce(c.datasets, 0) FROM (SELECT pt.term, count(*) n FROM pool_terms pt"
+                             " JOIN datasets ds ON ds.id = pt.dataset_id WHERE ds.withdrawn_ms IS NULL GROUP BY pt.term) t"
+                             " LEFT JOIN pool_counts c ON c.term = t.term WHERE c.datasets IS NOT t.n"):
+        probs.append(f"pool count of a term: {got}, rows say {want}")
+    if q("SELECT count(*) FROM pool_terms pt JOIN datasets ds ON ds.id = pt.dataset_id WHERE ds.withdrawn_ms IS NOT NULL")[0][0]:
+        probs.append("a withdrawn dataset still counts in the pooled background")
     c.close()
     rc, out = sync(["credits", "check"])
     j = json.loads(out) if out else {}
