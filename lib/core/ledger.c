@@ -55,15 +55,7 @@ static enum tm_rc post(struct tm_med *m, const char *kind, const char *request, 
 
 static enum tm_rc balance(struct tm_med *m, const char *account, int64_t *out, struct tm_diag *d)
 {
-    sqlite3_stmt *s;
-    *out = 0;
-    enum tm_rc rc = db_prep(m->st, "SELECT coalesce(sum(amount), 0) FROM ledger WHERE account = ?", &s, d);
-    if (!rc)
-        rc = db_bind(m->st, s, d, "t", account);
-    if (!rc && db_step(m->st, s, &rc, d) == 1)
-        *out = sqlite3_column_int64(s, 0);
-    db_done(m->st, s);
-    return rc;
+    return db_ints(m->st, d, out, 1, "SELECT coalesce(sum(amount), 0) FROM ledger WHERE account = ?", "t", account);
 }
 
 /* ---- configuration (the meta table) ---- */
@@ -516,17 +508,6 @@ static enum tm_rc each_problem(struct tm_med *m, const char *sql, cJSON *list, s
     return rc;
 }
 
-static enum tm_rc scalar(struct tm_med *m, const char *sql, int64_t *out, struct tm_diag *d)
-{
-    sqlite3_stmt *s;
-    *out = 0;
-    enum tm_rc rc = db_prep(m->st, sql, &s, d);
-    if (!rc && db_step(m->st, s, &rc, d) == 1)
-        *out = sqlite3_column_int64(s, 0);
-    db_done(m->st, s);
-    return rc;
-}
-
 enum tm_rc tm_credits_check(struct tm_med *m, cJSON **out, struct tm_diag *d)
 {
     cJSON *o = cJSON_CreateObject(), *pr = cJSON_CreateArray();
@@ -541,10 +522,10 @@ enum tm_rc tm_credits_check(struct tm_med *m, cJSON **out, struct tm_diag *d)
     rc = each_problem(m, "SELECT 'transaction ' || txn || ' sums to ' || sum(amount) FROM ledger GROUP BY txn"
                              " HAVING sum(amount) != 0", pr, d);
     if (!rc)
-        rc = scalar(m, "SELECT -coalesce(sum(amount), 0) FROM ledger WHERE account = 'issuer'", &issued, d);
+        rc = db_ints(m->st, d, &issued, 1, "SELECT -coalesce(sum(amount), 0) FROM ledger WHERE account = 'issuer'", "");
     if (!rc)
-        rc = scalar(m, "SELECT coalesce(sum(l.amount), 0) FROM ledger l JOIN ledger_txns t ON t.id = l.txn"
-                       " WHERE t.kind IN ('grant', 'mint') AND l.account != 'issuer'", &created, d);
+        rc = db_ints(m->st, d, &created, 1, "SELECT coalesce(sum(l.amount), 0) FROM ledger l JOIN ledger_txns t ON t.id = l.txn"
+                       " WHERE t.kind IN ('grant', 'mint') AND l.account != 'issuer'", "");
     if (!rc && issued != created)
         problem(pr, "the issuer owes %" PRId64 " but grants and mints total %" PRId64, issued, created);
     if (!rc)
@@ -571,13 +552,13 @@ enum tm_rc tm_credits_check(struct tm_med *m, cJSON **out, struct tm_diag *d)
         rc = each_problem(m, "SELECT 'hold ' || account || ' names no request' FROM ledger WHERE account LIKE 'hold:%'"
                              " AND substr(account, 6) NOT IN (SELECT id FROM requests) GROUP BY account", pr, d);
     if (!rc)
-        rc = scalar(m, "SELECT coalesce(sum(amount), 0) FROM ledger WHERE account LIKE 'user:%'", &accounts, d);
+        rc = db_ints(m->st, d, &accounts, 1, "SELECT coalesce(sum(amount), 0) FROM ledger WHERE account LIKE 'user:%'", "");
     if (!rc)
-        rc = scalar(m, "SELECT coalesce(sum(amount), 0) FROM ledger WHERE account LIKE 'hold:%'", &held, d);
+        rc = db_ints(m->st, d, &held, 1, "SELECT coalesce(sum(amount), 0) FROM ledger WHERE account LIKE 'hold:%'", "");
     if (!rc)
-        rc = scalar(m, "SELECT coalesce(sum(amount), 0) FROM ledger WHERE account = 'mediator'", &fees, d);
+        rc = db_ints(m->st, d, &fees, 1, "SELECT coalesce(sum(amount), 0) FROM ledger WHERE account = 'mediator'", "");
     if (!rc)
-        rc = scalar(m, "SELECT count(*) FROM ledger_txns", &txns, d);
+        rc = db_ints(m->st, d, &txns, 1, "SELECT count(*) FROM ledger_txns", "");
     if (!rc && accounts + held + fees != issued)
         problem(pr, "accounts %" PRId64 " + holds %" PRId64 " + fees %" PRId64 " != issued %" PRId64, accounts, held,
                 fees, issued);

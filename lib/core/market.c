@@ -127,42 +127,21 @@ enum tm_rc tm_rate(struct tm_med *m, const struct tm_account *who, const char *i
 
 /* ---- standing and market figures ---- */
 
-static enum tm_rc ints(struct tm_med *m, const char *sql, const char *fmt, const void *a, const void *b,
-                       int64_t *v, int nv, struct tm_diag *d)
-{
-    sqlite3_stmt *s;
-    for (int i = 0; i < nv; i++)
-        v[i] = 0;
-    enum tm_rc rc = db_prep(m->st, sql, &s, d);
-    if (!rc && fmt[0] == 'i' && fmt[1] == 0)
-        rc = db_bind(m->st, s, d, "i", *(const int64_t *)a);
-    else if (!rc && !strcmp(fmt, "t"))
-        rc = db_bind(m->st, s, d, "t", (const char *)a);
-    else if (!rc && !strcmp(fmt, "ti"))
-        rc = db_bind(m->st, s, d, "ti", (const char *)a, *(const int64_t *)b);
-    else if (!rc && !strcmp(fmt, "ii"))
-        rc = db_bind(m->st, s, d, "ii", *(const int64_t *)a, *(const int64_t *)b);
-    if (!rc && db_step(m->st, s, &rc, d) == 1)
-        for (int i = 0; i < nv; i++)
-            v[i] = sqlite3_column_int64(s, i);
-    db_done(m->st, s);
-    return rc;
-}
-
 enum tm_rc tm_standing(struct tm_med *m, int64_t account, cJSON **out, struct tm_diag *d)
 {
     int64_t req[1], dec[2], rat[2], since[1];
     *out = NULL;
-    enum tm_rc rc = ints(m, "SELECT count(*) FROM requests WHERE requester = ?", "i", &account, NULL, req, 1, d);
+    enum tm_rc rc = db_ints(m->st, d, req, 1, "SELECT count(*) FROM requests WHERE requester = ?", "i", account);
     if (!rc) /* owners' own decisions only: auto-approvals and cancellations say nothing of the requester */
-        rc = ints(m, "SELECT count(*), coalesce(sum(a.decision IN ('approved', 'released')), 0) FROM approvals a"
+        rc = db_ints(m->st, d, dec, 2,
+                     "SELECT count(*), coalesce(sum(a.decision IN ('approved', 'released')), 0) FROM approvals a"
                      " JOIN requests r ON r.id = a.request_id WHERE r.requester = ? AND a.decision IN"
-                     " ('approved', 'released', 'rejected')", "i", &account, NULL, dec, 2, d);
+                     " ('approved', 'released', 'rejected')", "i", account);
     if (!rc)
-        rc = ints(m, "SELECT count(*), coalesce(sum(helpful), 0) FROM ratings WHERE rater = ?", "i", &account, NULL,
-                  rat, 2, d);
+        rc = db_ints(m->st, d, rat, 2, "SELECT count(*), coalesce(sum(helpful), 0) FROM ratings WHERE rater = ?", "i",
+                     account);
     if (!rc)
-        rc = ints(m, "SELECT created_ms FROM accounts WHERE id = ?", "i", &account, NULL, since, 1, d);
+        rc = db_ints(m->st, d, since, 1, "SELECT created_ms FROM accounts WHERE id = ?", "i", account);
     if (rc)
         return rc;
     char ts[32];
@@ -190,17 +169,19 @@ struct mstat {
 static enum tm_rc stat_of(struct tm_med *m, const char *ds, int64_t now, struct mstat *st, struct tm_diag *d)
 {
     int64_t since = now - TM_DEMAND_WINDOW_MS, v[3];
-    enum tm_rc rc = ints(m, "SELECT count(*), coalesce(sum(r.updated_ms >= ?2), 0) FROM request_datasets rd"
+    enum tm_rc rc = db_ints(m->st, d, v, 2,
+                            "SELECT count(*), coalesce(sum(r.updated_ms >= ?2), 0) FROM request_datasets rd"
                             " JOIN requests r ON r.id = rd.request_id JOIN datasets ds ON ds.id = rd.dataset_id"
                             " WHERE rd.dataset_id = ?1 AND r.status = 'done' AND r.requester != ds.owner",
-                         "ti", ds, &since, v, 2, d);
+                            "ti", ds, since);
     st->served = v[0];
     st->served30 = v[1];
     if (!rc)
-        rc = ints(m, "SELECT count(*), coalesce(sum(g.helpful), 0), coalesce(sum(g.created_ms >= ?2), 0)"
+        rc = db_ints(m->st, d, v, 3,
+                     "SELECT count(*), coalesce(sum(g.helpful), 0), coalesce(sum(g.created_ms >= ?2), 0)"
                      " FROM ratings g JOIN request_datasets rd ON rd.request_id = g.request_id"
                      " JOIN datasets ds ON ds.id = rd.dataset_id WHERE rd.dataset_id = ?1 AND g.rater != ds.owner",
-                  "ti", ds, &since, v, 3, d);
+                     "ti", ds, since);
     st->ratings = v[0];
     st->helpful = v[1];
     st->ratings30 = v[2];
@@ -217,9 +198,10 @@ enum tm_rc tm_market_of(struct tm_med *m, const char *ds, int64_t now, cJSON **o
     if (!rc)
         rc = tm_dataset_owner(m, ds, &owner, &withdrawn, d);
     if (!rc) /* each rating once per owner, whichever of their datasets it concerns */
-        rc = ints(m, "SELECT count(*), coalesce(sum(helpful), 0) FROM ratings g WHERE g.rater != ?1 AND EXISTS"
+        rc = db_ints(m->st, d, own, 2,
+                     "SELECT count(*), coalesce(sum(helpful), 0) FROM ratings g WHERE g.rater != ?1 AND EXISTS"
                      " (SELECT 1 FROM request_datasets rd JOIN datasets ds ON ds.id = rd.dataset_id"
-                     " WHERE rd.request_id = g.request_id AND ds.owner = ?1)", "i", &owner, NULL, own, 2, d);
+                     " WHERE rd.request_id = g.request_id AND ds.owner = ?1)", "i", owner);
     cJSON *prices = NULL;
     if (!rc)
         rc = tm_policy_prices(m, ds, &prices, d);

@@ -246,6 +246,25 @@ int db_step(struct tm_store *st, sqlite3_stmt *s, enum tm_rc *rc, struct tm_diag
     return -1;
 }
 
+enum tm_rc db_ints(struct tm_store *st, struct tm_diag *d, int64_t *out, int n, const char *sql, const char *fmt, ...)
+{
+    sqlite3_stmt *s;
+    for (int i = 0; i < n; i++)
+        out[i] = 0;
+    enum tm_rc rc = db_prep(st, sql, &s, d);
+    if (rc)
+        return rc;
+    va_list ap;
+    va_start(ap, fmt);
+    rc = db_vbind(s, d, fmt, ap);
+    va_end(ap);
+    if (!rc && db_step(st, s, &rc, d) == 1)
+        for (int i = 0; i < n; i++)
+            out[i] = sqlite3_column_int64(s, i);
+    db_done(st, s);
+    return rc;
+}
+
 enum tm_rc db_run(struct tm_store *st, struct tm_diag *d, const char *sql, const char *fmt, ...)
 {
     sqlite3_stmt *s;

@@ -64,6 +64,10 @@ int db_step(struct tm_store *st, sqlite3_stmt *s, enum tm_rc *rc, struct tm_diag
 void db_done(struct tm_store *st, sqlite3_stmt *s);
 /* prepare, bind, step to the end, release: for statements without rows. */
 enum tm_rc db_run(struct tm_store *st, struct tm_diag *d, const char *sql, const char *fmt, ...) TM_NODISCARD;
+/* prepare, bind, read the first row's first n columns as integers into out (all 0 when
+ * there is no row), release: for counts and sums. */
+enum tm_rc db_ints(struct tm_store *st, struct tm_diag *d, int64_t *out, int n, const char *sql, const char *fmt,
+                   ...) TM_NODISCARD;
 /* Rows changed by the last write. */
 int db_changes(struct tm_store *st);
 int64_t db_last_id(struct tm_store *st);
