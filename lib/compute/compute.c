@@ -45,11 +45,6 @@ static int cap_of(const struct tm_compute_in *in, size_t i)
 
 static int min3(int a, int b, int c) { return a < b ? (a < c ? a : c) : (b < c ? b : c); }
 
-int tm_ambient_term(const struct tm_map *amb, const char *term)
-{
-    return tm_term_ambient(amb, term);
-}
-
 /* The dataset's distinctive publishable terms that are not ambient, best first
  * (borrowed from the profile). */
 static size_t distinctive_in(const struct tm_compute_in *in, const struct tm_profile *p, const struct tm_pterm **out,
@@ -60,7 +55,7 @@ static size_t distinctive_in(const struct tm_compute_in *in, const struct tm_pro
     size_t n = 0;
     for (size_t i = 0; i < p->nterms && n < max; i++) {
         const struct tm_pterm *t = &p->terms[i];
-        if ((t->flags & TM_T_PUBLIC) && !(t->flags & TM_T_GENERIC) && !tm_ambient_term(in->ambient, t->term))
+        if ((t->flags & TM_T_PUBLIC) && !(t->flags & TM_T_GENERIC) && !tm_term_ambient(in->ambient, t->term))
             out[n++] = t;
     }
     return n;
@@ -534,16 +529,11 @@ static int word_ok1(const struct vocab *v, const char *w, size_t n)
  * adds nothing to what the base word reveals. */
 static int word_ok(const struct vocab *v, const char *w, size_t n)
 {
-    static const char *const irregular[][2] = {
-        {"ran", "run"},    {"reran", "rerun"}, {"found", "find"},  {"made", "make"},   {"got", "get"},
-        {"wrote", "write"}, {"took", "take"},  {"built", "build"}, {"rebuilt", "rebuild"}, {"kept", "keep"},
-        {"sent", "send"},  {"went", "go"},     {"did", "do"},      {"gave", "give"},   {"saw", "see"},
-        {"chose", "choose"}, {"began", "begin"}, {"undid", "undo"}, {"rewrote", "rewrite"}};
     if (word_ok1(v, w, n))
         return 1;
-    for (size_t i = 0; i < sizeof irregular / sizeof *irregular; i++)
-        if (strlen(irregular[i][0]) == n && !memcmp(irregular[i][0], w, n))
-            return word_ok1(v, irregular[i][1], strlen(irregular[i][1]));
+    const char *base = tm_past_irregular_base(w, n); /* took -> take */
+    if (base)
+        return word_ok1(v, base, strlen(base));
     if (n < 5 || w[n - 2] != 'e' || w[n - 1] != 'd')
         return 0;
     char b[64];

@@ -29,8 +29,7 @@ struct tm_compute_in {
     const struct tm_map *ambient;         /* the market's ambient vocabulary (core/pool.h), never
                                            * a topic; may be NULL */
 };
-/* Is term ambient under amb: listed, or a phrase (a_b) with an ambient word? */
-int tm_ambient_term(const struct tm_map *amb, const char *term);
+/* (Ambient terms: tm_term_ambient, pipeline/profile.h.) */
 #define TM_MAX_TERMS_DEFAULT 20
 
 struct tm_computation {

@@ -383,18 +383,12 @@ static void episode_step(struct tm_ingest *in, char *step)
 /* The past tense of an English verb (lowercase, at most 30 bytes) into out. */
 static void past_tense(const char *v, char *out, size_t cap)
 {
-    static const char *const irregular[][2] = {
-        {"run", "ran"},     {"rerun", "reran"}, {"find", "found"},   {"read", "read"},   {"see", "saw"},
-        {"make", "made"},   {"set", "set"},     {"get", "got"},      {"write", "wrote"}, {"rewrite", "rewrote"},
-        {"take", "took"},   {"build", "built"}, {"rebuild", "rebuilt"}, {"put", "put"},  {"keep", "kept"},
-        {"send", "sent"},   {"go", "went"},     {"do", "did"},       {"give", "gave"},   {"undo", "undid"},
-        {"redo", "redid"},  {"begin", "began"}, {"choose", "chose"}, {"split", "split"}, {"reset", "reset"}};
     size_t n = strlen(v);
-    for (size_t i = 0; i < sizeof irregular / sizeof *irregular; i++)
-        if (!strcmp(v, irregular[i][0])) {
-            snprintf(out, cap, "%s", irregular[i][1]);
-            return;
-        }
+    const char *irr = tm_past_irregular(v);
+    if (irr) {
+        snprintf(out, cap, "%s", irr);
+        return;
+    }
     const char *vow = "aeiou";
     if (n >= 2 && v[n - 1] == 'e')
         snprintf(out, cap, "%sd", v);
@@ -408,15 +402,7 @@ static void past_tense(const char *v, char *out, size_t cap)
 
 static int is_past(const char *w, size_t n)
 {
-    static const char *const irregular[] = {"ran", "reran", "found", "read", "saw", "made", "set", "got", "wrote",
-                                            "rewrote", "took", "built", "rebuilt", "put", "kept", "sent", "went",
-                                            "did", "gave", "undid", "began", "chose", "split", "reset"};
-    if (n > 3 && w[n - 2] == 'e' && w[n - 1] == 'd')
-        return 1;
-    for (size_t i = 0; i < sizeof irregular / sizeof *irregular; i++)
-        if (strlen(irregular[i]) == n && !strncasecmp(w, irregular[i], n))
-            return 1;
-    return 0;
+    return (n > 3 && w[n - 2] == 'e' && w[n - 1] == 'd') || tm_past_irregular_base(w, n) != NULL;
 }
 
 /* An investigation step as one short line, a verb in the past tense and its object:

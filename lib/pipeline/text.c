@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 #include <string.h>
+#include <strings.h>
 
 static const char *const stop_list[] = {
     "a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and",
@@ -107,6 +108,30 @@ static int ends(const char *w, size_t n, const char *suf)
 {
     size_t l = strlen(suf);
     return n >= l && memcmp(w + n - l, suf, l) == 0;
+}
+
+static const char *const irregular[][2] = {
+    {"run", "ran"},      {"rerun", "reran"},  {"find", "found"},     {"read", "read"},     {"see", "saw"},
+    {"make", "made"},    {"set", "set"},      {"get", "got"},        {"write", "wrote"},   {"rewrite", "rewrote"},
+    {"take", "took"},    {"build", "built"},  {"rebuild", "rebuilt"}, {"put", "put"},      {"keep", "kept"},
+    {"send", "sent"},    {"go", "went"},      {"do", "did"},         {"give", "gave"},     {"undo", "undid"},
+    {"redo", "redid"},   {"begin", "began"},  {"choose", "chose"},   {"split", "split"},   {"reset", "reset"},
+};
+
+const char *tm_past_irregular(const char *base)
+{
+    for (size_t i = 0; i < sizeof irregular / sizeof *irregular; i++)
+        if (!strcmp(base, irregular[i][0]))
+            return irregular[i][1];
+    return NULL;
+}
+
+const char *tm_past_irregular_base(const char *w, size_t n)
+{
+    for (size_t i = 0; i < sizeof irregular / sizeof *irregular; i++)
+        if (strlen(irregular[i][1]) == n && !strncasecmp(w, irregular[i][1], n))
+            return irregular[i][0];
+    return NULL;
 }
 
 /* Fold a plural in place; return the new length. w is lowercase. */

@@ -21,6 +21,12 @@ enum { TM_TOK_ADJ = 1, TM_TOK_JOINED = 2, TM_TOK_CARRY = 4 };
  * PART+"s", PART+"es", or PART[..-1]+"ies". 0: written as it is. */
 enum { TM_TOK_FOLD_S = 8, TM_TOK_FOLD_ES = 16, TM_TOK_FOLD_IES = 24, TM_TOK_FOLD_MASK = 24 };
 
+/* English verbs whose past tense is irregular: the past of base (or NULL), and the base
+ * of a past form w[0..n) (or NULL). The step rewriter makes pasts with them; the
+ * publishable-word check reads them back. */
+const char *tm_past_irregular(const char *base);
+const char *tm_past_irregular_base(const char *w, size_t n);
+
 typedef void (*tm_tok_fn)(void *ctx, const char *part, size_t len, int flags);
 
 void tm_tokenize(const char *text, size_t len, tm_tok_fn fn, void *ctx);
