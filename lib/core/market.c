@@ -166,25 +166,58 @@ struct mstat {
     int64_t served, served30, ratings, helpful, ratings30;
 };
 
+/* The figures of many datasets at once: ids maps each dataset id to its index in out
+ * (zeroed by the caller); two grouped queries instead of two per dataset. only (may be
+ * NULL) restricts them to one dataset. */
+static enum tm_rc stats_all(struct tm_med *m, int64_t now, const char *only, const struct tm_map *ids,
+                            struct mstat *out, struct tm_diag *d);
+
 static enum tm_rc stat_of(struct tm_med *m, const char *ds, int64_t now, struct mstat *st, struct tm_diag *d)
 {
-    int64_t since = now - TM_DEMAND_WINDOW_MS, v[3];
-    enum tm_rc rc = db_ints(m->st, d, v, 2,
-                            "SELECT count(*), coalesce(sum(r.updated_ms >= ?2), 0) FROM request_datasets rd"
-                            " JOIN requests r ON r.id = rd.request_id JOIN datasets ds ON ds.id = rd.dataset_id"
-                            " WHERE rd.dataset_id = ?1 AND r.status = 'done' AND r.requester != ds.owner",
-                            "ti", ds, since);
-    st->served = v[0];
-    st->served30 = v[1];
-    if (!rc)
-        rc = db_ints(m->st, d, v, 3,
-                     "SELECT count(*), coalesce(sum(g.helpful), 0), coalesce(sum(g.created_ms >= ?2), 0)"
-                     " FROM ratings g JOIN request_datasets rd ON rd.request_id = g.request_id"
-                     " JOIN datasets ds ON ds.id = rd.dataset_id WHERE rd.dataset_id = ?1 AND g.rater != ds.owner",
-                     "ti", ds, since);
-    st->ratings = v[0];
-    st->helpful = v[1];
-    st->ratings30 = v[2];
+    struct tm_map one;
+    tm_map_init(&one);
+    tm_map_intern(&one, ds, strlen(ds), NULL);
+    memset(st, 0, sizeof *st);
+    enum tm_rc rc = stats_all(m, now, ds, &one, st, d);
+    tm_map_release(&one);
+    return rc;
+}
+
+static enum tm_rc stats_all(struct tm_med *m, int64_t now, const char *only, const struct tm_map *ids,
+                            struct mstat *out, struct tm_diag *d)
+{
+    static const char *const sql[2] = {
+        "SELECT rd.dataset_id, count(*), coalesce(sum(r.updated_ms >= ?1), 0), 0 FROM request_datasets rd"
+        " JOIN requests r ON r.id = rd.request_id JOIN datasets ds ON ds.id = rd.dataset_id"
+        " WHERE r.status = 'done' AND r.requester != ds.owner AND (?2 IS NULL OR rd.dataset_id = ?2)"
+        " GROUP BY rd.dataset_id",
+        "SELECT rd.dataset_id, count(*), coalesce(sum(g.helpful), 0), coalesce(sum(g.created_ms >= ?1), 0)"
+        " FROM ratings g JOIN request_datasets rd ON rd.request_id = g.request_id"
+        " JOIN datasets ds ON ds.id = rd.dataset_id WHERE g.rater != ds.owner AND (?2 IS NULL OR rd.dataset_id = ?2)"
+        " GROUP BY rd.dataset_id"};
+    enum tm_rc rc = TM_OK;
+    for (int q = 0; q < 2 && !rc; q++) {
+        sqlite3_stmt *s;
+        rc = db_prep(m->st, sql[q], &s, d);
+        if (!rc)
+            rc = db_bind(m->st, s, d, "it", now - TM_DEMAND_WINDOW_MS, only);
+        int x;
+        while (!rc && (x = db_step(m->st, s, &rc, d)) > 0) {
+            const char *id = db_text(s, 0);
+            uint32_t i = tm_map_find(ids, id, strlen(id));
+            if (i == UINT32_MAX)
+                continue;
+            if (q == 0) {
+                out[i].served = sqlite3_column_int64(s, 1);
+                out[i].served30 = sqlite3_column_int64(s, 2);
+            } else {
+                out[i].ratings = sqlite3_column_int64(s, 1);
+                out[i].helpful = sqlite3_column_int64(s, 2);
+                out[i].ratings30 = sqlite3_column_int64(s, 3);
+            }
+        }
+        db_done(m->st, s);
+    }
     return rc;
 }
 
@@ -279,9 +312,15 @@ enum tm_rc tm_market_order(struct tm_med *m, const char *sort, const char *searc
     }
     db_done(m->st, s);
     tm_buf_release(&q);
+    struct tm_map idx;
+    struct mstat *stats = tm_xcalloc(n + 1, sizeof *stats);
+    tm_map_init(&idx);
+    for (size_t i = 0; i < n; i++)
+        tm_map_intern(&idx, v[i].id, strlen(v[i].id), NULL); /* ids are unique: index i */
+    if (!rc && !rel)
+        rc = stats_all(m, now, NULL, &idx, stats, d);
     for (size_t i = 0; i < n && !rc && !rel; i++) {
-        struct mstat st;
-        rc = stat_of(m, v[i].id, now, &st, d);
+        const struct mstat st = stats[i];
         if (!strcmp(sort, "reputation")) {
             v[i].k1 = tm_wilson_lower((uint64_t)st.helpful, (uint64_t)st.ratings);
             v[i].k2 = (double)st.ratings;
@@ -300,6 +339,8 @@ enum tm_rc tm_market_order(struct tm_med *m, const char *sort, const char *searc
     for (size_t i = 0; i < n; i++)
         free(v[i].id);
     free(v);
+    free(stats);
+    tm_map_release(&idx);
     return rc;
 }
 
@@ -445,11 +486,18 @@ enum tm_rc tm_discover(struct tm_med *m, const struct tm_account *who, const cha
             ambient[t] = df[t] >= 3 && 4 * (size_t)df[t] > 3 * total;
     }
     /* pass 2: affinity, reputation, demand */
+    struct tm_map idx;
+    struct mstat *stats = tm_xcalloc(n + 1, sizeof *stats);
+    tm_map_init(&idx);
+    for (size_t i = 0; i < n; i++)
+        tm_map_intern(&idx, v[i].id, strlen(v[i].id), NULL); /* ids are unique: index i */
+    if (!rc)
+        rc = stats_all(m, now, NULL, &idx, stats, d);
     for (size_t i = 0; i < n && !rc; i++) {
         if (v[i].score < 0)
             continue;
         tm_affinity(mine, nmine, tid[i], ntid[i], ambient, &v[i].a);
-        rc = stat_of(m, v[i].id, now, &v[i].st, d);
+        v[i].st = stats[i];
         v[i].rep = tm_wilson_lower((uint64_t)v[i].st.helpful, (uint64_t)v[i].st.ratings);
         /* what collaboration would give, weighted by what others found (an unrated
          * dataset keeps half its weight) and, gently, by demand */
@@ -492,6 +540,8 @@ enum tm_rc tm_discover(struct tm_med *m, const struct tm_account *who, const cha
     free(ntid);
     free(df);
     free(ambient);
+    free(stats);
+    tm_map_release(&idx);
     tm_map_release(&terms);
     return rc;
 }
