@@ -122,12 +122,11 @@ static int has_sub(const char *p, size_t n, const char *lit)
     return next_sub(p, n, 0, lit, strlen(lit)) < n;
 }
 
-/* Add lowercased alnum words of p[0..n) to m; with caps_only, only words written with a
- * capital first letter (names in "Author: Alice Doe" lines). */
-static void add_words_if(struct tm_map *m, const char *p, size_t n, int caps_only)
+/* Each alnum word of p[0..n), lowercased (at most 40 bytes kept) into w: fn(ctx, word as
+ * written, its length, w, wl). */
+static void each_word(const char *p, size_t n, void (*fn)(void *ctx, const char *raw, size_t rl, const char *w, size_t wl),
+                      void *ctx)
 {
-    if (!m)
-        return;
     size_t i = 0;
     while (i < n) {
         while (i < n && !(cls[(unsigned char)p[i]] & (C_ALPHA | C_DIGIT)))
@@ -140,9 +139,30 @@ static void add_words_if(struct tm_map *m, const char *p, size_t n, int caps_onl
                 w[wl++] = (char)lower((unsigned char)p[i]);
             i++;
         }
-        if (i - st >= 2 && i - st <= 40 && (!caps_only || (cls[(unsigned char)p[st]] & C_UPPER)))
-            tm_map_intern(m, w, wl, NULL);
+        if (i > st)
+            fn(ctx, p + st, i - st, w, wl);
     }
+}
+
+struct add_ctx {
+    struct tm_map *m;
+    int caps_only;
+};
+
+static void add_one(void *ctx, const char *raw, size_t rl, const char *w, size_t wl)
+{
+    struct add_ctx *a = ctx;
+    if (rl >= 2 && rl <= 40 && (!a->caps_only || (cls[(unsigned char)raw[0]] & C_UPPER)))
+        tm_map_intern(a->m, w, wl, NULL);
+}
+
+/* Add lowercased alnum words of p[0..n) to m; with caps_only, only words written with a
+ * capital first letter (names in "Author: Alice Doe" lines). */
+static void add_words_if(struct tm_map *m, const char *p, size_t n, int caps_only)
+{
+    struct add_ctx a = {m, caps_only};
+    if (m)
+        each_word(p, n, add_one, &a);
 }
 
 static void add_words(struct tm_map *m, const char *p, size_t n)
@@ -1025,27 +1045,20 @@ static inline int is_scheme(const char *p, size_t n)
 /* The words of a scrubbed secret value join the deny map: the same string elsewhere (an
  * error that echoes it, a bare line) is never published, however often it recurs.
  * Literal placeholders (true, null, changeme, ${VAR}) are no secrets. */
-static void harvest_secret(struct tm_scrub *s, const char *v, size_t n)
+static void secret_word(void *ctx, const char *raw, size_t rl, const char *w, size_t wl)
 {
     static const char *const literal[] = {"true", "false", "null", "none", "nil", "yes", "undefined", "changeme",
                                           "required", "optional", "secret", "password", "redacted", "xxxx", NULL};
+    (void)raw;
+    if (rl >= 4 && rl <= 40 && !in_list(w, wl, literal) && !tm_is_stopword(w, wl))
+        tm_map_intern(ctx, w, wl, NULL);
+}
+
+static void harvest_secret(struct tm_scrub *s, const char *v, size_t n)
+{
     if (!s->deny || n > 1024 || (n > 0 && (v[0] == '$' || v[0] == '<' || v[0] == '*')))
         return;
-    size_t i = 0;
-    while (i < n) {
-        while (i < n && !(cls[(unsigned char)v[i]] & (C_ALPHA | C_DIGIT)))
-            i++;
-        size_t st = i;
-        char w[41];
-        size_t wl = 0;
-        while (i < n && (cls[(unsigned char)v[i]] & (C_ALPHA | C_DIGIT))) {
-            if (wl < 40)
-                w[wl++] = (char)lower((unsigned char)v[i]);
-            i++;
-        }
-        if (i - st >= 4 && i - st <= 40 && !in_list(w, wl, literal) && !tm_is_stopword(w, wl))
-            tm_map_intern(s->deny, w, wl, NULL);
-    }
+    each_word(v, n, secret_word, s->deny);
 }
 
 static void mark_value(struct tm_scrub *s, struct tm_buf *out, const char *v, size_t n, enum key_kind k)
