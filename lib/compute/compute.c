@@ -76,11 +76,6 @@ static size_t strong_only(const struct tm_pterm **v, size_t n)
     return k;
 }
 
-static size_t distinctive(const struct tm_profile *p, const struct tm_pterm **out, size_t max)
-{
-    return distinctive_in(NULL, p, out, max);
-}
-
 static const struct tm_pterm *find_term(const struct tm_profile *p, const char *t)
 {
     for (size_t i = 0; i < p->nterms; i++)
@@ -216,7 +211,7 @@ static cJSON *overlap(const struct tm_compute_in *in, struct tm_diag *d)
 size_t tm_affinity_top(const struct tm_profile *p, int k, const char **out)
 {
     const struct tm_pterm *all[TM_AFFINITY_TERMS * 4];
-    size_t n = distinctive(p, all, TM_AFFINITY_TERMS * 4), m = 0;
+    size_t n = tm_profile_top(p, all, TM_AFFINITY_TERMS * 4), m = 0;
     for (size_t i = 0; i < n && m < TM_AFFINITY_TERMS; i++)
         if (all[i]->df >= (uint32_t)k)
             out[m++] = all[i]->term;
