@@ -32,7 +32,7 @@ TEST_SRC = $(sort $(wildcard tests/unit/*.c))
 # (publicsuffix, wamerican; scripts/install-deps): host names, and telling names from words.
 PSL      = /usr/share/publicsuffix/public_suffix_list.dat
 WORDS    = /usr/share/dict/american-english
-DATA     = $(sort $(wildcard data/taxonomy/*.json)) $(wildcard data/background.tsv) data/api/ops.json \
+DATA     = $(sort $(wildcard data/taxonomy/*.json)) $(wildcard data/background.tsv data/lexicon.tsv) data/api/ops.json \
            $(wildcard data/intel/*.der) $(PSL) $(WORDS)
 HDRS     = $(wildcard include/tm/*.h lib/*/*.h cli/*.h server/*.h tools/dev/*.h tests/unit/*.h)
 
@@ -151,11 +151,14 @@ eval: $(BUILD)/teemed
 	python3 eval/run.py $(BUILD)/teemed --seeds $(EVAL_SEEDS)
 
 # Rebuild data/background.tsv from public Debian-packaged text only (man pages, fortunes;
-# data/background.sources lists the packages and versions). Never from test data.
+# data/background.sources lists the packages and versions) and data/lexicon.tsv (the
+# part-of-speech prior) from WordNet (wordnet-base). Never from test data.
 background: $(BUILD)/teemed-dev
 	@sh scripts/install-deps --background
 	sh scripts/make-background.sh $(BUILD)/teemed-dev > data/background.tsv.new
 	mv data/background.tsv.new data/background.tsv
+	python3 scripts/make-lexicon.py > data/lexicon.tsv.new
+	mv data/lexicon.tsv.new data/lexicon.tsv
 
 clean:
 	rm -rf build

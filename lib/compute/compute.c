@@ -55,7 +55,7 @@ static size_t distinctive_in(const struct tm_compute_in *in, const struct tm_pro
     size_t n = 0;
     for (size_t i = 0; i < p->nterms && n < max; i++) {
         const struct tm_pterm *t = &p->terms[i];
-        if ((t->flags & TM_T_PUBLIC) && !(t->flags & TM_T_GENERIC) && !tm_term_ambient(in->ambient, t->term))
+        if ((t->flags & TM_T_PUBLIC) && !(t->flags & TM_T_NOTOPIC) && !tm_term_ambient(in->ambient, t->term))
             out[n++] = t;
     }
     return n;
@@ -82,6 +82,14 @@ static const struct tm_pterm *find_term(const struct tm_profile *p, const char *
         if (!strcmp(p->terms[i].term, t))
             return &p->terms[i];
     return NULL;
+}
+
+/* Does p use t as a part of its phrases ("bam" of "bam_index")? Then t is not unique
+ * to the other dataset: p has it, counted under the phrase. */
+static int part_in(const struct tm_profile *p, const char *t)
+{
+    const struct tm_pterm *x = find_term(p, t);
+    return x && (x->flags & TM_T_PART) && (x->flags & TM_T_PUBLIC);
 }
 
 static int rank_in(const struct tm_pterm *const *v, size_t n, const char *t)
@@ -147,11 +155,11 @@ static cJSON *overlap(const struct tm_compute_in *in, struct tm_diag *d)
         int r = rank_in(b, nb, a[i]->term);
         if (r >= 0)
             shared[ns++] = (struct ranked){a[i]->term, (double)i + (double)r};
-        else
+        else if (!part_in(in->prof[1], a[i]->term))
             ua[nua++] = (struct ranked){a[i]->term, (double)i};
     }
     for (size_t i = 0; i < nb; i++)
-        if (rank_in(a, na, b[i]->term) < 0)
+        if (rank_in(a, na, b[i]->term) < 0 && !part_in(in->prof[0], b[i]->term))
             ub[nub++] = (struct ranked){b[i]->term, (double)i};
     qsort(shared, ns, sizeof *shared, by_key);
     size_t uni = na + nb - ns;
@@ -295,7 +303,7 @@ static cJSON *keywords(const struct tm_compute_in *in, const struct tm_profile *
     size_t n = 0;
     for (size_t i = 0; i < t->nterms && n < 64; i++) {
         const struct tm_pterm *pt = find_term(p, t->terms[i]);
-        if (pt && (pt->flags & TM_T_PUBLIC))
+        if (pt && (pt->flags & TM_T_PUBLIC) && !(pt->flags & TM_T_PART))
             r[n++] = (struct ranked){pt->term, dp ? (double)i : -(double)pt->mentions};
     }
     qsort(r, n, sizeof *r, by_key);

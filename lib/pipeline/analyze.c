@@ -22,13 +22,14 @@
 #define MH 8                     /* min-hash values per unigram, for themes */
 #define TERMS_SOFT_CAP (4u << 20) /* prune rare terms past this many distinct terms */
 
-/* What one occurrence of a term touches, together (40 bytes): counting a token costs
+/* What one occurrence of a term touches, together (48 bytes): counting a token costs
  * one cache line per term instead of one per field. */
 struct tstat {
     uint64_t mentions, clipped;
     uint64_t tmask; /* taxonomy topics the term belongs to */
     uint32_t cur;   /* mentions in the current unit, for clipping */
     uint32_t df, last, idm;
+    uint32_t capm; /* mentions written in capitals (an acronym: SLAM, BAM) */
     uint8_t bare;  /* seen as written (not only folded from a plural) */
     uint8_t fold;  /* how it was first folded (TM_TOK_FOLD_*), for naming a plural-only term */
 };
@@ -265,7 +266,10 @@ static void prune(struct tm_an *an);
 
 /* Count one occurrence of term i (mentions, df, topics). Inlined: it runs for every
  * unigram and bigram, and the call cost more than its common path. */
-HOT void count_idx(struct tm_an *an, uint32_t i, int phrase, int joined)
+/* Count one occurrence of term i. skip: the taxonomy topics this position already
+ * counted through the words of the phrase i is ("tdx module" is one mention of Intel
+ * TDX, not two). */
+HOT void count_idx(struct tm_an *an, uint32_t i, int joined, uint64_t skip)
 {
     struct tstat *st = &an->ts[i];
     st->mentions++;
@@ -275,22 +279,20 @@ HOT void count_idx(struct tm_an *an, uint32_t i, int phrase, int joined)
         st->cur = 0;
         if (pair_new(an, (uint64_t)i << 32 | an->unit))
             st->df++;
-        if (!phrase) {
-            if (an->umh_unit != an->unit) { /* once per unit, not per (term, unit) */
-                for (int j = 0; j < MH; j++)
-                    an->umh[j] = mix(an->unit * 0x9e3779b9u + (uint32_t)j * 0x85ebca6bu);
-                an->umh_unit = an->unit;
-            }
+        if (an->umh_unit != an->unit) { /* once per unit, not per (term, unit) */
             for (int j = 0; j < MH; j++)
-                if (an->umh[j] < an->mh[i][j])
-                    an->mh[i][j] = an->umh[j];
+                an->umh[j] = mix(an->unit * 0x9e3779b9u + (uint32_t)j * 0x85ebca6bu);
+            an->umh_unit = an->unit;
         }
+        for (int j = 0; j < MH; j++)
+            if (an->umh[j] < an->mh[i][j])
+                an->mh[i][j] = an->umh[j];
     }
     if (st->cur < TM_DP_CLIP) {
         st->clipped++;
         st->cur++;
     }
-    uint64_t tm = st->tmask;
+    uint64_t tm = st->tmask & ~skip;
     if (tm) {
         an->rec_mask |= tm;
         for (; tm; tm &= tm - 1) {
@@ -317,7 +319,7 @@ static uint32_t intern_term(struct tm_an *an, const char *w, size_t n)
             grow(an);
         an->ts[i].mentions = an->ts[i].clipped = 0;
         an->ts[i].cur = 0;
-        an->ts[i].df = an->ts[i].last = an->ts[i].idm = 0;
+        an->ts[i].df = an->ts[i].last = an->ts[i].idm = an->ts[i].capm = 0;
         an->ts[i].bare = an->ts[i].fold = 0;
         an->ts[i].tmask = an->tax ? tm_taxonomy_mask(an->tax, w, n) : 0;
         memset(an->mh[i], 0xff, sizeof an->mh[i]);
@@ -325,12 +327,6 @@ static uint32_t intern_term(struct tm_an *an, const char *w, size_t n)
     return i;
 }
 
-static uint32_t count(struct tm_an *an, const char *w, size_t n, int phrase, int joined)
-{
-    uint32_t i = intern_term(an, w, n);
-    count_idx(an, i, phrase, joined);
-    return i;
-}
 
 /* Each term counts as a unigram; with the term before it in the same phrase as a
  * bigram; and when both joints are inside one identifier (SOURCE_DATE_EPOCH), the three
@@ -356,7 +352,8 @@ HOT void on_term(struct tm_an *an, uint32_t cur, int adj, int joined)
             b = intern_term(an, key, la + 1 + lb);
             tm_map64_put(&an->bimap, pair, b);
         }
-        count_idx(an, b, 1, joined);
+        uint64_t seen = an->ts[an->prev_idx].tmask | an->ts[cur].tmask;
+        count_idx(an, b, joined, seen);
         if (joined && an->prev_joined && an->have_prev2) {
             char key[3 * TM_TERM_MAX + 3];
             size_t l0, l1, l2;
@@ -368,7 +365,8 @@ HOT void on_term(struct tm_an *an, uint32_t cur, int adj, int joined)
             memcpy(key + l0 + 1, w1, l1);
             key[l0 + 1 + l1] = '_';
             memcpy(key + l0 + 2 + l1, w2, l2);
-            count(an, key, l0 + l1 + l2 + 2, 1, 1);
+            uint32_t t3 = intern_term(an, key, l0 + l1 + l2 + 2);
+            count_idx(an, t3, 1, seen | an->ts[b].tmask | an->ts[an->prev2_idx].tmask);
         }
         an->prev2_idx = an->prev_idx;
         an->have_prev2 = 1;
@@ -406,6 +404,7 @@ struct rec_run {
 HOT void replay(struct tm_an *an, uint32_t idx, int flags)
 {
     int adj = (flags & TM_TOK_CARRY) ? an->carry : (flags & TM_TOK_ADJ) != 0;
+    an->ts[idx].capm += (flags & TM_TOK_CAPS) != 0;
     on_term(an, idx, adj, (flags & TM_TOK_JOINED) != 0);
     an->carry = 1;
 }
@@ -656,7 +655,11 @@ static int denied(const struct tm_an *an, const char *t, size_t n, int taxonomy,
     return 0;
 }
 
-/* A prose phrase of two common words ("file created") is a template, not a term. */
+/* A prose phrase of two everyday words ("code path", "short version": each at least 150
+ * per million words of the background) is a template, not a term. Compounds of rarer
+ * words ("interrupt latency", "read alignment") are terms; a phrase whose head is not a
+ * noun ("file created") is caught by the part-of-speech prior instead. */
+#define TM_COMMON_PART 1.5e-4
 static int generic_parts(const struct tm_an *an, const char *t, size_t n, double B)
 {
     const char *us = memchr(t, '_', n);
@@ -665,7 +668,81 @@ static int generic_parts(const struct tm_an *an, const char *t, size_t n, double
     size_t a = (size_t)(us - t);
     double ra = (double)tm_background_count(an->bg, t, a) / B;
     double rb = (double)tm_background_count(an->bg, us + 1, n - a - 1) / B;
-    return ra >= 2e-5 && rb >= 2e-5;
+    return ra >= TM_COMMON_PART && rb >= TM_COMMON_PART;
+}
+
+/* A pair that carries at least this share of a word's uses is where the word lives. */
+#define TM_PART_SHARE 0.8
+
+/* A word that English uses as a noun less than this share of the time (explain,
+ * reasonable, together, checked: WordNet's SemCor counts) names no topic by itself; one
+ * used as neither noun nor adjective that often (compared, failed) starts no phrase. */
+#define TM_NOUN_MIN_PCT 20
+
+/* Is word w[0..n) mostly written in capitals in this data: an acronym (SLAM, BAM), not
+ * the English word the lexicon knows? */
+static int acronym(const struct tm_an *an, const char *w, size_t n)
+{
+    uint32_t h = tm_map_find(&an->terms, w, n);
+    return h != UINT32_MAX && an->ts[h].capm * 2 > an->ts[h].mentions;
+}
+
+/* The part-of-speech prior of a prose term: the noun share of the word that names it
+ * (a phrase's head, its last word), or 0 when the phrase opens with a pure verb form
+ * ("compared_rtmr3": English starts a noun phrase with nouns and adjectives). */
+static int head_noun_pct(const struct tm_an *an, const char *t, size_t n)
+{
+    size_t off = n;
+    while (off > 0 && t[off - 1] != '_')
+        off--;
+    if (off > 1 && !acronym(an, t, off - 1) && tm_background_noun_pct(an->bg, t, off - 1) < TM_NOUN_MIN_PCT &&
+        tm_background_adj_pct(an->bg, t, off - 1) < TM_NOUN_MIN_PCT)
+        return 0;
+    if (acronym(an, t + off, n - off))
+        return 100;
+    return tm_background_noun_pct(an->bg, t + off, n - off);
+}
+
+/* A word the background almost never uses (under 2 per million) but that is not a past
+ * form is used here in a sense everyday English does not have: "slam" in robotics is a
+ * method, not a door. (Past forms stay verbs: "summarised" is rare in American text.) */
+static int term_of_art(const char *t, size_t n, uint64_t b, double B)
+{
+    return !memchr(t, '_', n) && (double)b / B < 2e-6 && !(n > 2 && t[n - 2] == 'e' && t[n - 1] == 'd');
+}
+
+/* Never count both a phrase and its word: when the published phrases that contain a
+ * word carry at least 80% of its uses ("duplicate" in "duplicate_marking"; "bam" in
+ * "bam_index" and "bam_header"), the phrases are the topics and the word is marked a
+ * part. src[i] is the analyser's index of p->terms[i]. */
+static void mark_parts(const struct tm_an *an, struct tm_profile *p, const uint32_t *src)
+{
+    uint32_t n = an->terms.count, *at = tm_xcalloc(n ? n : 1, sizeof *at);
+    uint64_t *in_phrases = tm_xcalloc(p->nterms ? p->nterms : 1, sizeof *in_phrases);
+    for (uint32_t i = 0; i < n; i++)
+        at[i] = UINT32_MAX;
+    for (size_t i = 0; i < p->nterms; i++)
+        at[src[i]] = (uint32_t)i;
+    for (size_t i = 0; i < p->nterms; i++) {
+        const struct tm_pterm *ph = &p->terms[i];
+        if ((ph->flags & (TM_T_PHRASE | TM_T_PUBLIC | TM_T_GENERIC)) != (TM_T_PHRASE | TM_T_PUBLIC))
+            continue;
+        size_t len;
+        const char *key = tm_map_key(&an->terms, src[i], &len);
+        for (size_t st = 0, e = 0; e <= len; e++) {
+            if (e < len && key[e] != '_')
+                continue;
+            uint32_t j = e > st ? tm_map_find(&an->terms, key + st, e - st) : UINT32_MAX;
+            if (j != UINT32_MAX && at[j] != UINT32_MAX && !(p->terms[at[j]].flags & TM_T_PHRASE))
+                in_phrases[at[j]] += ph->mentions;
+            st = e + 1;
+        }
+    }
+    for (size_t i = 0; i < p->nterms; i++)
+        if (in_phrases[i] && (double)in_phrases[i] >= TM_PART_SHARE * (double)p->terms[i].mentions)
+            p->terms[i].flags |= TM_T_PART;
+    free(in_phrases);
+    free(at);
 }
 
 static int by_score(const void *a, const void *b)
@@ -761,6 +838,14 @@ static int slot_phrase(const struct tm_an *an, const uint32_t *partners, const c
                  (double)tm_background_count(an->bg, t, la) / B >= 1e-5;
     int slot_b = b != UINT32_MAX && partners[2 * (size_t)b + 1] >= SLOT_PARTNERS &&
                  (double)tm_background_count(an->bg, us + 1, lb) / B >= 1e-5;
+    /* ... unless the other word lives in this pair: "structural" is nearly always
+     * "structural variant", however many words "variant" follows */
+    uint32_t i = tm_map_find(&an->terms, t, len);
+    double m = i != UINT32_MAX ? (double)an->ts[i].mentions : 0;
+    if (slot_b && a != UINT32_MAX && m >= TM_PART_SHARE * (double)an->ts[a].mentions)
+        slot_b = 0;
+    if (slot_a && b != UINT32_MAX && m >= TM_PART_SHARE * (double)an->ts[b].mentions)
+        slot_a = 0;
     return slot_a || slot_b;
 }
 
@@ -869,7 +954,7 @@ void tm_an_finish(struct tm_an *an, int k, struct tm_profile *p)
     double N = an->tokens ? (double)an->tokens : 1;
     double B = an->bg && an->bg->total ? (double)an->bg->total : 1e9;
     p->terms = tm_xcalloc(n ? n : 1, sizeof *p->terms);
-    uint32_t *partners = slot_partners(an);
+    uint32_t *partners = slot_partners(an), *src = tm_xcalloc(n ? n : 1, sizeof *src);
     for (uint32_t i = 0; i < n; i++) {
         size_t len;
         const char *t = tm_map_key(&an->terms, i, &len);
@@ -882,13 +967,19 @@ void tm_an_finish(struct tm_an *an, int k, struct tm_profile *p)
         if (df < 2 && !an->ts[i].tmask)
             continue; /* never publishable and not needed for topics */
         uint64_t b = an->bg ? tm_background_count(an->bg, t, len) : 0;
+        src[p->nterms] = i;
         struct tm_pterm *pt = &p->terms[p->nterms++];
         pt->term = plural_name(an, i, t, len);
         pt->mentions = an->ts[i].mentions;
         pt->clipped = an->ts[i].clipped;
         pt->df = df;
         pt->score = g2((double)an->ts[i].mentions, N, (double)b + 0.5, B);
-        int generic = (double)b / B >= 2e-4 || pt->score <= 0 ||
+        /* the part-of-speech prior on the word that names the term (a phrase's head):
+         * soft between, firm at the ends; identifiers and taxonomy terms are names */
+        int npct = an->ts[i].tmask || an->ts[i].idm >= 2 || term_of_art(t, len, b, B) ? 100
+                                                                                     : head_noun_pct(an, t, len);
+        pt->score *= 0.5 + npct / 200.0;
+        int generic = npct < TM_NOUN_MIN_PCT || (double)b / B >= 2e-4 || pt->score <= 0 ||
                       (double)an->ts[i].mentions / N < 3.0 * ((double)b + 1) / B ||
                       (!phrase && len < 3 && !an->ts[i].tmask) || /* "mr", "td": fragments */
                       (phrase && an->ts[i].idm < 2 && !an->ts[i].tmask && generic_parts(an, t, len, B));
@@ -899,6 +990,8 @@ void tm_an_finish(struct tm_an *an, int k, struct tm_profile *p)
             pt->flags |= TM_T_PUBLIC;
     }
     free(partners);
+    mark_parts(an, p, src);
+    free(src);
     build_vocab(an, k, p);
     qsort(p->terms, p->nterms, sizeof *p->terms, by_score);
     /* Keep the profile small: the top distinctive terms plus every taxonomy term. */
@@ -952,7 +1045,7 @@ size_t tm_profile_top(const struct tm_profile *p, const struct tm_pterm **out, s
     size_t n = 0;
     for (size_t i = 0; i < p->nterms && n < max; i++) {
         const struct tm_pterm *t = &p->terms[i];
-        if ((t->flags & TM_T_PUBLIC) && !(t->flags & TM_T_GENERIC))
+        if ((t->flags & TM_T_PUBLIC) && !(t->flags & TM_T_NOTOPIC))
             out[n++] = t;
     }
     return n;
@@ -968,7 +1061,7 @@ static void build_themes(struct tm_an *an, struct tm_profile *p)
     size_t n = 0;
     for (size_t i = 0; i < p->nterms && n < CAND; i++) {
         const struct tm_pterm *t = &p->terms[i];
-        if (!(t->flags & TM_T_PUBLIC) || (t->flags & (TM_T_GENERIC | TM_T_PHRASE)))
+        if (!(t->flags & TM_T_PUBLIC) || (t->flags & TM_T_NOTOPIC))
             continue;
         uint32_t j = tm_map_find(&an->terms, t->term, strlen(t->term));
         if (j == UINT32_MAX)

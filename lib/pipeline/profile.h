@@ -30,6 +30,8 @@ enum {
     TM_T_DENIED = 4,    /* an identity word (user, project, e-mail label) */
     TM_T_PHRASE = 8,    /* a two-word term */
     TM_T_TAXONOMY = 16, /* listed by a taxonomy topic */
+    TM_T_PART = 32,     /* a word whose phrase carries most of its uses: the phrase is the topic */
+    TM_T_NOTOPIC = TM_T_GENERIC | TM_T_PART, /* never a topic by itself */
 };
 
 struct tm_pterm {

@@ -230,7 +230,8 @@ static void emit_part(struct emitter *e, const char *p, size_t n)
     int flags = e->adj == 2 ? TM_TOK_CARRY
                 : e->adj    ? TM_TOK_ADJ | (e->joined ? TM_TOK_JOINED : 0)
                             : 0;
-    e->fn(e->ctx, w, n, flags | folded);
+    int caps = (all & K_UP) && (!(all & K_LO) || acr_plural) ? TM_TOK_CAPS : 0;
+    e->fn(e->ctx, w, n, flags | folded | caps);
     e->adj = 1;
 }
 

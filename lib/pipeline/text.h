@@ -20,6 +20,8 @@ enum { TM_TOK_ADJ = 1, TM_TOK_JOINED = 2, TM_TOK_CARRY = 4 };
 /* How a part was folded from a plural (bits 3-4 of flags): the part was written
  * PART+"s", PART+"es", or PART[..-1]+"ies". 0: written as it is. */
 enum { TM_TOK_FOLD_S = 8, TM_TOK_FOLD_ES = 16, TM_TOK_FOLD_IES = 24, TM_TOK_FOLD_MASK = 24 };
+/* The part was written in capitals (SLAM, BAM, APIs): an acronym, not the English word. */
+enum { TM_TOK_CAPS = 32 };
 
 /* English verbs whose past tense is irregular: the past of base (or NULL), and the base
  * of a past form w[0..n) (or NULL). The step rewriter makes pasts with them; the

@@ -137,11 +137,11 @@ int x_terms(int argc, char **argv)
     printf("tokens %llu records %llu units %u revisits %u\n", (unsigned long long)p.tokens,
            (unsigned long long)p.content_records, p.units, p.revisits);
     for (size_t i = 0; i < p.nterms && (int)i < top; i++)
-        printf("%-32s %8llu %5u %10.1f %s%s%s%s%s\n", p.terms[i].term,
+        printf("%-32s %8llu %5u %10.1f %s%s%s%s%s%s\n", p.terms[i].term,
                (unsigned long long)p.terms[i].mentions, p.terms[i].df, p.terms[i].score,
                p.terms[i].flags & TM_T_PUBLIC ? "P" : "-", p.terms[i].flags & TM_T_GENERIC ? "G" : "-",
                p.terms[i].flags & TM_T_DENIED ? "D" : "-", p.terms[i].flags & TM_T_PHRASE ? "2" : "-",
-               p.terms[i].flags & TM_T_TAXONOMY ? "T" : "-");
+               p.terms[i].flags & TM_T_TAXONOMY ? "T" : "-", p.terms[i].flags & TM_T_PART ? "p" : "-");
     for (size_t i = 0; i < p.ntopics; i++)
         printf("topic %-28s share %.3f df %u mentions %llu\n", tax.topics[p.topics[i].topic].id,
                p.topics[i].share, p.topics[i].df, (unsigned long long)p.topics[i].mentions);
