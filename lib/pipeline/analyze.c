@@ -676,7 +676,7 @@ static int generic_parts(const struct tm_an *an, const char *t, size_t n, double
 
 /* A word that English uses as a noun less than this share of the time (explain,
  * reasonable, together, checked: WordNet's SemCor counts) names no topic by itself; one
- * used as neither noun nor adjective that often (compared, failed) starts no phrase. */
+ * used as a noun or adjective less than this share (compared, run) starts no phrase. */
 #define TM_NOUN_MIN_PCT 20
 
 /* Is word w[0..n) mostly written in capitals in this data: an acronym (SLAM, BAM), not
@@ -688,15 +688,16 @@ static int acronym(const struct tm_an *an, const char *w, size_t n)
 }
 
 /* The part-of-speech prior of a prose term: the noun share of the word that names it
- * (a phrase's head, its last word), or 0 when the phrase opens with a pure verb form
- * ("compared_rtmr3": English starts a noun phrase with nouns and adjectives). */
+ * (a phrase's head, its last word), or 0 when the phrase opens with a word English uses
+ * as a noun or adjective less than 20% of the time - a verb and its object ("compared
+ * rtmr3", "run slam") are a step, not a thing; "sealed blob", "duplicate marking" stay. */
 static int head_noun_pct(const struct tm_an *an, const char *t, size_t n)
 {
     size_t off = n;
     while (off > 0 && t[off - 1] != '_')
         off--;
-    if (off > 1 && !acronym(an, t, off - 1) && tm_background_noun_pct(an->bg, t, off - 1) < TM_NOUN_MIN_PCT &&
-        tm_background_adj_pct(an->bg, t, off - 1) < TM_NOUN_MIN_PCT)
+    if (off > 1 && !acronym(an, t, off - 1) &&
+        tm_background_noun_pct(an->bg, t, off - 1) + tm_background_adj_pct(an->bg, t, off - 1) < TM_NOUN_MIN_PCT)
         return 0;
     if (acronym(an, t + off, n - off))
         return 100;

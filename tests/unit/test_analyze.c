@@ -286,3 +286,97 @@ done:
     tm_profile_release(&p);
     tm_an_free(an);
 }
+
+void test_analyze_parts_of_speech_and_parts(void);
+void test_analyze_lexicon_parse_rejects_bad_lines(void);
+
+/* The part-of-speech prior and "never count both", on a conversation that repeats its
+ * everyday words as often as its topics. */
+void test_analyze_parts_of_speech_and_parts(void)
+{
+    struct tm_background bg;
+    struct tm_taxonomy tax;
+    struct tm_diag d;
+    struct tm_profile p = {0};
+    struct tm_an *an = NULL;
+    CHECK_INT_EQ(tm_background_load(&bg, &d), TM_OK);
+    CHECK_INT_EQ(tm_taxonomy_load(&tax, &d), TM_OK);
+    /* the shipped lexicon: verbs, adjectives, adverbs are not nouns; unknown words are */
+    CHECK(tm_background_noun_pct(&bg, "explain", 7) < 20);
+    CHECK(tm_background_noun_pct(&bg, "reasonable", 10) < 20);
+    CHECK(tm_background_noun_pct(&bg, "together", 8) < 20);
+    CHECK(tm_background_noun_pct(&bg, "checked", 7) < 20);
+    CHECK_INT_EQ(tm_background_noun_pct(&bg, "haplotype", 9), 100);
+    CHECK_INT_EQ(tm_background_noun_pct(&bg, "costmap", 7), 100);
+    CHECK(tm_background_adj_pct(&bg, "structural", 10) >= 20);
+    an = tm_an_new(&tax, &bg);
+    tm_an_file(an);
+    for (unsigned s = 0; s < 6; s++)
+        for (int i = 0; i < 6; i++) {
+            text(an, s, "That looks reasonable, let me explain how the haplotype phasing fits together; "
+                        "I checked the duplicate marking step.");
+            text(an, s, "We run SLAM on the lidar; the tdx module measured the structural variant.");
+        }
+    tm_an_finish(an, 3, &p);
+    static const char *const not_topics[] = {"reasonable", "explain", "together", "checked", "fit"};
+    for (size_t i = 0; i < sizeof not_topics / sizeof *not_topics; i++) {
+        const struct tm_pterm *t = term(&p, not_topics[i]);
+        if (t && !(t->flags & TM_T_NOTOPIC))
+            FAILF("'%s' is a topic", not_topics[i]);
+    }
+    static const char *const topics[] = {"haplotype_phasing", "duplicate_marking", "slam", "lidar",
+                                         "structural_variant"};
+    for (size_t i = 0; i < sizeof topics / sizeof *topics; i++) {
+        const struct tm_pterm *t = term(&p, topics[i]);
+        if (!t || (t->flags & TM_T_NOTOPIC) || !(t->flags & TM_T_PUBLIC))
+            FAILF("'%s' is not a topic", topics[i]);
+    }
+    /* the phrase carries every use of its words: they are parts, not topics of their own */
+    static const char *const parts[] = {"duplicate", "marking", "haplotype", "phasing"};
+    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
+        if (!term(&p, parts[i]) || !(term(&p, parts[i])->flags & TM_T_PART))
+            FAILF("'%s' is not a part of its phrase", parts[i]);
+    CHECK(term(&p, "structural") && (term(&p, "structural")->flags & TM_T_NOTOPIC));
+    /* "tdx module" is one mention of Intel TDX (36 sentences), not two */
+    int tdx = tm_taxonomy_find(&tax, "tdx");
+    CHECK(tdx >= 0);
+    int found = 0;
+    for (size_t i = 0; i < p.ntopics; i++)
+        if (p.topics[i].topic == tdx) {
+            CHECK_INT_EQ(p.topics[i].mentions, 36);
+            found = 1;
+        }
+    CHECK(found);
+done:
+    tm_profile_release(&p);
+    tm_an_free(an);
+    tm_taxonomy_release(&tax);
+    tm_background_release(&bg);
+}
+
+void test_analyze_lexicon_parse_rejects_bad_lines(void)
+{
+    static const char *const bad[] = {"word\t50\n", "word\t50\t\n", "word\t101\t0\n", "\t5\t5\n",
+                                      "word\tx\t1\n", "word\t5\t5\t5\n", "word\t1234\t0\n"};
+    struct tm_diag d;
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        struct tm_background bg = {0};
+        tm_map_init(&bg.terms);
+        tm_map_init(&bg.lex);
+        if (tm_lexicon_parse(&bg, bad[i], strlen(bad[i]), &d) != TM_EPARSE)
+            FAILF("lexicon line %zu accepted", i);
+        tm_background_release(&bg);
+    }
+    struct tm_background bg = {0};
+    tm_map_init(&bg.terms);
+    tm_map_init(&bg.lex);
+    static const char good[] = "# comment\nrun\t12\t0\nquick\t2\t80\n\nlast\t40\t55";
+    CHECK_INT_EQ(tm_lexicon_parse(&bg, good, sizeof good - 1, &d), TM_OK);
+    CHECK_INT_EQ(tm_background_noun_pct(&bg, "run", 3), 12);
+    CHECK_INT_EQ(tm_background_adj_pct(&bg, "quick", 5), 80);
+    CHECK_INT_EQ(tm_background_noun_pct(&bg, "last", 4), 40);
+    CHECK_INT_EQ(tm_background_noun_pct(&bg, "lidar", 5), 100);
+    CHECK_INT_EQ(tm_background_adj_pct(&bg, "lidar", 5), 0);
+done:
+    tm_background_release(&bg);
+}
