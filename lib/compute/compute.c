@@ -363,12 +363,23 @@ static cJSON *gap(const struct tm_compute_in *in, struct tm_diag *d)
         cJSON_AddNumberToObject(e, "mentions", (double)miss[i].mentions);
         cJSON_AddItemToArray(a, e);
     }
-    /* beyond every taxonomy: the target's distinctive terms that mine never uses */
+    /* beyond every taxonomy: the target's distinctive terms that mine never uses. Their
+     * level comes from the market (docs/analysis.md): a term several datasets know is
+     * intermediate, one only the target knows is advanced; with fewer than 3 datasets
+     * there is nothing to judge by and they stay in missing_other. */
     const struct tm_pterm *top[CANDIDATES];
     size_t nt = eps > 0 ? 0 : strong_only(top, distinctive_in(in, target, top, CANDIDATES)), no = 0;
     struct ranked other[CANDIDATES];
-    for (size_t i = 0; i < nt && no < (size_t)limit && left > 0; i++) {
+    for (size_t i = 0; i < nt && left > 0; i++) {
+        /* a taxonomy term is named by its missing topic above; one of a topic mine covers
+         * is a gap inside known ground (dcap inside attestation) and is listed here */
+        uint64_t tm = 0;
         if (top[i]->flags & TM_T_TAXONOMY)
+            tm = tm_taxonomy_mask(in->tax, top[i]->term, strlen(top[i]->term));
+        int named_above = tm != 0;
+        for (uint64_t x = tm; x && named_above; x &= x - 1)
+            named_above = is_missing[__builtin_ctzll(x)];
+        if (named_above)
             continue;
         const struct tm_pterm *m = find_term(mine, top[i]->term);
         if (m && m->mentions >= 2)
@@ -377,14 +388,23 @@ static cJSON *gap(const struct tm_compute_in *in, struct tm_diag *d)
         left--;
     }
     qsort(other, no, sizeof *other, by_key); /* the most distinctive, ranked by mentions */
-    for (size_t i = 0; i < no; i++) {
-        cJSON *e = cJSON_CreateObject();
-        cJSON_AddStringToObject(e, "topic", other[i].term);
-        cJSON *kw = cJSON_AddArrayToObject(e, "keywords");
-        cJSON_AddItemToArray(kw, cJSON_CreateString(other[i].term));
-        cJSON_AddNumberToObject(e, "mentions", -other[i].key);
-        cJSON_AddItemToArray(mo, e);
-    }
+    const char *next_terms[5];
+    size_t nnext = 0;
+    for (int pass = 0; pass < 2; pass++) /* intermediate terms first, for the next topics */
+        for (size_t i = 0; i < no; i++) {
+            int common = in->common && tm_map_find(in->common, other[i].term, strlen(other[i].term)) != UINT32_MAX;
+            cJSON *a = !in->common ? mo : common ? mi : ma;
+            if (pass != (a == ma) || cJSON_GetArraySize(a) >= limit)
+                continue;
+            cJSON *e = cJSON_CreateObject();
+            cJSON_AddStringToObject(e, "topic", other[i].term);
+            cJSON *kw = cJSON_AddArrayToObject(e, "keywords");
+            cJSON_AddItemToArray(kw, cJSON_CreateString(other[i].term));
+            cJSON_AddNumberToObject(e, "mentions", -other[i].key);
+            cJSON_AddItemToArray(a, e);
+            if (a != mo && nnext < 5)
+                next_terms[nnext++] = other[i].term;
+        }
     /* next: the taxonomy's links out of what mine covers, then the strongest gaps */
     uint8_t named[TM_TOPICS_MAX] = {0};
     int added = 0;
@@ -407,6 +427,8 @@ static cJSON *gap(const struct tm_compute_in *in, struct tm_diag *d)
         cJSON_AddItemToArray(next, cJSON_CreateString(in->tax->topics[miss[i].topic].label));
         added++;
     }
+    for (size_t i = 0; i < nnext && added < 5; i++, added++) /* then what the market's data says */
+        cJSON_AddItemToArray(next, cJSON_CreateString(next_terms[i]));
     if (eps > 0) {
         cJSON *dp = cJSON_AddObjectToObject(res, "differential_privacy");
         cJSON_AddNumberToObject(dp, "epsilon", eps);

@@ -36,13 +36,11 @@ enum tm_rc tm_pool_remove(struct tm_med *m, const char *ds, struct tm_diag *d)
     return rc;
 }
 
-enum tm_rc tm_pool_ambient(struct tm_med *m, struct tm_map *out, struct tm_diag *d)
+/* The terms the query selects into out. */
+static enum tm_rc terms_of(struct tm_med *m, const char *sql, struct tm_map *out, struct tm_diag *d)
 {
     sqlite3_stmt *s;
-    enum tm_rc rc = db_prep(m->st,
-                            "SELECT term FROM pool_counts WHERE datasets >= 3 AND 4 * datasets > 3 *"
-                            " (SELECT count(*) FROM datasets WHERE pooled = 1 AND withdrawn_ms IS NULL)",
-                            &s, d);
+    enum tm_rc rc = db_prep(m->st, sql, &s, d);
     int x;
     while (!rc && (x = db_step(m->st, s, &rc, d)) > 0) {
         int added;
@@ -53,4 +51,24 @@ enum tm_rc tm_pool_ambient(struct tm_med *m, struct tm_map *out, struct tm_diag 
     }
     db_done(m->st, s);
     return rc;
+}
+
+enum tm_rc tm_pool_ambient(struct tm_med *m, struct tm_map *out, struct tm_diag *d)
+{
+    return terms_of(m,
+                    "SELECT term FROM pool_counts WHERE datasets >= 3 AND 4 * datasets > 3 *"
+                    " (SELECT count(*) FROM datasets WHERE pooled = 1 AND withdrawn_ms IS NULL)",
+                    out, d);
+}
+
+enum tm_rc tm_pool_common(struct tm_med *m, struct tm_map *out, int *have, struct tm_diag *d)
+{
+    int64_t listed = 0;
+    *have = 0;
+    enum tm_rc rc = db_ints(m->st, d, &listed, 1,
+                            "SELECT count(*) FROM datasets WHERE pooled = 1 AND withdrawn_ms IS NULL", "");
+    if (rc || listed < 3)
+        return rc;
+    *have = 1;
+    return terms_of(m, "SELECT term FROM pool_counts WHERE datasets >= 2", out, d);
 }

@@ -25,5 +25,10 @@ enum tm_rc tm_pool_add(struct tm_med *m, const char *ds, const struct tm_profile
 enum tm_rc tm_pool_remove(struct tm_med *m, const char *ds, struct tm_diag *d) TM_NODISCARD;
 /* The ambient terms now into out (an initialised map; terms are interned). */
 enum tm_rc tm_pool_ambient(struct tm_med *m, struct tm_map *out, struct tm_diag *d) TM_NODISCARD;
+/* The terms distinctive in at least two listed datasets into out, and *have = 1, when 3
+ * or more listed datasets are recorded (gap analysis's levels without a taxonomy: what
+ * several datasets know is intermediate, what one knows is advanced); *have = 0 and out
+ * untouched with fewer. */
+enum tm_rc tm_pool_common(struct tm_med *m, struct tm_map *out, int *have, struct tm_diag *d) TM_NODISCARD;
 
 #endif

@@ -1161,11 +1161,16 @@ static enum tm_rc compute(struct tm_med *m, const struct req *r, int64_t now, st
         rc = tm_med_tax(m, &in.tax, d);
     if (!rc)
         rc = tm_med_bg(m, &in.bg, d);
-    struct tm_map ambient;
+    struct tm_map ambient, common;
     tm_map_init(&ambient);
+    tm_map_init(&common);
+    int have_common = 0;
     if (!rc)
         rc = tm_pool_ambient(m, &ambient, d);
+    if (!rc)
+        rc = tm_pool_common(m, &common, &have_common, d);
     in.ambient = &ambient;
+    in.common = have_common ? &common : NULL;
     for (size_t i = 0; i < r->nds && !rc; i++) {
         in.ids[i] = r->ds[i];
         rc = policy_of(m, r->ds[i], &oc->pol[i], d);
@@ -1234,6 +1239,7 @@ out:
         tm_med_profile_put(m, shared[i], ref[i]);
     }
     tm_map_release(&ambient);
+    tm_map_release(&common);
     cJSON_Delete(result);
     cJSON_Delete(reqj);
     cJSON_Delete(env);

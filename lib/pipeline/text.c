@@ -11,7 +11,7 @@
 static const char *const stop_list[] = {
     "a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and",
     "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between",
-    "both", "but", "by", "can", "could", "did", "do", "does", "doing", "don", "done", "down",
+    "both", "but", "by", "can", "cannot", "could", "did", "do", "does", "doing", "don", "done", "down",
     "during", "each", "else", "etc", "even", "ever", "every", "few", "for", "from", "further",
     "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his",
     "how", "however", "i", "if", "in", "into", "is", "isn", "it", "its", "itself", "just",

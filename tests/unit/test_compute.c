@@ -71,7 +71,7 @@ void test_overlap_finds_planted_topics(void)
     static const char *const wb[] = {"lidar", "odometry", "kalman", "slam", "ros2", "costmap", "apriltag"};
     build(&a, &tax, &bg, wa, 7, 5, 3);
     build(&b, &tax, &bg, wb, 7, 4, 3);
-    struct tm_compute_in in = {&tax, &bg, {"a", "b"}, {&a, &b}, 2, NULL, {0}, {0}, NULL};
+    struct tm_compute_in in = {&tax, &bg, {"a", "b"}, {&a, &b}, 2, NULL, {0}, {0}, NULL, NULL};
     res = tm_computation("overlap")->run(&in, &d);
     const cJSON *o = cJSON_GetObjectItemCaseSensitive(res, "overlap");
     const cJSON *shared = cJSON_GetObjectItemCaseSensitive(o, "shared_topics");
@@ -110,7 +110,7 @@ void test_gap_excludes_covered_and_counts_mentions(void)
     static const char *const wm[] = {"enclave", "sgx", "mrenclave", "gramine"};
     build(&target, &tax, &bg, wt, 6, 4, 5); /* each word 20 times, in 4 sessions */
     build(&mine, &tax, &bg, wm, 4, 3, 2);
-    struct tm_compute_in in = {&tax, &bg, {"t", "m"}, {&target, &mine}, 2, NULL, {0}, {0}, NULL};
+    struct tm_compute_in in = {&tax, &bg, {"t", "m"}, {&target, &mine}, 2, NULL, {0}, {0}, NULL, NULL};
     res = tm_computation("gap")->run(&in, &d);
     const cJSON *g = cJSON_GetObjectItemCaseSensitive(res, "gap_analysis");
     const cJSON *adv = cJSON_GetObjectItemCaseSensitive(g, "missing_advanced");
@@ -175,7 +175,7 @@ void test_debug_groups_patterns_and_rejects_noise(void)
     episode(an, "npm ERR! code ERESOLVE unable to resolve dependency tree", 5, 1, NULL);
     tm_an_finish(an, 3, &p);
     tm_an_free(an);
-    struct tm_compute_in in = {&tax, &bg, {"x"}, {&p}, 1, NULL, {0}, {0}, NULL};
+    struct tm_compute_in in = {&tax, &bg, {"x"}, {&p}, 1, NULL, {0}, {0}, NULL, NULL};
     params = cJSON_Parse("{\"query\":\"attestation verification failed decode header\"}");
     in.params = params;
     res = tm_computation("debug")->run(&in, &d);
@@ -239,6 +239,56 @@ done:
     cJSON_Delete(res);
     cJSON_Delete(params);
     tm_profile_release(&p);
+    tm_taxonomy_release(&tax);
+    tm_background_release(&bg);
+}
+
+void test_gap_levels_from_the_market(void);
+
+/* Without a taxonomy, a missing term's level comes from the market: what several datasets
+ * know is intermediate, what only the target knows is advanced; with too few datasets to
+ * judge (common == NULL) both stay in missing_other. */
+void test_gap_levels_from_the_market(void)
+{
+    struct tm_taxonomy tax;
+    struct tm_background bg;
+    struct tm_diag d;
+    struct tm_profile target = {0}, mine = {0};
+    struct tm_map common;
+    cJSON *res = NULL, *res2 = NULL;
+    tm_map_init(&common);
+    CHECK_INT_EQ(tm_taxonomy_load(&tax, &d), TM_OK);
+    CHECK_INT_EQ(tm_background_load(&bg, &d), TM_OK);
+    static const char *const wt[] = {"lidar", "odometry", "costmap", "apriltag"};
+    static const char *const wm[] = {"lidar", "odometry"};
+    build(&target, &tax, &bg, wt, 4, 4, 5);
+    build(&mine, &tax, &bg, wm, 2, 3, 2);
+    (void)tm_map_intern(&common, "costmap", 7, NULL); /* another dataset knows costmaps too */
+    struct tm_compute_in in = {&tax, &bg, {"t", "m"}, {&target, &mine}, 2, NULL, {0}, {0}, NULL, &common};
+    res = tm_computation("gap")->run(&in, &d);
+    const cJSON *g = cJSON_GetObjectItemCaseSensitive(res, "gap_analysis");
+    const cJSON *mid = cJSON_GetObjectItemCaseSensitive(g, "missing_intermediate");
+    const cJSON *adv = cJSON_GetObjectItemCaseSensitive(g, "missing_advanced");
+    const cJSON *oth = cJSON_GetObjectItemCaseSensitive(g, "missing_other");
+    CHECK(in_array(mid, "costmap") && !in_array(adv, "costmap"));
+    CHECK(in_array(adv, "apriltag") && !in_array(mid, "apriltag"));
+    CHECK(!in_array(mid, "lidar") && !in_array(adv, "lidar")); /* mine knows it */
+    CHECK_INT_EQ(cJSON_GetArraySize(oth), 0);
+    /* the next topics start with the intermediate one */
+    CHECK_STR_EQ(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(g, "recommended_next_topics"), 0)->valuestring,
+                 "costmap");
+    in.common = NULL;
+    res2 = tm_computation("gap")->run(&in, &d);
+    g = cJSON_GetObjectItemCaseSensitive(res2, "gap_analysis");
+    oth = cJSON_GetObjectItemCaseSensitive(g, "missing_other");
+    CHECK(in_array(oth, "costmap") && in_array(oth, "apriltag"));
+    CHECK_INT_EQ(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(g, "missing_advanced")), 0);
+done:
+    cJSON_Delete(res);
+    cJSON_Delete(res2);
+    tm_map_release(&common);
+    tm_profile_release(&target);
+    tm_profile_release(&mine);
     tm_taxonomy_release(&tax);
     tm_background_release(&bg);
 }

@@ -69,7 +69,7 @@ int x_bench_compute(int argc, char **argv)
         return dev_fail(rc, &d);
     }
     printf("%-34s %7.3f ms (both, once per request)\n", "unseal + parse two profiles", now() - t0);
-    struct tm_compute_in in = {tax, bg, {argv[1], argv[2]}, {&a, &b}, 2, NULL, {0}, {0}, NULL};
+    struct tm_compute_in in = {tax, bg, {argv[1], argv[2]}, {&a, &b}, 2, NULL, {0}, {0}, NULL, NULL};
     time_runs("overlap (two 200 MB datasets)", tm_computation("overlap"), &in, 200);
     time_runs("gap (two 200 MB datasets)", tm_computation("gap"), &in, 200);
 
@@ -111,7 +111,7 @@ int x_bench_compute(int argc, char **argv)
         params[q] = cJSON_CreateObject();
         cJSON_AddStringToObject(params[q], "query", queries[q]);
     }
-    struct tm_compute_in din = {tax, bg, {"bench"}, {&dbg}, 1, NULL, {0}, {0}, NULL};
+    struct tm_compute_in din = {tax, bg, {"bench"}, {&dbg}, 1, NULL, {0}, {0}, NULL, NULL};
     for (int i = 0; i < 400; i++) {
         din.params = params[i % 4];
         double t1 = now();
