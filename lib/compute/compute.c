@@ -339,7 +339,7 @@ static cJSON *gap(const struct tm_compute_in *in, struct tm_diag *d)
      * ranked or selected (selection is then post-processing). The candidates are the
      * taxonomy's topics, a public set; the counts are clipped mentions (one session
      * changes each by at most TM_DP_CLIP); epsilon is split over them. Terms outside
-     * the taxonomy (missing_other) are a data-dependent set and are not released. */
+     * the taxonomy's topics (term entries) are a data-dependent set and are not released. */
     double eps_each = eps > 0 ? eps / (double)(in->tax->ntopics ? in->tax->ntopics : 1) : 0;
     for (size_t i = 0; i < target->ntopics; i++) {
         const struct tm_ptopic *t = &target->topics[i];
@@ -434,7 +434,7 @@ static cJSON *gap(const struct tm_compute_in *in, struct tm_diag *d)
         cJSON_AddNumberToObject(dp, "epsilon", eps);
         cJSON_AddStringToObject(dp, "mechanism", "Laplace on clipped mention counts (each session "
                                                  "contributes at most 10), epsilon split over the "
-                                                 "taxonomy's topics; missing_other withheld");
+                                                 "taxonomy's topics; term entries withheld");
     } else {
         cJSON_AddNullToObject(res, "differential_privacy");
     }
