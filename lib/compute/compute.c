@@ -3,10 +3,12 @@
 #include "base/crypto.h"
 #include "pipeline/text.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define CANDIDATES 80 /* distinctive terms per dataset that overlap compares */
 
@@ -638,6 +640,182 @@ static char *publishable_text(const struct vocab *v, const char *text)
     return tm_buf_detach(&b);
 }
 
+/* ---- the released shape of steps and solutions ----
+ * Steps read as short verb + object lines in the past tense ("Checked the RTMR3
+ * value"), the solution as an imperative ("Register the compose hash before
+ * deploying"). Only released (publishable) words are reshaped: dropping asides and
+ * changing a verb's tense reveal nothing the words themselves do not. */
+
+/* Does English use w[0..n) as a verb (the lexicon lists it with a use other than noun
+ * and adjective)? Words the lexicon does not know are not taken for verbs. */
+static int verbish(const struct tm_background *bg, const char *w, size_t n)
+{
+    int np = tm_background_noun_pct(bg, w, n), ap = tm_background_adj_pct(bg, w, n);
+    return n >= 2 && np < 100 && np + ap < 100;
+}
+
+/* The base form of a past or -ing form w[0..n) (lowercase) into out, or 0 when w is
+ * neither: irregular pasts by the table; "applied" -> "apply"; then the first of
+ * "fixed" -> "fix", "changed" -> "change", "pinned" -> "pin" that is a verb. */
+static int base_form(const struct tm_background *bg, const char *w, size_t n, char *out, size_t cap)
+{
+    const char *irr = tm_past_irregular_base(w, n);
+    if (irr) {
+        snprintf(out, cap, "%s", irr);
+        return 1;
+    }
+    size_t suf = n > 4 && !memcmp(w + n - 2, "ed", 2) ? 2 : n > 5 && !memcmp(w + n - 3, "ing", 3) ? 3 : 0;
+    if (!suf || n >= cap)
+        return 0;
+    size_t st = n - suf;
+    if (suf == 2 && w[st - 1] == 'i') {
+        snprintf(out, cap, "%.*sy", (int)(st - 1), w);
+        return 1;
+    }
+    char c[3][48];
+    snprintf(c[0], sizeof c[0], "%.*s", (int)st, w);
+    snprintf(c[1], sizeof c[1], "%.*se", (int)st, w);
+    snprintf(c[2], sizeof c[2], "%.*s", (int)(st > 3 && w[st - 1] == w[st - 2] ? st - 1 : st), w);
+    for (int i = 0; i < 3; i++)
+        if (verbish(bg, c[i], strlen(c[i]))) {
+            snprintf(out, cap, "%s", c[i]);
+            return 1;
+        }
+    snprintf(out, cap, "%s", c[0]);
+    return 1;
+}
+
+/* Remove asides: parenthesised spans and backquotes; squeeze spaces. In place. */
+static void drop_asides(char *s)
+{
+    char *w = s;
+    int depth = 0;
+    for (char *r = s; *r; r++) {
+        if (*r == '(')
+            depth++;
+        else if (*r == ')' && depth)
+            depth--;
+        else if (!depth && *r != '`' && !(*r == ' ' && (w == s || w[-1] == ' ')))
+            *w++ = *r;
+    }
+    while (w > s && (w[-1] == ' ' || w[-1] == ',' || w[-1] == '.' || w[-1] == ':' || w[-1] == ';'))
+        w--;
+    *w = 0;
+}
+
+/* Words and "..." placeholders of s. */
+static void word_counts(const char *s, int *words, int *dots)
+{
+    *words = *dots = 0;
+    for (const char *p = s; *p;) {
+        if (!strncmp(p, "...", 3)) {
+            (*dots)++;
+            p += 3;
+        } else if (isalnum((unsigned char)*p)) {
+            (*words)++;
+            while (isalnum((unsigned char)*p) || *p == '_' || *p == '-')
+                p++;
+        } else {
+            p++;
+        }
+    }
+}
+
+/* The first word of s, lowercased, into w; its length in s. */
+static size_t first_word(const char *s, char *w, size_t cap)
+{
+    size_t n = 0;
+    while (isalpha((unsigned char)s[n]) && n + 1 < cap) {
+        w[n] = (char)tolower((unsigned char)s[n]);
+        n++;
+    }
+    w[n] = 0;
+    return isalpha((unsigned char)s[n]) ? 0 : n;
+}
+
+/* A released investigation step (owned), or NULL when nothing informative is left: a
+ * tool's imperative description becomes past ("Ran: Query the registry" -> "Queried the
+ * registry"), asides go, only the first sentence stays, and a step that is mostly
+ * withheld words or says only "Found it" is dropped. */
+static char *release_step(const struct vocab *v, const char *step)
+{
+    char *t = publishable_text(v, step), w[48], past[64];
+    drop_asides(t);
+    for (char *stop = strstr(t, ". "); stop; stop = strstr(stop + 1, ". "))
+        if (stop == t || stop[-1] != '.') { /* a sentence ends, not a "..." */
+            *stop = 0;
+            break;
+        }
+    if (!strncmp(t, "Ran: ", 5)) {
+        size_t n = first_word(t + 5, w, sizeof w);
+        if (n && verbish(v->in->bg, w, n)) {
+            tm_past_tense(w, past, sizeof past);
+            past[0] = (char)toupper((unsigned char)past[0]);
+            struct tm_buf r;
+            tm_buf_init(&r);
+            tm_buf_adds(&r, past);
+            tm_buf_adds(&r, t + 5 + n);
+            free(t);
+            t = tm_buf_detach(&r);
+        }
+    }
+    int words, dots;
+    word_counts(t, &words, &dots);
+    char *sp = strchr(t, ' ');
+    const char *obj = sp ? sp + 1 : "";
+    int pronoun = !strcmp(obj, "it") || !strcmp(obj, "this") || !strcmp(obj, "that") || !strcmp(obj, "them");
+    if (words < 2 || dots * 2 >= words + dots || pronoun) {
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+/* The released solution (owned), as an imperative: "I pinned the hash and redeployed"
+ * -> "Pin the hash and redeploy"; "The fix was to register X" -> "Register X"; "Fixed by
+ * adding X" -> "Add X". */
+static char *release_solution(const struct vocab *v, const char *sol)
+{
+    char *t = publishable_text(v, sol);
+    drop_asides(t);
+    static const char *const leads[] = {"the fix was to ", "the fix is to ", "the fix was ", "the fix is ",
+                                        "fixed it by ", "fixed this by ", "fixed by ", "solved it by ",
+                                        "solved by ", "resolved it by ", "resolved by ", "i've ", "i have ",
+                                        "we've ", "we have ", "i ", "we ", "then i ", "so i "};
+    const char *p = t;
+    for (size_t i = 0; i < sizeof leads / sizeof *leads; i++)
+        if (!strncasecmp(p, leads[i], strlen(leads[i]))) {
+            p += strlen(leads[i]);
+            i = (size_t)-1; /* "Fixed it by ..." after "I " */
+        }
+    struct tm_buf b;
+    tm_buf_init(&b);
+    int first = 1;
+    while (*p) {
+        char w[48], base[64];
+        size_t n = first_word(p, w, sizeof w);
+        /* the first verb, and each verb right after "and" or a comma */
+        int at_verb = first || (b.len >= 5 && !strcmp(b.ptr + b.len - 5, " and ")) ||
+                      (b.len >= 2 && !strcmp(b.ptr + b.len - 2, ", "));
+        if (n && at_verb && base_form(v->in->bg, w, n, base, sizeof base)) {
+            if (first)
+                base[0] = (char)toupper((unsigned char)base[0]);
+            tm_buf_adds(&b, base);
+            p += n;
+        } else if (n) {
+            if (first)
+                w[0] = (char)toupper((unsigned char)w[0]);
+            tm_buf_add(&b, first ? w : p, n);
+            p += n;
+        } else {
+            tm_buf_addc(&b, *p++);
+        }
+        first = 0;
+    }
+    free(t);
+    return tm_buf_detach(&b);
+}
+
 /* Keep only the terms made of the dataset's allowed words. */
 static void keep_allowed(const struct vocab *v, struct qterms *q)
 {
@@ -808,11 +986,15 @@ static cJSON *debug(const struct tm_compute_in *in, struct tm_diag *d)
         free(t);
         cJSON *steps = cJSON_AddArrayToObject(p, "investigation_steps");
         for (size_t s2 = 0; s2 < rep->e->nsteps; s2++) {
-            t = publishable_text(&v, rep->e->steps[s2]);
-            cJSON_AddItemToArray(steps, cJSON_CreateString(t));
+            t = release_step(&v, rep->e->steps[s2]);
+            int dup = !t;
+            const cJSON *x;
+            cJSON_ArrayForEach(x, steps) dup |= t && !strcmp(x->valuestring, t);
+            if (!dup)
+                cJSON_AddItemToArray(steps, cJSON_CreateString(t));
             free(t);
         }
-        t = rep->e->solution ? publishable_text(&v, rep->e->solution) : NULL;
+        t = rep->e->solution ? release_solution(&v, rep->e->solution) : NULL;
         if (t)
             cJSON_AddStringToObject(p, "solution", t);
         else

@@ -380,26 +380,6 @@ static void episode_step(struct tm_ingest *in, char *step)
 
 /* ---- steps as short past-tense lines ---- */
 
-/* The past tense of an English verb (lowercase, at most 30 bytes) into out. */
-static void past_tense(const char *v, char *out, size_t cap)
-{
-    size_t n = strlen(v);
-    const char *irr = tm_past_irregular(v);
-    if (irr) {
-        snprintf(out, cap, "%s", irr);
-        return;
-    }
-    const char *vow = "aeiou";
-    if (n >= 2 && v[n - 1] == 'e')
-        snprintf(out, cap, "%sd", v);
-    else if (n >= 2 && v[n - 1] == 'y' && !strchr(vow, v[n - 2]))
-        snprintf(out, cap, "%.*sied", (int)(n - 1), v);
-    else if (n == 3 && !strchr(vow, v[0]) && strchr(vow, v[1]) && !strchr("aeiouwxy", v[2])) /* stop, grep: doubled */
-        snprintf(out, cap, "%s%ced", v, v[2]);
-    else
-        snprintf(out, cap, "%sed", v);
-}
-
 static int is_past(const char *w, size_t n)
 {
     return (n > 3 && w[n - 2] == 'e' && w[n - 1] == 'd') || tm_past_irregular_base(w, n) != NULL;
@@ -455,7 +435,7 @@ static char *as_step(char *s)
         if (is_past(p, w)) {
             snprintf(out, sizeof out, "%s", p);
         } else if (led) {
-            past_tense(verb, past, sizeof past);
+            tm_past_tense(verb, past, sizeof past);
             past[0] = (char)(past[0] >= 'a' && past[0] <= 'z' ? past[0] - 32 : past[0]);
             snprintf(out, sizeof out, "%s%s", past, p + w);
         } else {

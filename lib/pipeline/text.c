@@ -5,6 +5,7 @@
 #include "base/simd.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -132,6 +133,25 @@ const char *tm_past_irregular_base(const char *w, size_t n)
         if (strlen(irregular[i][1]) == n && !strncasecmp(w, irregular[i][1], n))
             return irregular[i][0];
     return NULL;
+}
+
+void tm_past_tense(const char *v, char *out, size_t cap)
+{
+    size_t n = strlen(v);
+    const char *irr = tm_past_irregular(v);
+    if (irr) {
+        snprintf(out, cap, "%s", irr);
+        return;
+    }
+    const char *vow = "aeiou";
+    if (n >= 2 && v[n - 1] == 'e')
+        snprintf(out, cap, "%sd", v);
+    else if (n >= 2 && v[n - 1] == 'y' && !strchr(vow, v[n - 2]))
+        snprintf(out, cap, "%.*sied", (int)(n - 1), v);
+    else if (n == 3 && !strchr(vow, v[0]) && strchr(vow, v[1]) && !strchr("aeiouwxy", v[2])) /* stop, grep: doubled */
+        snprintf(out, cap, "%s%ced", v, v[2]);
+    else
+        snprintf(out, cap, "%sed", v);
 }
 
 /* Fold a plural in place; return the new length. w is lowercase. */

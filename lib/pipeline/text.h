@@ -28,6 +28,9 @@ enum { TM_TOK_CAPS = 32 };
  * publishable-word check reads them back. */
 const char *tm_past_irregular(const char *base);
 const char *tm_past_irregular_base(const char *w, size_t n);
+/* The past tense of an English verb v (lowercase base form) into out: "check" ->
+ * "checked", "stop" -> "stopped", "apply" -> "applied", "run" -> "ran". */
+void tm_past_tense(const char *v, char *out, size_t cap);
 
 typedef void (*tm_tok_fn)(void *ctx, const char *part, size_t len, int flags);
 

@@ -292,3 +292,60 @@ done:
     tm_taxonomy_release(&tax);
     tm_background_release(&bg);
 }
+
+void test_debug_releases_steps_and_solution_in_shape(void);
+
+/* Steps are released as short past-tense lines and the solution as an imperative, from
+ * released words only: asides dropped, "Found it" dropped, a tool's description made past. */
+void test_debug_releases_steps_and_solution_in_shape(void)
+{
+    struct tm_taxonomy tax;
+    struct tm_background bg;
+    struct tm_diag d;
+    struct tm_profile p = {0};
+    cJSON *res = NULL, *params = NULL;
+    CHECK_INT_EQ(tm_taxonomy_load(&tax, &d), TM_OK);
+    CHECK_INT_EQ(tm_background_load(&bg, &d), TM_OK);
+    struct tm_an *an = tm_an_new(&tax, &bg);
+    static const char problem[] = "quote rejected: rtmr3 does not match the expected value";
+    static const char solution[] = "I pinned the new compose hash and redeployed the cvm (took a while)";
+    static const char *const steps[] = {"Ran: Query the registry for the hash", "Found it. The hash differs",
+                                        "Compared rtmr3 with the pinned value (twice)"};
+    for (uint32_t u = 1; u <= 3; u++) {
+        struct tm_episode ep = {0};
+        tm_an_unit(an, u);
+        tm_an_text(an, problem, strlen(problem));
+        tm_an_text(an, solution, strlen(solution));
+        for (size_t i = 0; i < 3; i++)
+            tm_an_text(an, steps[i], strlen(steps[i]));
+        ep.problem = tm_xstrdup(problem);
+        ep.signature = tm_xstrdup(problem);
+        ep.unit = u;
+        ep.project = u;
+        ep.resolved = 1;
+        ep.solution = tm_xstrdup(solution);
+        for (size_t i = 0; i < 3; i++)
+            ep.steps[ep.nsteps++] = tm_xstrdup(steps[i]);
+        tm_an_add_episode(an, &ep);
+    }
+    tm_an_finish(an, 3, &p);
+    tm_an_free(an);
+    struct tm_compute_in in = {&tax, &bg, {"x"}, {&p}, 1, NULL, {0}, {0}, NULL, NULL};
+    params = cJSON_Parse("{\"query\":\"quote rejected rtmr3 does not match\"}");
+    in.params = params;
+    res = tm_computation("debug")->run(&in, &d);
+    const cJSON *p0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(res, "matching_patterns"), 0);
+    CHECK(p0 != NULL);
+    CHECK_STR_EQ(cJSON_GetObjectItemCaseSensitive(p0, "solution")->valuestring,
+                 "Pin the new compose hash and redeploy the cvm");
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(p0, "investigation_steps");
+    CHECK_INT_EQ(cJSON_GetArraySize(st), 2);
+    CHECK_STR_EQ(cJSON_GetArrayItem(st, 0)->valuestring, "Queried the registry for the hash");
+    CHECK_STR_EQ(cJSON_GetArrayItem(st, 1)->valuestring, "Compared rtmr3 with the pinned value");
+done:
+    cJSON_Delete(res);
+    cJSON_Delete(params);
+    tm_profile_release(&p);
+    tm_taxonomy_release(&tax);
+    tm_background_release(&bg);
+}
