@@ -505,14 +505,6 @@ struct match {
     int group;
 };
 
-static int by_score_desc(const void *a, const void *b)
-{
-    const struct match *x = a, *y = b;
-    if (x->score != y->score)
-        return x->score < y->score ? 1 : -1;
-    return strcmp(x->e->signature ? x->e->signature : "", y->e->signature ? y->e->signature : "");
-}
-
 static double jaccard_terms(const struct qterms *a, const struct qterms *b)
 {
     size_t inter = 0;
@@ -831,8 +823,193 @@ struct group {
     const struct match *rep;
     size_t ds;
     uint32_t nu, np, count;
-    int eligible; /* seen in >= k sessions */
+    int eligible;          /* seen in >= k sessions */
+    double score, covered; /* its best-matching occurrence's */
 };
+
+static const struct group *sort_base;
+static int by_group_score(const void *a, const void *b)
+{
+    const struct group *x = &sort_base[*(const int *)a], *y = &sort_base[*(const int *)b];
+    if (x->score != y->score)
+        return x->score < y->score ? 1 : -1;
+    if (x->covered != y->covered)
+        return x->covered < y->covered ? 1 : -1;
+    return *(const int *)a - *(const int *)b;
+}
+
+static void sort_groups(const struct group *gs, int *order, size_t n)
+{
+    sort_base = gs; /* qsort has no context argument in C11 */
+    qsort(order, n, sizeof *order, by_group_score);
+    sort_base = NULL;
+}
+
+static int by_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* How many distinct values v[0..n) holds (sorts v). */
+static uint32_t distinct_u32(uint32_t *v, size_t n)
+{
+    qsort(v, n, sizeof *v, by_u32);
+    uint32_t d = 0;
+    for (size_t i = 0; i < n; i++)
+        d += !i || v[i] != v[i - 1];
+    return d;
+}
+
+/* Jaccard of two sorted sets of word ids (one merge). */
+static double jaccard_ids(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
+{
+    size_t i = 0, j = 0, inter = 0;
+    if (na > 64)
+        na = 64;
+    if (nb > 64)
+        nb = 64;
+    while (i < na && j < nb) {
+        if (a[i] < b[j]) {
+            i++;
+        } else if (a[i] > b[j]) {
+            j++;
+        } else {
+            inter++;
+            i++;
+            j++;
+        }
+    }
+    return na + nb - inter ? (double)inter / (double)(na + nb - inter) : 0;
+}
+
+static int uf_find(int *parent, int i)
+{
+    while (parent[i] != i)
+        i = parent[i] = parent[parent[i]];
+    return i;
+}
+
+/* The patterns of all the datasets' clusters (see debug): union-find over the pairs of
+ * one dataset whose problems' allowed words have Jaccard >= 0.8 and whose fixes agree.
+ * Candidate pairs come from prefix filtering: with each set's words ordered rarest first,
+ * two sets with Jaccard >= t share a word among the first |A| - ceil(t |A|) + 1 of each.
+ * Sets m[i].group to 0..n-1 in order of first member; returns the number of patterns. */
+static int group_patterns(const struct tm_compute_in *in, struct match *m, size_t nm)
+{
+    int *parent = tm_xcalloc(nm + 1, sizeof *parent);
+    for (size_t i = 0; i < nm; i++)
+        parent[i] = (int)i;
+    struct qterms **fix = tm_xcalloc(nm + 1, sizeof *fix); /* made when first compared */
+    struct tm_map words; /* word -> index; df and the prefix posting lists by index */
+    tm_map_init(&words);
+    uint32_t *df = NULL, (*pre)[64] = tm_xcalloc(nm + 1, sizeof *pre);
+    size_t *npre = tm_xcalloc(nm + 1, sizeof *npre), cap = 0;
+    for (size_t i = 0; i < nm; i++)
+        for (size_t t = 0; t < m[i].terms.n; t++) {
+            int added;
+            uint32_t w = tm_map_intern(&words, m[i].terms.t[t], strlen(m[i].terms.t[t]), &added);
+            if (w >= cap) {
+                size_t nc = cap ? cap * 2 : 256;
+                df = tm_xrealloc(df, nc * sizeof *df);
+                memset(df + cap, 0, (nc - cap) * sizeof *df);
+                cap = nc;
+            }
+            df[w]++;
+        }
+    uint32_t (*ids)[64] = tm_xcalloc(nm + 1, sizeof *ids); /* each set as sorted word ids */
+    for (size_t i = 0; i < nm; i++) {
+        size_t n = m[i].terms.n < 64 ? m[i].terms.n : 64;
+        for (size_t t = 0; t < n; t++) {
+            uint32_t w = tm_map_find(&words, m[i].terms.t[t], strlen(m[i].terms.t[t])), at = (uint32_t)t;
+            while (at > 0 && ids[i][at - 1] > w) {
+                ids[i][at] = ids[i][at - 1];
+                at--;
+            }
+            ids[i][at] = w;
+        }
+    }
+    for (size_t i = 0; i < nm; i++) { /* each set's prefix: its rarest words */
+        size_t n = m[i].terms.n, keep = n ? n - (size_t)ceil(0.8 * (double)n) + 1 : 0;
+        for (size_t t = 0; t < n; t++) {
+            uint32_t w = tm_map_find(&words, m[i].terms.t[t], strlen(m[i].terms.t[t]));
+            size_t at = npre[i];
+            while (at > 0 && (df[pre[i][at - 1]] > df[w] || (df[pre[i][at - 1]] == df[w] && pre[i][at - 1] > w))) {
+                if (at < 64)
+                    pre[i][at] = pre[i][at - 1];
+                at--;
+            }
+            if (at < keep) {
+                pre[i][at] = w;
+                if (npre[i] < keep)
+                    npre[i]++;
+            }
+        }
+    }
+    /* the posting list of each word: the sets that hold it in their prefix */
+    size_t nw = words.count, *off = tm_xcalloc(nw + 2, sizeof *off), *post, *tested;
+    for (size_t i = 0; i < nm; i++)
+        for (size_t a = 0; a < npre[i]; a++)
+            off[pre[i][a] + 1]++;
+    for (size_t w = 0; w < nw; w++)
+        off[w + 1] += off[w];
+    post = tm_xcalloc(off[nw] + 1, sizeof *post);
+    tested = tm_xcalloc(nm + 1, sizeof *tested); /* i + 1 when the pair (i, j) was tried */
+    {
+        size_t *fill = tm_xcalloc(nw + 1, sizeof *fill);
+        for (size_t i = 0; i < nm; i++)
+            for (size_t a = 0; a < npre[i]; a++)
+                post[off[pre[i][a]] + fill[pre[i][a]]++] = i;
+        free(fill);
+    }
+    for (size_t i = 0; i < nm; i++)
+        for (size_t a = 0; a < npre[i]; a++)
+            for (size_t pi = off[pre[i][a]]; pi < off[pre[i][a] + 1]; pi++) {
+                size_t j = post[pi];
+                if (j <= i || tested[j] == i + 1 || m[i].ds != m[j].ds)
+                    continue;
+                tested[j] = i + 1;
+                if (uf_find(parent, (int)i) == uf_find(parent, (int)j) ||
+                    jaccard_ids(ids[i], m[i].terms.n, ids[j], m[j].terms.n) < 0.8)
+                    continue;
+                if (m[i].e->solution && m[j].e->solution) {
+                    size_t ij[2] = {i, j};
+                    for (int x = 0; x < 2; x++)
+                        if (!fix[ij[x]]) {
+                            struct vocab v = {in, in->prof[m[ij[x]].ds]};
+                            fix[ij[x]] = tm_xcalloc(1, sizeof **fix);
+                            terms_of(m[ij[x]].e->solution, fix[ij[x]]);
+                            keep_allowed(&v, fix[ij[x]]); /* released words only decide the grouping */
+                        }
+                    if (jaccard_terms(fix[i], fix[j]) < 0.5)
+                        continue;
+                }
+                parent[uf_find(parent, (int)j)] = uf_find(parent, (int)i);
+            }
+    free(tested);
+    free(post);
+    free(off);
+    free(ids);
+    int ng = 0, *id = tm_xcalloc(nm + 1, sizeof *id);
+    for (size_t i = 0; i < nm; i++)
+        id[i] = -1;
+    for (size_t i = 0; i < nm; i++) {
+        int r = uf_find(parent, (int)i);
+        if (id[r] < 0)
+            id[r] = ng++;
+        m[i].group = id[r];
+    }
+    free(id);
+    free(npre);
+    free(pre);
+    free(df);
+    tm_map_release(&words);
+    for (size_t i = 0; i < nm; i++)
+        free(fix[i]);
+    free(fix);
+    free(parent);
+    return ng;
+}
 
 /* Debugging patterns. Privacy: the query and every episode are reduced to the
  * dataset's allowed words before anything is matched, so a word seen in fewer than k
@@ -842,16 +1019,6 @@ struct group {
  * what was withheld. */
 /* Can two clusters be one pattern as far as their fixes go: one unresolved (it does not
  * contradict), or both fixed with mostly the same words? */
-static int same_fix(const struct tm_episode *a, const struct tm_episode *b)
-{
-    if (!a->solution || !b->solution)
-        return 1;
-    struct qterms x, y;
-    terms_of(a->solution, &x);
-    terms_of(b->solution, &y);
-    return jaccard_terms(&x, &y) >= 0.5;
-}
-
 static cJSON *debug(const struct tm_compute_in *in, struct tm_diag *d)
 {
     (void)d;
@@ -914,50 +1081,40 @@ static cJSON *debug(const struct tm_compute_in *in, struct tm_diag *d)
         }
     }
     free(q);
-    qsort(m, nm, sizeof *m, by_score_desc);
-    /* a good match contains at least half of the query's words */
-    size_t good = 0;
-    while (good < nm && m[good].score > 0 && m[good].covered >= 0.5)
-        good++;
-    /* Patterns were clustered at onboarding (one cluster per normalised error message);
-     * here only clusters whose problems read the same (Jaccard >= 0.8 of their words) and
-     * whose fixes agree join: two problems that share a prefix ("index failed: not sorted"
-     * and "index failed: truncated file") stay apart, and how often a pattern was seen
-     * does not depend on the query's wording. */
-    int ngroups = 0;
-    for (size_t i = 0; i < good; i++) {
-        if (m[i].group >= 0)
-            continue;
-        m[i].group = ngroups;
-        for (size_t j = i + 1; j < good; j++)
-            if (m[j].group < 0 && m[j].ds == m[i].ds && jaccard_terms(&m[i].terms, &m[j].terms) >= 0.8 &&
-                same_fix(m[i].e, m[j].e))
-                m[j].group = ngroups;
-        ngroups++;
-    }
+    /* Patterns were clustered at onboarding (one cluster per normalised error message).
+     * Here the clusters of each dataset whose problems read the same (Jaccard >= 0.8 of
+     * their allowed words) and whose fixes agree become one pattern - over all of the
+     * dataset's clusters, before the query is looked at, so how often a pattern was seen
+     * does not depend on the query's wording; two problems that share a prefix ("index
+     * failed: not sorted", "index failed: truncated file") stay apart. */
+    int ngroups = group_patterns(in, m, nm);
     struct group *gs = tm_xcalloc((size_t)ngroups + 1, sizeof *gs);
+    size_t *first = tm_xcalloc((size_t)ngroups + 2, sizeof *first), *by = tm_xcalloc(nm + 1, sizeof *by);
+    for (size_t i = 0; i < nm; i++) /* the members of each pattern, together */
+        first[m[i].group + 1]++;
+    for (int g = 0; g < ngroups; g++)
+        first[g + 1] += first[g];
+    for (size_t i = 0, *fill = tm_xcalloc((size_t)ngroups + 1, sizeof *fill); i <= nm; i++) {
+        if (i == nm) {
+            free(fill);
+            break;
+        }
+        by[first[m[i].group] + fill[m[i].group]++] = i;
+    }
     for (int g = 0; g < ngroups; g++) {
-        uint32_t units[TM_EP_UNITS * 4], projects[TM_EP_PROJECTS * 4], nu = 0, np = 0, count = 0;
+        uint32_t count = 0;
         const struct match *rep = NULL;
-        size_t ds = 0;
-        for (size_t i = 0; i < good; i++) {
-            if (m[i].group != g)
-                continue;
+        size_t ds = 0, nunits = 0, nprojects = 0;
+        double score = 0, covered = 0;
+        for (size_t bi = first[g]; bi < first[g + 1]; bi++) {
+            size_t i = by[bi];
             ds = m[i].ds;
             count += m[i].e->count;
-            for (uint32_t k = 0; k < m[i].e->nunits; k++) {
-                int seen = 0;
-                for (uint32_t x = 0; x < nu; x++)
-                    seen |= units[x] == m[i].e->units[k];
-                if (!seen && nu < TM_EP_UNITS * 4)
-                    units[nu++] = m[i].e->units[k];
-            }
-            for (uint32_t k = 0; k < m[i].e->nprojects; k++) {
-                int seen = 0;
-                for (uint32_t x = 0; x < np; x++)
-                    seen |= projects[x] == m[i].e->projects[k];
-                if (!seen && np < TM_EP_PROJECTS * 4)
-                    projects[np++] = m[i].e->projects[k];
+            nunits += m[i].e->nunits;
+            nprojects += m[i].e->nprojects;
+            if (m[i].score > score || (m[i].score == score && m[i].covered > covered)) {
+                score = m[i].score;
+                covered = m[i].covered;
             }
             /* the representative: a resolved occurrence, the one whose fix is said most
              * briefly (a stated fix rather than a narrative of the investigation) */
@@ -966,14 +1123,42 @@ static cJSON *debug(const struct tm_compute_in *in, struct tm_diag *d)
                 (good_i && good_r && strlen(m[i].e->solution) < strlen(rep->e->solution)))
                 rep = &m[i];
         }
+        /* distinct sessions and projects, for the patterns the query touches */
+        uint32_t nu = 0, np = 0;
+        if (score > 0) {
+            uint32_t *u = tm_xcalloc(nunits + 1, sizeof *u), *pr = tm_xcalloc(nprojects + 1, sizeof *pr);
+            size_t a = 0, b = 0;
+            for (size_t bi = first[g]; bi < first[g + 1]; bi++) {
+                const struct tm_episode *e = m[by[bi]].e;
+                for (uint32_t k = 0; k < e->nunits; k++)
+                    u[a++] = e->units[k];
+                for (uint32_t k = 0; k < e->nprojects; k++)
+                    pr[b++] = e->projects[k];
+            }
+            nu = distinct_u32(u, a);
+            np = distinct_u32(pr, b);
+            free(u);
+            free(pr);
+        }
         int k = in->prof[ds]->k >= 2 ? in->prof[ds]->k : 2;
-        gs[g] = (struct group){rep, ds, nu, np, count, nu >= (uint32_t)k};
+        gs[g] = (struct group){rep, ds, nu, np, count, nu >= (uint32_t)k, score, covered};
     }
+    free(first);
+    free(by);
+    /* the patterns best first; a good match holds at least half of the query's words */
+    int *order = tm_xcalloc((size_t)ngroups + 1, sizeof *order);
+    for (int g = 0; g < ngroups; g++)
+        order[g] = g;
+    sort_groups(gs, order, (size_t)ngroups);
+    int good = 0;
+    while (good < ngroups && gs[order[good]].score > 0 && gs[order[good]].covered >= 0.5)
+        good++;
     cJSON *res = cJSON_CreateObject(), *pats = cJSON_AddArrayToObject(res, "matching_patterns");
     double total_sessions = 0, total_projects = 0;
     double best_cover = 0;
     uint32_t best_sessions = 0;
-    for (int g = 0; g < ngroups && cJSON_GetArraySize(pats) < limit; g++) {
+    for (int gi = 0; gi < good && cJSON_GetArraySize(pats) < limit; gi++) {
+        int g = order[gi];
         if (!gs[g].eligible) /* seen in fewer than k sessions: it would reveal a session */
             continue;
         const struct match *rep = gs[g].rep;
@@ -1020,11 +1205,12 @@ static cJSON *debug(const struct tm_compute_in *in, struct tm_diag *d)
             total_sessions += nu;
             total_projects += np;
         }
-        /* similar issues: the problems of other patterns of the dataset that are released
-         * on their own merits (seen in >= k sessions) */
+        /* similar issues: the problems of other patterns of the dataset that share words
+         * with the query and are released on their own merits (seen in >= k sessions) */
         cJSON *sim = cJSON_AddArrayToObject(p, "similar_issues");
-        for (int o = 0; o < ngroups && cJSON_GetArraySize(sim) < 3; o++) {
-            if (o == g || !gs[o].eligible || gs[o].ds != ds)
+        for (int oi = 0; oi < ngroups && cJSON_GetArraySize(sim) < 3; oi++) {
+            int o = order[oi];
+            if (o == g || !gs[o].eligible || gs[o].ds != ds || gs[o].score <= 0)
                 continue;
             t = publishable_text(&v, gs[o].rep->e->problem);
             int dup = 0;
@@ -1035,8 +1221,8 @@ static cJSON *debug(const struct tm_compute_in *in, struct tm_diag *d)
             free(t);
         }
         cJSON_AddItemToArray(pats, p);
-        if (rep->covered > best_cover || (rep->covered == best_cover && nu > best_sessions)) {
-            best_cover = rep->covered;
+        if (gs[g].covered > best_cover || (gs[g].covered == best_cover && nu > best_sessions)) {
+            best_cover = gs[g].covered;
             best_sessions = nu;
         }
     }
@@ -1057,6 +1243,7 @@ static cJSON *debug(const struct tm_compute_in *in, struct tm_diag *d)
     } else {
         cJSON_AddNullToObject(res, "differential_privacy");
     }
+    free(order);
     free(gs);
     free(m);
     return res;

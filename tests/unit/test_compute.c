@@ -349,3 +349,46 @@ done:
     tm_taxonomy_release(&tax);
     tm_background_release(&bg);
 }
+
+void test_debug_frequency_does_not_depend_on_the_query(void);
+
+/* Two clusters whose problems read the same (one adds a word) are one pattern whatever
+ * the query: asked in words both share or in the word only one has, it was seen in the
+ * same 6 sessions. */
+void test_debug_frequency_does_not_depend_on_the_query(void)
+{
+    struct tm_taxonomy tax;
+    struct tm_background bg;
+    struct tm_diag d;
+    struct tm_profile p = {0};
+    cJSON *res = NULL, *params = NULL;
+    CHECK_INT_EQ(tm_taxonomy_load(&tax, &d), TM_OK);
+    CHECK_INT_EQ(tm_background_load(&bg, &d), TM_OK);
+    struct tm_an *an = tm_an_new(&tax, &bg);
+    for (uint32_t u = 1; u <= 3; u++)
+        episode(an, "bam index failed: file not sorted by coordinate", u, u, "Sort the bam file first");
+    for (uint32_t u = 4; u <= 6; u++)
+        episode(an, "bam index failed: file not sorted by coordinate position", u, u, "Sort the bam file first");
+    tm_an_finish(an, 3, &p);
+    tm_an_free(an);
+    CHECK_INT_EQ(p.nepisodes, 2); /* two clusters at onboarding */
+    struct tm_compute_in in = {&tax, &bg, {"x"}, {&p}, 1, NULL, {0}, {0}, NULL, NULL};
+    static const char *const queries[] = {"{\"query\":\"bam index failed not sorted\"}", "{\"query\":\"position\"}"};
+    for (int i = 0; i < 2; i++) {
+        params = cJSON_Parse(queries[i]);
+        in.params = params;
+        res = tm_computation("debug")->run(&in, &d);
+        const cJSON *pats = cJSON_GetObjectItemCaseSensitive(res, "matching_patterns");
+        CHECK_INT_EQ(cJSON_GetArraySize(pats), 1);
+        CHECK_INT_EQ(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(pats, 0), "sessions")->valuedouble, 6);
+        cJSON_Delete(res);
+        cJSON_Delete(params);
+        res = params = NULL;
+    }
+done:
+    cJSON_Delete(res);
+    cJSON_Delete(params);
+    tm_profile_release(&p);
+    tm_taxonomy_release(&tax);
+    tm_background_release(&bg);
+}
