@@ -18,6 +18,7 @@ an unrelated question). Prints, per domain and seed, the figures the issue asks 
                    (terms made of the planted problems' words count neither way: real domain
                    vocabulary the truth does not list as topics)
   mention-err      the largest relative error of a reported mention count (target 10%)
+  card             the card's topic names planted topics only (or a taxonomy's topic)
   card-P           the card's first 10 topics that are planted topics of the dataset (as gap-P)
   dup              a phrase and one of its words both in one list (card, overlap, gap) when
                    the phrase holds 80% of the word's uses in the prose (target 0: never
@@ -212,6 +213,9 @@ def evaluate(teemed, seed, keep):
         r["card_p"] = sum(1 for t in ct if any_match(t, te["topics"])) / max(1, len(ct))
         r["why"] += ["card: not planted: %s" % t for t in ct if not any_match(t, te["topics"])]
         r["why"].append("card topic: %s" % card["topic"])
+        lab = [t.strip() for t in card["topic"].split(":")[-1].split(" / ")]
+        r["card_topic"] = card["topic"].split(":")[-1].strip() in TAXONOMY or \
+            all(any_match(t, te["topics"]) for t in lab)
         dup = dups(card["topics"], ce)
         ov = m.result("asker", "overlap", ex, le)["overlap"]
         for k, c in (("shared_topics", ce), ("unique_to_dataset_1", ce), ("unique_to_dataset_2", cl)):
@@ -307,14 +311,14 @@ def main():
     rows = []
     for s in a.seeds.split(","):
         rows += evaluate(os.path.abspath(a.teemed), int(s), a.keep)
-    hdr = ("seed", "domain", "card-P", "shared P", "shared R", "uniq-bad", "jaccard", "jaccard-x", "unrel-said",
+    hdr = ("seed", "domain", "card", "card-P", "shared P", "shared R", "uniq-bad", "jaccard", "jaccard-x", "unrel-said",
            "gap-leak", "gap-recall", "gap-P", "mention-err", "dup", "debug-top1", "steps", "solution", "unrelated")
-    print("%-4s %-9s %6s %8s %8s %8s %7s %9s %10s %8s %10s %5s %11s %3s %10s %5s %8s %9s" % hdr)
+    print("%-4s %-9s %4s %6s %8s %8s %8s %7s %9s %10s %8s %10s %5s %11s %3s %10s %5s %8s %9s" % hdr)
     miss = 0
     for r in rows:
         me = "-" if r["mention_err"] is None else "%.0f%%" % (100 * r["mention_err"])
-        print("%-4d %-9s %6.2f %8.2f %8.2f %8d %7.2f %9.2f %10s %8d %10.2f %5.2f %11s %3d %10s %5s %8s %9s" % (
-            r["seed"], r["domain"], r["card_p"], r["shared_p"], r["shared_r"], r["uniq_bad"], r["jaccard"],
+        print("%-4d %-9s %4s %6.2f %8.2f %8.2f %8d %7.2f %9.2f %10s %8d %10.2f %5.2f %11s %3d %10s %5s %8s %9s" % (
+            r["seed"], r["domain"], "yes" if r["card_topic"] else "no", r["card_p"], r["shared_p"], r["shared_r"], r["uniq_bad"], r["jaccard"],
             r["jaccard_x"], "yes" if r["unrelated_said"] else "no", r["gap_leak"], r["gap_recall"], r["gap_p"], me,
             r["dup"], r["debug_top1"], r["steps_ok"], r["solution_ok"], "yes" if r["unrelated_ok"] else "no"))
         if a.why:

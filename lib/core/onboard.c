@@ -10,6 +10,7 @@
 #include "pipeline/card.h"
 #include "pipeline/ingest.h"
 #include "store/rawseal.h"
+#include "store/store.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -176,6 +177,138 @@ static enum tm_rc publish(struct tm_med *m, const struct tm_onboard_opts *o, int
     return rc;
 }
 
+/* Does the card name a term that is now ambient (a topic, a theme's term)? */
+static int names_ambient(const cJSON *card, const struct tm_map *ambient)
+{
+    const cJSON *t;
+    cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(card, "topics"))
+    {
+        if (cJSON_IsString(t) && tm_term_ambient(ambient, t->valuestring))
+            return 1;
+    }
+    const cJSON *th;
+    cJSON_ArrayForEach(th, cJSON_GetObjectItemCaseSensitive(card, "themes"))
+    {
+        cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(th, "terms"))
+        {
+            if (cJSON_IsString(t) && tm_term_ambient(ambient, t->valuestring))
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* Revise one listed card against the ambient vocabulary now, sign it again and store it
+ * (one transaction). */
+static enum tm_rc revise_card(struct tm_med *m, const char *id, const char *card_json, const char *title,
+                              const struct tm_map *ambient, int64_t now_ms, struct tm_diag *d)
+{
+    cJSON *card = cJSON_Parse(card_json);
+    if (!card)
+        return tm_fail(d, TM_EDB, "database: the card of '%s' does not parse", id);
+    if (!names_ambient(card, ambient)) {
+        cJSON_Delete(card);
+        return TM_OK;
+    }
+    const struct tm_tee *tee;
+    const struct tm_taxonomy *tax;
+    const struct tm_profile *prof = NULL;
+    void *ref = NULL;
+    char *json = NULL, *search = NULL;
+    enum tm_rc rc = tm_med_tee(m, &tee, d);
+    if (!rc)
+        rc = tm_med_tax(m, &tax, d);
+    if (!rc)
+        rc = tm_med_profile_get(m, id, &prof, &ref, d);
+    if (rc)
+        goto out;
+    if (!prof->nthemes && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(card, "themes")) > 0)
+        goto out; /* sealed before profiles kept their themes: the card would lose them */
+    struct tm_card_in ci = {0};
+    ci.id = id;
+    ci.title = title;
+    ci.prof = prof;
+    ci.tax = tax;
+    ci.ambient = ambient;
+    if (!tm_card_revise(card, &ci))
+        goto out;
+    cJSON_DeleteItemFromObjectCaseSensitive(card, "attestation");
+    rc = tm_tee_sign(tee, card, "card", NULL, NULL, now_ms, d);
+    if (rc)
+        goto out;
+    json = tm_canonical(card);
+    search = tm_card_search_text(card);
+    rc = tm_store_begin(m->st, d);
+    if (rc)
+        goto out;
+    rc = db_run(m->st, d, "UPDATE datasets SET card = ?, search = ? WHERE id = ? AND withdrawn_ms IS NULL", "ttt",
+                json, search, id);
+    if (!rc)
+        rc = db_run(m->st, d, "UPDATE cards_fts SET search = ? WHERE rowid = (SELECT rowid FROM datasets WHERE id = ?)",
+                    "tt", search, id);
+    if (!rc)
+        rc = tm_audit_add(m, id, "card", NULL, NULL, "mediator",
+                          "card revised: words the market now finds in most datasets are no longer topics", now_ms,
+                          d);
+    if (!rc)
+        rc = tm_store_commit(m->st, d);
+    if (rc)
+        tm_store_rollback(m->st);
+out:
+    if (prof)
+        tm_med_profile_put(m, prof, ref);
+    free(json);
+    free(search);
+    cJSON_Delete(card);
+    return rc;
+}
+
+/* The first datasets of a market were described before anything could be ambient: once
+ * a new dataset changes what is, the listed cards that name an ambient term are revised
+ * and signed again (their volume, commitment and created_at stay). A card that cannot be
+ * revised stays as it was: still a valid signed card. */
+static void revise_cards(struct tm_med *m, const char *except, int64_t now_ms)
+{
+    struct tm_diag d;
+    struct tm_map ambient;
+    tm_map_init(&ambient);
+    char **ids = NULL, **cards = NULL, **titles = NULL;
+    size_t n = 0, cap = 0;
+    sqlite3_stmt *s = NULL;
+    enum tm_rc rc = tm_pool_ambient(m, &ambient, &d);
+    if (rc || !ambient.count)
+        goto out;
+    rc = db_prep(m->st, "SELECT id, card, title FROM datasets WHERE withdrawn_ms IS NULL AND id <> ? ORDER BY id",
+                 &s, &d);
+    if (!rc)
+        rc = db_bind(m->st, s, &d, "t", except);
+    while (!rc && db_step(m->st, s, &rc, &d) == 1) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            ids = tm_xrealloc(ids, cap * sizeof *ids);
+            cards = tm_xrealloc(cards, cap * sizeof *cards);
+            titles = tm_xrealloc(titles, cap * sizeof *titles);
+        }
+        ids[n] = tm_xstrdup(db_text(s, 0));
+        cards[n] = tm_xstrdup(db_text(s, 1));
+        titles[n] = sqlite3_column_type(s, 2) == SQLITE_NULL ? NULL : tm_xstrdup(db_text(s, 2));
+        n++;
+    }
+    db_done(m->st, s);
+    for (size_t i = 0; i < n && !rc; i++)
+        (void)revise_card(m, ids[i], cards[i], titles[i], &ambient, now_ms, &d);
+out:
+    for (size_t i = 0; i < n; i++) {
+        free(ids[i]);
+        free(cards[i]);
+        free(titles[i]);
+    }
+    free(ids);
+    free(cards);
+    free(titles);
+    tm_map_release(&ambient);
+}
+
 enum tm_rc tm_onboarding_finish(struct tm_med *m, struct tm_onboarding *s, char **card_out, struct tm_diag *d)
 {
     struct tm_profile prof = {0};
@@ -194,7 +327,7 @@ enum tm_rc tm_onboarding_finish(struct tm_med *m, struct tm_onboarding *s, char 
         goto out;
     }
     tm_an_finish(s->an, s->o.k, &prof);
-    rc = tm_pool_ambient(m, &ambient, d);
+    rc = tm_pool_ambient_with(m, &prof, &ambient, d);
     if (rc)
         goto out;
     uint8_t root[32];
@@ -235,6 +368,7 @@ enum tm_rc tm_onboarding_finish(struct tm_med *m, struct tm_onboarding *s, char 
     if (!rc) {
         *card_out = card_json;
         card_json = NULL;
+        revise_cards(m, s->id, s->o.now_ms);
     }
 out:
     tm_map_release(&ambient);

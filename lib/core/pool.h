@@ -25,6 +25,11 @@ enum tm_rc tm_pool_add(struct tm_med *m, const char *ds, const struct tm_profile
 enum tm_rc tm_pool_remove(struct tm_med *m, const char *ds, struct tm_diag *d) TM_NODISCARD;
 /* The ambient terms now into out (an initialised map; terms are interned). */
 enum tm_rc tm_pool_ambient(struct tm_med *m, struct tm_map *out, struct tm_diag *d) TM_NODISCARD;
+/* The ambient terms once the dataset of profile p (not yet recorded) is: what its card is
+ * built with, so that the card of the third dataset of a market already leaves out what
+ * its onboarding makes ambient. */
+enum tm_rc tm_pool_ambient_with(struct tm_med *m, const struct tm_profile *p, struct tm_map *out,
+                                struct tm_diag *d) TM_NODISCARD;
 /* The terms distinctive in at least two listed datasets into out, and *have = 1, when 3
  * or more listed datasets are recorded (gap analysis's levels without a taxonomy: what
  * several datasets know is intermediate, what one knows is advanced); *have = 0 and out

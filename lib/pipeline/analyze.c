@@ -22,14 +22,15 @@
 #define MH 8                     /* min-hash values per unigram, for themes */
 #define TERMS_SOFT_CAP (4u << 20) /* prune rare terms past this many distinct terms */
 
-/* What one occurrence of a term touches, together (48 bytes): counting a token costs
+/* What one occurrence of a term touches, together (56 bytes): counting a token costs
  * one cache line per term instead of one per field. */
 struct tstat {
     uint64_t mentions, clipped;
     uint64_t tmask; /* taxonomy topics the term belongs to */
     uint32_t cur;   /* mentions in the current unit, for clipping */
     uint32_t df, last, idm;
-    uint32_t capm; /* mentions written in capitals (an acronym: SLAM, BAM) */
+    uint32_t capm;  /* mentions written in capitals (an acronym: SLAM, BAM) */
+    uint32_t prose; /* mentions outside tool input */
     uint8_t bare;  /* seen as written (not only folded from a plural) */
     uint8_t fold;  /* how it was first folded (TM_TOK_FOLD_*), for naming a plural-only term */
 };
@@ -62,6 +63,7 @@ struct tm_an {
     struct wc *wcache;         /* raw word -> its terms, see an_run */
     uint64_t rec_mask, tokens, content_records;
     int rec_tokens;
+    uint32_t in_prose; /* 1 unless the text is a tool's input (tm_an_code) */
     uint64_t topic_records[TM_TOPICS_MAX], topic_mentions[TM_TOPICS_MAX], topic_clipped[TM_TOPICS_MAX];
     uint32_t topic_cur[TM_TOPICS_MAX], topic_unit[TM_TOPICS_MAX];
     uint32_t topic_df[TM_TOPICS_MAX], topic_last[TM_TOPICS_MAX];
@@ -85,6 +87,7 @@ struct tm_an *tm_an_new(const struct tm_taxonomy *tax, const struct tm_backgroun
     tm_map64_init(&an->bimap);
     tm_map_init(&an->epmap);
     an->prune_below = 2;
+    an->in_prose = 1;
     return an;
 }
 
@@ -110,6 +113,7 @@ void tm_an_free(struct tm_an *an)
 }
 
 struct tm_map *tm_an_deny_strict(struct tm_an *an) { return &an->deny_strict; }
+void tm_an_code(struct tm_an *an, int on) { an->in_prose = !on; }
 struct tm_map *tm_an_deny_soft(struct tm_an *an) { return &an->deny_soft; }
 
 void tm_an_add_episode(struct tm_an *an, struct tm_episode *ep)
@@ -273,6 +277,7 @@ HOT void count_idx(struct tm_an *an, uint32_t i, int joined, uint64_t skip)
 {
     struct tstat *st = &an->ts[i];
     st->mentions++;
+    st->prose += an->in_prose;
     st->idm += (uint32_t)joined;
     if (st->last != an->unit) {
         st->last = an->unit;
@@ -319,7 +324,7 @@ static uint32_t intern_term(struct tm_an *an, const char *w, size_t n)
             grow(an);
         an->ts[i].mentions = an->ts[i].clipped = 0;
         an->ts[i].cur = 0;
-        an->ts[i].df = an->ts[i].last = an->ts[i].idm = an->ts[i].capm = 0;
+        an->ts[i].df = an->ts[i].last = an->ts[i].idm = an->ts[i].capm = an->ts[i].prose = 0;
         an->ts[i].bare = an->ts[i].fold = 0;
         an->ts[i].tmask = an->tax ? tm_taxonomy_mask(an->tax, w, n) : 0;
         memset(an->mh[i], 0xff, sizeof an->mh[i]);
@@ -980,7 +985,9 @@ void tm_an_finish(struct tm_an *an, int k, struct tm_profile *p)
         int npct = an->ts[i].tmask || an->ts[i].idm >= 2 || term_of_art(t, len, b, B) ? 100
                                                                                      : head_noun_pct(an, t, len);
         pt->score *= 0.5 + npct / 200.0;
-        int generic = npct < TM_NOUN_MIN_PCT || (double)b / B >= 2e-4 || pt->score <= 0 ||
+        /* said in prose at least once in ten uses: code-only vocabulary is no topic */
+        int code_only = !an->ts[i].tmask && (uint64_t)an->ts[i].prose * 10 < an->ts[i].mentions;
+        int generic = code_only || npct < TM_NOUN_MIN_PCT || (double)b / B >= 2e-4 || pt->score <= 0 ||
                       (double)an->ts[i].mentions / N < 3.0 * ((double)b + 1) / B ||
                       (!phrase && len < 3 && !an->ts[i].tmask) || /* "mr", "td": fragments */
                       (phrase && an->ts[i].idm < 2 && !an->ts[i].tmask && generic_parts(an, t, len, B));
@@ -1056,7 +1063,7 @@ size_t tm_profile_top(const struct tm_profile *p, const struct tm_pterm **out, s
  * similarity of the sessions they occur in (min-hash). */
 static void build_themes(struct tm_an *an, struct tm_profile *p)
 {
-    enum { CAND = 40, MAXTHEMES = 6 };
+    enum { CAND = 40, MAXTHEMES = TM_THEMES_MAX };
     const struct tm_pterm *top[CAND];
     uint32_t idx[CAND];
     size_t n = 0;

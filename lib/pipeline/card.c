@@ -122,9 +122,13 @@ static size_t card_themes(const struct tm_card_in *in, struct ctheme *out, size_
     return n;
 }
 
-cJSON *tm_card_build(const struct tm_card_in *in)
+/* What a card says about the content - topic, primary_focus, key_expertise, topics,
+ * themes - from the profile, the taxonomy and the market's ambient vocabulary. */
+enum { C_TOPIC, C_FOCUS, C_EXPERTISE, C_TOPICS, C_THEMES, C_N };
+static const char *const content_keys[C_N] = {"topic", "primary_focus", "key_expertise", "topics", "themes"};
+
+static void card_content(const struct tm_card_in *in, cJSON *out[C_N])
 {
-    cJSON *c = cJSON_CreateObject();
     const struct tm_ptopic *tops[TM_TOPICS_MAX];
     size_t nt = public_topics(in, tops, TM_TOPICS_MAX);
     const struct tm_profile *p = in->prof;
@@ -132,8 +136,6 @@ cJSON *tm_card_build(const struct tm_card_in *in)
     struct ctheme themes[16];
     size_t nth = card_themes(in, themes, 16);
 
-    cJSON_AddStringToObject(c, "dataset_id", in->id);
-    cJSON_AddStringToObject(c, "owner", in->owner);
     const char *topic;
     char tbuf[300];
     if (in->title) {
@@ -146,8 +148,7 @@ cJSON *tm_card_build(const struct tm_card_in *in)
         topic = themes[0].label;
     else
         topic = "Unclassified";
-    cJSON_AddStringToObject(c, "topic", topic);
-    cJSON_AddItemToObject(c, "volume", volume(in));
+    out[C_TOPIC] = cJSON_CreateString(topic);
 
     cJSON *pf;
     if (nt) {
@@ -165,7 +166,7 @@ cJSON *tm_card_build(const struct tm_card_in *in)
     } else {
         pf = cJSON_CreateNull();
     }
-    cJSON_AddItemToObject(c, "primary_focus", pf);
+    out[C_FOCUS] = pf;
 
     cJSON *ke = cJSON_CreateArray();
     size_t nke = 0;
@@ -173,7 +174,7 @@ cJSON *tm_card_build(const struct tm_card_in *in)
         cJSON_AddItemToArray(ke, cJSON_CreateString(in->tax->topics[tops[i]->topic].label));
     for (size_t i = 0; !nke && i < nth && i < TM_CARD_EXPERTISE; i++)
         cJSON_AddItemToArray(ke, cJSON_CreateString(themes[i].label));
-    cJSON_AddItemToObject(c, "key_expertise", ke);
+    out[C_EXPERTISE] = ke;
 
     const struct tm_pterm *top[TM_CARD_TOPICS * 4];
     size_t ntop = tm_profile_top(p, top, TM_CARD_TOPICS * 4), nshown = 0;
@@ -183,7 +184,7 @@ cJSON *tm_card_build(const struct tm_card_in *in)
             cJSON_AddItemToArray(ta, cJSON_CreateString(top[i]->term));
             nshown++;
         }
-    cJSON_AddItemToObject(c, "topics", ta);
+    out[C_TOPICS] = ta;
 
     cJSON *th = cJSON_CreateArray();
     for (size_t i = 0; i < nth; i++) {
@@ -195,7 +196,41 @@ cJSON *tm_card_build(const struct tm_card_in *in)
         cJSON_AddItemToObject(o, "terms", terms);
         cJSON_AddItemToArray(th, o);
     }
-    cJSON_AddItemToObject(c, "themes", th);
+    out[C_THEMES] = th;
+}
+
+int tm_card_revise(cJSON *card, const struct tm_card_in *in)
+{
+    cJSON *now[C_N];
+    card_content(in, now);
+    int changed = 0;
+    for (int i = 0; i < C_N; i++) {
+        const cJSON *old = cJSON_GetObjectItemCaseSensitive(card, content_keys[i]);
+        if (old && cJSON_Compare(old, now[i], 1)) {
+            cJSON_Delete(now[i]);
+            continue;
+        }
+        changed = 1;
+        if (old)
+            cJSON_ReplaceItemInObjectCaseSensitive(card, content_keys[i], now[i]);
+        else
+            cJSON_AddItemToObject(card, content_keys[i], now[i]);
+    }
+    return changed;
+}
+
+cJSON *tm_card_build(const struct tm_card_in *in)
+{
+    cJSON *c = cJSON_CreateObject(), *content[C_N];
+    const struct tm_profile *p = in->prof;
+    char buf[300];
+    card_content(in, content);
+    cJSON_AddStringToObject(c, "dataset_id", in->id);
+    cJSON_AddStringToObject(c, "owner", in->owner);
+    cJSON_AddItemToObject(c, "topic", content[C_TOPIC]);
+    cJSON_AddItemToObject(c, "volume", volume(in));
+    for (int i = C_FOCUS; i < C_N; i++)
+        cJSON_AddItemToObject(c, content_keys[i], content[i]);
 
     cJSON *pr = cJSON_CreateObject();
     cJSON_AddNumberToObject(pr, "k", p->k);
@@ -400,6 +435,14 @@ char *tm_profile_to_json(const struct tm_profile *p, const struct tm_taxonomy *t
     }
     cJSON_AddItemToObject(o, "episodes", eps);
     cJSON_AddNumberToObject(o, "episodes_dropped", (double)p->episodes_dropped);
+    cJSON *ths = cJSON_AddArrayToObject(o, "themes"); /* a card revised later needs them */
+    for (size_t i = 0; i < p->nthemes; i++) {
+        cJSON *x = cJSON_CreateObject(), *tt = cJSON_AddArrayToObject(x, "terms");
+        for (size_t j = 0; j < p->themes[i].nterms; j++)
+            cJSON_AddItemToArray(tt, cJSON_CreateString(p->themes[i].terms[j]));
+        cJSON_AddNumberToObject(x, "mentions", (double)p->themes[i].mentions);
+        cJSON_AddItemToArray(ths, x);
+    }
     cJSON *voc = cJSON_AddArrayToObject(o, "vocab");
     for (size_t i = 0; i < p->nvocab; i++) {
         cJSON *pair = cJSON_CreateArray();
@@ -510,6 +553,33 @@ enum tm_rc tm_profile_from_json(const char *json, size_t len, const struct tm_ta
     }
     p->capepisodes = p->nepisodes;
     p->episodes_dropped = wnum(o, "episodes_dropped", 1e18);
+    const cJSON *ths = cJSON_GetObjectItemCaseSensitive(o, "themes"); /* absent before 2026-12 */
+    p->themes = tm_xcalloc(TM_THEMES_MAX, sizeof *p->themes);
+    cJSON_ArrayForEach(e, ths)
+    {
+        if (p->nthemes >= TM_THEMES_MAX)
+            break;
+        struct tm_theme *th = &p->themes[p->nthemes];
+        const cJSON *t;
+        cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(e, "terms"))
+        {
+            if (cJSON_IsString(t) && *t->valuestring && strlen(t->valuestring) <= 2 * TM_TERM_MAX + 2 &&
+                th->nterms < 8)
+                th->terms[th->nterms++] = tm_xstrdup(t->valuestring);
+        }
+        if (!th->nterms)
+            continue;
+        th->mentions = wnum(e, "mentions", 1e18);
+        struct tm_buf lb;
+        tm_buf_init(&lb);
+        for (size_t j = 0; j < th->nterms && j < 3; j++) {
+            if (j)
+                tm_buf_adds(&lb, " / ");
+            tm_buf_adds(&lb, th->terms[j]);
+        }
+        th->label = tm_buf_detach(&lb);
+        p->nthemes++;
+    }
     const cJSON *voc = cJSON_GetObjectItemCaseSensitive(o, "vocab");
     p->vocab = tm_xcalloc((size_t)cJSON_GetArraySize(voc) + 1, sizeof *p->vocab);
     cJSON_ArrayForEach(e, voc) /* sorted when written; kept only if still sorted */

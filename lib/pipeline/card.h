@@ -27,6 +27,11 @@ struct tm_card_in {
 
 /* Build the unsigned card (owned: cJSON_Delete). */
 cJSON *tm_card_build(const struct tm_card_in *in);
+/* Revise what a published card says about the content (topic, primary_focus,
+ * key_expertise, topics, themes) with in's profile and ambient vocabulary; the rest -
+ * volume, privacy, commitment, created_at - stays. Only in->prof, tax, title and ambient
+ * are read. Returns 1 when anything changed (the card must then be signed again). */
+int tm_card_revise(cJSON *card, const struct tm_card_in *in);
 /* Lowercase text that `cards --search` matches against (owned, free()). */
 char *tm_card_search_text(const cJSON *card);
 

@@ -737,8 +737,11 @@ static void block_tool_use(struct tm_ingest *in, uint32_t b)
             in->tool_ident[r] = (uint8_t)tm_scrub_identity_command(cs, cn);
         }
     }
-    if (is_type(in, input, TM_J_OBJECT))
+    if (is_type(in, input, TM_J_OBJECT) && in->an) {
+        tm_an_code(in->an, 1);
         input_text(in, input);
+        tm_an_code(in->an, 0);
+    }
     if (in->es.open && !in->es.ep.resolved) {
         episode_step(in, describe_tool(in, nm, is_type(in, input, TM_J_OBJECT) ? input : NONE));
         uint32_t cmd = is_type(in, input, TM_J_OBJECT) ? tm_json_get(&in->jd, input, "command") : NONE;

@@ -53,6 +53,8 @@ struct tm_ptopic {
     uint64_t clipped;      /* mentions, each session's contribution capped at TM_DP_CLIP */
 };
 
+#define TM_THEMES_MAX 6 /* themes of a profile */
+
 struct tm_theme {
     char *label;           /* "react / router / redux" */
     char *terms[8];
@@ -123,6 +125,11 @@ void tm_an_text(struct tm_an *an, const char *text, size_t len);
  * into a buffer and tm_an_text on it. tmp is scratch. */
 void tm_an_scrub_text(struct tm_an *an, struct tm_scrub *s, const char *text, size_t len,
                       struct tm_buf *tmp);
+/* The text that follows is a tool call's input - code, commands, file contents - (on) or
+ * prose (off, the default). A topic is something the conversation talks about: a term
+ * seen almost only in tool input (nil, fmt, errorf: the vocabulary of a language) is no
+ * topic by itself. */
+void tm_an_code(struct tm_an *an, int on);
 /* Close a record: topic shares count records that mention a topic. */
 void tm_an_record_end(struct tm_an *an);
 /* Identity words: strict ones are never published, soft ones unless public vocabulary. */

@@ -38,10 +38,14 @@ for pair in "amiller tee-expertise-001 tee-expert" "cloudmolty gcp-tee-002 gcp-t
     expect_code 0 "$TEEMED" push --server "$URL" --token "$tok" --allow-simulated --quiet --id "$2" "$EX/$3"
     contains "$T/out" "\"dataset_id\":\"$2\""
 done
-# the pushed card is the locally onboarded card (same volume, same commitment)
+# the pushed card is the locally onboarded card (same volume, same commitment; the same
+# market of three, so that the same words are ambient and the card revised alike)
 TEEMED_DATA="$T/local" expect_code 0 "$TEEMED" init
 TEEMED_DATA="$T/local" expect_code 0 "$TEEMED" account create amiller --save --force
 TEEMED_DATA="$T/local" expect_code 0 "$TEEMED" --as amiller onboard --id tee-expertise-001 "$EX/tee-expert"
+TEEMED_DATA="$T/local" expect_code 0 "$TEEMED" --as amiller onboard --id gcp-tee-002 "$EX/gcp-tee"
+TEEMED_DATA="$T/local" expect_code 0 "$TEEMED" --as amiller onboard --id tee-learning-003 "$EX/tee-beginner"
+TEEMED_DATA="$T/local" expect_code 0 "$TEEMED" card tee-expertise-001
 cp "$T/out" "$T/local-card.json"
 expect_http 200 GET /v1/cards/tee-expertise-001
 python3 - "$T/local-card.json" "$T/body" <<'PY' || fail "pushed and local cards differ"
