@@ -496,14 +496,42 @@ static int has_term(const struct qterms *q, const char *t)
     return 0;
 }
 
+enum { F_PROBLEM, F_PROMPT, F_SOLUTION, F_STEPS, NFIELDS };
+
 struct match {
     const struct tm_episode *e;
     size_t ds;
     double score;
     double covered; /* share of the query's words it contains */
-    struct qterms terms;
+    struct qterms terms; /* the problem's allowed terms */
+    uint32_t fh[NFIELDS][64]; /* each field's allowed terms, hashed */
+    uint8_t nf[NFIELDS];
     int group;
 };
+
+static uint32_t term_hash(const char *t)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (; *t; t++)
+        h = (h ^ (uint8_t)*t) * 16777619u;
+    return h;
+}
+
+static size_t hash_all(const struct qterms *q, uint32_t *out)
+{
+    size_t n = q->n < 64 ? q->n : 64;
+    for (size_t i = 0; i < n; i++)
+        out[i] = term_hash(q->t[i]);
+    return n;
+}
+
+static int has_hash(const uint32_t *h, size_t n, uint32_t x)
+{
+    for (size_t i = 0; i < n; i++)
+        if (h[i] == x)
+            return 1;
+    return 0;
+}
 
 static double jaccard_terms(const struct qterms *a, const struct qterms *b)
 {
@@ -818,6 +846,25 @@ static void keep_allowed(const struct vocab *v, struct qterms *q)
     q->n = keep;
 }
 
+/* A field's allowed terms, hashed into out (at most 64); steps also drop the mediator's
+ * own words ("Read the relevant file"), which every episode has. */
+static size_t field_hashes(const struct vocab *v, const char *text, int steps, uint32_t *out)
+{
+    if (!text)
+        return 0;
+    struct qterms q;
+    terms_of(text, &q);
+    keep_allowed(v, &q);
+    if (steps) {
+        size_t keep = 0;
+        for (size_t i = 0; i < q.n; i++)
+            if (!mediator_word(q.t[i], strlen(q.t[i])))
+                memmove(q.t[keep++], q.t[i], sizeof q.t[i]);
+        q.n = keep;
+    }
+    return hash_all(&q, out);
+}
+
 /* One group of matching episodes (one pattern), and what may be said of it. */
 struct group {
     const struct match *rep;
@@ -1034,34 +1081,60 @@ static cJSON *debug(const struct tm_compute_in *in, struct tm_diag *d)
         for (size_t i = 0; i < q[k].n; i++)
             qwords[k] += !strchr(q[k].t[i], '_');
     }
-    /* BM25 over the episodes' problem text (k1 = 1.2, b = 0.75), allowed words only */
+    /* BM25F (k1 = 1.2, b = 0.75) over four fields of each episode, allowed words only:
+     * the problem (weight 1), the user's report of it (0.8), the solution (0.5) and the
+     * investigation steps (0.3, without the mediator's own words). A query word found in
+     * the problem, the report or the solution counts towards the match's coverage; one
+     * found only in the steps adds to the score alone. */
+    static const double fw[NFIELDS] = {1.0, 0.8, 0.5, 0.3};
     size_t total = 0;
     for (size_t k = 0; k < in->n; k++)
         total += in->prof[k]->nepisodes;
     struct match *m = tm_xcalloc(total + 1, sizeof *m);
     size_t nm = 0;
-    double avgdl[TM_COMPUTE_MAX_DS] = {0};
+    double avg[TM_COMPUTE_MAX_DS][NFIELDS] = {{0}};
     size_t per[TM_COMPUTE_MAX_DS] = {0};
+    uint32_t qh[TM_COMPUTE_MAX_DS][64];
     for (size_t k = 0; k < in->n; k++) {
         struct vocab v = {in, in->prof[k]};
+        for (size_t t = 0; t < q[k].n; t++)
+            qh[k][t] = term_hash(q[k].t[t]);
         for (size_t i = 0; i < in->prof[k]->nepisodes; i++) {
-            m[nm].e = &in->prof[k]->episodes[i];
-            m[nm].ds = k;
-            m[nm].group = -1;
-            terms_of(m[nm].e->problem, &m[nm].terms);
-            keep_allowed(&v, &m[nm].terms);
-            avgdl[k] += (double)m[nm].terms.n;
+            struct match *x = &m[nm];
+            x->e = &in->prof[k]->episodes[i];
+            x->ds = k;
+            x->group = -1;
+            terms_of(x->e->problem, &x->terms);
+            keep_allowed(&v, &x->terms);
+            x->nf[F_PROBLEM] = (uint8_t)hash_all(&x->terms, x->fh[F_PROBLEM]);
+            x->nf[F_PROMPT] = (uint8_t)field_hashes(&v, x->e->prompt, 0, x->fh[F_PROMPT]);
+            x->nf[F_SOLUTION] = (uint8_t)field_hashes(&v, x->e->solution, 0, x->fh[F_SOLUTION]);
+            struct tm_buf sb;
+            tm_buf_init(&sb);
+            for (size_t j = 0; j < x->e->nsteps; j++) {
+                tm_buf_adds(&sb, x->e->steps[j]);
+                tm_buf_adds(&sb, ". ");
+            }
+            x->nf[F_STEPS] = (uint8_t)field_hashes(&v, sb.ptr, 1, x->fh[F_STEPS]);
+            tm_buf_release(&sb);
+            for (int f = 0; f < NFIELDS; f++)
+                avg[k][f] += x->nf[f];
             per[k]++;
             nm++;
         }
-        avgdl[k] = per[k] ? avgdl[k] / (double)per[k] : 1;
+        for (int f = 0; f < NFIELDS; f++)
+            avg[k][f] = per[k] && avg[k][f] > 0 ? avg[k][f] / (double)per[k] : 1;
     }
     for (size_t k = 0; k < in->n; k++) { /* each dataset scored on its own */
         double idf[64];
         for (size_t t = 0; t < q[k].n; t++) {
             size_t df = 0;
-            for (size_t j = 0; j < nm; j++)
-                df += m[j].ds == k && has_term(&m[j].terms, q[k].t[t]);
+            for (size_t j = 0; j < nm; j++) {
+                int in_any = 0;
+                for (int f = 0; f < NFIELDS && !in_any; f++)
+                    in_any = has_hash(m[j].fh[f], m[j].nf[f], qh[k][t]);
+                df += m[j].ds == k && in_any;
+            }
             idf[t] = log(((double)per[k] - (double)df + 0.5) / ((double)df + 0.5) + 1.0);
         }
         for (size_t i = 0; i < nm; i++) {
@@ -1070,11 +1143,17 @@ static cJSON *debug(const struct tm_compute_in *in, struct tm_diag *d)
             double sc = 0;
             size_t hit_words = 0;
             for (size_t t = 0; t < q[k].n; t++) {
-                if (!has_term(&m[i].terms, q[k].t[t]))
+                double tf = 0;
+                int covers = 0;
+                for (int f = 0; f < NFIELDS; f++)
+                    if (has_hash(m[i].fh[f], m[i].nf[f], qh[k][t])) {
+                        tf += fw[f] / (0.25 + 0.75 * (double)m[i].nf[f] / avg[k][f]);
+                        covers |= f != F_STEPS;
+                    }
+                if (tf <= 0)
                     continue;
-                double tf = 1, dl = (double)m[i].terms.n;
-                sc += idf[t] * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * dl / avgdl[k]));
-                hit_words += !strchr(q[k].t[t], '_');
+                sc += idf[t] * tf * 2.2 / (tf + 1.2);
+                hit_words += covers && !strchr(q[k].t[t], '_');
             }
             m[i].score = sc;
             m[i].covered = qwords[k] ? (double)hit_words / (double)qwords[k] : 0;

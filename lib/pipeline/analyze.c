@@ -155,10 +155,18 @@ void tm_an_add_episode(struct tm_an *an, struct tm_episode *ep)
         known |= c->projects[k] == ep->project;
     if (!known && c->nprojects < TM_EP_PROJECTS)
         c->projects[c->nprojects++] = ep->project;
+    if (!c->prompt && ep->prompt) { /* the user's words help find the cluster */
+        c->prompt = ep->prompt;
+        ep->prompt = NULL;
+    }
     /* a resolved episode with a solution is the better representative */
     if (!(c->resolved && c->solution) && ep->resolved && ep->solution) {
         struct tm_episode keep = *c;
         *c = *ep;
+        if (!c->prompt) { /* keep the report the cluster had */
+            c->prompt = keep.prompt;
+            keep.prompt = NULL;
+        }
         c->count = keep.count;
         c->sessions = keep.sessions;
         memcpy(c->units, keep.units, sizeof c->units);
@@ -1112,6 +1120,7 @@ static void build_themes(struct tm_an *an, struct tm_profile *p)
 void tm_episode_release(struct tm_episode *ep)
 {
     free(ep->problem);
+    free(ep->prompt);
     free(ep->signature);
     for (size_t i = 0; i < ep->nsteps; i++)
         free(ep->steps[i]);

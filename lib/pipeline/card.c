@@ -412,6 +412,8 @@ char *tm_profile_to_json(const struct tm_profile *p, const struct tm_taxonomy *t
         const struct tm_episode *e = &p->episodes[i];
         cJSON *x = cJSON_CreateObject();
         cJSON_AddStringToObject(x, "problem", e->problem ? e->problem : "");
+        if (e->prompt)
+            cJSON_AddStringToObject(x, "prompt", e->prompt);
         cJSON_AddStringToObject(x, "signature", e->signature ? e->signature : "");
         cJSON *st = cJSON_CreateArray();
         for (size_t j = 0; j < e->nsteps; j++)
@@ -526,6 +528,7 @@ enum tm_rc tm_profile_from_json(const char *json, size_t len, const struct tm_ta
     {
         struct tm_episode *x = &p->episodes[p->nepisodes++];
         x->problem = sdup(e, "problem");
+        x->prompt = sdup(e, "prompt");
         x->signature = sdup(e, "signature");
         x->solution = sdup(e, "solution");
         const cJSON *st, *steps = cJSON_GetObjectItemCaseSensitive(e, "steps");

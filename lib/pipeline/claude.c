@@ -656,6 +656,12 @@ static void user_symptom(struct tm_ingest *in, const char *s, size_t n)
     episode_error(in, line, NULL);
     free(line);
     in->es.user_reported = in->es.open;
+    if (in->es.open && !in->es.ep.prompt) { /* the report in the user's words, for retrieval */
+        const char *nl = memchr(s, '\n', n);
+        char *first = tm_xstrndup(s, nl ? (size_t)(nl - s) : n);
+        in->es.ep.prompt = clean(in, first, 200);
+        free(first);
+    }
 }
 
 static void user_text(struct tm_ingest *in, uint32_t i)

@@ -69,6 +69,7 @@ struct tm_theme {
 #define TM_EP_UNITS 64
 struct tm_episode {
     char *problem;         /* scrubbed, rendered error text (one line) */
+    char *prompt;          /* the user's report of it, scrubbed (NULL when none): searched, never released */
     char *signature;       /* normalised problem for clustering */
     char *steps[8];        /* investigation, scrubbed and rendered */
     size_t nsteps;

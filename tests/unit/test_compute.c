@@ -392,3 +392,61 @@ done:
     tm_taxonomy_release(&tax);
     tm_background_release(&bg);
 }
+
+void test_debug_finds_patterns_by_the_users_words(void);
+
+/* BM25F: the user's report of a problem finds it even when the tool's error says it in
+ * other words; words found only in the investigation steps do not make a match. */
+void test_debug_finds_patterns_by_the_users_words(void)
+{
+    struct tm_taxonomy tax;
+    struct tm_background bg;
+    struct tm_diag d;
+    struct tm_profile p = {0};
+    cJSON *res = NULL, *params = NULL;
+    CHECK_INT_EQ(tm_taxonomy_load(&tax, &d), TM_OK);
+    CHECK_INT_EQ(tm_background_load(&bg, &d), TM_OK);
+    struct tm_an *an = tm_an_new(&tax, &bg);
+    static const char problem[] = "Error: ENOSPC: no space left on device, write";
+    static const char prompt[] = "the nightly backup dies when the volume fills up";
+    static const char step[] = "Checked the snapshot retention";
+    for (uint32_t u = 1; u <= 3; u++) {
+        struct tm_episode ep = {0};
+        tm_an_unit(an, u);
+        tm_an_text(an, problem, strlen(problem));
+        tm_an_text(an, prompt, strlen(prompt));
+        tm_an_text(an, step, strlen(step));
+        ep.problem = tm_xstrdup(problem);
+        ep.prompt = tm_xstrdup(prompt);
+        ep.signature = tm_xstrdup(problem);
+        ep.unit = u;
+        ep.project = u;
+        ep.steps[ep.nsteps++] = tm_xstrdup(step);
+        tm_an_add_episode(an, &ep);
+    }
+    tm_an_finish(an, 3, &p);
+    tm_an_free(an);
+    struct tm_compute_in in = {&tax, &bg, {"x"}, {&p}, 1, NULL, {0}, {0}, NULL, NULL};
+    params = cJSON_Parse("{\"query\":\"nightly backup dies, volume fills up\"}");
+    in.params = params;
+    res = tm_computation("debug")->run(&in, &d);
+    const cJSON *pats = cJSON_GetObjectItemCaseSensitive(res, "matching_patterns");
+    CHECK_INT_EQ(cJSON_GetArraySize(pats), 1);
+    CHECK_CONTAINS(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(pats, 0), "problem")->valuestring, "ENOSPC");
+    char *out = cJSON_PrintUnformatted(pats);
+    int leaked = strstr(out, "nightly") != NULL; /* the report is searched, never released */
+    free(out);
+    CHECK(!leaked);
+    cJSON_Delete(res);
+    cJSON_Delete(params);
+    params = cJSON_Parse("{\"query\":\"snapshot retention\"}"); /* the steps' words alone */
+    in.params = params;
+    res = tm_computation("debug")->run(&in, &d);
+    CHECK_INT_EQ(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(res, "matching_patterns")), 0);
+done:
+    cJSON_Delete(res);
+    cJSON_Delete(params);
+    tm_profile_release(&p);
+    tm_taxonomy_release(&tax);
+    tm_background_release(&bg);
+}
