@@ -775,8 +775,24 @@ static int by_share(const void *a, const void *b)
     return x->topic - y->topic;
 }
 
+/* Dunning's G2 of a word pair against independence: the pair seen c12 times, its words
+ * c1 and c2 times, n tokens in all (the 2x2 table of first word yes/no by second word
+ * yes/no). */
+static double pair_g2(double c12, double c1, double c2, double n)
+{
+    double k[4] = {c12, c1 - c12, c2 - c12, n - c1 - c2 + c12};
+    double r[2] = {c1, n - c1}, c[2] = {c2, n - c2}, g = 0;
+    for (int x = 0; x < 4; x++) {
+        double e = r[x / 2] * c[x % 2] / n;
+        if (k[x] > 0 && e > 0)
+            g += k[x] * log(k[x] / e);
+    }
+    return 2 * g;
+}
+
 /* A phrase is a term when it was written as an identifier, or when its words stick
- * together far more than chance and it is not a background phrase. */
+ * together far more than chance - significantly (G2 >= 10.83, p < 0.001) and strongly
+ * (PMI >= 8) - and it is not a background phrase. */
 static int phrase_ok(const struct tm_an *an, uint32_t i, const char *t, size_t n)
 {
     if (an->ts[i].idm >= 2)
@@ -788,9 +804,10 @@ static int phrase_ok(const struct tm_an *an, uint32_t i, const char *t, size_t n
     uint32_t b = tm_map_find(&an->terms, us + 1, n - (size_t)(us - t) - 1);
     if (a == UINT32_MAX || b == UINT32_MAX || an->ts[i].mentions < 5)
         return 0;
-    double pmi = (double)an->ts[i].mentions * (double)an->tokens /
-                 ((double)an->ts[a].mentions * (double)an->ts[b].mentions);
-    return pmi >= 8.0 && an->ts[i].mentions * 4 >= an->ts[a].mentions / 8;
+    double c12 = (double)an->ts[i].mentions, c1 = (double)an->ts[a].mentions, c2 = (double)an->ts[b].mentions;
+    double tokens = (double)an->tokens > c1 + c2 ? (double)an->tokens : c1 + c2;
+    double pmi = c12 * tokens / (c1 * c2);
+    return pmi >= 8.0 && an->ts[i].mentions * 4 >= an->ts[a].mentions / 8 && pair_g2(c12, c1, c2, tokens) >= 10.83;
 }
 
 static void build_themes(struct tm_an *an, struct tm_profile *p);
