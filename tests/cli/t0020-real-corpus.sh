@@ -58,6 +58,38 @@ hit = sorted(words & boiler)
 print("boilerplate among %d card words: %d" % (len(words), len(hit)))
 sys.exit("boilerplate on the card: %s" % hit if hit else 0)
 PY
+# the card names the work in words the people in the transcripts used: its topics and
+# theme terms are said in the prose (user and assistant text, not tool input) of at least
+# k = 3 sessions; only the counts are printed
+python3 - "$T/card.json" "$CC/projects" <<'PY' || exit 1
+import collections, json, os, re, sys
+c = json.load(open(sys.argv[1]))
+terms = set(c["topics"]) | {x for th in c["themes"] for x in th["terms"]}
+sess = collections.defaultdict(set)
+for root, _, files in os.walk(sys.argv[2]):
+    for f in files:
+        if not f.endswith(".jsonl"):
+            continue
+        for line in open(os.path.join(root, f), encoding="utf-8", errors="replace"):
+            try:
+                r = json.loads(line)
+            except ValueError:
+                continue
+            if not isinstance(r, dict) or r.get("type") not in ("user", "assistant"):
+                continue
+            m = r.get("message") if isinstance(r.get("message"), dict) else {}
+            ct = m.get("content")
+            txt = ct if isinstance(ct, str) else " ".join(
+                b.get("text", "") for b in ct or [] if isinstance(b, dict) and b.get("type") in ("text", "thinking"))
+            spaced = " " + re.sub(r"[^a-z0-9]+", " ", re.sub(r"([a-z])([A-Z])", r"\1 \2", txt).lower())
+            joined = re.sub(r"[^a-z0-9]+", "", txt.lower())
+            for t in terms:
+                if " " + t.replace("_", " ") in spaced or t.replace("_", "") in joined:
+                    sess[t].add(r.get("sessionId"))
+said = sum(1 for t in terms if len(sess[t]) >= 3)
+print("card terms said in the prose of >= 3 sessions: %d of %d" % (said, len(terms)))
+sys.exit(0 if terms and said >= 0.85 * len(terms) else "too few card terms are said in prose")
+PY
 # the tree, one project dir and single session files give consistent figures
 one=$(ls -d "$CC"/projects/-Users-soph-Work-entire-devenv-cli)
 expect_code 0 "$TEEMED" onboard --as owner --id one --quiet "$one"
