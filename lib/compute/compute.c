@@ -354,17 +354,33 @@ static cJSON *gap(const struct tm_compute_in *in, struct tm_diag *d)
         miss[nmiss++] = (struct missing){t->topic, (uint64_t)m};
     }
     qsort(miss, nmiss, sizeof *miss, by_mentions);
+    size_t kept = 0;
     for (size_t i = 0; i < nmiss; i++) {
         const struct tm_topic *t = &in->tax->topics[miss[i].topic];
         cJSON *a = t->level == TM_LEVEL_ADVANCED ? ma : mi; /* basics missing count as intermediate */
-        if (cJSON_GetArraySize(a) >= limit)
+        int any = 1; /* does the topic have a keyword at all, whatever the budget left? */
+        cJSON *kw = keywords(in, target, miss[i].topic, eps > 0, &any);
+        if (!cJSON_GetArraySize(kw) && eps <= 0) {
+            /* none of its terms is a distinctive publishable term of the target: a topic
+             * touched in passing (its mentions are everyday words), not a gap */
+            cJSON_Delete(kw);
+            is_missing[miss[i].topic] = 0;
             continue;
+        }
+        cJSON_Delete(kw);
+        kw = keywords(in, target, miss[i].topic, eps > 0, &left);
+        miss[kept++] = miss[i];
+        if (cJSON_GetArraySize(a) >= limit) {
+            cJSON_Delete(kw);
+            continue;
+        }
         cJSON *e = cJSON_CreateObject();
         cJSON_AddStringToObject(e, "topic", t->label);
-        cJSON_AddItemToObject(e, "keywords", keywords(in, target, miss[i].topic, eps > 0, &left));
+        cJSON_AddItemToObject(e, "keywords", kw);
         cJSON_AddNumberToObject(e, "mentions", (double)miss[i].mentions);
         cJSON_AddItemToArray(a, e);
     }
+    nmiss = kept;
     /* beyond every taxonomy: the target's distinctive terms that mine never uses. Their
      * level comes from the market (docs/analysis.md): a term several datasets know is
      * intermediate, one only the target knows is advanced; with fewer than 3 datasets
