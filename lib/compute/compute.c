@@ -10,7 +10,10 @@
 #include <string.h>
 #include <strings.h>
 
-#define CANDIDATES 80 /* distinctive terms per dataset that overlap compares */
+/* A bound on the distinctive terms per dataset that overlap and gap compare: those that
+ * pass the threshold (strong_only) are compared in full up to this many, and lists are
+ * cut only for display (the request's limit, the owner's max_terms). */
+#define CANDIDATES 2000
 
 double tm_laplace(double b)
 {
@@ -78,28 +81,63 @@ static size_t strong_only(const struct tm_pterm **v, size_t n)
     return k;
 }
 
-static const struct tm_pterm *find_term(const struct tm_profile *p, const char *t)
+/* A profile's terms by name, built once per computation (profiles are shared and
+ * read-only: the index is the computation's own). */
+struct tindex {
+    const struct tm_profile *p;
+    struct tm_map m;
+    uint32_t *at; /* map index -> term index */
+};
+
+static void tindex_init(struct tindex *x, const struct tm_profile *p)
 {
-    for (size_t i = 0; i < p->nterms; i++)
-        if (!strcmp(p->terms[i].term, t))
-            return &p->terms[i];
-    return NULL;
+    x->p = p;
+    tm_map_init(&x->m);
+    x->at = tm_xcalloc(p->nterms + 1, sizeof *x->at);
+    for (size_t i = 0; i < p->nterms; i++) {
+        int added;
+        uint32_t j = tm_map_intern(&x->m, p->terms[i].term, strlen(p->terms[i].term), &added);
+        if (added)
+            x->at[j] = (uint32_t)i;
+    }
+}
+
+static void tindex_release(struct tindex *x)
+{
+    tm_map_release(&x->m);
+    free(x->at);
+}
+
+static const struct tm_pterm *find_term(const struct tindex *x, const char *t)
+{
+    uint32_t j = tm_map_find(&x->m, t, strlen(t));
+    return j == UINT32_MAX ? NULL : &x->p->terms[x->at[j]];
 }
 
 /* Does p use t as a part of its phrases ("bam" of "bam_index")? Then t is not unique
  * to the other dataset: p has it, counted under the phrase. */
-static int part_in(const struct tm_profile *p, const char *t)
+static int part_in(const struct tindex *p, const char *t)
 {
     const struct tm_pterm *x = find_term(p, t);
     return x && (x->flags & TM_T_PART) && (x->flags & TM_T_PUBLIC);
 }
 
-static int rank_in(const struct tm_pterm *const *v, size_t n, const char *t)
+/* The ranks of a list of terms by name: built once, looked up in O(1). */
+struct ranks {
+    struct tm_map m;
+};
+
+static void ranks_of(struct ranks *r, const struct tm_pterm *const *v, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if (!strcmp(v[i]->term, t))
-            return (int)i;
-    return -1;
+    tm_map_init(&r->m);
+    for (size_t i = 0; i < n; i++) /* the terms of a profile are distinct: index == rank */
+        (void)tm_map_intern(&r->m, v[i]->term, strlen(v[i]->term), NULL);
+}
+
+static int rank_in(const struct ranks *r, const char *t)
+{
+    uint32_t i = tm_map_find(&r->m, t, strlen(t));
+    return i == UINT32_MAX ? -1 : (int)i;
 }
 
 /* The label of a dataset's strongest publishable taxonomy topic, or its best term. */
@@ -147,21 +185,27 @@ static cJSON *overlap(const struct tm_compute_in *in, struct tm_diag *d)
     /* each list at most the request's limit and each owner's cap on released terms */
     int lim_s = min3(limit, cap_of(in, 0), cap_of(in, 1)), lim_1 = min3(limit, cap_of(in, 0), 1000),
         lim_2 = min3(limit, cap_of(in, 1), 1000);
-    const struct tm_pterm *a[CANDIDATES], *b[CANDIDATES];
+    const struct tm_pterm **a = tm_xcalloc(CANDIDATES, sizeof *a), **b = tm_xcalloc(CANDIDATES, sizeof *b);
     size_t na = strong_only(a, distinctive_in(in, in->prof[0], a, CANDIDATES)),
            nb = strong_only(b, distinctive_in(in, in->prof[1], b, CANDIDATES));
+    struct ranks ra, rb;
+    ranks_of(&ra, a, na);
+    ranks_of(&rb, b, nb);
+    struct tindex xa, xb;
+    tindex_init(&xa, in->prof[0]);
+    tindex_init(&xb, in->prof[1]);
     struct ranked *shared = tm_xcalloc(na + 1, sizeof *shared);
     struct ranked *ua = tm_xcalloc(na + 1, sizeof *ua), *ub = tm_xcalloc(nb + 1, sizeof *ub);
     size_t ns = 0, nua = 0, nub = 0;
     for (size_t i = 0; i < na; i++) {
-        int r = rank_in(b, nb, a[i]->term);
+        int r = rank_in(&rb, a[i]->term);
         if (r >= 0)
             shared[ns++] = (struct ranked){a[i]->term, (double)i + (double)r};
-        else if (!part_in(in->prof[1], a[i]->term))
+        else if (!part_in(&xb, a[i]->term))
             ua[nua++] = (struct ranked){a[i]->term, (double)i};
     }
     for (size_t i = 0; i < nb; i++)
-        if (rank_in(a, na, b[i]->term) < 0 && !part_in(in->prof[0], b[i]->term))
+        if (rank_in(&ra, b[i]->term) < 0 && !part_in(&xa, b[i]->term))
             ub[nub++] = (struct ranked){b[i]->term, (double)i};
     qsort(shared, ns, sizeof *shared, by_key);
     size_t uni = na + nb - ns;
@@ -170,13 +214,13 @@ static cJSON *overlap(const struct tm_compute_in *in, struct tm_diag *d)
      * to the topics that make each dataset what it is */
     double wmin = 0, wmax = 0, topa = na ? a[0]->score : 1, topb = nb ? b[0]->score : 1;
     for (size_t i = 0; i < na; i++) {
-        int r = rank_in(b, nb, a[i]->term);
+        int r = rank_in(&rb, a[i]->term);
         double x = a[i]->score / topa, y = r >= 0 ? b[r]->score / topb : 0;
         wmin += x < y ? x : y;
         wmax += x > y ? x : y;
     }
     for (size_t i = 0; i < nb; i++)
-        if (rank_in(a, na, b[i]->term) < 0)
+        if (rank_in(&ra, b[i]->term) < 0)
             wmax += b[i]->score / topb;
     double j = wmax > 0 ? wmin / wmax : 0;
     cJSON *res = cJSON_CreateObject(), *o = cJSON_AddObjectToObject(res, "overlap");
@@ -215,6 +259,12 @@ static cJSON *overlap(const struct tm_compute_in *in, struct tm_diag *d)
     free(shared);
     free(ua);
     free(ub);
+    tindex_release(&xa);
+    tindex_release(&xb);
+    tm_map_release(&ra.m);
+    tm_map_release(&rb.m);
+    free(a);
+    free(b);
     return res;
 }
 
@@ -298,7 +348,7 @@ static int by_mentions(const void *a, const void *b)
 /* The target's publishable terms of a topic, most mentioned first (under differential
  * privacy in the taxonomy's order: the ranking must not use exact counts); at most 5,
  * and at most *left more of the target's terms in this result. */
-static cJSON *keywords(const struct tm_compute_in *in, const struct tm_profile *p, int topic, int dp, int *left)
+static cJSON *keywords(const struct tm_compute_in *in, const struct tindex *p, int topic, int dp, int *left)
 {
     const struct tm_topic *t = &in->tax->topics[topic];
     struct ranked r[64];
@@ -323,6 +373,9 @@ static cJSON *gap(const struct tm_compute_in *in, struct tm_diag *d)
     int left = cap_of(in, 0); /* the target's terms this result may release */
     double eps = in->dp_epsilon[0];
     const struct tm_profile *depth = eps > 0 ? NULL : target; /* covers() under DP: mine alone */
+    struct tindex xt, xm;
+    tindex_init(&xt, target);
+    tindex_init(&xm, mine);
     cJSON *res = cJSON_CreateObject(), *g = cJSON_AddObjectToObject(res, "gap_analysis");
     cJSON *covered = cJSON_AddArrayToObject(g, "beginner_covered");
     cJSON *mi = cJSON_AddArrayToObject(g, "missing_intermediate");
@@ -359,7 +412,7 @@ static cJSON *gap(const struct tm_compute_in *in, struct tm_diag *d)
         const struct tm_topic *t = &in->tax->topics[miss[i].topic];
         cJSON *a = t->level == TM_LEVEL_ADVANCED ? ma : mi; /* basics missing count as intermediate */
         int any = 1; /* does the topic have a keyword at all, whatever the budget left? */
-        cJSON *kw = keywords(in, target, miss[i].topic, eps > 0, &any);
+        cJSON *kw = keywords(in, &xt, miss[i].topic, eps > 0, &any);
         if (!cJSON_GetArraySize(kw) && eps <= 0) {
             /* none of its terms is a distinctive publishable term of the target: a topic
              * touched in passing (its mentions are everyday words), not a gap */
@@ -368,7 +421,7 @@ static cJSON *gap(const struct tm_compute_in *in, struct tm_diag *d)
             continue;
         }
         cJSON_Delete(kw);
-        kw = keywords(in, target, miss[i].topic, eps > 0, &left);
+        kw = keywords(in, &xt, miss[i].topic, eps > 0, &left);
         miss[kept++] = miss[i];
         if (cJSON_GetArraySize(a) >= limit) {
             cJSON_Delete(kw);
@@ -385,9 +438,9 @@ static cJSON *gap(const struct tm_compute_in *in, struct tm_diag *d)
      * level comes from the market (docs/analysis.md): a term several datasets know is
      * intermediate, one only the target knows is advanced; with fewer than 3 datasets
      * there is nothing to judge by and they stay in missing_other. */
-    const struct tm_pterm *top[CANDIDATES];
+    const struct tm_pterm **top = tm_xcalloc(CANDIDATES, sizeof *top);
     size_t nt = eps > 0 ? 0 : strong_only(top, distinctive_in(in, target, top, CANDIDATES)), no = 0;
-    struct ranked other[CANDIDATES];
+    struct ranked *other = tm_xcalloc(nt + 1, sizeof *other);
     for (size_t i = 0; i < nt && left > 0; i++) {
         /* a taxonomy term is named by its missing topic above; one of a topic mine covers
          * is a gap inside known ground (dcap inside attestation) and is listed here */
@@ -399,7 +452,7 @@ static cJSON *gap(const struct tm_compute_in *in, struct tm_diag *d)
             named_above = is_missing[__builtin_ctzll(x)];
         if (named_above)
             continue;
-        const struct tm_pterm *m = find_term(mine, top[i]->term);
+        const struct tm_pterm *m = find_term(&xm, top[i]->term);
         if (m && m->mentions >= 2)
             continue;
         other[no++] = (struct ranked){top[i]->term, -(double)top[i]->mentions};
@@ -456,6 +509,10 @@ static cJSON *gap(const struct tm_compute_in *in, struct tm_diag *d)
     } else {
         cJSON_AddNullToObject(res, "differential_privacy");
     }
+    tindex_release(&xt);
+    tindex_release(&xm);
+    free(top);
+    free(other);
     return res;
 }
 
