@@ -119,21 +119,11 @@ def label_mentions(texts, label):
 def text_counts(d):
     """Word and adjacent-pair counts of the prose (user and assistant text) of a dataset."""
     c = {}
-    for root, _, files in os.walk(d):
-        for f in files:
-            for line in open(os.path.join(root, f), encoding="utf-8"):
-                rec = json.loads(line)
-                if rec.get("type") not in ("user", "assistant"):
-                    continue
-                content = rec.get("message", {}).get("content")
-                texts = [content] if isinstance(content, str) else \
-                        [b.get("text", "") for b in content or [] if isinstance(b, dict) and b.get("type") == "text"]
-                for t in texts:
-                    ws = [fold(w) for w in re.findall(r"[a-z0-9]+", t.lower())]
-                    for i, w in enumerate(ws):
-                        c[w] = c.get(w, 0) + 1
-                        if i:
-                            c[ws[i - 1] + " " + w] = c.get(ws[i - 1] + " " + w, 0) + 1
+    for ws in texts_of(d):
+        for i, w in enumerate(ws):
+            c[w] = c.get(w, 0) + 1
+            if i:
+                c[ws[i - 1] + " " + w] = c.get(ws[i - 1] + " " + w, 0) + 1
     return c
 
 

@@ -1123,15 +1123,20 @@ static void build_themes(struct tm_an *an, struct tm_profile *p)
                 th->mentions += top[o]->mentions;
             }
         }
-        struct tm_buf lb;
-        tm_buf_init(&lb);
-        for (size_t j = 0; j < th->nterms && j < 3; j++) {
-            if (j)
-                tm_buf_adds(&lb, " / ");
-            tm_buf_adds(&lb, th->terms[j]);
-        }
-        th->label = tm_buf_detach(&lb);
+        th->label = tm_theme_label(th);
     }
+}
+
+char *tm_theme_label(const struct tm_theme *th)
+{
+    struct tm_buf lb;
+    tm_buf_init(&lb);
+    for (size_t j = 0; j < th->nterms && j < 3; j++) {
+        if (j)
+            tm_buf_adds(&lb, " / ");
+        tm_buf_adds(&lb, th->terms[j]);
+    }
+    return tm_buf_detach(&lb);
 }
 
 void tm_episode_release(struct tm_episode *ep)

@@ -573,14 +573,7 @@ enum tm_rc tm_profile_from_json(const char *json, size_t len, const struct tm_ta
         if (!th->nterms)
             continue;
         th->mentions = wnum(e, "mentions", 1e18);
-        struct tm_buf lb;
-        tm_buf_init(&lb);
-        for (size_t j = 0; j < th->nterms && j < 3; j++) {
-            if (j)
-                tm_buf_adds(&lb, " / ");
-            tm_buf_adds(&lb, th->terms[j]);
-        }
-        th->label = tm_buf_detach(&lb);
+        th->label = tm_theme_label(th);
         p->nthemes++;
     }
     const cJSON *voc = cJSON_GetObjectItemCaseSensitive(o, "vocab");

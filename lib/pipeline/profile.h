@@ -54,6 +54,9 @@ struct tm_ptopic {
 };
 
 #define TM_THEMES_MAX 6 /* themes of a profile */
+struct tm_theme;
+/* A theme's name: its strongest three terms, "react / router / redux" (owned). */
+char *tm_theme_label(const struct tm_theme *th);
 
 struct tm_theme {
     char *label;           /* "react / router / redux" */

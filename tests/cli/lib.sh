@@ -11,6 +11,13 @@ TD="$REPO/tests/data/tdx"                    # public TDX/DCAP/dstack data (test
 GEN="$REPO/scripts/gen-logs.py"              # synthetic Claude Code trees
 DEV="${TEEMED_DEV:-$(dirname "$TEEMED")/teemed-dev}"
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# mk DIR SESSION DAY TEXT: a Claude Code session file whose user and assistant say TEXT
+mk() {
+    mkdir -p "$1"
+    printf '{"type":"user","sessionId":"%s","cwd":"/home/dev/p","timestamp":"2026-01-%02dT10:00:00.000Z","uuid":"u1","message":{"role":"user","content":"%s"}}\n' "$2" "$3" "$4" >> "$1/$2.jsonl"
+    printf '{"type":"assistant","sessionId":"%s","cwd":"/home/dev/p","timestamp":"2026-01-%02dT10:01:00.000Z","uuid":"u2","message":{"role":"assistant","content":[{"type":"text","text":"%s"}]}}\n' "$2" "$3" "$4" >> "$1/$2.jsonl"
+}
+
 # skip WHY: this test cannot run here (run.sh prints "skipped: <test>: WHY" and counts it)
 skip() { echo "$*" > "${SKIP_FILE:-/dev/null}"; exit 77; }
 # the private real-transcript corpus, or skip

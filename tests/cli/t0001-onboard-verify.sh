@@ -1,10 +1,5 @@
 # init, onboard a small tree, list and fetch the card, verify it, tamper with it.
 . "$(dirname "$0")/lib.sh"
-mk() { # mk DIR SESSION DAY TEXT
-    mkdir -p "$1"
-    printf '{"type":"user","sessionId":"%s","cwd":"/home/dev/p","timestamp":"2026-01-%02dT10:00:00.000Z","uuid":"u1","message":{"role":"user","content":"%s"}}\n' "$2" "$3" "$4" >> "$1/$2.jsonl"
-    printf '{"type":"assistant","sessionId":"%s","cwd":"/home/dev/p","timestamp":"2026-01-%02dT10:01:00.000Z","uuid":"u2","message":{"role":"assistant","content":[{"type":"text","text":"%s"}]}}\n' "$2" "$3" "$4" >> "$1/$2.jsonl"
-}
 for s in 1 2 3 4; do
     mk "$T/logs/-home-dev-p" "s$s" "1$s" "The attestation quote has a bad rtmr3 value; check the compose hash in the AppAuth contract."
 done

@@ -3,11 +3,6 @@
 # all three) ambient, and the first two cards stop naming it - signed again, still
 # verifiable, volume and commitment unchanged, a "card" entry in the owner's audit trail.
 . "$(dirname "$0")/lib.sh"
-mk() { # mk DIR SESSION DAY TEXT
-    mkdir -p "$1"
-    printf '{"type":"user","sessionId":"%s","cwd":"/home/dev/p","timestamp":"2026-01-%02dT10:00:00.000Z","uuid":"u1","message":{"role":"user","content":"%s"}}\n' "$2" "$3" "$4" >> "$1/$2.jsonl"
-    printf '{"type":"assistant","sessionId":"%s","cwd":"/home/dev/p","timestamp":"2026-01-%02dT10:01:00.000Z","uuid":"u2","message":{"role":"assistant","content":[{"type":"text","text":"%s"}]}}\n' "$2" "$3" "$4" >> "$1/$2.jsonl"
-}
 for s in 1 2 3 4; do
     mk "$T/a/p" "a$s" "1$s" "Gizmoframe. The lidar odometry; the costmap inflation and the lidar odometry drift again."
     mk "$T/b/p" "b$s" "1$s" "Gizmoframe. The haplotype phasing; the liftover chain and the haplotype phasing run again."

@@ -295,6 +295,32 @@ done:
 
 void test_debug_releases_steps_and_solution_in_shape(void);
 
+/* An episode of session and project u, its text said in the session; prompt and
+ * solution may be NULL (unresolved without a solution). */
+static void full_episode(struct tm_an *an, uint32_t u, const char *problem, const char *prompt,
+                         const char *solution, const char *const *steps, size_t nsteps)
+{
+    struct tm_episode ep = {0};
+    const char *said[2] = {prompt, solution};
+    tm_an_unit(an, u);
+    tm_an_text(an, problem, strlen(problem));
+    for (int i = 0; i < 2; i++)
+        if (said[i])
+            tm_an_text(an, said[i], strlen(said[i]));
+    for (size_t i = 0; i < nsteps; i++) {
+        tm_an_text(an, steps[i], strlen(steps[i]));
+        ep.steps[ep.nsteps++] = tm_xstrdup(steps[i]);
+    }
+    ep.problem = tm_xstrdup(problem);
+    ep.prompt = prompt ? tm_xstrdup(prompt) : NULL;
+    ep.signature = tm_xstrdup(problem);
+    ep.unit = u;
+    ep.project = u;
+    ep.resolved = solution != NULL;
+    ep.solution = solution ? tm_xstrdup(solution) : NULL;
+    tm_an_add_episode(an, &ep);
+}
+
 /* Steps are released as short past-tense lines and the solution as an imperative, from
  * released words only: asides dropped, "Found it" dropped, a tool's description made past. */
 void test_debug_releases_steps_and_solution_in_shape(void)
@@ -311,23 +337,8 @@ void test_debug_releases_steps_and_solution_in_shape(void)
     static const char solution[] = "I pinned the new compose hash and redeployed the cvm (took a while)";
     static const char *const steps[] = {"Ran: Query the registry for the hash", "Found it. The hash differs",
                                         "Compared rtmr3 with the pinned value (twice)"};
-    for (uint32_t u = 1; u <= 3; u++) {
-        struct tm_episode ep = {0};
-        tm_an_unit(an, u);
-        tm_an_text(an, problem, strlen(problem));
-        tm_an_text(an, solution, strlen(solution));
-        for (size_t i = 0; i < 3; i++)
-            tm_an_text(an, steps[i], strlen(steps[i]));
-        ep.problem = tm_xstrdup(problem);
-        ep.signature = tm_xstrdup(problem);
-        ep.unit = u;
-        ep.project = u;
-        ep.resolved = 1;
-        ep.solution = tm_xstrdup(solution);
-        for (size_t i = 0; i < 3; i++)
-            ep.steps[ep.nsteps++] = tm_xstrdup(steps[i]);
-        tm_an_add_episode(an, &ep);
-    }
+    for (uint32_t u = 1; u <= 3; u++)
+        full_episode(an, u, problem, NULL, solution, steps, 3);
     tm_an_finish(an, 3, &p);
     tm_an_free(an);
     struct tm_compute_in in = {&tax, &bg, {"x"}, {&p}, 1, NULL, {0}, {0}, NULL, NULL};
@@ -410,20 +421,9 @@ void test_debug_finds_patterns_by_the_users_words(void)
     static const char problem[] = "Error: ENOSPC: no space left on device, write";
     static const char prompt[] = "the nightly backup dies when the volume fills up";
     static const char step[] = "Checked the snapshot retention";
-    for (uint32_t u = 1; u <= 3; u++) {
-        struct tm_episode ep = {0};
-        tm_an_unit(an, u);
-        tm_an_text(an, problem, strlen(problem));
-        tm_an_text(an, prompt, strlen(prompt));
-        tm_an_text(an, step, strlen(step));
-        ep.problem = tm_xstrdup(problem);
-        ep.prompt = tm_xstrdup(prompt);
-        ep.signature = tm_xstrdup(problem);
-        ep.unit = u;
-        ep.project = u;
-        ep.steps[ep.nsteps++] = tm_xstrdup(step);
-        tm_an_add_episode(an, &ep);
-    }
+    static const char *const steps[] = {step};
+    for (uint32_t u = 1; u <= 3; u++)
+        full_episode(an, u, problem, prompt, NULL, steps, 1);
     tm_an_finish(an, 3, &p);
     tm_an_free(an);
     struct tm_compute_in in = {&tax, &bg, {"x"}, {&p}, 1, NULL, {0}, {0}, NULL, NULL};
