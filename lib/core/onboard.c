@@ -264,49 +264,72 @@ out:
 }
 
 /* The first datasets of a market were described before anything could be ambient: once
- * a new dataset changes what is, the listed cards that name an ambient term are revised
- * and signed again (their volume, commitment and created_at stay). A card that cannot be
- * revised stays as it was: still a valid signed card. */
-static void revise_cards(struct tm_med *m, const char *except, int64_t now_ms)
+ * a new dataset makes terms ambient, the listed cards that name one of them (found
+ * through the card search index, so a large market costs no scan) are revised and signed
+ * again (their volume, commitment and created_at stay). A card that cannot be revised
+ * stays as it was: still a valid signed card. before/after: the ambient terms without and
+ * with the new dataset. */
+static void revise_cards(struct tm_med *m, const char *except, const struct tm_map *before,
+                         const struct tm_map *after, int64_t now_ms)
 {
     struct tm_diag d;
-    struct tm_map ambient;
-    tm_map_init(&ambient);
-    char **ids = NULL, **cards = NULL, **titles = NULL;
+    struct tm_map ids;
+    tm_map_init(&ids);
+    char **cards = NULL, **titles = NULL;
     size_t n = 0, cap = 0;
-    sqlite3_stmt *s = NULL;
-    enum tm_rc rc = tm_pool_ambient(m, &ambient, &d);
-    if (rc || !ambient.count)
-        goto out;
-    rc = db_prep(m->st, "SELECT id, card, title FROM datasets WHERE withdrawn_ms IS NULL AND id <> ? ORDER BY id",
-                 &s, &d);
-    if (!rc)
-        rc = db_bind(m->st, s, &d, "t", except);
-    while (!rc && db_step(m->st, s, &rc, &d) == 1) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            ids = tm_xrealloc(ids, cap * sizeof *ids);
-            cards = tm_xrealloc(cards, cap * sizeof *cards);
-            titles = tm_xrealloc(titles, cap * sizeof *titles);
+    enum tm_rc rc = TM_OK;
+    struct tm_buf q;
+    tm_buf_init(&q);
+    for (uint32_t i = 0, inq = 0; i <= after->count && !rc; i++) {
+        size_t len = 0;
+        const char *t = i < after->count ? tm_map_key(after, i, &len) : NULL;
+        if (t && tm_map_find(before, t, len) == UINT32_MAX) { /* newly ambient: ask for cards naming it */
+            tm_buf_adds(&q, inq ? " OR \"" : "\"");
+            tm_buf_add(&q, t, len); /* canonical terms: [a-z0-9_], no quote inside */
+            tm_buf_adds(&q, "\"");
+            inq++;
         }
-        ids[n] = tm_xstrdup(db_text(s, 0));
-        cards[n] = tm_xstrdup(db_text(s, 1));
-        titles[n] = sqlite3_column_type(s, 2) == SQLITE_NULL ? NULL : tm_xstrdup(db_text(s, 2));
-        n++;
+        if (!inq || (t && inq < 64))
+            continue;
+        sqlite3_stmt *s = NULL;
+        rc = db_prep(m->st, "SELECT ds.id, ds.card, ds.title FROM cards_fts f JOIN datasets ds ON ds.rowid = f.rowid"
+                            " WHERE cards_fts MATCH ?1 AND ds.withdrawn_ms IS NULL AND ds.id <> ?2", &s, &d);
+        if (!rc)
+            rc = db_bind(m->st, s, &d, "tt", q.ptr, except);
+        while (!rc && db_step(m->st, s, &rc, &d) == 1) {
+            int added;
+            const char *id = db_text(s, 0);
+            (void)tm_map_intern(&ids, id, strlen(id), &added);
+            if (!added)
+                continue;
+            if (n == cap) {
+                cap = cap ? cap * 2 : 16;
+                cards = tm_xrealloc(cards, cap * sizeof *cards);
+                titles = tm_xrealloc(titles, cap * sizeof *titles);
+            }
+            cards[n] = tm_xstrdup(db_text(s, 1));
+            titles[n] = sqlite3_column_type(s, 2) == SQLITE_NULL ? NULL : tm_xstrdup(db_text(s, 2));
+            n++;
+        }
+        db_done(m->st, s);
+        tm_buf_reset(&q);
+        inq = 0;
     }
-    db_done(m->st, s);
-    for (size_t i = 0; i < n && !rc; i++)
-        (void)revise_card(m, ids[i], cards[i], titles[i], &ambient, now_ms, &d);
-out:
+    for (size_t i = 0; i < n && !rc; i++) {
+        size_t len;
+        const char *key = tm_map_key(&ids, (uint32_t)i, &len); /* sets len: not in one expression */
+        char *id = tm_xstrndup(key, len);
+        (void)revise_card(m, id, cards[i], titles[i], after, now_ms, &d);
+        free(id);
+    }
     for (size_t i = 0; i < n; i++) {
-        free(ids[i]);
         free(cards[i]);
         free(titles[i]);
     }
-    free(ids);
     free(cards);
     free(titles);
-    tm_map_release(&ambient);
+    tm_buf_release(&q);
+    tm_map_release(&ids);
 }
 
 enum tm_rc tm_onboarding_finish(struct tm_med *m, struct tm_onboarding *s, char **card_out, struct tm_diag *d)
@@ -318,7 +341,9 @@ enum tm_rc tm_onboarding_finish(struct tm_med *m, struct tm_onboarding *s, char 
     size_t sealed_len = 0;
     enum tm_rc rc = TM_OK;
     struct tm_map ambient; /* the market's ambient vocabulary now: never a topic of the card */
+    struct tm_map before;  /* ... and before this dataset counts */
     tm_map_init(&ambient);
+    tm_map_init(&before);
     *card_out = NULL;
     const struct tm_volume *vol = tm_ingest_volume(s->in);
     if (!vol->records) {
@@ -328,6 +353,8 @@ enum tm_rc tm_onboarding_finish(struct tm_med *m, struct tm_onboarding *s, char 
     }
     tm_an_finish(s->an, s->o.k, &prof);
     rc = tm_pool_ambient_with(m, &prof, &ambient, d);
+    if (!rc)
+        rc = tm_pool_ambient(m, &before, d);
     if (rc)
         goto out;
     uint8_t root[32];
@@ -368,10 +395,11 @@ enum tm_rc tm_onboarding_finish(struct tm_med *m, struct tm_onboarding *s, char 
     if (!rc) {
         *card_out = card_json;
         card_json = NULL;
-        revise_cards(m, s->id, s->o.now_ms);
+        revise_cards(m, s->id, &before, &ambient, s->o.now_ms);
     }
 out:
     tm_map_release(&ambient);
+    tm_map_release(&before);
     tm_profile_release(&prof);
     cJSON_Delete(card);
     free(card_json);
