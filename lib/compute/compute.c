@@ -421,12 +421,10 @@ static cJSON *gap(const struct tm_compute_in *in, struct tm_diag *d)
             continue;
         }
         cJSON_Delete(kw);
-        kw = keywords(in, &xt, miss[i].topic, eps > 0, &left);
         miss[kept++] = miss[i];
-        if (cJSON_GetArraySize(a) >= limit) {
-            cJSON_Delete(kw);
-            continue;
-        }
+        if (cJSON_GetArraySize(a) >= limit)
+            continue; /* not shown: spends none of the owner's term budget */
+        kw = keywords(in, &xt, miss[i].topic, eps > 0, &left);
         cJSON *e = cJSON_CreateObject();
         cJSON_AddStringToObject(e, "topic", t->label);
         cJSON_AddItemToObject(e, "keywords", kw);
@@ -435,13 +433,13 @@ static cJSON *gap(const struct tm_compute_in *in, struct tm_diag *d)
     }
     nmiss = kept;
     /* beyond every taxonomy: the target's distinctive terms that mine never uses. Their
-     * level comes from the market (docs/analysis.md): a term several datasets know is
-     * intermediate, one only the target knows is advanced; with fewer than 3 datasets
-     * there is nothing to judge by and they stay in missing_other. */
+     * level comes from the market (docs/collaborate.md): a term three or more datasets
+     * know is intermediate, one fewer know is advanced; with fewer than 3 datasets there
+     * is nothing to judge by and they stay in missing_other. */
     const struct tm_pterm **top = tm_xcalloc(CANDIDATES, sizeof *top);
     size_t nt = eps > 0 ? 0 : strong_only(top, distinctive_in(in, target, top, CANDIDATES)), no = 0;
     struct ranked *other = tm_xcalloc(nt + 1, sizeof *other);
-    for (size_t i = 0; i < nt && left > 0; i++) {
+    for (size_t i = 0; i < nt; i++) {
         /* a taxonomy term is named by its missing topic above; one of a topic mine covers
          * is a gap inside known ground (dcap inside attestation) and is listed here */
         uint64_t tm = 0;
@@ -456,7 +454,6 @@ static cJSON *gap(const struct tm_compute_in *in, struct tm_diag *d)
         if (m && m->mentions >= 2)
             continue;
         other[no++] = (struct ranked){top[i]->term, -(double)top[i]->mentions};
-        left--;
     }
     qsort(other, no, sizeof *other, by_key); /* the most distinctive, ranked by mentions */
     const char *next_terms[5];
@@ -465,8 +462,9 @@ static cJSON *gap(const struct tm_compute_in *in, struct tm_diag *d)
         for (size_t i = 0; i < no; i++) {
             int common = in->common && tm_map_find(in->common, other[i].term, strlen(other[i].term)) != UINT32_MAX;
             cJSON *a = !in->common ? mo : common ? mi : ma;
-            if (pass != (a == ma) || cJSON_GetArraySize(a) >= limit)
+            if (pass != (a == ma) || cJSON_GetArraySize(a) >= limit || left <= 0)
                 continue;
+            left--; /* one of the target's terms released */
             cJSON *e = cJSON_CreateObject();
             cJSON_AddStringToObject(e, "topic", other[i].term);
             cJSON *kw = cJSON_AddArrayToObject(e, "keywords");
@@ -774,24 +772,38 @@ static int base_form(const struct tm_background *bg, const char *w, size_t n, ch
             snprintf(out, cap, "%s", c[i]);
             return 1;
         }
-    snprintf(out, cap, "%s", c[0]);
+    /* a verb English does not know ("whitelisted", "rebased"): only -ed forms, never a
+     * word the lexicon knows as something else ("during", "proceed", "speed"); the stem
+     * keeps its silent e after a single vowel and s, z, c, g or v ("rebase", "tokenize") */
+    if (suf != 2 || st < 4 || w[st - 1] == 'e' || tm_background_noun_pct(bg, w, n) < 100 ||
+        tm_background_adj_pct(bg, w, n) > 0)
+        return 0;
+    const char *vow = "aeiou";
+    int silent_e = strchr("szcgv", w[st - 1]) && strchr(vow, w[st - 2]) && !strchr(vow, w[st - 3]);
+    const char *pick = c[silent_e ? 1 : 0];
+    size_t l = strlen(pick) < cap ? strlen(pick) : cap - 1;
+    memcpy(out, pick, l);
+    out[l] = 0;
     return 1;
 }
 
-/* Remove asides: parenthesised spans and backquotes; squeeze spaces. In place. */
+/* Remove asides: parenthesised spans (a "(" never closed stays) and backquotes; squeeze
+ * spaces; trim trailing punctuation but a "..." placeholder. In place. */
 static void drop_asides(char *s)
 {
     char *w = s;
     int depth = 0;
     for (char *r = s; *r; r++) {
-        if (*r == '(')
+        if (*r == '(' && (depth || strchr(r, ')'))) {
             depth++;
-        else if (*r == ')' && depth)
+        } else if (*r == ')' && depth) {
             depth--;
-        else if (!depth && *r != '`' && !(*r == ' ' && (w == s || w[-1] == ' ')))
+        } else if (!depth && *r != '`' && !(*r == ' ' && (w == s || w[-1] == ' '))) {
             *w++ = *r;
+        }
     }
-    while (w > s && (w[-1] == ' ' || w[-1] == ',' || w[-1] == '.' || w[-1] == ':' || w[-1] == ';'))
+    while (w > s && (w[-1] == ' ' || w[-1] == ',' || w[-1] == ':' || w[-1] == ';' ||
+                     (w[-1] == '.' && !(w - s >= 3 && w[-2] == '.' && w[-3] == '.'))))
         w--;
     *w = 0;
 }
@@ -895,10 +907,11 @@ static char *release_solution(const struct vocab *v, const char *sol)
                 base[0] = (char)toupper((unsigned char)base[0]);
             tm_buf_adds(&b, base);
             p += n;
-        } else if (n) {
+        } else if (n) { /* as written ("TDX" stays TDX), the sentence's first letter raised */
+            size_t at = b.len;
+            tm_buf_add(&b, p, n);
             if (first)
-                w[0] = (char)toupper((unsigned char)w[0]);
-            tm_buf_add(&b, first ? w : p, n);
+                b.ptr[at] = (char)toupper((unsigned char)b.ptr[at]);
             p += n;
         } else {
             tm_buf_addc(&b, *p++);
@@ -1021,6 +1034,9 @@ static int group_patterns(const struct tm_compute_in *in, struct match *m, size_
     for (size_t i = 0; i < nm; i++)
         parent[i] = (int)i;
     struct qterms **fix = tm_xcalloc(nm + 1, sizeof *fix); /* made when first compared */
+    int *fixrep = tm_xcalloc(nm + 1, sizeof *fixrep); /* by root: a member with a solution, or -1 */
+    for (size_t i = 0; i < nm; i++)
+        fixrep[i] = m[i].e->solution ? (int)i : -1;
     struct tm_map words; /* word -> index; df and the prefix posting lists by index */
     tm_map_init(&words);
     uint32_t *df = NULL, (*pre)[64] = tm_xcalloc(nm + 1, sizeof *pre);
@@ -1092,8 +1108,11 @@ static int group_patterns(const struct tm_compute_in *in, struct match *m, size_
                 if (uf_find(parent, (int)i) == uf_find(parent, (int)j) ||
                     jaccard_ids(ids[i], m[i].terms.n, ids[j], m[j].terms.n) < 0.8)
                     continue;
-                if (m[i].e->solution && m[j].e->solution) {
-                    size_t ij[2] = {i, j};
+                /* the fixes of the two patterns (each one's first solved cluster) must
+                 * agree: joining through an unsolved cluster cannot merge two causes */
+                int ri = uf_find(parent, (int)i), rj = uf_find(parent, (int)j);
+                if (fixrep[ri] >= 0 && fixrep[rj] >= 0) {
+                    size_t ij[2] = {(size_t)fixrep[ri], (size_t)fixrep[rj]};
                     for (int x = 0; x < 2; x++)
                         if (!fix[ij[x]]) {
                             struct vocab v = {in, in->prof[m[ij[x]].ds]};
@@ -1101,10 +1120,12 @@ static int group_patterns(const struct tm_compute_in *in, struct match *m, size_
                             terms_of(m[ij[x]].e->solution, fix[ij[x]]);
                             keep_allowed(&v, fix[ij[x]]); /* released words only decide the grouping */
                         }
-                    if (jaccard_terms(fix[i], fix[j]) < 0.5)
+                    if (jaccard_terms(fix[ij[0]], fix[ij[1]]) < 0.5)
                         continue;
                 }
-                parent[uf_find(parent, (int)j)] = uf_find(parent, (int)i);
+                parent[rj] = ri;
+                if (fixrep[ri] < 0)
+                    fixrep[ri] = fixrep[rj];
             }
     free(tested);
     free(post);
@@ -1127,6 +1148,7 @@ static int group_patterns(const struct tm_compute_in *in, struct match *m, size_
     for (size_t i = 0; i < nm; i++)
         free(fix[i]);
     free(fix);
+    free(fixrep);
     free(parent);
     return ng;
 }
@@ -1297,20 +1319,19 @@ static cJSON *debug(const struct tm_compute_in *in, struct tm_diag *d)
     }
     free(first);
     free(by);
-    /* the patterns best first; a good match holds at least half of the query's words */
+    /* the patterns best first */
     int *order = tm_xcalloc((size_t)ngroups + 1, sizeof *order);
     for (int g = 0; g < ngroups; g++)
         order[g] = g;
     sort_groups(gs, order, (size_t)ngroups);
-    int good = 0;
-    while (good < ngroups && gs[order[good]].score > 0 && gs[order[good]].covered >= 0.5)
-        good++;
     cJSON *res = cJSON_CreateObject(), *pats = cJSON_AddArrayToObject(res, "matching_patterns");
     double total_sessions = 0, total_projects = 0;
     double best_cover = 0;
     uint32_t best_sessions = 0;
-    for (int gi = 0; gi < good && cJSON_GetArraySize(pats) < limit; gi++) {
+    for (int gi = 0; gi < ngroups && cJSON_GetArraySize(pats) < limit; gi++) {
         int g = order[gi];
+        if (gs[g].score <= 0 || gs[g].covered < 0.5) /* a good match holds half the query's words */
+            continue;
         if (!gs[g].eligible) /* seen in fewer than k sessions: it would reveal a session */
             continue;
         const struct match *rep = gs[g].rep;

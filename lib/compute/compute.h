@@ -28,7 +28,7 @@ struct tm_compute_in {
                                            * result releases (0: TM_MAX_TERMS_DEFAULT) */
     const struct tm_map *ambient;         /* the market's ambient vocabulary (core/pool.h), never
                                            * a topic; may be NULL */
-    const struct tm_map *common;          /* terms distinctive in >= 2 datasets of the market
+    const struct tm_map *common;          /* terms distinctive in >= 3 datasets of the market
                                            * (tm_pool_common); NULL: too few datasets to say */
 };
 /* (Ambient terms: tm_term_ambient, pipeline/profile.h.) */

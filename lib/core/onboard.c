@@ -241,8 +241,23 @@ static enum tm_rc revise_card(struct tm_med *m, const char *id, const char *card
     rc = tm_store_begin(m->st, d);
     if (rc)
         goto out;
-    rc = db_run(m->st, d, "UPDATE datasets SET card = ?, search = ? WHERE id = ? AND withdrawn_ms IS NULL", "ttt",
-                json, search, id);
+    /* the card revised is still the stored one (another writer may have revised it or
+     * withdrawn the dataset since it was read) */
+    sqlite3_stmt *st = NULL;
+    int same = 0;
+    rc = db_prep(m->st, "SELECT card FROM datasets WHERE id = ? AND withdrawn_ms IS NULL", &st, d);
+    if (!rc)
+        rc = db_bind(m->st, st, d, "t", id);
+    if (!rc && db_step(m->st, st, &rc, d) == 1)
+        same = !strcmp(db_text(st, 0), card_json);
+    db_done(m->st, st);
+    if (!rc && !same) {
+        tm_store_rollback(m->st);
+        goto out;
+    }
+    if (!rc)
+        rc = db_run(m->st, d, "UPDATE datasets SET card = ?, search = ? WHERE id = ? AND withdrawn_ms IS NULL",
+                    "ttt", json, search, id);
     if (!rc)
         rc = db_run(m->st, d, "UPDATE cards_fts SET search = ? WHERE rowid = (SELECT rowid FROM datasets WHERE id = ?)",
                     "tt", search, id);

@@ -70,7 +70,8 @@ enum tm_rc tm_pool_common(struct tm_med *m, struct tm_map *out, int *have, struc
     if (rc || listed < 3)
         return rc;
     *have = 1;
-    return terms_of(m, "SELECT term FROM pool_counts WHERE datasets >= 2", out, d);
+    /* three: the target and two others, so that a level never points at one other dataset */
+    return terms_of(m, "SELECT term FROM pool_counts WHERE datasets >= 3", out, d);
 }
 
 enum tm_rc tm_pool_ambient_with(struct tm_med *m, const struct tm_profile *p, struct tm_map *out, struct tm_diag *d)

@@ -30,9 +30,10 @@ enum tm_rc tm_pool_ambient(struct tm_med *m, struct tm_map *out, struct tm_diag 
  * its onboarding makes ambient. */
 enum tm_rc tm_pool_ambient_with(struct tm_med *m, const struct tm_profile *p, struct tm_map *out,
                                 struct tm_diag *d) TM_NODISCARD;
-/* The terms distinctive in at least two listed datasets into out, and *have = 1, when 3
- * or more listed datasets are recorded (gap analysis's levels without a taxonomy: what
- * several datasets know is intermediate, what one knows is advanced); *have = 0 and out
+/* The terms distinctive in at least three listed datasets (the target of a gap and two
+ * others: a level never points at one other dataset) into out, and *have = 1, when 3 or
+ * more listed datasets are recorded (gap analysis's levels without a taxonomy: what
+ * several datasets know is intermediate, what few know is advanced); *have = 0 and out
  * untouched with fewer. */
 enum tm_rc tm_pool_common(struct tm_med *m, struct tm_map *out, int *have, struct tm_diag *d) TM_NODISCARD;
 

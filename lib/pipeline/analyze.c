@@ -379,7 +379,9 @@ HOT void on_term(struct tm_an *an, uint32_t cur, int adj, int joined)
             key[l0 + 1 + l1] = '_';
             memcpy(key + l0 + 2 + l1, w2, l2);
             uint32_t t3 = intern_term(an, key, l0 + l1 + l2 + 2);
-            count_idx(an, t3, 1, seen | an->ts[b].tmask | an->ts[an->prev2_idx].tmask);
+            uint32_t b01 = tm_map64_get(&an->bimap, (uint64_t)an->prev2_idx << 32 | an->prev_idx);
+            seen |= an->ts[b].tmask | an->ts[an->prev2_idx].tmask | (b01 != UINT32_MAX ? an->ts[b01].tmask : 0);
+            count_idx(an, t3, 1, seen);
         }
         an->prev2_idx = an->prev_idx;
         an->have_prev2 = 1;
@@ -725,14 +727,17 @@ static int term_of_art(const char *t, size_t n, uint64_t b, double B)
     return !memchr(t, '_', n) && (double)b / B < 2e-6 && !(n > 2 && t[n - 2] == 'e' && t[n - 1] == 'd');
 }
 
-/* Never count both a phrase and its word: when the published phrases that contain a
- * word carry at least 80% of its uses ("duplicate" in "duplicate_marking"; "bam" in
- * "bam_index" and "bam_header"), the phrases are the topics and the word is marked a
- * part. src[i] is the analyser's index of p->terms[i]. */
+/* Never count both a phrase and its word: when the published two-word phrases that
+ * contain a word carry at least 80% of its uses ("duplicate" in "duplicate_marking";
+ * "bam" in "bam_index" and "bam_header"), the phrases are the topics and the word is
+ * marked a part. A use can sit in a phrase on its left and one on its right ("sorted bam
+ * index"), so the larger of the two sums counts, never both; three-word identifiers hold
+ * uses their two-word phrases already count. src[i] is the analyser's index of
+ * p->terms[i]. */
 static void mark_parts(const struct tm_an *an, struct tm_profile *p, const uint32_t *src)
 {
     uint32_t n = an->terms.count, *at = tm_xcalloc(n ? n : 1, sizeof *at);
-    uint64_t *in_phrases = tm_xcalloc(p->nterms ? p->nterms : 1, sizeof *in_phrases);
+    uint64_t(*side)[2] = tm_xcalloc(p->nterms ? p->nterms : 1, sizeof *side); /* as first, as second word */
     for (uint32_t i = 0; i < n; i++)
         at[i] = UINT32_MAX;
     for (size_t i = 0; i < p->nterms; i++)
@@ -743,19 +748,21 @@ static void mark_parts(const struct tm_an *an, struct tm_profile *p, const uint3
             continue;
         size_t len;
         const char *key = tm_map_key(&an->terms, src[i], &len);
-        for (size_t st = 0, e = 0; e <= len; e++) {
-            if (e < len && key[e] != '_')
-                continue;
-            uint32_t j = e > st ? tm_map_find(&an->terms, key + st, e - st) : UINT32_MAX;
-            if (j != UINT32_MAX && at[j] != UINT32_MAX && !(p->terms[at[j]].flags & TM_T_PHRASE))
-                in_phrases[at[j]] += ph->mentions;
-            st = e + 1;
-        }
+        const char *us = memchr(key, '_', len);
+        if (!us || memchr(us + 1, '_', len - (size_t)(us - key) - 1))
+            continue; /* not a two-word phrase */
+        uint32_t w[2] = {tm_map_find(&an->terms, key, (size_t)(us - key)),
+                         tm_map_find(&an->terms, us + 1, len - (size_t)(us - key) - 1)};
+        for (int k = 0; k < 2; k++)
+            if (w[k] != UINT32_MAX && at[w[k]] != UINT32_MAX && !(p->terms[at[w[k]]].flags & TM_T_PHRASE))
+                side[at[w[k]]][k] += ph->mentions;
     }
-    for (size_t i = 0; i < p->nterms; i++)
-        if (in_phrases[i] && (double)in_phrases[i] >= TM_PART_SHARE * (double)p->terms[i].mentions)
+    for (size_t i = 0; i < p->nterms; i++) {
+        uint64_t in_phrases = side[i][0] > side[i][1] ? side[i][0] : side[i][1];
+        if (in_phrases && (double)in_phrases >= TM_PART_SHARE * (double)p->terms[i].mentions)
             p->terms[i].flags |= TM_T_PART;
-    free(in_phrases);
+    }
+    free(side);
     free(at);
 }
 

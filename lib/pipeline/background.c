@@ -85,7 +85,7 @@ static int pct_field(const char **p, const char *end)
 
 enum tm_rc tm_lexicon_parse(struct tm_background *bg, const char *tsv, size_t len, struct tm_diag *d)
 {
-    size_t i = 0, line = 0, cap = 0;
+    size_t i = 0, line = 0;
     while (i < len) {
         line++;
         const char *nl = memchr(tsv + i, '\n', len - i), *end = nl ? nl : tsv + len;
@@ -99,9 +99,9 @@ enum tm_rc tm_lexicon_parse(struct tm_background *bg, const char *tsv, size_t le
             if (!tab || tab == tsv + i || noun < 0 || adj < 0 || p != end)
                 return tm_fail(d, TM_EPARSE, "lexicon: line %zu: expected FORM<TAB>NOUN%%<TAB>ADJ%%", line);
             uint32_t idx = tm_map_intern(&bg->lex, tsv + i, (size_t)(tab - tsv) - i, NULL);
-            if (idx >= cap) {
-                cap = cap ? cap * 2 : 4096;
-                bg->pos = tm_xrealloc(bg->pos, cap * sizeof *bg->pos);
+            if (idx >= bg->poscap) {
+                bg->poscap = bg->poscap ? bg->poscap * 2 : 4096;
+                bg->pos = tm_xrealloc(bg->pos, bg->poscap * sizeof *bg->pos);
             }
             bg->pos[idx][0] = (uint8_t)noun;
             bg->pos[idx][1] = (uint8_t)adj;

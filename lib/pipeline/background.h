@@ -17,6 +17,7 @@ struct tm_background {
     uint64_t total;
     struct tm_map lex; /* data/lexicon.tsv: word form -> ... */
     uint8_t (*pos)[2]; /* ... percent of its use as a noun, as an adjective */
+    size_t poscap;
 };
 
 enum tm_rc tm_background_load(struct tm_background *bg, struct tm_diag *d) TM_NODISCARD;

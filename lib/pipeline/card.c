@@ -96,7 +96,7 @@ static size_t public_topics(const struct tm_card_in *in, const struct tm_ptopic 
 /* The profile's themes without ambient terms, relabelled by their strongest remaining
  * three; a theme left with none is dropped. */
 struct ctheme {
-    char label[200];
+    char label[3 * (3 * TM_TERM_MAX + 3) + 8]; /* three terms of up to three words, " / " between */
     const char *terms[8];
     size_t nterms;
 };
@@ -115,8 +115,10 @@ static size_t card_themes(const struct tm_card_in *in, struct ctheme *out, size_
         if (!t->nterms)
             continue;
         size_t used = 0;
-        for (size_t j = 0; j < t->nterms && j < 3; j++)
-            used += (size_t)snprintf(t->label + used, sizeof t->label - used, "%s%s", j ? " / " : "", t->terms[j]);
+        for (size_t j = 0; j < t->nterms && j < 3 && used < sizeof t->label; j++) {
+            int w = snprintf(t->label + used, sizeof t->label - used, "%s%s", j ? " / " : "", t->terms[j]);
+            used += w > 0 ? (size_t)w : 0; /* a cut label stops here: used >= sizeof */
+        }
         n++;
     }
     return n;
@@ -566,7 +568,7 @@ enum tm_rc tm_profile_from_json(const char *json, size_t len, const struct tm_ta
         const cJSON *t;
         cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(e, "terms"))
         {
-            if (cJSON_IsString(t) && *t->valuestring && strlen(t->valuestring) <= 2 * TM_TERM_MAX + 2 &&
+            if (cJSON_IsString(t) && *t->valuestring && strlen(t->valuestring) <= 3 * TM_TERM_MAX + 3 &&
                 th->nterms < 8)
                 th->terms[th->nterms++] = tm_xstrdup(t->valuestring);
         }

@@ -353,6 +353,26 @@ void test_debug_releases_steps_and_solution_in_shape(void)
     CHECK_INT_EQ(cJSON_GetArraySize(st), 2);
     CHECK_STR_EQ(cJSON_GetArrayItem(st, 0)->valuestring, "Queried the registry for the hash");
     CHECK_STR_EQ(cJSON_GetArrayItem(st, 1)->valuestring, "Compared rtmr3 with the pinned value");
+    cJSON_Delete(res);
+    cJSON_Delete(params);
+    res = params = NULL;
+    tm_profile_release(&p);
+    /* verbs English does not know keep their silent e; names keep their case; words that
+     * only end like a verb form ("during") are not verbs */
+    an = tm_an_new(&tax, &bg);
+    static const char problem2[] = "quote parse failed: unexpected header version";
+    static const char solution2[] = "Rebased onto main during the freeze, tokenized the TDX quote and proceeded";
+    for (uint32_t u = 1; u <= 3; u++)
+        full_episode(an, u, problem2, NULL, solution2, NULL, 0);
+    tm_an_finish(an, 3, &p);
+    tm_an_free(an);
+    params = cJSON_Parse("{\"query\":\"quote parse failed unexpected header version\"}");
+    in.params = params;
+    res = tm_computation("debug")->run(&in, &d);
+    p0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(res, "matching_patterns"), 0);
+    CHECK(p0 != NULL);
+    CHECK_STR_EQ(cJSON_GetObjectItemCaseSensitive(p0, "solution")->valuestring,
+                 "Rebase onto main during the freeze, tokenize the TDX quote and proceed");
 done:
     cJSON_Delete(res);
     cJSON_Delete(params);
