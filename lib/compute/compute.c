@@ -346,12 +346,12 @@ static int by_mentions(const void *a, const void *b)
 }
 
 /* The target's publishable terms of a topic, most mentioned first (under differential
- * privacy in the taxonomy's order: the ranking must not use exact counts); at most 5,
- * and at most *left more of the target's terms in this result. */
-static cJSON *keywords(const struct tm_compute_in *in, const struct tindex *p, int topic, int dp, int *left)
+ * privacy in the taxonomy's order: the ranking must not use exact counts), into r (at
+ * most 64); returns how many. */
+static size_t topic_terms(const struct tm_compute_in *in, const struct tindex *p, int topic, int dp,
+                          struct ranked *r)
 {
     const struct tm_topic *t = &in->tax->topics[topic];
-    struct ranked r[64];
     size_t n = 0;
     for (size_t i = 0; i < t->nterms && n < 64; i++) {
         const struct tm_pterm *pt = find_term(p, t->terms[i]);
@@ -359,6 +359,13 @@ static cJSON *keywords(const struct tm_compute_in *in, const struct tindex *p, i
             r[n++] = (struct ranked){pt->term, dp ? (double)i : -(double)pt->mentions};
     }
     qsort(r, n, sizeof *r, by_key);
+    return n;
+}
+
+/* A missing topic's keywords: the first of its terms, at most 5 and at most *left more
+ * of the target's terms in this result. */
+static cJSON *keywords(const struct ranked *r, size_t n, int *left)
+{
     cJSON *a = cJSON_CreateArray();
     for (size_t i = 0; i < n && i < 5 && *left > 0; i++, (*left)--)
         cJSON_AddItemToArray(a, cJSON_CreateString(r[i].term));
@@ -411,20 +418,18 @@ static cJSON *gap(const struct tm_compute_in *in, struct tm_diag *d)
     for (size_t i = 0; i < nmiss; i++) {
         const struct tm_topic *t = &in->tax->topics[miss[i].topic];
         cJSON *a = t->level == TM_LEVEL_ADVANCED ? ma : mi; /* basics missing count as intermediate */
-        int any = 1; /* does the topic have a keyword at all, whatever the budget left? */
-        cJSON *kw = keywords(in, &xt, miss[i].topic, eps > 0, &any);
-        if (!cJSON_GetArraySize(kw) && eps <= 0) {
+        struct ranked r[64];
+        size_t nr = topic_terms(in, &xt, miss[i].topic, eps > 0, r);
+        if (!nr && eps <= 0) {
             /* none of its terms is a distinctive publishable term of the target: a topic
              * touched in passing (its mentions are everyday words), not a gap */
-            cJSON_Delete(kw);
             is_missing[miss[i].topic] = 0;
             continue;
         }
-        cJSON_Delete(kw);
         miss[kept++] = miss[i];
         if (cJSON_GetArraySize(a) >= limit)
             continue; /* not shown: spends none of the owner's term budget */
-        kw = keywords(in, &xt, miss[i].topic, eps > 0, &left);
+        cJSON *kw = keywords(r, nr, &left);
         cJSON *e = cJSON_CreateObject();
         cJSON_AddStringToObject(e, "topic", t->label);
         cJSON_AddItemToObject(e, "keywords", kw);
@@ -1423,15 +1428,15 @@ static cJSON *debug(const struct tm_compute_in *in, struct tm_diag *d)
 }
 
 static const struct tm_computation table[] = {
-    {"overlap", 2, 2, 1, 0, 0,
+    {"overlap", 2, 2, 1, 0, 0, 0,
      "the two datasets' shared and unique distinctive topics (terms seen in >= k sessions, "
      "at most 'limit' each) and their Jaccard similarity, to the requester and both owners",
      overlap},
-    {"gap", 2, 2, 0, 0, 1,
+    {"gap", 2, 2, 0, 0, 1, 1,
      "which taxonomy topics and distinctive terms of the target are missing from 'mine', with "
      "the target's mention counts and keywords, to the requester",
      gap},
-    {"debug", 1, TM_COMPUTE_MAX_DS, 0, 1, 1,
+    {"debug", 1, TM_COMPUTE_MAX_DS, 0, 1, 1, 0,
      "anonymized debugging patterns (problem, investigation steps, solution) matching the query, "
      "seen in >= k sessions, with their frequency, to the requester",
      debug},

@@ -40,6 +40,7 @@ struct tm_computation {
     int all_owners_read;        /* the owners of the datasets read the result too */
     int needs_query;            /* takes the request's query text */
     int releases_counts;        /* spends differential-privacy budget when it is on */
+    int uses_market;            /* reads tm_compute_in.common (the market's shared terms) */
     const char *releases;       /* what leaves the mediator, for the owners' inbox */
     cJSON *(*run)(const struct tm_compute_in *in, struct tm_diag *d);
 };

@@ -177,27 +177,6 @@ static enum tm_rc publish(struct tm_med *m, const struct tm_onboard_opts *o, int
     return rc;
 }
 
-/* Does the card name a term that is now ambient (a topic, a theme's term)? */
-static int names_ambient(const cJSON *card, const struct tm_map *ambient)
-{
-    const cJSON *t;
-    cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(card, "topics"))
-    {
-        if (cJSON_IsString(t) && tm_term_ambient(ambient, t->valuestring))
-            return 1;
-    }
-    const cJSON *th;
-    cJSON_ArrayForEach(th, cJSON_GetObjectItemCaseSensitive(card, "themes"))
-    {
-        cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(th, "terms"))
-        {
-            if (cJSON_IsString(t) && tm_term_ambient(ambient, t->valuestring))
-                return 1;
-        }
-    }
-    return 0;
-}
-
 /* Revise one listed card against the ambient vocabulary now, sign it again and store it
  * (one transaction). */
 static enum tm_rc revise_card(struct tm_med *m, const char *id, const char *card_json, const char *title,
@@ -206,7 +185,7 @@ static enum tm_rc revise_card(struct tm_med *m, const char *id, const char *card
     cJSON *card = cJSON_Parse(card_json);
     if (!card)
         return tm_fail(d, TM_EDB, "database: the card of '%s' does not parse", id);
-    if (!names_ambient(card, ambient)) {
+    if (!tm_card_names_ambient(card, ambient)) {
         cJSON_Delete(card);
         return TM_OK;
     }

@@ -53,53 +53,68 @@ static enum tm_rc terms_of(struct tm_med *m, const char *sql, struct tm_map *out
     return rc;
 }
 
+/* Listed datasets whose terms are recorded. */
+static enum tm_rc listed_count(struct tm_med *m, int64_t *listed, struct tm_diag *d)
+{
+    return db_ints(m->st, d, listed, 1, "SELECT count(*) FROM datasets WHERE pooled = 1 AND withdrawn_ms IS NULL",
+                   "");
+}
+
+/* The ambient terms (see pool.h), counting the dataset of p as recorded too when p is
+ * not NULL. The rule, in one place: distinctive in at least 3 listed datasets and in
+ * more than three quarters of them. */
+static enum tm_rc ambient(struct tm_med *m, const struct tm_profile *p, struct tm_map *out, struct tm_diag *d)
+{
+    int64_t listed = 0;
+    enum tm_rc rc = listed_count(m, &listed, d);
+    if (rc)
+        return rc;
+    struct tm_map mine;
+    tm_map_init(&mine);
+    if (p) {
+        const struct tm_pterm **top = tm_xcalloc(TM_POOL_TERMS, sizeof *top);
+        size_t n = tm_profile_top(p, top, TM_POOL_TERMS);
+        for (size_t i = 0; i < n; i++)
+            (void)tm_map_intern(&mine, top[i]->term, strlen(top[i]->term), NULL);
+        free(top);
+        listed++;
+    }
+    sqlite3_stmt *s;
+    rc = db_prep(m->st, "SELECT term, datasets FROM pool_counts WHERE datasets >= ?", &s, d);
+    if (!rc)
+        rc = db_bind(m->st, s, d, "i", (int64_t)(p ? 2 : 3));
+    while (!rc && db_step(m->st, s, &rc, d) > 0) {
+        const char *t = (const char *)sqlite3_column_text(s, 0);
+        size_t tn = (size_t)sqlite3_column_bytes(s, 0);
+        if (!t || !tn)
+            continue;
+        int64_t c = sqlite3_column_int64(s, 1) + (p && tm_map_find(&mine, t, tn) != UINT32_MAX);
+        if (c >= 3 && 4 * c > 3 * listed)
+            (void)tm_map_intern(out, t, tn, NULL);
+    }
+    db_done(m->st, s);
+    tm_map_release(&mine);
+    return rc;
+}
+
 enum tm_rc tm_pool_ambient(struct tm_med *m, struct tm_map *out, struct tm_diag *d)
 {
-    return terms_of(m,
-                    "SELECT term FROM pool_counts WHERE datasets >= 3 AND 4 * datasets > 3 *"
-                    " (SELECT count(*) FROM datasets WHERE pooled = 1 AND withdrawn_ms IS NULL)",
-                    out, d);
+    return ambient(m, NULL, out, d);
+}
+
+enum tm_rc tm_pool_ambient_with(struct tm_med *m, const struct tm_profile *p, struct tm_map *out, struct tm_diag *d)
+{
+    return ambient(m, p, out, d);
 }
 
 enum tm_rc tm_pool_common(struct tm_med *m, struct tm_map *out, int *have, struct tm_diag *d)
 {
     int64_t listed = 0;
     *have = 0;
-    enum tm_rc rc = db_ints(m->st, d, &listed, 1,
-                            "SELECT count(*) FROM datasets WHERE pooled = 1 AND withdrawn_ms IS NULL", "");
+    enum tm_rc rc = listed_count(m, &listed, d);
     if (rc || listed < 3)
         return rc;
     *have = 1;
     /* three: the target and two others, so that a level never points at one other dataset */
     return terms_of(m, "SELECT term FROM pool_counts WHERE datasets >= 3", out, d);
-}
-
-enum tm_rc tm_pool_ambient_with(struct tm_med *m, const struct tm_profile *p, struct tm_map *out, struct tm_diag *d)
-{
-    int64_t listed = 0;
-    enum tm_rc rc = db_ints(m->st, d, &listed, 1,
-                            "SELECT count(*) FROM datasets WHERE pooled = 1 AND withdrawn_ms IS NULL", "");
-    if (rc)
-        return rc;
-    const struct tm_pterm **top = tm_xcalloc(TM_POOL_TERMS, sizeof *top);
-    size_t n = tm_profile_top(p, top, TM_POOL_TERMS);
-    struct tm_map mine;
-    tm_map_init(&mine);
-    for (size_t i = 0; i < n; i++)
-        (void)tm_map_intern(&mine, top[i]->term, strlen(top[i]->term), NULL);
-    free(top);
-    sqlite3_stmt *s;
-    rc = db_prep(m->st, "SELECT term, datasets FROM pool_counts WHERE datasets >= 2", &s, d);
-    while (!rc && db_step(m->st, s, &rc, d) > 0) {
-        const char *t = (const char *)sqlite3_column_text(s, 0);
-        size_t tn = (size_t)sqlite3_column_bytes(s, 0);
-        if (!t || !tn)
-            continue;
-        int64_t c = sqlite3_column_int64(s, 1) + (tm_map_find(&mine, t, tn) != UINT32_MAX);
-        if (c >= 3 && 4 * c > 3 * (listed + 1))
-            (void)tm_map_intern(out, t, tn, NULL);
-    }
-    db_done(m->st, s);
-    tm_map_release(&mine);
-    return rc;
 }

@@ -1167,7 +1167,7 @@ static enum tm_rc compute(struct tm_med *m, const struct req *r, int64_t now, st
     int have_common = 0;
     if (!rc)
         rc = tm_pool_ambient(m, &ambient, d);
-    if (!rc)
+    if (!rc && c->uses_market) /* only computations that read it pay for the query */
         rc = tm_pool_common(m, &common, &have_common, d);
     in.ambient = &ambient;
     in.common = have_common ? &common : NULL;

@@ -1130,18 +1130,18 @@ static void build_themes(struct tm_an *an, struct tm_profile *p)
                 th->mentions += top[o]->mentions;
             }
         }
-        th->label = tm_theme_label(th);
+        th->label = tm_theme_label((const char *const *)th->terms, th->nterms);
     }
 }
 
-char *tm_theme_label(const struct tm_theme *th)
+char *tm_theme_label(const char *const *terms, size_t n)
 {
     struct tm_buf lb;
     tm_buf_init(&lb);
-    for (size_t j = 0; j < th->nterms && j < 3; j++) {
+    for (size_t j = 0; j < n && j < 3; j++) {
         if (j)
             tm_buf_adds(&lb, " / ");
-        tm_buf_adds(&lb, th->terms[j]);
+        tm_buf_adds(&lb, terms[j]);
     }
     return tm_buf_detach(&lb);
 }

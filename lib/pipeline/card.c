@@ -94,9 +94,9 @@ static size_t public_topics(const struct tm_card_in *in, const struct tm_ptopic 
 }
 
 /* The profile's themes without ambient terms, relabelled by their strongest remaining
- * three; a theme left with none is dropped. */
+ * three (labels owned: free them); a theme left with none is dropped. */
 struct ctheme {
-    char label[3 * (3 * TM_TERM_MAX + 3) + 8]; /* three terms of up to three words, " / " between */
+    char *label; /* owned */
     const char *terms[8];
     size_t nterms;
 };
@@ -108,17 +108,12 @@ static size_t card_themes(const struct tm_card_in *in, struct ctheme *out, size_
     for (size_t i = 0; i < p->nthemes && n < max; i++) {
         struct ctheme *t = &out[n];
         t->nterms = 0;
-        t->label[0] = 0;
         for (size_t j = 0; j < p->themes[i].nterms && t->nterms < 8; j++)
             if (!tm_term_ambient(in->ambient, p->themes[i].terms[j]))
                 t->terms[t->nterms++] = p->themes[i].terms[j];
         if (!t->nterms)
             continue;
-        size_t used = 0;
-        for (size_t j = 0; j < t->nterms && j < 3 && used < sizeof t->label; j++) {
-            int w = snprintf(t->label + used, sizeof t->label - used, "%s%s", j ? " / " : "", t->terms[j]);
-            used += w > 0 ? (size_t)w : 0; /* a cut label stops here: used >= sizeof */
-        }
+        t->label = tm_theme_label(t->terms, t->nterms);
         n++;
     }
     return n;
@@ -199,6 +194,28 @@ static void card_content(const struct tm_card_in *in, cJSON *out[C_N])
         cJSON_AddItemToArray(th, o);
     }
     out[C_THEMES] = th;
+    for (size_t i = 0; i < nth; i++)
+        free(themes[i].label);
+}
+
+int tm_card_names_ambient(const cJSON *card, const struct tm_map *ambient)
+{
+    const cJSON *t;
+    cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(card, "topics"))
+    {
+        if (cJSON_IsString(t) && tm_term_ambient(ambient, t->valuestring))
+            return 1;
+    }
+    const cJSON *th;
+    cJSON_ArrayForEach(th, cJSON_GetObjectItemCaseSensitive(card, "themes"))
+    {
+        cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(th, "terms"))
+        {
+            if (cJSON_IsString(t) && tm_term_ambient(ambient, t->valuestring))
+                return 1;
+        }
+    }
+    return 0;
 }
 
 int tm_card_revise(cJSON *card, const struct tm_card_in *in)
@@ -575,7 +592,7 @@ enum tm_rc tm_profile_from_json(const char *json, size_t len, const struct tm_ta
         if (!th->nterms)
             continue;
         th->mentions = wnum(e, "mentions", 1e18);
-        th->label = tm_theme_label(th);
+        th->label = tm_theme_label((const char *const *)th->terms, th->nterms);
         p->nthemes++;
     }
     const cJSON *voc = cJSON_GetObjectItemCaseSensitive(o, "vocab");

@@ -32,6 +32,9 @@ cJSON *tm_card_build(const struct tm_card_in *in);
  * volume, privacy, commitment, created_at - stays. Only in->prof, tax, title and ambient
  * are read. Returns 1 when anything changed (the card must then be signed again). */
 int tm_card_revise(cJSON *card, const struct tm_card_in *in);
+/* Does a published card name an ambient term (one of its topics, a theme's term)? Then
+ * tm_card_revise would change it. */
+int tm_card_names_ambient(const cJSON *card, const struct tm_map *ambient);
 /* Lowercase text that `cards --search` matches against (owned, free()). */
 char *tm_card_search_text(const cJSON *card);
 

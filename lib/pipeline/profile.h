@@ -54,9 +54,8 @@ struct tm_ptopic {
 };
 
 #define TM_THEMES_MAX 6 /* themes of a profile */
-struct tm_theme;
-/* A theme's name: its strongest three terms, "react / router / redux" (owned). */
-char *tm_theme_label(const struct tm_theme *th);
+/* A theme's name: its strongest three terms of n, "react / router / redux" (owned). */
+char *tm_theme_label(const char *const *terms, size_t n);
 
 struct tm_theme {
     char *label;           /* "react / router / redux" */

@@ -246,17 +246,23 @@ int db_step(struct tm_store *st, sqlite3_stmt *s, enum tm_rc *rc, struct tm_diag
     return -1;
 }
 
+/* Prepare sql and bind the arguments of fmt; *s is NULL when nothing was prepared (the
+ * caller's db_done takes either). */
+static enum tm_rc prep_vbind(struct tm_store *st, struct tm_diag *d, const char *sql, const char *fmt, va_list ap,
+                             sqlite3_stmt **s)
+{
+    enum tm_rc rc = db_prep(st, sql, s, d);
+    return rc ? rc : db_vbind(*s, d, fmt, ap);
+}
+
 enum tm_rc db_ints(struct tm_store *st, struct tm_diag *d, int64_t *out, int n, const char *sql, const char *fmt, ...)
 {
     sqlite3_stmt *s;
     for (int i = 0; i < n; i++)
         out[i] = 0;
-    enum tm_rc rc = db_prep(st, sql, &s, d);
-    if (rc)
-        return rc;
     va_list ap;
     va_start(ap, fmt);
-    rc = db_vbind(s, d, fmt, ap);
+    enum tm_rc rc = prep_vbind(st, d, sql, fmt, ap, &s);
     va_end(ap);
     if (!rc && db_step(st, s, &rc, d) == 1)
         for (int i = 0; i < n; i++)
@@ -268,12 +274,9 @@ enum tm_rc db_ints(struct tm_store *st, struct tm_diag *d, int64_t *out, int n, 
 enum tm_rc db_run(struct tm_store *st, struct tm_diag *d, const char *sql, const char *fmt, ...)
 {
     sqlite3_stmt *s;
-    enum tm_rc rc = db_prep(st, sql, &s, d);
-    if (rc)
-        return rc;
     va_list ap;
     va_start(ap, fmt);
-    rc = db_vbind(s, d, fmt, ap);
+    enum tm_rc rc = prep_vbind(st, d, sql, fmt, ap, &s);
     va_end(ap);
     while (!rc && db_step(st, s, &rc, d) > 0)
         ;
