@@ -28,11 +28,12 @@ Everything lives under --work (wiped first):
   out/         every stdout and stderr
 The outputs (JSON stripped of hashes and signatures) and the data dirs (files outside
 sealed/ raw, the SQLite DB cell by cell, the saved tokens) are searched for every planted
-value whole and for its fragments. Also checked: the catalogue has >= 40 items, each
-planted in >= k sessions; the main run's debug found a pattern; no command failed or
-printed a sanitizer report; and membership does not show: the main corpus also names one
-made-up word in the error output of 1 session and another in k-1 sessions, and the
-debug queries "<error phrase> <word>" for these two and for a word in no session give
+value whole and for its fragments (in binary data - sealed blobs, raw database pages -
+only whole values and fragments of 6 or more characters: shorter ones occur by chance).
+Also checked: the catalogue has >= 40 items, each planted in >= k sessions; the main
+run's debug found a pattern; no command failed or printed a sanitizer report; and
+membership does not show: the main corpus also names one made-up word in the error
+output of 1 session and another in k-1 sessions, and the debug queries "<error phrase> <word>" for these two and for a word in no session give
 the same result.
 
 Exit 0 with a one-line summary, else 1 listing every leak (item, output, fragment).
@@ -630,9 +631,9 @@ def datadir_texts(datadir, prefix):
                 res.append((prefix + "name:" + rel, rel.lower()))
                 continue
             if fn.startswith("teemed.db"):
-                if fn != "teemed.db":  # -wal, -journal: raw
+                if fn != "teemed.db":  # -wal, -journal: raw database pages, sealed blobs among them
                     with open(p, "rb") as f:
-                        res.append((prefix + "file:" + rel, f.read().decode("latin-1").lower()))
+                        res.append((prefix + "bin:file:" + rel, f.read().decode("latin-1").lower()))
                 continue
             with open(p, "rb") as f:
                 res.append((prefix + "file:" + rel, f.read().decode("latin-1").lower()))
@@ -641,16 +642,21 @@ def datadir_texts(datadir, prefix):
         con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
         for (t,) in con.execute("select name from sqlite_master where type='table'").fetchall():
             for c in [r[1] for r in con.execute("pragma table_info('%s')" % t)]:
-                txt = []
+                txt, blobs = [], []
                 for (v,) in con.execute("select \"%s\" from '%s'" % (c, t)):
                     if v is None:
                         continue
-                    v = v.decode("latin-1") if isinstance(v, bytes) else str(v)
+                    if isinstance(v, bytes):  # sealed profiles, salts: binary
+                        blobs.append(v.decode("latin-1"))
+                        continue
+                    v = str(v)
                     try:
                         strings_of(json.loads(v), txt)
                     except ValueError:
                         txt.append(v)
                 res.append((prefix + "db:%s.%s" % (t, c), "\n".join(txt).lower()))
+                if blobs:
+                    res.append((prefix + "bin:db:%s.%s" % (t, c), "\n".join(blobs).lower()))
         con.close()
     return res
 
@@ -661,8 +667,16 @@ def leaks_of(item, texts, joined):
     for fr in item["frags"]:
         if fr in item["noise"] or not find(fr, joined):
             continue
-        out += [(label, fr[1]) for label, t in texts if find(fr, t)]
+        out += [(label, fr[1]) for label, t in texts if find(fr, t) and not chance(label, fr)]
     return out
+
+
+def chance(label, fr):
+    """Binary data (ciphertext, raw database pages) spells any short word by chance - a
+    three-letter fragment between two non-letters is in every few megabytes of random
+    bytes; there only whole values and fragments of 6 or more characters count (a value
+    leaked in clear shows those too)."""
+    return ":bin:" in ":" + label and fr[0] != "whole" and len(fr[1]) < 6
 
 # ---------------------------------------------------------------- main
 
