@@ -33,8 +33,8 @@ only whole values and fragments of 6 or more characters: shorter ones occur by c
 Also checked: the catalogue has >= 40 items, each planted in >= k sessions; the main
 run's debug found a pattern; no command failed or printed a sanitizer report; and
 membership does not show: the main corpus also names one made-up word in the error
-output of 1 session and another in k-1 sessions, and the debug queries "<error phrase> <word>" for these two and for a word in no session give
-the same result.
+output of 1 session and another in k-1 sessions, and the debug queries "<error phrase>
+<word>" for these two and for a word in no session give the same result.
 
 Exit 0 with a one-line summary, else 1 listing every leak (item, output, fragment).
 Needs python3 (stdlib) and the teemed binary; writes nothing outside --work.
